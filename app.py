@@ -1,0 +1,57 @@
+"""The Chalice app: routes and the schedule, wired to functions in chalicelib."""
+
+from chalice import Chalice, Response
+
+from chalicelib import handlers, http
+
+app = Chalice(app_name="polls")
+app.register_middleware(http.middleware, "http")
+
+JSON_BODIES = ["application/json", "text/plain"]  # text/plain lets browsers skip the preflight
+
+
+@app.route("/health", methods=["GET"])
+def health() -> Response:
+    return handlers.health()
+
+
+@app.route("/polls", methods=["POST"], content_types=JSON_BODIES)
+def create_poll() -> Response:
+    return handlers.create_poll(app.current_request)
+
+
+@app.route("/polls", methods=["GET"])
+def list_polls() -> Response:
+    return handlers.list_polls(app.current_request)
+
+
+@app.route("/polls/{poll_id}", methods=["GET"])
+def get_poll(poll_id: str) -> Response:
+    return handlers.get_poll(poll_id)
+
+
+@app.route("/polls/{poll_id}", methods=["PATCH"], content_types=JSON_BODIES)
+def change_poll(poll_id: str) -> Response:
+    return handlers.change_poll(app.current_request, poll_id)
+
+
+@app.route("/polls/{poll_id}", methods=["DELETE"])
+def delete_poll(poll_id: str) -> Response:
+    return handlers.delete_poll(app.current_request, poll_id)
+
+
+@app.route("/polls/{poll_id}/votes", methods=["POST"], content_types=JSON_BODIES)
+def cast_vote(poll_id: str) -> Response:
+    return handlers.cast_vote(app.current_request, poll_id)
+
+
+@app.route("/polls/{poll_id}/results", methods=["GET"])
+def get_results(poll_id: str) -> Response:
+    return handlers.get_results(app.current_request, poll_id)
+
+
+# API Gateway answers OPTIONS only for routes that declare it: one preflight view per path.
+for _index, _path in enumerate(["/health", "/polls", "/polls/{poll_id}", "/polls/{poll_id}/votes", "/polls/{poll_id}/results"]):
+    app.route(_path, methods=["OPTIONS"], name=f"preflight_{_index}")(
+        lambda **_: http.preflight()
+    )

@@ -1,0 +1,1 @@
+"""The poll backend's domain, storage and settings, packaged with the Lambda function."""
