@@ -51,7 +51,7 @@ def get_results(poll_id: str) -> Response:
 
 
 # API Gateway answers OPTIONS only for routes that declare it: one preflight view per path.
-for _index, _path in enumerate(["/health", "/polls", "/polls/{poll_id}", "/polls/{poll_id}/votes", "/polls/{poll_id}/results"]):
-    app.route(_path, methods=["OPTIONS"], name=f"preflight_{_index}")(
-        lambda **_: http.preflight()
-    )
+for _index, _path in enumerate(
+    ["/health", "/polls", "/polls/{poll_id}", "/polls/{poll_id}/votes", "/polls/{poll_id}/results"]
+):
+    app.route(_path, methods=["OPTIONS"], name=f"preflight_{_index}")(lambda **_: http.preflight())

@@ -11,6 +11,7 @@ from chalicelib.settings import get_settings
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+_session: Any = None
 
 # Standard retry mode: exponential backoff with jitter for throttling and transient errors.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
@@ -25,8 +26,11 @@ def client(service: str) -> Any:
         if service not in _clients:
             import boto3  # noqa: PLC0415 - keep boto3 out of the import path of cold starts that do not need it
 
+            global _session
+            if _session is None:
+                _session = boto3.session.Session()  # one per process: service models load once
             settings = get_settings()
-            _clients[service] = boto3.session.Session().client(
+            _clients[service] = _session.client(
                 service,
                 region_name=settings.region,
                 endpoint_url=settings.endpoint_url,

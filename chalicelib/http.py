@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from chalice import Response
 from chalice.app import Request
@@ -35,7 +36,9 @@ def json_response(
 ) -> Response:
     """Build a JSON response with a Cache-Control header."""
     all_headers = {"Content-Type": "application/json", "Cache-Control": cache, **(headers or {})}
-    return Response(body=json.dumps(body, ensure_ascii=False) if body is not None else "", status_code=status, headers=all_headers)
+    return Response(
+        body=json.dumps(body, ensure_ascii=False) if body is not None else "", status_code=status, headers=all_headers
+    )
 
 
 def public_cache(max_age: int) -> str:

@@ -96,7 +96,8 @@ def _options(value: Any) -> tuple[Option, ...]:
     if len(taken) != sum(1 for option_id, _ in explicit if option_id is not None):
         raise InvalidPoll("options", "option ids must be unique")
     options = []
-    for index, (option_id, label) in enumerate(explicit):
+    for index, (given_id, label) in enumerate(explicit):
+        option_id = given_id
         if option_id is None:
             base = slugify(label) or f"option-{index + 1}"
             option_id, suffix = base, 2
@@ -284,8 +285,11 @@ def remember(poll: Poll | None, poll_id: str) -> None:
 
 
 def forget(poll_id: str) -> None:
-    """Drop a cached definition (after a change, or when a write saw it was stale)."""
+    """Drop a cached definition and tally (after a change, or when a write saw they were stale)."""
+    from chalicelib import results  # noqa: PLC0415 - results builds on this module
+
     _cache.invalidate(poll_id)
+    results.forget(poll_id)
 
 
 def fresh(poll_id: str) -> Poll:
@@ -299,6 +303,7 @@ def change(poll_id: str, body: Any) -> Poll:
     poll = fresh(poll_id)
     new, reset_counts = changed_poll(poll, body, clock.now())
     storage.replace_poll(poll, new, reset_counts)
+    forget(poll_id)
     _cache.put(poll_id, new)
     return new
 
@@ -307,6 +312,7 @@ def delete(poll_id: str) -> None:
     """Delete a poll and its counters."""
     poll = fresh(poll_id)
     storage.delete_poll(poll)
+    forget(poll_id)
     _cache.put(poll_id, None)
 
 

@@ -136,6 +136,11 @@ def for_reader(poll_id: str, voter: str | None, is_admin: bool) -> tuple[dict[st
     raise ResultsHidden("results of this poll are not published")
 
 
+def forget(poll_id: str) -> None:
+    """Drop a poll's cached tally (after it changed or was deleted)."""
+    _cache.invalidate(poll_id)
+
+
 def reset_cache() -> None:
     """Forget cached tallies (tests)."""
     _cache.clear()

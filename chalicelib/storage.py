@@ -6,9 +6,10 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
@@ -149,9 +150,7 @@ def _failed_conditions(exc: TransactWriteError) -> list[bool]:
 
 def create_poll(poll: Poll) -> None:
     """Store a new poll and its zeroed shards in one transaction; PollExists if the id is taken."""
-    operations: list[TxOp] = [
-        lambda tx: tx.save(_poll_to_model(poll), condition=PollModel.id.does_not_exist())
-    ]
+    operations: list[TxOp] = [lambda tx: tx.save(_poll_to_model(poll), condition=PollModel.id.does_not_exist())]
     for shard in range(poll.shards):
         operations.append(lambda tx, s=shard: tx.save(_shard_model(poll, s)))
     try:
@@ -199,9 +198,7 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
         actions: list[Any] = [
             ShardModel.opens_at.set(new.opens_at),
             ShardModel.closed.set(new.closed),
-            ShardModel.closes_at.remove()
-            if new.closes_at is None
-            else ShardModel.closes_at.set(new.closes_at),
+            ShardModel.closes_at.remove() if new.closes_at is None else ShardModel.closes_at.set(new.closes_at),
         ]
         condition = ShardModel.epoch == old.epoch
         if reset_counts:
@@ -225,10 +222,7 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
 def delete_poll(poll: Poll) -> None:
     """Delete a poll and its shards (ballots expire by TTL and never match a new poll)."""
     operations: list[TxOp] = [lambda tx: tx.delete(PollModel(id=poll.id))]
-    operations += [
-        lambda tx, s=shard: tx.delete(ShardModel(pk=shard_key(poll.id, s)))
-        for shard in range(poll.shards)
-    ]
+    operations += [lambda tx, s=shard: tx.delete(ShardModel(pk=shard_key(poll.id, s))) for shard in range(poll.shards)]
     try:
         _transact_in_chunks(operations)
     except TransactWriteError as exc:
@@ -344,7 +338,7 @@ class VoteRejected(Exception):
 
 def write_vote(vote: VoteWrite) -> None:
     """Commit one vote as a single TransactWriteItems: ballot, shard counters and IP counter."""
-    expires = datetime.fromtimestamp(vote.expires_at, tz=timezone.utc)
+    expires = datetime.fromtimestamp(vote.expires_at, tz=UTC)
     try:
         with TransactWrite(connection=_conn(), client_request_token=str(uuid.uuid4())) as tx:
             if vote.ballot_key is not None:

@@ -169,9 +169,7 @@ def _commit(poll: Poll, options: list[str], voter: str | None, source_ip: str) -
     raise TryAgain("the poll is very busy; try again with the same voter token")
 
 
-def _after_shard_refusal(
-    poll: Poll, options: list[str], state: storage.ShardState | None, now: int
-) -> Poll:
+def _after_shard_refusal(poll: Poll, options: list[str], state: storage.ShardState | None, now: int) -> Poll:
     """Explain a shard's refusal as an API error, or return a fresh definition to retry with."""
     if state is None or not state.exists:
         polls.forget(poll.id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # The environment must be in place before the app or any AWS client is imported.
 os.environ.update(
@@ -25,6 +26,7 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
 import botocore.session  # noqa: E402
+import pynamodb.connection.base as pynamodb_base  # noqa: E402
 import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
@@ -59,6 +61,34 @@ class CallRecorder:
 
 
 RECORDER = CallRecorder()
+
+
+class FaultInjector:
+    """Makes chosen AWS calls fail at the botocore layer, as throttling or conflicts would."""
+
+    def __init__(self) -> None:
+        self._faults: list[tuple[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def add(self, operation: str, fault: Any, times: int = 1) -> None:
+        """Fail the next `times` calls of an operation; fault is an exception or a callable(params)."""
+        with self._lock:
+            self._faults += [(operation, fault)] * times
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def take(self, operation: str) -> Any:
+        with self._lock:
+            for index, (name, fault) in enumerate(self._faults):
+                if name == operation:
+                    del self._faults[index]
+                    return fault
+        return None
+
+
+FAULTS = FaultInjector()
 _original_create_client = botocore.session.Session.create_client
 
 
@@ -66,14 +96,29 @@ def _recording_create_client(self: botocore.session.Session, *args: Any, **kwarg
     client = _original_create_client(self, *args, **kwargs)
     service = client.meta.service_model.service_name
 
-    def before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+    def before_parameter_build(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         RECORDER.record(service, model.name, params)
+        context["api_params"] = params
 
+    def before_call(model: Any, context: dict[str, Any], **_: Any) -> Any:
+        fault = FAULTS.take(model.name)
+        if fault is None:
+            return None
+        if isinstance(fault, BaseException):
+            raise fault
+        return fault(context.get("api_params", {}))  # an (http_response, parsed) pair short-circuits the call
+
+    client.meta.events.register("before-parameter-build", before_parameter_build)
     client.meta.events.register("before-call", before_call)
     return client
 
 
 botocore.session.Session.create_client = _recording_create_client  # type: ignore[method-assign]
+
+# PynamoDB makes a new botocore session per connection, which reloads the DynamoDB service
+# model each time; tests reset connections per test, so share one session to keep them quick.
+_SHARED_SESSION = botocore.session.get_session()
+pynamodb_base.get_session = lambda: _SHARED_SESSION
 
 
 def reset_process_state() -> None:
@@ -95,7 +140,9 @@ def aws_backend() -> Iterator[None]:
         ensure_resources(settings.get_settings())
         reset_process_state()
         RECORDER.clear()
+        FAULTS.clear()
         yield
+        FAULTS.clear()
     reset_process_state()
 
 
@@ -106,6 +153,13 @@ def client(aws_backend: None) -> Iterator[Client]:
 
     with Client(app, stage_name="local") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def faults() -> FaultInjector:
+    """The fault injector, emptied."""
+    FAULTS.clear()
+    return FAULTS
 
 
 @pytest.fixture

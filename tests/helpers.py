@@ -43,3 +43,39 @@ def patch(client: Client, poll_id: str, **fields: Any) -> Any:
 def error_code(response: Any) -> str:
     """Return the API error code of a response."""
     return response.json_body["error"]["code"]
+
+
+def aws_error(code: str, status: int = 400, **extra: Any) -> Any:
+    """Return a fault that answers a botocore call with an AWS error response."""
+    from botocore.awsrequest import AWSResponse
+
+    def respond(params: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+        parsed = {
+            "Error": {"Code": code, "Message": f"injected {code}"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+        parsed.update(extra)
+        return AWSResponse("https://injected.invalid", status, {}, None), parsed
+
+    return respond
+
+
+def conflict_on_shard(params: dict[str, Any]) -> Any:
+    """A fault: the vote transaction is cancelled by a conflict on its shard item."""
+    items = params["TransactItems"]
+    reasons = [{"Code": "None"} for _ in items]
+    shard_index = 1 if len(items) > 1 and "Put" in items[0] else 0
+    reasons[shard_index] = {"Code": "TransactionConflict", "Message": "injected conflict"}
+    return aws_error("TransactionCanceledException", CancellationReasons=reasons)(params)
+
+
+def iso_in(seconds: float) -> str:
+    """Return the ISO 8601 UTC time this many seconds from now."""
+    import time
+
+    from chalicelib.clock import to_iso
+
+    return str(to_iso(time.time() + seconds))
+
+
+DAY = 86400

@@ -1,0 +1,285 @@
+"""Voting: exactly once per voter, only inside the poll's window, within its choice and IP limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from chalice.local import LambdaEventConverter
+
+from chalicelib import clock, polls, storage
+from tests.conftest import JSON
+from tests.helpers import (
+    DAY,
+    aws_error,
+    conflict_on_shard,
+    create_poll,
+    error_code,
+    iso_in,
+    new_voter,
+    patch,
+    vote,
+)
+
+
+def totals(client, poll_id):
+    body = client.http.get(f"/polls/{poll_id}/results").json_body
+    return body["total_voters"], {o["id"]: o["votes"] for o in body["options"]}
+
+
+def test_vote_is_counted_and_answered_with_results(client):
+    poll = create_poll(client)
+    response = vote(client, poll["id"], ["no"], new_voter())
+    assert response.status_code == 201
+    assert response.json_body["poll_id"] == poll["id"]
+    assert response.json_body["options"] == ["no"]
+    results = response.json_body["results"]
+    assert results["total_voters"] == 1
+    assert {o["id"]: o["votes"] for o in results["options"]} == {"yes": 0, "no": 1, "dont-know": 0}
+
+
+def test_a_voter_can_vote_only_once_and_the_repeat_carries_results(client):
+    poll = create_poll(client)
+    voter = new_voter()
+    assert vote(client, poll["id"], ["yes"], voter).status_code == 201
+    repeat = vote(client, poll["id"], ["no"], voter)
+    assert repeat.status_code == 409
+    assert error_code(repeat) == "already_voted"
+    assert repeat.json_body["results"]["total_voters"] == 1
+    assert totals(client, poll["id"]) == (1, {"yes": 1, "no": 0, "dont-know": 0})
+
+
+def test_repeat_of_a_hidden_results_poll_carries_no_results(client):
+    poll = create_poll(client, results_visibility="never")
+    voter = new_voter()
+    assert vote(client, poll["id"], ["yes"], voter).json_body["results"] is None
+    repeat = vote(client, poll["id"], ["yes"], voter)
+    assert error_code(repeat) == "already_voted"
+    assert repeat.json_body["results"] is None
+
+
+def test_text_plain_bodies_are_accepted_so_browsers_skip_the_preflight(client):
+    poll = create_poll(client)
+    body = json.dumps({"options": ["yes"], "voter": new_voter()})
+    response = client.http.post(f"/polls/{poll['id']}/votes", headers={"Content-Type": "text/plain"}, body=body)
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{not json", "invalid_json"),
+        (b"", "invalid_json"),
+        (b"\xff\xfe", "invalid_json"),
+        (b"[]", "invalid_json"),
+        (b'"yes"', "invalid_json"),
+        (b'{"options": ["yes"], "voter": "abcdefgh1", "extra": 1}', "invalid_json"),
+        (b"[" * 5000 + b"]" * 5000, "payload_too_large"),
+        (b"[" * 4000 + b"]" * 4000, "invalid_json"),
+        (b'{"options": ["yes"], "voter": "short"}', "invalid_voter"),
+        (b'{"options": ["yes"], "voter": "has spaces!!"}', "invalid_voter"),
+        (b'{"options": ["yes"], "voter": "' + b"a" * 129 + b'"}', "invalid_voter"),
+        (b'{"options": ["yes"], "voter": 12345678}', "invalid_voter"),
+        ('{"options": ["yes"], "voter": "abcdéfghij"}'.encode(), "invalid_voter"),
+        (b'{"options": ["yes"], "voter": "abcdefgh\\u0000"}', "invalid_voter"),
+        (b'{"options": ["yes"]}', "invalid_voter"),
+        (b'{"options": [], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": "yes", "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": [1], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["maybe"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["yes", "yes"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["yes", "no"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["#yes"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": [":v", "counts.yes"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["yes"], "voter": "abcdefgh1"}' + b" " * 9000, "payload_too_large"),
+    ],
+)
+def test_bad_votes_get_their_error_code_and_write_nothing(client, calls, body, code):
+    poll = create_poll(client)
+    calls.clear()
+    response = client.http.post(f"/polls/{poll['id']}/votes", headers=JSON, body=body)
+    assert error_code(response) == code
+    assert response.status_code == {"payload_too_large": 413}.get(code, 400)
+    assert "TransactWriteItems" not in calls.operations()
+    assert totals(client, poll["id"])[0] == 0
+
+
+@pytest.mark.parametrize("poll_id", ["no-such-poll", "a%23b", "x", "polls..results", "%3Aid", "UPPER-case"])
+def test_votes_for_unknown_polls_are_not_found(client, poll_id):
+    response = vote(client, poll_id, ["yes"], new_voter())
+    assert response.status_code == 404
+    assert error_code(response) == "poll_not_found"
+
+
+def test_wrong_content_type_is_refused_in_the_api_error_shape(client):
+    poll = create_poll(client)
+    response = client.http.post(
+        f"/polls/{poll['id']}/votes", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"a=b"
+    )
+    assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+
+
+def test_a_scheduled_poll_refuses_votes_until_it_opens(client, monkeypatch):
+    poll = create_poll(client, opens_at=iso_in(3600))
+    assert client.http.get(f"/polls/{poll['id']}").json_body["status"] == "scheduled"
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_not_open"
+    later = clock.now() + 3601
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert client.http.get(f"/polls/{poll['id']}").json_body["status"] == "open"
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+
+
+def test_a_poll_refuses_votes_once_its_close_time_passes(client, monkeypatch):
+    poll = create_poll(client, closes_at=iso_in(600))
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    later = clock.now() + 601
+    monkeypatch.setattr(clock, "now", lambda: later)
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_closed"
+    assert totals(client, poll["id"])[0] == 1
+
+
+def test_a_process_with_a_stale_cached_definition_cannot_vote_in_a_closed_poll(client):
+    poll = create_poll(client)
+    stale = polls.get(poll["id"])
+    patch(client, poll["id"], status="closed")  # as another Lambda would
+    polls.remember(stale, poll["id"])  # this process still believes the poll is open
+    assert polls.get(poll["id"]).status_at(clock.now()) == "open"
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_closed"
+    assert sum(s["voters"] for s in storage.shard_items(poll["id"], 10).values()) == 0
+
+
+def test_a_process_with_a_stale_schedule_cannot_vote_before_the_poll_opens(client):
+    poll = create_poll(client)
+    stale = polls.get(poll["id"])
+    patch(client, poll["id"], opens_at=iso_in(DAY))
+    polls.remember(stale, poll["id"])
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_not_open"
+
+
+def test_a_stale_definition_of_a_recreated_poll_is_refreshed_and_the_vote_counted_once(client):
+    from tests.conftest import ADMIN
+
+    create_poll(client, id="recreated")
+    stale = polls.get("recreated")
+    client.http.delete("/polls/recreated", headers=ADMIN)
+    create_poll(client, id="recreated", options=["Yes", "No"])
+    polls.remember(stale, "recreated")
+    assert vote(client, "recreated", ["yes"], new_voter()).status_code == 201
+    assert totals(client, "recreated") == (1, {"yes": 1, "no": 0})
+
+
+def test_multi_choice_polls_accept_up_to_max_choices(client):
+    poll = create_poll(client, options=["A", "B", "C", "D"], max_choices=2)
+    assert vote(client, poll["id"], ["a", "b"], new_voter()).status_code == 201
+    assert vote(client, poll["id"], ["a"], new_voter()).status_code == 201
+    too_many = vote(client, poll["id"], ["a", "b", "c"], new_voter())
+    assert too_many.status_code == 400 and error_code(too_many) == "invalid_option"
+    body = client.http.get(f"/polls/{poll['id']}/results").json_body
+    assert body["total_voters"] == 2
+    assert [(o["votes"], o["percent"]) for o in body["options"]] == [(2, 100.0), (1, 50.0), (0, 0.0), (0, 0.0)]
+
+
+def test_block_none_counts_repeat_votes_without_a_voter_token(client):
+    poll = create_poll(client, repeat_votes={"block": "none"})
+    for _ in range(3):
+        assert vote(client, poll["id"], ["yes"]).status_code == 201
+    voter = new_voter()
+    assert vote(client, poll["id"], ["no"], voter).status_code == 201
+    assert vote(client, poll["id"], ["no"], voter).status_code == 201
+    assert totals(client, poll["id"]) == (5, {"yes": 3, "no": 2, "dont-know": 0})
+
+
+def test_voter_and_ip_caps_votes_per_ip_address(client, monkeypatch):
+    poll = create_poll(client, repeat_votes={"block": "voter_and_ip", "ip_limit": 2})
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "203.0.113.7")
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    capped = vote(client, poll["id"], ["yes"], new_voter())
+    assert capped.status_code == 429 and error_code(capped) == "ip_limit_reached"
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.9")
+    assert vote(client, poll["id"], ["no"], new_voter()).status_code == 201
+    assert totals(client, poll["id"]) == (3, {"yes": 2, "no": 1, "dont-know": 0})
+
+
+def test_a_voter_refused_by_the_ip_cap_is_not_marked_as_having_voted(client, monkeypatch):
+    poll = create_poll(client, repeat_votes={"block": "voter_and_ip", "ip_limit": 1})
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    voter = new_voter()
+    assert error_code(vote(client, poll["id"], ["yes"], voter)) == "ip_limit_reached"
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.10")
+    assert vote(client, poll["id"], ["yes"], voter).status_code == 201
+
+
+def test_shard_counts_sum_to_the_results_and_spread_over_shards(client):
+    poll = create_poll(client, shards=4, max_choices=2)
+    for index in range(40):
+        choice = [["yes"], ["no"], ["yes", "dont-know"]][index % 3]
+        assert vote(client, poll["id"], choice, new_voter()).status_code == 201
+    shards = storage.shard_items(poll["id"], 4)
+    assert len([s for s in shards.values() if s["voters"] > 0]) >= 2
+    summed = {o: sum(s["counts"][o] for s in shards.values()) for o in ("yes", "no", "dont-know")}
+    voters = sum(s["voters"] for s in shards.values())
+    assert totals(client, poll["id"]) == (voters, summed)
+    assert (voters, summed) == (40, {"yes": 27, "no": 13, "dont-know": 13})
+
+
+def test_a_transaction_conflict_is_retried_on_another_shard_and_counted_once(client, calls, faults):
+    poll = create_poll(client, shards=5)
+    faults.add("TransactWriteItems", conflict_on_shard, times=2)
+    calls.clear()
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    writes = [p for s, op, p in calls.calls if op == "TransactWriteItems"]
+    assert len(writes) == 3
+    shards_tried = [next(i["Update"]["Key"]["pk"]["S"] for i in w["TransactItems"] if "Update" in i) for w in writes]
+    assert shards_tried[0] != shards_tried[1] and shards_tried[1] != shards_tried[2]
+    assert totals(client, poll["id"])[0] == 1
+
+
+def test_a_vote_that_keeps_conflicting_answers_try_again_and_counts_nothing(client, faults):
+    poll = create_poll(client, shards=5)
+    faults.add("TransactWriteItems", conflict_on_shard, times=10)
+    response = vote(client, poll["id"], ["yes"], new_voter())
+    assert response.status_code == 503
+    assert error_code(response) == "try_again"
+    assert response.headers["Retry-After"] == "1"
+    assert totals(client, poll["id"])[0] == 0
+
+
+def test_a_retry_after_a_committed_but_unacknowledged_write_counts_once(client, calls, faults):
+    poll = create_poll(client)
+    voter = new_voter()
+    from chalicelib import storage as store
+
+    original = store.write_vote
+    state = {"calls": 0}
+
+    def commit_then_lose_the_answer(vote_write):
+        state["calls"] += 1
+        original(vote_write)
+        if state["calls"] == 1:
+            raise store.VoteRejected("unknown")  # the answer was lost after the commit
+
+    import chalicelib.votes as votes_module
+
+    votes_module.storage.write_vote = commit_then_lose_the_answer
+    try:
+        response = vote(client, poll["id"], ["yes"], voter)
+    finally:
+        votes_module.storage.write_vote = original
+    assert response.status_code == 201
+    assert state["calls"] == 2
+    assert totals(client, poll["id"])[0] == 1
+    assert error_code(vote(client, poll["id"], ["yes"], voter)) == "already_voted"
+
+
+def test_a_throttled_vote_is_retried_and_counted_once(client, faults):
+    poll = create_poll(client)
+    faults.add("TransactWriteItems", aws_error("ThrottlingException"), times=1)
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    assert totals(client, poll["id"])[0] == 1
