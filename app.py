@@ -1,8 +1,9 @@
 """The Chalice app: routes and the schedule, wired to functions in chalicelib."""
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib import handlers, http
+from chalicelib.settings import snapshot_rate_minutes
 
 app = Chalice(app_name="polls")
 app.register_middleware(http.middleware, "http")
@@ -48,6 +49,16 @@ def cast_vote(poll_id: str) -> Response:
 @app.route("/polls/{poll_id}/results", methods=["GET"])
 def get_results(poll_id: str) -> Response:
     return handlers.get_results(app.current_request, poll_id)
+
+
+@app.route("/snapshots", methods=["POST"])
+def run_snapshots() -> Response:
+    return handlers.run_snapshots(app.current_request)
+
+
+@app.schedule(Rate(snapshot_rate_minutes(), unit=Rate.MINUTES), name="snapshot_results")
+def snapshot_results(event: object) -> dict[str, object]:
+    return handlers.scheduled_snapshots()
 
 
 # API Gateway answers OPTIONS only for routes that declare it: one preflight view per path.

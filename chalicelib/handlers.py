@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import clock, polls, results, votes
+from chalicelib import clock, polls, results, snapshots, votes
 from chalicelib.http import (
     NO_STORE,
     is_admin,
@@ -71,3 +71,14 @@ def delete_poll(request: Request, poll_id: str) -> Response:
     require_admin(request)
     polls.delete(poll_id)
     return Response(body="", status_code=204, headers={"Cache-Control": NO_STORE})
+
+
+def run_snapshots(request: Request) -> Response:
+    """Run the snapshot job now and return its report (admin)."""
+    require_admin(request)
+    return json_response(snapshots.run().as_dict())
+
+
+def scheduled_snapshots() -> dict[str, object]:
+    """Run the snapshot job for the schedule; the report is the Lambda's result."""
+    return snapshots.run().as_dict()

@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
@@ -20,6 +21,16 @@ class OptionMap(MapAttribute):  # type: ignore[type-arg]
 
     id = UnicodeAttribute()
     label = UnicodeAttribute()
+
+
+class SnapshotDueIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """Sparse index of the polls the snapshot job must visit (open, or closed but not yet final)."""
+
+    class Meta:
+        index_name = "snapshot-due"
+        projection = AllProjection()
+
+    snapshot_due = UnicodeAttribute(hash_key=True)
 
 
 class PollModel(Model):
@@ -44,6 +55,11 @@ class PollModel(Model):
     # A random value per incarnation of a poll id, mixed into ballot keys so that a
     # deleted and re-created poll does not inherit the old poll's ballots.
     epoch = UnicodeAttribute()
+    # Present ("due") until the poll's final snapshot after it closes: keeps the index sparse.
+    snapshot_due = UnicodeAttribute(null=True)
+    snapshot_signature = UnicodeAttribute(null=True)  # what the last snapshot showed
+    snapshot_at = NumberAttribute(null=True)
+    snapshot_index = SnapshotDueIndex()
 
 
 class ShardModel(Model):

@@ -44,6 +44,7 @@ class Settings:
     open_ended_days: int
     secret_id: str | None
     vote_attempts: int
+    snapshot_max_age: int
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +69,13 @@ def get_settings() -> Settings:
         open_ended_days=_int("OPEN_ENDED_DAYS", 365),
         secret_id=os.environ.get("SECRET_ID") or None,
         vote_attempts=_int("VOTE_ATTEMPTS", 4),
+        snapshot_max_age=_int("SNAPSHOT_MAX_AGE", 30),
     )
+
+
+def snapshot_rate_minutes() -> int:
+    """Return how often the snapshot job runs; read when the app is loaded (deploy time)."""
+    return max(1, _int("SNAPSHOT_RATE_MINUTES", 1))
 
 
 @dataclass(frozen=True)

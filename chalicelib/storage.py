@@ -116,6 +116,7 @@ def _poll_to_model(poll: Poll) -> PollModel:
         shards=poll.shards,
         created_at=poll.created_at,
         epoch=poll.epoch,
+        snapshot_due=SNAPSHOT_DUE,
     )
 
 
@@ -132,6 +133,7 @@ def _shard_model(poll: Poll, shard: int) -> ShardModel:
 
 
 TxOp = Callable[[TransactWrite], None]
+SNAPSHOT_DUE = "due"
 
 
 def _transact_in_chunks(operations: list[TxOp]) -> None:
@@ -192,7 +194,15 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
     """
 
     def put_poll(tx: TransactWrite) -> None:
-        tx.save(_poll_to_model(new), condition=PollModel.epoch == old.epoch)
+        actions: list[Any] = [
+            PollModel.question.set(new.question),
+            PollModel.options.set([OptionMap(id=o.id, label=o.label) for o in new.options]),
+            PollModel.opens_at.set(new.opens_at),
+            PollModel.closes_at.remove() if new.closes_at is None else PollModel.closes_at.set(new.closes_at),
+            PollModel.closed.set(new.closed),
+            PollModel.snapshot_due.set(SNAPSHOT_DUE),  # any change needs a new snapshot
+        ]
+        tx.update(PollModel(id=old.id), actions=actions, condition=PollModel.epoch == old.epoch)
 
     def update_shard(tx: TransactWrite, shard: int) -> None:
         actions: list[Any] = [
@@ -229,6 +239,70 @@ def delete_poll(poll: Poll) -> None:
         raise _unavailable(exc) from exc
 
 
+# ---------------------------------------------------------------- snapshots
+
+
+@dataclass(frozen=True)
+class DuePoll:
+    """A poll the snapshot job must visit, with what its last snapshot showed."""
+
+    poll: Poll
+    signature: str | None
+    snapshot_at: int | None
+
+
+def due_polls() -> list[DuePoll]:
+    """Query the sparse snapshot index: polls open now or closed since their last snapshot."""
+    _conn()
+    try:
+        return [
+            DuePoll(
+                poll=_poll_from_model(item),
+                signature=item.snapshot_signature,
+                snapshot_at=None if item.snapshot_at is None else int(item.snapshot_at),
+            )
+            for item in PollModel.snapshot_index.query(SNAPSHOT_DUE)
+        ]
+    except (PynamoDBException, BotoCoreError, ClientError) as exc:
+        raise _unavailable(exc) from exc
+
+
+def read_many_counts(polls: list[Poll]) -> dict[str, Counts | None]:
+    """Sum the shards of many polls with BatchGetItem, 100 keys a request; None for a poll with no shards."""
+    settings = get_settings()
+    keys = [
+        (settings.counters_table, {"pk": {"S": shard_key(poll.id, s)}}) for poll in polls for s in range(poll.shards)
+    ]
+    found: dict[str, Counts | None] = {poll.id: None for poll in polls}
+    for _, item in _batch_get(_conn().client, keys):
+        shard = ShardModel.from_raw_data(item)
+        poll_id = shard.pk.rsplit("#", 1)[0]
+        found[poll_id] = _add_shard(found.get(poll_id) or Counts(), shard)
+    return found
+
+
+def _add_shard(counts: Counts, shard: ShardModel) -> Counts:
+    """Add one shard's counters to a running total."""
+    for option_id, votes in shard.counts.as_dict().items():
+        counts.votes[option_id] = counts.votes.get(option_id, 0) + int(votes)
+    counts.voters += int(shard.voters)
+    return counts
+
+
+def mark_snapshot(poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
+    """Record what a snapshot showed; a final one takes the poll out of the snapshot index."""
+    _conn()
+    actions: list[Any] = [PollModel.snapshot_signature.set(signature), PollModel.snapshot_at.set(snapshot_at)]
+    if final:
+        actions.append(PollModel.snapshot_due.remove())
+    try:
+        PollModel(id=poll.id).update(actions=actions, condition=PollModel.epoch == poll.epoch)
+    except PynamoDBException as exc:
+        if _client_error_code(exc) == "ConditionalCheckFailedException":
+            raise PollNotFound(f"poll '{poll.id}' was deleted or re-created") from exc
+        raise _unavailable(exc) from exc
+
+
 # ---------------------------------------------------------------- counts
 
 
@@ -251,10 +325,7 @@ def read_counts(poll_id: str, shards: range, with_poll: bool) -> tuple[Poll | No
         if table == settings.polls_table:
             poll = _poll_from_model(PollModel.from_raw_data(item))
             continue
-        shard = ShardModel.from_raw_data(item)
-        for option_id, votes in shard.counts.as_dict().items():
-            counts.votes[option_id] = counts.votes.get(option_id, 0) + int(votes)
-        counts.voters += int(shard.voters)
+        _add_shard(counts, ShardModel.from_raw_data(item))
     return poll, counts
 
 

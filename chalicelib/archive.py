@@ -1,0 +1,45 @@
+"""The S3 adapter for results snapshots: the only module that talks to the bucket."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.aws import client
+from chalicelib.settings import get_settings
+
+JSON_TYPE = "application/json; charset=utf-8"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+class ArchiveError(Exception):
+    """Writing or reading a snapshot object failed."""
+
+
+def put(key: str, body: bytes, content_type: str, cache_control: str) -> None:
+    """Write one object to the stage's results bucket."""
+    try:
+        client("s3").put_object(
+            Bucket=get_settings().results_bucket,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            CacheControl=cache_control,
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise ArchiveError(f"could not write {key}") from exc
+
+
+def get_json(key: str) -> Any:
+    """Read a JSON object from the results bucket, or None when it does not exist."""
+    try:
+        response = client("s3").get_object(Bucket=get_settings().results_bucket, Key=key)
+        return json.loads(response["Body"].read())
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise ArchiveError(f"could not read {key}") from exc
+    except (BotoCoreError, ValueError) as exc:
+        raise ArchiveError(f"could not read {key}") from exc
