@@ -1,0 +1,454 @@
+"""Shared benchmark machinery: the local stage's environment, moto, request and capacity recording, stats, tables."""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import statistics
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+# The environment must be in place before the app or any AWS client is imported (as in tests/conftest.py).
+FAKE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "STAGE": "local",
+    "POLL_ADMIN_TOKEN": "bench-admin-token",
+    "POLL_HMAC_KEY": "bench-hmac-key",
+}
+for _name, _value in FAKE_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+import botocore.session  # noqa: E402
+import pynamodb.connection.base as pynamodb_base  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import aws, clock, polls, results, settings, storage  # noqa: E402
+
+ADMIN = {"Authorization": f"Bearer {os.environ['POLL_ADMIN_TOKEN']}", "Content-Type": "application/json"}
+JSON = {"Content-Type": "application/json"}
+REGION = "us-east-1"
+
+# DynamoDB's capacity rules (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/
+# read-write-operations.html), applied to item sizes measured on moto's backend:
+WRITE_UNIT_BYTES = 1024  # a standard write: 1 WCU per KB of the larger of the item before and after
+READ_UNIT_BYTES = 4096  # a strongly consistent read: 1 RCU per 4 KB (eventually consistent: half)
+TRANSACTION_FACTOR = 2  # transactional reads and writes cost twice as much, per item
+WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
+INDEXED_ATTRIBUTE = {"snapshot_due"}  # the polls table's sparse GSI key (projection ALL)
+
+
+# ---------------------------------------------------------------- item sizes
+
+
+def _number_size(text: str) -> int:
+    """DynamoDB's size of a number: about one byte per two significant digits, plus one."""
+    digits = text.lstrip("-").replace(".", "").lstrip("0").rstrip("0") or "0"
+    return math.ceil(len(digits) / 2) + 1
+
+
+def value_size(value: dict[str, Any]) -> int:
+    """Return DynamoDB's size of an attribute value in wire format ({"S": ...}, {"M": ...}, ...)."""
+    (kind, inner), *_ = value.items()
+    if kind == "S":
+        return len(inner.encode("utf-8"))
+    if kind == "N":
+        return _number_size(str(inner))
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind in ("SS", "BS"):
+        return sum(len(v.encode("utf-8")) if isinstance(v, str) else len(v) for v in inner)
+    if kind == "NS":
+        return sum(_number_size(str(v)) for v in inner)
+    if kind == "L":
+        return 3 + sum(1 + value_size(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode("utf-8")) + value_size(v) for k, v in inner.items())
+    raise ValueError(f"unknown attribute type {kind}")
+
+
+def item_size(item: dict[str, Any] | None) -> int:
+    """Return an item's size: the UTF-8 bytes of each attribute name plus its value's size."""
+    if not item:
+        return 0
+    return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())
+
+
+def write_units(size: int, transactional: bool) -> int:
+    """Write units of one item write (a refused conditional write still costs at least one)."""
+    return max(1, math.ceil(size / WRITE_UNIT_BYTES)) * (TRANSACTION_FACTOR if transactional else 1)
+
+
+def read_units(size: int, consistent: bool) -> float:
+    """Read units of one item read (a read of a missing item still costs the minimum)."""
+    units = max(1, math.ceil(size / READ_UNIT_BYTES))
+    return float(units) if consistent else units / 2
+
+
+# ---------------------------------------------------------------- moto's backend
+
+
+def _moto_table(table_name: str) -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name)
+
+
+def stored_item(table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """Read an item straight from moto's in-process backend (no request is made or recorded)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    try:
+        found = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_item(table_name, key)
+    except Exception:  # noqa: BLE001 - a table moto does not know: nothing stored
+        return None
+    return None if found is None else found.to_json()["Attributes"]
+
+
+def key_of(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    """Return the primary key of a wire-format item."""
+    table = _moto_table(table_name)
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    return {name: item[name] for name in names}
+
+
+def _written_keys(operation: str, params: dict[str, Any]) -> list[tuple[str, dict[str, Any], bool]]:
+    """Return (table, key, transactional) for every item a write request touches."""
+    if operation == "PutItem":
+        return [(params["TableName"], key_of(params["TableName"], params["Item"]), False)]
+    if operation in ("UpdateItem", "DeleteItem"):
+        return [(params["TableName"], params["Key"], False)]
+    if operation == "BatchWriteItem":
+        found = []
+        for table, requests in params["RequestItems"].items():
+            for request in requests:
+                if "PutRequest" in request:
+                    found.append((table, key_of(table, request["PutRequest"]["Item"]), False))
+                else:
+                    found.append((table, request["DeleteRequest"]["Key"], False))
+        return found
+    found = []
+    for entry in params.get("TransactItems", []):
+        (kind, body), *_ = entry.items()
+        key = key_of(body["TableName"], body["Item"]) if kind == "Put" else body["Key"]
+        found.append((body["TableName"], key, True))
+    return found
+
+
+@dataclass
+class Call:
+    """One recorded AWS request with the capacity it consumed under DynamoDB's rules."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    wcu: float = 0.0
+    rcu: float = 0.0
+    index_wcu: float = 0.0
+    failed: bool = False
+    s3_bytes: int = 0
+
+
+class Recorder:
+    """Records every AWS request any botocore client makes, with its capacity, while enabled."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget the recorded calls."""
+        with self._lock:
+            self.calls.clear()
+
+    def add(self, call: Call) -> None:
+        """Record one call."""
+        with self._lock:
+            self.calls.append(call)
+
+    def operations(self, service: str | None = "dynamodb") -> list[str]:
+        """The recorded operations, in order."""
+        return [c.operation for c in self.calls if service is None or c.service == service]
+
+    def count(self, service: str | None = "dynamodb") -> Counter[str]:
+        """The recorded operations, counted."""
+        return Counter(self.operations(service))
+
+    def totals(self) -> dict[str, float]:
+        """Sum of requests and capacity over the recorded calls."""
+        dynamo = [c for c in self.calls if c.service == "dynamodb"]
+        return {
+            "requests": len(dynamo),
+            "wcu": sum(c.wcu for c in dynamo),
+            "index_wcu": sum(c.index_wcu for c in dynamo),
+            "rcu": sum(c.rcu for c in dynamo),
+            "s3_puts": sum(1 for c in self.calls if c.service == "s3" and c.operation == "PutObject"),
+            "s3_gets": sum(1 for c in self.calls if c.service == "s3" and c.operation == "GetObject"),
+            "s3_bytes": sum(c.s3_bytes for c in self.calls),
+        }
+
+
+RECORDER = Recorder()
+# Hooks a scenario may add: called with (operation, params) before and (operation, params, failed) after a call.
+BEFORE_CALL: list[Callable[[str, dict[str, Any]], None]] = []
+AFTER_CALL: list[Callable[[str, dict[str, Any], bool], None]] = []
+
+
+def _index_units(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
+    """Write units the polls table's sparse GSI (projection ALL) takes for one item write."""
+    indexed_before = bool(before) and bool(INDEXED_ATTRIBUTE & before.keys())  # type: ignore[union-attr]
+    indexed_after = bool(after) and bool(INDEXED_ATTRIBUTE & after.keys())  # type: ignore[union-attr]
+    if before == after or not (indexed_before or indexed_after):
+        return 0
+    # A put, update or delete of the index entry: one standard write of the larger image involved.
+    size = max(item_size(before) if indexed_before else 0, item_size(after) if indexed_after else 0)
+    return write_units(size, transactional=False)
+
+
+def _read_cost(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> float:
+    """Read units of a read request, from the sizes of the items it read."""
+    if operation == "GetItem":
+        item = stored_item(params["TableName"], params["Key"])
+        return read_units(item_size(item), bool(params.get("ConsistentRead")))
+    if operation == "BatchGetItem":
+        total = 0.0
+        for table, request in params["RequestItems"].items():
+            for key in request["Keys"]:
+                total += read_units(item_size(stored_item(table, key)), bool(request.get("ConsistentRead")))
+        return total
+    if operation in ("Query", "Scan"):
+        size = sum(item_size(item) for item in parsed.get("Items", []))  # a query rounds once, over all items
+        return read_units(size, bool(params.get("ConsistentRead")))
+    return 0.0
+
+
+def _recording_create_client(original: Any) -> Any:
+    def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        service = client.meta.service_model.service_name
+
+        def before_parameter_build(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["bench_params"] = params
+            for hook in list(BEFORE_CALL):
+                hook(model.name, params)
+            if service == "dynamodb" and model.name in WRITE_OPERATIONS:
+                keys = _written_keys(model.name, params)
+                context["bench_before"] = [(t, k, tx, stored_item(t, k)) for t, k, tx in keys]
+
+        def after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any):
+            params = context.get("bench_params", {})
+            failed = http_response.status_code >= 300
+            call = Call(service=service, operation=model.name, params=params, failed=failed)
+            if service == "dynamodb":
+                for table, key, transactional, before in context.get("bench_before", []):
+                    after = stored_item(table, key)
+                    call.wcu += write_units(max(item_size(before), item_size(after)), transactional)
+                    call.index_wcu += _index_units(before, after)
+                if not failed:
+                    call.rcu = _read_cost(model.name, params, parsed)
+            if service == "s3" and model.name == "PutObject":
+                body = params.get("Body", b"")
+                call.s3_bytes = len(body) if isinstance(body, bytes | str) else 0
+            RECORDER.add(call)
+            for hook in list(AFTER_CALL):
+                hook(model.name, params, failed)
+
+        client.meta.events.register("before-parameter-build", before_parameter_build)
+        client.meta.events.register("after-call", after_call)
+        return client
+
+    create_client._bench_recording = True  # type: ignore[attr-defined]
+    return create_client
+
+
+if not getattr(botocore.session.Session.create_client, "_bench_recording", False):
+    botocore.session.Session.create_client = _recording_create_client(  # type: ignore[method-assign]
+        botocore.session.Session.create_client
+    )
+    # PynamoDB makes a new botocore session per connection; share one (as the tests do).
+    _SHARED_SESSION = botocore.session.get_session()
+    pynamodb_base.get_session = lambda: _SHARED_SESSION
+
+
+# ---------------------------------------------------------------- the backend and the app
+
+
+def reset_process_state() -> None:
+    """Forget every per-process cache, client and connection, as a fresh Lambda would."""
+    settings.reset()
+    aws.reset()
+    storage.reset()
+    polls.reset_cache()
+    results.reset_cache()
+
+
+@contextmanager
+def backend() -> Iterator[Any]:
+    """A fresh moto backend with the local stage's tables and bucket, and a Chalice test client."""
+    from chalice.test import Client
+
+    from app import app
+    from devtools.provision import ensure_resources
+
+    reset_process_state()
+    with mock_aws():
+        ensure_resources(settings.get_settings())
+        reset_process_state()
+        with Client(app, stage_name="local") as client:
+            RECORDER.clear()
+            try:
+                yield client
+            finally:
+                BEFORE_CALL.clear()
+                AFTER_CALL.clear()
+    reset_process_state()
+
+
+def new_voter() -> str:
+    """A fresh valid voter token."""
+    return "bench-" + secrets.token_hex(8)
+
+
+def create_poll(client: Any, **fields: Any) -> dict[str, Any]:
+    """Create a poll through the admin API and return its body."""
+    import json
+
+    body = {"question": "Should the council build the new bridge?", "options": ["Yes", "No", "Don't know"]}
+    body.update(fields)
+    response = client.http.post("/polls", headers=ADMIN, body=json.dumps(body))
+    if response.status_code != 201:
+        raise RuntimeError(f"poll creation failed: {response.body!r}")
+    return response.json_body
+
+
+def vote(client: Any, poll_id: str, options: list[str], voter: str | None) -> Any:
+    """Cast a vote through the public API."""
+    import json
+
+    body: dict[str, Any] = {"options": options}
+    if voter is not None:
+        body["voter"] = voter
+    return client.http.post(f"/polls/{poll_id}/votes", headers=JSON, body=json.dumps(body))
+
+
+def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> list[str]:
+    """Store open polls and their shards directly with batch writes (fast), as the API would have."""
+    from chalicelib.domain import Option, Poll
+    from chalicelib.models import PollModel, ShardModel
+
+    storage._conn()
+    now = int(clock.now())
+    ids = []
+    with PollModel.batch_write() as poll_batch, ShardModel.batch_write() as shard_batch:
+        for index in range(count):
+            poll = Poll(
+                id=f"{prefix}-{index:04d}",
+                question=f"Bulk question {index}?",
+                options=(Option("yes", "Yes"), Option("no", "No")),
+                opens_at=now - 60,
+                closes_at=None,
+                closed=False,
+                max_choices=1,
+                results_visibility="always",
+                block="voter",
+                ip_limit=20,
+                shards=shards,
+                created_at=now - 60,
+                epoch=secrets.token_hex(4),
+            )
+            poll_batch.save(storage._poll_to_model(poll))
+            for shard in range(shards):
+                shard_batch.save(storage._shard_model(poll, shard))
+            ids.append(poll.id)
+    return ids
+
+
+@contextmanager
+def recording() -> Iterator[Recorder]:
+    """Record the calls made inside the block (the recorder is emptied first)."""
+    RECORDER.clear()
+    yield RECORDER
+
+
+# ---------------------------------------------------------------- stats and tables
+
+
+@dataclass
+class Spread:
+    """min / median / max of repeated measurements."""
+
+    values: list[float]
+
+    @property
+    def min(self) -> float:
+        return min(self.values)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def max(self) -> float:
+        return max(self.values)
+
+    def show(self, digits: int = 2, unit: str = "") -> str:
+        """Format as 'median (min–max)'."""
+        return f"{self.median:.{digits}f}{unit} ({self.min:.{digits}f}–{self.max:.{digits}f})"
+
+
+def timed(function: Callable[[], Any]) -> float:
+    """Seconds one call takes (monotonic clock)."""
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def fmt(value: float, digits: int = 1) -> str:
+    """A number without a useless fraction."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+@dataclass
+class Section:
+    """One benchmark's output: a title, markdown tables and notes, plus raw figures for tests."""
+
+    title: str
+    tables: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def table(self, header: list[str], rows: list[list[Any]]) -> None:
+        """Add a table."""
+        self.tables.append((header, [[str(c) for c in row] for row in rows]))
+
+    def markdown(self) -> str:
+        """Render as markdown."""
+        lines = [f"## {self.title}", ""]
+        for header, rows in self.tables:
+            lines.append("| " + " | ".join(header) + " |")
+            lines.append("|" + "|".join("---" for _ in header) + "|")
+            lines += ["| " + " | ".join(row) + " |" for row in rows]
+            lines.append("")
+        lines += [f"- {note}" for note in self.notes]
+        if self.notes:
+            lines.append("")
+        return "\n".join(lines)
