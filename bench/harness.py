@@ -238,6 +238,19 @@ def _read_cost(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -
     return 0.0
 
 
+def _body_size(body: Any) -> int:
+    """Bytes of an S3 body (botocore turns bytes into a file-like object before sending)."""
+    if isinstance(body, bytes | str):
+        return len(body)
+    if hasattr(body, "seek") and hasattr(body, "tell"):
+        position = body.tell()
+        body.seek(0, 2)
+        size = int(body.tell())
+        body.seek(position)
+        return size
+    return 0
+
+
 def _recording_create_client(original: Any) -> Any:
     def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
         client = original(self, *args, **kwargs)
@@ -263,8 +276,7 @@ def _recording_create_client(original: Any) -> Any:
                 if not failed:
                     call.rcu = _read_cost(model.name, params, parsed)
             if service == "s3" and model.name == "PutObject":
-                body = params.get("Body", b"")
-                call.s3_bytes = len(body) if isinstance(body, bytes | str) else 0
+                call.s3_bytes = _body_size(params.get("Body", b""))
             RECORDER.add(call)
             for hook in list(AFTER_CALL):
                 hook(model.name, params, failed)
