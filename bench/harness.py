@@ -205,6 +205,7 @@ class Recorder:
 
 
 RECORDER = Recorder()
+RECORDING = {"on": True}  # off while timing: the capacity bookkeeping reads moto's backend on every write
 # Hooks a scenario may add: called with (operation, params) before and (operation, params, failed) after a call.
 BEFORE_CALL: list[Callable[[str, dict[str, Any]], None]] = []
 AFTER_CALL: list[Callable[[str, dict[str, Any], bool], None]] = []
@@ -257,6 +258,8 @@ def _recording_create_client(original: Any) -> Any:
         service = client.meta.service_model.service_name
 
         def before_parameter_build(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            if not RECORDING["on"]:
+                return
             context["bench_params"] = params
             for hook in list(BEFORE_CALL):
                 hook(model.name, params)
@@ -265,6 +268,8 @@ def _recording_create_client(original: Any) -> Any:
                 context["bench_before"] = [(t, k, tx, stored_item(t, k)) for t, k, tx in keys]
 
         def after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any):
+            if not RECORDING["on"]:
+                return
             params = context.get("bench_params", {})
             failed = http_response.status_code >= 300
             call = Call(service=service, operation=model.name, params=params, failed=failed)
@@ -389,6 +394,16 @@ def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> lis
                 shard_batch.save(storage._shard_model(poll, shard))
             ids.append(poll.id)
     return ids
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """Turn the request recording (and its overhead) off inside the block."""
+    RECORDING["on"] = False
+    try:
+        yield
+    finally:
+        RECORDING["on"] = True
 
 
 @contextmanager
