@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from pathlib import Path
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 # The environment must be in place before the app or any AWS client is imported.
