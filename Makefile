@@ -4,7 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint package deploy clean
+STAGE ?= dev
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -17,6 +18,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The deployment package (app, chalicelib, vendored PynamoDB) and the merged template, linted.
+package: $(STAMP)
+	$(PY) -m devtools.package --stage $(STAGE)
+	$(VENV)/bin/cfn-lint build/$(STAGE)/package/sam.json
+
+# Create or update the stage's tables, bucket and secret, then `chalice deploy` (needs AWS credentials).
+deploy: $(STAMP)
+	$(PY) -m devtools.deploy deploy --stage $(STAGE)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -18,8 +18,9 @@ class ArchiveError(Exception):
     """Writing or reading a snapshot object failed."""
 
 
-def put(key: str, body: bytes, content_type: str, cache_control: str) -> None:
-    """Write one object to the stage's results bucket."""
+def put(key: str, body: bytes, content_type: str, cache_control: str, tags: str | None = None) -> None:
+    """Write one object to the stage's results bucket (tags in URL query form, e.g. "kind=history")."""
+    extra = {"Tagging": tags} if tags else {}
     try:
         client("s3").put_object(
             Bucket=get_settings().results_bucket,
@@ -27,6 +28,7 @@ def put(key: str, body: bytes, content_type: str, cache_control: str) -> None:
             Body=body,
             ContentType=content_type,
             CacheControl=cache_control,
+            **extra,
         )
     except (BotoCoreError, ClientError) as exc:
         raise ArchiveError(f"could not write {key}") from exc

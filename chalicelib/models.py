@@ -10,7 +10,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
@@ -82,6 +82,16 @@ class ShardModel(Model):
     epoch = UnicodeAttribute()
 
 
+class BallotSlotIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """Ballots by poll and shard ("slot"), so a recount reads a poll's ballots without a scan."""
+
+    class Meta:
+        index_name = "by-slot"
+        projection = IncludeProjection(["options"])
+
+    slot = UnicodeAttribute(hash_key=True)
+
+
 class BallotModel(Model):
     """One voter's ballot in one poll, keyed by a keyed hash of (poll, voter token).
 
@@ -99,6 +109,7 @@ class BallotModel(Model):
     request_id = UnicodeAttribute()  # lets a retried request recognise its own committed ballot
     voted_at = NumberAttribute()
     expires_at = TTLAttribute()
+    slot_index = BallotSlotIndex()
 
 
 class IpCounterModel(Model):

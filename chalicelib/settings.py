@@ -12,6 +12,7 @@ from chalicelib.errors import ServiceUnavailable
 
 # A fixed HMAC key is acceptable only on the local stage, where nothing is real.
 _LOCAL_HMAC_KEY = "local-stage-hmac-key-not-a-secret"
+MIN_ADMIN_TOKEN = 24  # deployed stages refuse shorter admin tokens
 
 
 def _int(name: str, default: int) -> int:
@@ -122,6 +123,8 @@ def get_secrets() -> Secrets:
                 key = _LOCAL_HMAC_KEY
             if not key:
                 raise ServiceUnavailable("configuration is unavailable")
+            if settings.stage != "local" and token is not None and len(token) < MIN_ADMIN_TOKEN:
+                token = None  # a placeholder or weak token disables the admin routes instead of guarding them
             _secrets = Secrets(admin_token=token, hmac_key=key.encode())
     return _secrets
 

@@ -22,6 +22,7 @@ PUBLIC_PREFIX = "results"
 PRIVATE_PREFIX = "private/results"
 HISTORY_CACHE = "public, max-age=31536000, immutable"
 PRIVATE_CACHE = "private, no-store"
+HISTORY_TAGS = "kind=history"  # the bucket's lifecycle rule moves these to infrequent access
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -103,6 +104,7 @@ def _write_poll(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
         document,
         archive.JSON_TYPE,
         HISTORY_CACHE if public else PRIVATE_CACHE,
+        tags=HISTORY_TAGS,
     )
     archive.put(f"{prefix}/latest.json", document, archive.JSON_TYPE, latest_cache)
     archive.put(f"{prefix}/latest.csv", to_csv(body), archive.CSV_TYPE, latest_cache)

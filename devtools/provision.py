@@ -1,42 +1,161 @@
-"""Create a stage's tables and bucket where they are missing (the local stack, tests, deploys)."""
+"""Create or update a stage's tables, bucket and secret, idempotently (local stack, tests, `make deploy`).
+
+The table definitions come from the PynamoDB models, so the app and its tables cannot disagree;
+`infra/template.json` describes the same resources for the CloudFormation path (a test compares them).
+"""
 
 from __future__ import annotations
 
+import json
+import secrets
 from typing import Any
+
+from botocore.exceptions import ClientError
+from pynamodb.attributes import TTLAttribute
+from pynamodb.models import Model
 
 from chalicelib import models
 from chalicelib.aws import client
 from chalicelib.settings import Settings
 
+TABLE_MODELS: tuple[type[Model], ...] = (models.PollModel, models.ShardModel, models.BallotModel)
+HISTORY_TAG = {"Key": "kind", "Value": "history"}
+LIFECYCLE_RULES = [
+    {
+        "ID": "history-to-infrequent-access",
+        "Status": "Enabled",
+        "Filter": {"Tag": HISTORY_TAG},
+        "Transitions": [{"Days": 30, "StorageClass": "STANDARD_IA"}],
+    },
+    {
+        "ID": "expire-replaced-versions",
+        "Status": "Enabled",
+        "Filter": {"Prefix": ""},
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+    },
+]
+
+
+def table_spec(model: type[Model]) -> dict[str, Any]:
+    """Return CreateTable arguments for a model: on demand, encrypted, with its indexes."""
+    schema = model._get_schema()
+    spec: dict[str, Any] = {
+        "TableName": model.Meta.table_name,
+        "AttributeDefinitions": schema["attribute_definitions"],
+        "KeySchema": schema["key_schema"],
+        "BillingMode": "PAY_PER_REQUEST",
+        "SSESpecification": {"Enabled": True},
+    }
+    if schema["global_secondary_indexes"]:
+        spec["GlobalSecondaryIndexes"] = [
+            {"IndexName": gsi["index_name"], "KeySchema": gsi["key_schema"], "Projection": gsi["projection"]}
+            for gsi in schema["global_secondary_indexes"]
+        ]
+    return spec
+
+
+def ttl_attribute(model: type[Model]) -> str | None:
+    """Return the name of a model's TTL attribute, if it has one."""
+    for name, attribute in model.get_attributes().items():
+        if isinstance(attribute, TTLAttribute):
+            return attribute.attr_name or name
+    return None
+
 
 def ensure_tables(settings: Settings) -> list[str]:
-    """Create the stage's DynamoDB tables from the PynamoDB models; return the names created."""
+    """Create missing tables, then make sure TTL and point-in-time recovery are on; return those created."""
     models.bind(settings)
+    dynamodb = client("dynamodb")
     created = []
-    for model in (models.PollModel, models.ShardModel, models.BallotModel):
-        if not model.exists():
-            # create_table also turns on TTL for models with a TTLAttribute.
-            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-            created.append(model.Meta.table_name)
+    for model in TABLE_MODELS:
+        spec = table_spec(model)
+        try:
+            dynamodb.create_table(**spec)
+            created.append(spec["TableName"])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+        dynamodb.get_waiter("table_exists").wait(
+            TableName=spec["TableName"], WaiterConfig={"Delay": 1, "MaxAttempts": 120}
+        )
+        ttl = ttl_attribute(model)
+        if ttl is not None:
+            current = dynamodb.describe_time_to_live(TableName=spec["TableName"])["TimeToLiveDescription"]
+            if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+                dynamodb.update_time_to_live(
+                    TableName=spec["TableName"], TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
+                )
+        dynamodb.update_continuous_backups(
+            TableName=spec["TableName"], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
     return created
 
 
 def ensure_bucket(settings: Settings) -> bool:
-    """Create the stage's results bucket if it is missing; return whether it was created."""
+    """Create the results bucket if missing and apply its settings; return whether it was created."""
     s3 = client("s3")
-    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    if settings.results_bucket in existing:
+    bucket = settings.results_bucket
+    created = False
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError:
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if settings.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.region}
+        s3.create_bucket(**kwargs)
+        created = True
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": LIFECYCLE_RULES})
+    return created
+
+
+def ensure_secret(settings: Settings) -> bool:
+    """Create the stage's secret (admin token and HMAC key, both random) if missing; return whether created."""
+    if not settings.secret_id:
         return False
-    kwargs: dict[str, Any] = {"Bucket": settings.results_bucket}
-    if settings.region != "us-east-1":
-        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": settings.region}
-    s3.create_bucket(**kwargs)
+    manager = client("secretsmanager")
+    try:
+        manager.describe_secret(SecretId=settings.secret_id)
+        return False
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    document = {"admin_token": secrets.token_urlsafe(32), "hmac_key": secrets.token_urlsafe(48)}
+    manager.create_secret(Name=settings.secret_id, SecretString=json.dumps(document))
     return True
 
 
+def set_admin_token(settings: Settings, token: str | None = None) -> str:
+    """Replace the admin token in the stage's secret, keeping its HMAC key; return the new token."""
+    if not settings.secret_id:
+        raise ValueError("this stage has no SECRET_ID")
+    manager = client("secretsmanager")
+    document = json.loads(manager.get_secret_value(SecretId=settings.secret_id)["SecretString"])
+    document["admin_token"] = token or secrets.token_urlsafe(32)
+    manager.put_secret_value(SecretId=settings.secret_id, SecretString=json.dumps(document))
+    return str(document["admin_token"])
+
+
 def ensure_resources(settings: Settings) -> list[str]:
-    """Create whatever of the stage's tables and bucket is missing; return what was created."""
+    """Create or update whatever of the stage's tables, bucket and secret is missing; return what was created."""
     created = ensure_tables(settings)
     if ensure_bucket(settings):
         created.append(settings.results_bucket)
+    if ensure_secret(settings):
+        created.append(str(settings.secret_id))
     return created

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 # The environment must be in place before the app or any AWS client is imported.
@@ -61,6 +63,22 @@ class CallRecorder:
 
 
 RECORDER = CallRecorder()
+ROOT = Path(__file__).resolve().parent.parent
+APP_CODE = str(ROOT / "chalicelib")
+THIS_FILE = str(Path(__file__).resolve())
+# Every AWS call the app itself made during the session (not the tests' own calls): the IAM check reads it.
+APP_CALLS: list[tuple[str, str, dict[str, Any]]] = []
+
+
+def made_by_app() -> bool:
+    """Tell whether the innermost project frame on the stack is app code (chalicelib/)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(str(ROOT)) and ".venv" not in filename and filename != THIS_FILE:
+            return filename.startswith(APP_CODE)
+        frame = frame.f_back
+    return False
 
 
 class FaultInjector:
@@ -98,6 +116,8 @@ def _recording_create_client(self: botocore.session.Session, *args: Any, **kwarg
 
     def before_parameter_build(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         RECORDER.record(service, model.name, params)
+        if made_by_app():
+            APP_CALLS.append((service, model.name, params))
         context["api_params"] = params
 
     def before_call(model: Any, context: dict[str, Any], **_: Any) -> Any:
@@ -167,3 +187,12 @@ def calls() -> CallRecorder:
     """The AWS call recorder, emptied."""
     RECORDER.clear()
     return RECORDER
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the IAM policy check last, after every other test has recorded the app's AWS calls."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "runs_last: run after every other test (reads what they recorded)")

@@ -363,3 +363,13 @@ def test_history_files_are_named_for_their_utc_minute(epoch, name):
     from chalicelib.snapshots import minute_key
 
     assert minute_key(epoch) == name
+
+
+def test_history_objects_are_tagged_for_the_lifecycle_rule(client, frozen):
+    poll = create_poll(client)
+    run_scheduled(client)
+    history = keys(f"results/{poll['id']}/history/")[0]
+    tags = s3().get_object_tagging(Bucket=get_settings().results_bucket, Key=history)["TagSet"]
+    assert tags == [{"Key": "kind", "Value": "history"}]
+    latest_tags = s3().get_object_tagging(Bucket=get_settings().results_bucket, Key=f"results/{poll['id']}/latest.json")
+    assert latest_tags["TagSet"] == []

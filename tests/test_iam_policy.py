@@ -1,0 +1,157 @@
+"""Least privilege: every AWS action the app performed in this test run is granted, and nothing more.
+
+conftest records every call made from app code (chalicelib/) by any botocore client, PynamoDB's
+included; this module runs last and compares those calls with each deployable stage's policy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import APP_CALLS, ROOT
+
+pytestmark = pytest.mark.runs_last
+
+STAGES = ("dev", "prod")
+CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
+RESOURCE_VARS = ("POLLS_TABLE", "COUNTERS_TABLE", "BALLOTS_TABLE", "RESULTS_BUCKET", "SECRET_ID")
+TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+ACCOUNT_ARN = "us-east-1:123456789012"
+
+Permission = tuple[str, str]  # (IAM action, resource ARN)
+
+
+def stage_env(stage: str) -> dict[str, str]:
+    return {**CONFIG.get("environment_variables", {}), **CONFIG["stages"][stage].get("environment_variables", {})}
+
+
+def renamer(stage: str) -> dict[str, str]:
+    """Map the local stage's resource names to a deployed stage's."""
+    local, target = stage_env("local"), stage_env(stage)
+    return {local[var]: target[var] for var in RESOURCE_VARS if var in local and var in target}
+
+
+def permissions(calls: Iterable[tuple[str, str, dict[str, Any]]], stage: str) -> Iterator[Permission]:
+    """Turn recorded API calls into the IAM permissions they need on the stage's resources."""
+    names = renamer(stage)
+    secret = stage_env(stage).get("SECRET_ID", "")
+
+    def table(name: str) -> str:
+        return f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{names.get(name, name)}"
+
+    for service, operation, params in calls:
+        if service == "dynamodb" and operation == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                kind, body = next(iter(item.items()))
+                yield f"dynamodb:{TRANSACT_ACTIONS[kind]}", table(body["TableName"])
+        elif service == "dynamodb" and operation in ("BatchGetItem", "BatchWriteItem"):
+            for name in params["RequestItems"]:
+                yield f"dynamodb:{operation}", table(name)
+        elif service == "dynamodb":
+            index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
+            yield f"dynamodb:{operation}", table(params["TableName"]) + index
+        elif service == "s3":
+            bucket = names.get(params["Bucket"], params["Bucket"])
+            if "Key" in params:
+                yield f"s3:{operation}", f"arn:aws:s3:::{bucket}/{params['Key']}"
+                if operation == "PutObject" and params.get("Tagging"):
+                    yield "s3:PutObjectTagging", f"arn:aws:s3:::{bucket}/{params['Key']}"
+                if operation == "GetObject":  # without ListBucket a missing key reads as AccessDenied
+                    yield "s3:ListBucket", f"arn:aws:s3:::{bucket}"
+            else:
+                yield f"s3:{operation}", f"arn:aws:s3:::{bucket}"
+        elif service == "secretsmanager":
+            yield f"secretsmanager:{operation}", f"arn:aws:secretsmanager:{ACCOUNT_ARN}:secret:{secret}-AbCdEf"
+        else:
+            yield f"{service}:{operation}", "*"
+
+
+def load_policy(stage: str) -> list[dict[str, Any]]:
+    document = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    statements = document["Statement"]
+    for statement in statements:
+        for key in ("Action", "Resource"):
+            if isinstance(statement[key], str):
+                statement[key] = [statement[key]]
+    return statements
+
+
+def grants(statements: list[dict[str, Any]]) -> Iterator[tuple[str, str, str]]:
+    """Yield (statement id, action, resource pattern) for every Allow grant."""
+    for statement in statements:
+        if statement["Effect"] == "Allow":
+            for action in statement["Action"]:
+                for resource in statement["Resource"]:
+                    yield statement.get("Sid", "?"), action, resource
+
+
+def allowed(statements: list[dict[str, Any]], permission: Permission) -> bool:
+    action, arn = permission
+    return any(
+        fnmatchcase(action, granted) and fnmatchcase(arn, resource) for _, granted, resource in grants(statements)
+    )
+
+
+def missing_and_unused(statements: list[dict[str, Any]], needed: set[Permission]) -> tuple[set, set]:
+    missing = {p for p in needed if not allowed(statements, p)}
+    unused = {
+        (sid, action, resource)
+        for sid, action, resource in grants(statements)
+        if not action.startswith("logs:")
+        and not any(fnmatchcase(a, action) and fnmatchcase(arn, resource) for a, arn in needed)
+    }
+    return missing, unused
+
+
+def full_run(config: pytest.Config) -> bool:
+    """Tell whether this session runs the whole suite (only then can 'never performed' be judged)."""
+    if config.option.keyword or config.option.markexpr or config.option.maxfail:
+        return False
+    tests_dir = ROOT / "tests"
+    return all(Path(arg.split("::")[0]).resolve() in (ROOT, tests_dir) for arg in config.args)
+
+
+def test_policies_grant_only_explicit_actions_on_the_stages_own_resources():
+    for stage in STAGES:
+        for sid, action, resource in grants(load_policy(stage)):
+            assert "*" not in action, (stage, sid, action)
+            if not action.startswith("logs:"):
+                assert resource != "*" and stage in resource, (stage, sid, resource)
+
+
+def test_the_checker_notices_a_missing_and_an_unused_grant():
+    calls = [("dynamodb", "GetItem", {"TableName": stage_env("local")["POLLS_TABLE"]})]
+    needed = set(permissions(calls, "dev"))
+    statements = [
+        {
+            "Sid": "S",
+            "Effect": "Allow",
+            "Action": ["dynamodb:PutItem"],
+            "Resource": ["arn:aws:dynamodb:*:*:table/polls-dev"],
+        }
+    ]
+    missing, unused = missing_and_unused(statements, needed)
+    assert missing == {("dynamodb:GetItem", f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/polls-dev")}
+    assert unused == {("S", "dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/polls-dev")}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_action_the_app_performed_is_granted_and_every_grant_was_used(stage, request):
+    assert APP_CALLS, "no AWS calls were recorded from app code"
+    needed = set(permissions(APP_CALLS, stage))
+    missing, unused = missing_and_unused(load_policy(stage), needed)
+    assert not missing, f"policy-{stage}.json lacks: {sorted(missing)}"
+    if not full_run(request.config):
+        pytest.skip("unused grants are only judged when the whole suite runs")
+    assert not unused, f"policy-{stage}.json grants what the app never did: {sorted(unused)}"
