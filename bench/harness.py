@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import os
 import secrets
@@ -47,7 +49,6 @@ WRITE_UNIT_BYTES = 1024  # a standard write: 1 WCU per KB of the larger of the i
 READ_UNIT_BYTES = 4096  # a strongly consistent read: 1 RCU per 4 KB (eventually consistent: half)
 TRANSACTION_FACTOR = 2  # transactional reads and writes cost twice as much, per item
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"}
-INDEXED_ATTRIBUTE = {"snapshot_due"}  # the polls table's sparse GSI key (projection ALL)
 
 
 # ---------------------------------------------------------------- item sizes
@@ -163,6 +164,8 @@ class Call:
     index_wcu: float = 0.0
     failed: bool = False
     s3_bytes: int = 0
+    items: list[tuple[str, str, int]] = field(default_factory=list)  # (table, key, WCU) per item written
+    index_items: list[tuple[str, str, int]] = field(default_factory=list)  # (index, index key, WCU)
 
 
 class Recorder:
@@ -211,15 +214,39 @@ BEFORE_CALL: list[Callable[[str, dict[str, Any]], None]] = []
 AFTER_CALL: list[Callable[[str, dict[str, Any], bool], None]] = []
 
 
-def _index_units(before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
-    """Write units the polls table's sparse GSI (projection ALL) takes for one item write."""
-    indexed_before = bool(before) and bool(INDEXED_ATTRIBUTE & before.keys())  # type: ignore[union-attr]
-    indexed_after = bool(after) and bool(INDEXED_ATTRIBUTE & after.keys())  # type: ignore[union-attr]
-    if before == after or not (indexed_before or indexed_after):
-        return 0
-    # A put, update or delete of the index entry: one standard write of the larger image involved.
-    size = max(item_size(before) if indexed_before else 0, item_size(after) if indexed_after else 0)
-    return write_units(size, transactional=False)
+def _projected(index: Any, item: dict[str, Any]) -> dict[str, Any]:
+    """The part of an item a secondary index stores (its projection)."""
+    projection = index.projection or {}
+    kind = projection.get("ProjectionType", "ALL")
+    if kind == "ALL":
+        return item
+    keep = set(index.table_key_attrs) | set(index.schema_key_attrs)
+    if kind == "INCLUDE":
+        keep |= set(projection.get("NonKeyAttributes", []))
+    return {name: value for name, value in item.items() if name in keep}
+
+
+def index_writes(
+    table_name: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> list[tuple[str, str, int]]:
+    """(index, index key, WCU) a table's GSIs take for one item write: a standard write per entry put, changed or deleted."""
+    if before == after:
+        return []
+    found = []
+    for index in getattr(_moto_table(table_name), "global_indexes", []):
+        in_before = bool(before) and all(k in before for k in index.schema_key_attrs)  # type: ignore[operator]
+        in_after = bool(after) and all(k in after for k in index.schema_key_attrs)  # type: ignore[operator]
+        old = _projected(index, before) if in_before and before else None
+        new = _projected(index, after) if in_after and after else None
+        if old == new:
+            continue  # nothing the index stores changed
+        key = json.dumps([(new or old or {}).get(k) for k in index.schema_key_attrs], sort_keys=True)
+        if old is not None and new is not None and any(old[k] != new[k] for k in index.schema_key_attrs):
+            units = write_units(item_size(old), False) + write_units(item_size(new), False)  # key moved: delete + put
+        else:
+            units = write_units(max(item_size(old), item_size(new)), False)
+        found.append((index.name, key, units))
+    return found
 
 
 def _read_cost(operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> float:
@@ -276,8 +303,12 @@ def _recording_create_client(original: Any) -> Any:
             if service == "dynamodb":
                 for table, key, transactional, before in context.get("bench_before", []):
                     after = stored_item(table, key)
-                    call.wcu += write_units(max(item_size(before), item_size(after)), transactional)
-                    call.index_wcu += _index_units(before, after)
+                    units = write_units(max(item_size(before), item_size(after)), transactional)
+                    call.wcu += units
+                    call.items.append((table, json.dumps(key, sort_keys=True), units))
+                    for entry in index_writes(table, before, after):
+                        call.index_wcu += entry[2]
+                        call.index_items.append(entry)
                 if not failed:
                     call.rcu = _read_cost(model.name, params, parsed)
             if service == "s3" and model.name == "PutObject":
@@ -323,6 +354,7 @@ def backend() -> Iterator[Any]:
     from app import app
     from devtools.provision import ensure_resources
 
+    logging.getLogger(app.log.name).setLevel(logging.CRITICAL)  # injected faults would print tracebacks
     reset_process_state()
     with mock_aws():
         ensure_resources(settings.get_settings())
@@ -344,8 +376,6 @@ def new_voter() -> str:
 
 def create_poll(client: Any, **fields: Any) -> dict[str, Any]:
     """Create a poll through the admin API and return its body."""
-    import json
-
     body = {"question": "Should the council build the new bridge?", "options": ["Yes", "No", "Don't know"]}
     body.update(fields)
     response = client.http.post("/polls", headers=ADMIN, body=json.dumps(body))
@@ -356,8 +386,6 @@ def create_poll(client: Any, **fields: Any) -> dict[str, Any]:
 
 def vote(client: Any, poll_id: str, options: list[str], voter: str | None) -> Any:
     """Cast a vote through the public API."""
-    import json
-
     body: dict[str, Any] = {"options": options}
     if voter is not None:
         body["voter"] = voter

@@ -22,17 +22,17 @@ PRICE_READ_UNIT = 0.125 / 1_000_000  # $ per read request unit
 PRICE_S3_PUT = 0.005 / 1_000  # $ per PUT
 PRICE_S3_GET = 0.0004 / 1_000  # $ per GET
 
-# Per-vote write units by blocking mode (transactional: 2 per item under 1 KB; benchmark 1 measures them).
-VOTE_UNITS = {"voter": 4, "voter_and_ip": 6, "none": 2}
-SHARD_UNITS = 2  # the shard item's share of one vote
-BALLOT_UNITS = 2  # the ballot item's share of one vote
 # Results re-reads (assumption): each warm Lambda container re-reads the tally at most once a second
 # (RESULTS_CACHE_SECONDS); containers in use ~ rate x this many seconds of handler time per vote.
 HANDLER_SECONDS = 0.05
 
 
-def simulate(rate: int, shards: int, seconds: int, seed: int = SEED) -> dict[str, float]:
-    """Replay `rate` votes a second for `seconds` through choose_shard; return per-key write units a second."""
+def simulate(rate: int, shards: int, seconds: int, key_units: float, seed: int = SEED) -> dict[str, float]:
+    """Replay `rate` votes a second for `seconds` through choose_shard; return the busiest shard key's WCU/s.
+
+    key_units: write units one vote puts on its shard's hottest key (the shard item, or the ballots'
+    by-slot index key, which is per shard too).
+    """
     random.seed(seed)  # choose_shard draws from the module-level generator
     peak = 0
     per_shard_total = [0] * shards
@@ -43,40 +43,40 @@ def simulate(rate: int, shards: int, seconds: int, seed: int = SEED) -> dict[str
         peak = max(peak, max(counts))
         for index, count in enumerate(counts):
             per_shard_total[index] += count
-    mean = rate / shards
     return {
         "rate": rate,
         "shards": shards,
-        "peak_shard_wcu": peak * SHARD_UNITS,
-        "mean_shard_wcu": mean * SHARD_UNITS,
+        "peak_votes": peak,
+        "peak_shard_wcu": peak * key_units,
+        "mean_shard_wcu": rate / shards * key_units,
         "busiest_shard_share": max(per_shard_total) / (rate * seconds),
-        "peak_fraction_of_limit": peak * SHARD_UNITS / PARTITION_WCU_LIMIT,
+        "peak_fraction_of_limit": peak * key_units / PARTITION_WCU_LIMIT,
     }
 
 
-def smallest_shards(rate: int, seconds: int) -> tuple[int, dict[str, float]]:
+def smallest_shards(rate: int, seconds: int, key_units: float) -> tuple[int, dict[str, float]]:
     """The smallest shard count whose busiest shard stays under HEADROOM of the limit in every second.
 
     The search ignores the API's maximum (MAX_SHARDS), so a caller can say how far over it a rate is.
     """
     budget = PARTITION_WCU_LIMIT * HEADROOM
-    failing = max(1, math.ceil(rate * SHARD_UNITS / budget)) - 1  # fewer cannot even hold the mean
+    failing = max(1, math.ceil(rate * key_units / budget)) - 1  # fewer cannot even hold the mean
     step = max(1, failing // 20)
-    while simulate(rate, failing + step, seconds)["peak_shard_wcu"] >= budget:  # coarse steps up
+    while simulate(rate, failing + step, seconds, key_units)["peak_shard_wcu"] >= budget:  # coarse steps up
         failing += step
     for shards in range(failing + 1, failing + step + 1):  # then one at a time
-        result = simulate(rate, shards, seconds)
+        result = simulate(rate, shards, seconds, key_units)
         if result["peak_shard_wcu"] < budget:
             return shards, result
     raise AssertionError("unreachable: failing + step passed")
 
 
-def cost_per_million(rate: int, shards: int, block: str = "voter") -> dict[str, float]:
+def cost_per_million(rate: int, shards: int, vote_units: float) -> dict[str, float]:
     """Dollars per million votes at on-demand list prices, for one poll voted on at `rate` a second."""
     votes = 1_000_000
     seconds = votes / rate
     minutes = seconds / 60
-    writes = votes * VOTE_UNITS[block] * PRICE_WRITE_UNIT
+    writes = votes * vote_units * PRICE_WRITE_UNIT
     # One snapshot run a minute while votes arrive: Query (0.5 RRU), BatchGetItem of every shard
     # (1 RRU each, strongly consistent), one UpdateItem mark (1 WRU + 1 GSI WRU), 4 PUTs, 2 GETs.
     runs = max(1.0, minutes)
@@ -88,17 +88,23 @@ def cost_per_million(rate: int, shards: int, block: str = "voter") -> dict[str, 
     return {"writes": writes, "snapshots": snapshot, "rereads": rereads, "total": writes + snapshot + rereads}
 
 
-def run(quick: bool = False) -> list[Section]:
-    """Run benchmark 6."""
+def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -> list[Section]:
+    """Run benchmark 6 (units: per-vote write units by blocking mode, measured on moto when not given)."""
+    if units is None:
+        from bench.request_costs import measure_vote_units
+
+        units = measure_vote_units()
+    voter = units["voter"]
+    key_units = max(voter["shard"], voter["gsi"])
     seconds = QUICK_SECONDS if quick else SECONDS
     section = Section("6. Hot-poll ceiling: one poll, write units per key per second")
     rows = []
     recommendations: dict[int, int] = {}
     for rate in RATES:
-        shards, result = smallest_shards(rate, seconds)
+        shards, result = smallest_shards(rate, seconds, key_units)
         recommendations[rate] = shards
-        at_default = simulate(rate, 10, seconds)
-        at_max = simulate(rate, MAX_SHARDS, seconds)
+        at_default = simulate(rate, 10, seconds, key_units)
+        at_max = simulate(rate, MAX_SHARDS, seconds, key_units)
         shown = f"{shards}" if shards <= MAX_SHARDS else (
             f"**{shards}: more than the API's maximum of {MAX_SHARDS}** (at {MAX_SHARDS} the busiest shard takes "
             f"{fmt(at_max['peak_shard_wcu'])} WCU/s, {at_max['peak_fraction_of_limit']:.0%} of the limit)"
@@ -111,9 +117,10 @@ def run(quick: bool = False) -> list[Section]:
                 shown,
                 f"{fmt(result['peak_shard_wcu'])} ({result['peak_fraction_of_limit']:.0%}) at {int(result['shards'])}",
                 fmt(result["mean_shard_wcu"]),
-                f"{BALLOT_UNITS} (each vote its own key)",
-                f"{fmt(rate * SHARD_UNITS)} / {fmt(rate * BALLOT_UNITS)}",
-                f"{math.ceil(rate * SHARD_UNITS / PARTITION_WCU_LIMIT)} / {math.ceil(rate * BALLOT_UNITS / PARTITION_WCU_LIMIT)}",
+                fmt(result["peak_votes"] * voter["gsi"]),
+                f"{fmt(voter['ballot'])} (a key per vote)",
+                " / ".join(fmt(rate * voter[k]) for k in ("shard", "ballot", "gsi")),
+                " / ".join(str(math.ceil(rate * voter[k] / PARTITION_WCU_LIMIT)) for k in ("shard", "ballot", "gsi")),
             ]
         )
     section.table(
@@ -122,11 +129,12 @@ def run(quick: bool = False) -> list[Section]:
             "busiest shard WCU/s at 10 shards (default)",
             "of the 1,000 limit",
             "smallest shard count keeping every shard < 50%",
-            "busiest shard WCU/s there",
-            "mean shard WCU/s there",
+            "busiest shard item WCU/s there",
+            "mean shard item WCU/s there",
+            "busiest by-slot index key WCU/s there",
             "ballot key WCU/s (max)",
-            "table WCU/s counters / ballots",
-            "partitions needed counters / ballots",
+            "WCU/s: counters / ballots / by-slot index",
+            "partitions needed: counters / ballots / index",
         ],
         rows,
     )
@@ -134,12 +142,12 @@ def run(quick: bool = False) -> list[Section]:
     for rate in RATES:
         shards = min(recommendations[rate], MAX_SHARDS)
         for block in ("voter", "voter_and_ip", "none"):
-            cost = cost_per_million(rate, shards, block)
+            cost = cost_per_million(rate, shards, units[block]["total"])
             cost_rows.append(
                 [
                     f"{rate:,}",
                     str(shards),
-                    block,
+                    f"{block} ({fmt(units[block]['total'])} WRU a vote)",
                     f"${cost['writes']:.3f}",
                     f"${cost['snapshots']:.5f}",
                     f"${cost['rereads']:.3f}",
@@ -152,15 +160,18 @@ def run(quick: bool = False) -> list[Section]:
     )
     section.notes += [
         f"Simulation: {seconds} s of votes at each rate through `chalicelib.votes.choose_shard` (seeded {SEED}); "
-        "'busiest shard' is the most writes any shard item took in any one second. Each vote costs its shard item "
-        f"{SHARD_UNITS} WCU (a transactional write of an item under 1 KB) and writes a ballot item of its own "
-        f"({BALLOT_UNITS} WCU) whose key is a keyed hash, so ballots spread over the table's partitions.",
+        "'busiest shard' is the most votes any shard took in any one second, times the write units a vote puts on "
+        f"that shard's keys, measured on moto (voter mode): {fmt(voter['shard'])} WCU on the shard item (a "
+        f"transactional write under 1 KB), {fmt(voter['ballot'])} WCU on a ballot item of its own (a keyed-hash key, "
+        f"so ballots spread) and {fmt(voter['gsi'])} WCU on the ballots table's `by-slot` GSI, whose key is the poll "
+        "and shard: every ballot of one shard lands on the same index key, so the index is sharded exactly like the "
+        "counters (a GSI partition key has the same 1,000 WCU/s limit, and GSI throttling throttles the table).",
         f"Limit: DynamoDB serves at most {PARTITION_WCU_LIMIT:,} WCU/s per partition, so per partition key; the "
         f"recommendation keeps the busiest shard under {HEADROOM:.0%} of it in every simulated second. "
         "'Partitions needed' is the table's total WCU/s over 1,000: DynamoDB must have split the table that far "
         "(a new on-demand table absorbs up to 4,000 WCU/s at once and adapts beyond that).",
-        f"The API allows at most {MAX_SHARDS} shards per poll (about 500 votes/s per shard before the per-key limit, "
-        f"{MAX_SHARDS * PARTITION_WCU_LIMIT // SHARD_UNITS:,} votes/s per poll in theory, about half that with the "
+        f"The API allows at most {MAX_SHARDS} shards per poll (about {PARTITION_WCU_LIMIT / key_units:,.0f} votes/s per shard before the per-key limit, "
+        f"{MAX_SHARDS * PARTITION_WCU_LIMIT / key_units:,.0f} votes/s per poll in theory, about half that with the "
         "50% headroom): a rate that needs more than 100 cannot be served by one poll within the headroom (the cost table then uses 100).",
         "Not modelled: transaction conflicts. Every vote is a TransactWriteItems on its shard; concurrent "
         "transactions on one item can be cancelled with TransactionConflict (the handler retries on another shard), "
