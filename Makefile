@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint package deploy clean
+.PHONY: run test lint package deploy bench clean
 STAGE ?= dev
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -27,6 +27,10 @@ package: $(STAMP)
 # Create or update the stage's tables, bucket and secret, then `chalice deploy` (needs AWS credentials).
 deploy: $(STAMP)
 	$(PY) -m devtools.deploy deploy --stage $(STAGE)
+
+# Benchmarks (bench/): prints every table and rewrites BENCHMARKS.md; a few minutes, not part of `make test`.
+bench: $(STAMP)
+	$(PY) -m bench.run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

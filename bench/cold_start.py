@@ -193,7 +193,7 @@ def run(quick: bool = False) -> list[Section]:
     section.notes += [
         f"{runs} fresh interpreters of each kind, interleaved. Times are taken inside the child with perf_counter "
         "from its first statement, so interpreter start-up is not in them (it is in the wall-time rows).",
-        f"The first vote runs the handler as Lambda would (`app.app(event, context)` with an API Gateway proxy "
+        "The first vote runs the handler as Lambda would (`app.app(event, context)` with an API Gateway proxy "
         "event) against moto's ThreadedMotoServer on 127.0.0.1 in the parent (AWS_ENDPOINT_URL): it reads the "
         "definition (GetItem), commits (TransactWriteItems) and reads the tally (BatchGetItem), three local HTTP "
         "round trips; the tables were created with devtools.provision.ensure_resources.",

@@ -229,7 +229,7 @@ def _projected(index: Any, item: dict[str, Any]) -> dict[str, Any]:
 def index_writes(
     table_name: str, before: dict[str, Any] | None, after: dict[str, Any] | None
 ) -> list[tuple[str, str, int]]:
-    """(index, index key, WCU) a table's GSIs take for one item write: a standard write per entry put, changed or deleted."""
+    """(index, index key, WCU) a table's GSIs take for one item write: a standard write per entry changed."""
     if before == after:
         return []
     found = []
@@ -354,19 +354,24 @@ def backend() -> Iterator[Any]:
     from app import app
     from devtools.provision import ensure_resources
 
-    logging.getLogger(app.log.name).setLevel(logging.CRITICAL)  # injected faults would print tracebacks
+    logger = logging.getLogger(app.log.name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)  # injected faults would print tracebacks
     reset_process_state()
-    with mock_aws():
-        ensure_resources(settings.get_settings())
+    try:
+        with mock_aws():
+            ensure_resources(settings.get_settings())
+            reset_process_state()
+            with Client(app, stage_name="local") as client:
+                RECORDER.clear()
+                try:
+                    yield client
+                finally:
+                    BEFORE_CALL.clear()
+                    AFTER_CALL.clear()
+    finally:
+        logger.setLevel(level)
         reset_process_state()
-        with Client(app, stage_name="local") as client:
-            RECORDER.clear()
-            try:
-                yield client
-            finally:
-                BEFORE_CALL.clear()
-                AFTER_CALL.clear()
-    reset_process_state()
 
 
 def new_voter() -> str:

@@ -40,7 +40,7 @@ def simulate(rate: int, shards: int, seconds: int, key_units: float, seed: int =
         counts = [0] * shards
         for _ in range(rate):
             counts[choose_shard(shards)] += 1
-        peak = max(peak, max(counts))
+        peak = max(peak, *counts)
         for index, count in enumerate(counts):
             per_shard_total[index] += count
     return {
@@ -80,9 +80,7 @@ def cost_per_million(rate: int, shards: int, vote_units: float) -> dict[str, flo
     # One snapshot run a minute while votes arrive: Query (0.5 RRU), BatchGetItem of every shard
     # (1 RRU each, strongly consistent), one UpdateItem mark (1 WRU + 1 GSI WRU), 4 PUTs, 2 GETs.
     runs = max(1.0, minutes)
-    snapshot = runs * (
-        (0.5 + shards) * PRICE_READ_UNIT + 2 * PRICE_WRITE_UNIT + 4 * PRICE_S3_PUT + 2 * PRICE_S3_GET
-    )
+    snapshot = runs * ((0.5 + shards) * PRICE_READ_UNIT + 2 * PRICE_WRITE_UNIT + 4 * PRICE_S3_PUT + 2 * PRICE_S3_GET)
     containers = max(1.0, rate * HANDLER_SECONDS)
     rereads = containers * seconds * (shards + 1) * PRICE_READ_UNIT
     return {"writes": writes, "snapshots": snapshot, "rereads": rereads, "total": writes + snapshot + rereads}
@@ -105,9 +103,13 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
         recommendations[rate] = shards
         at_default = simulate(rate, 10, seconds, key_units)
         at_max = simulate(rate, MAX_SHARDS, seconds, key_units)
-        shown = f"{shards}" if shards <= MAX_SHARDS else (
-            f"**{shards}: more than the API's maximum of {MAX_SHARDS}** (at {MAX_SHARDS} the busiest shard takes "
-            f"{fmt(at_max['peak_shard_wcu'])} WCU/s, {at_max['peak_fraction_of_limit']:.0%} of the limit)"
+        shown = (
+            f"{shards}"
+            if shards <= MAX_SHARDS
+            else (
+                f"**{shards}: more than the API's maximum of {MAX_SHARDS}** (at {MAX_SHARDS} the busiest shard takes "
+                f"{fmt(at_max['peak_shard_wcu'])} WCU/s, {at_max['peak_fraction_of_limit']:.0%} of the limit)"
+            )
         )
         rows.append(
             [
@@ -170,9 +172,10 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
         f"recommendation keeps the busiest shard under {HEADROOM:.0%} of it in every simulated second. "
         "'Partitions needed' is the table's total WCU/s over 1,000: DynamoDB must have split the table that far "
         "(a new on-demand table absorbs up to 4,000 WCU/s at once and adapts beyond that).",
-        f"The API allows at most {MAX_SHARDS} shards per poll (about {PARTITION_WCU_LIMIT / key_units:,.0f} votes/s per shard before the per-key limit, "
-        f"{MAX_SHARDS * PARTITION_WCU_LIMIT / key_units:,.0f} votes/s per poll in theory, about half that with the "
-        "50% headroom): a rate that needs more than 100 cannot be served by one poll within the headroom (the cost table then uses 100).",
+        f"The API allows at most {MAX_SHARDS} shards per poll (about {PARTITION_WCU_LIMIT / key_units:,.0f} votes/s "
+        f"per shard before the per-key limit, {MAX_SHARDS * PARTITION_WCU_LIMIT / key_units:,.0f} votes/s per poll "
+        "in theory, about half that with the 50% headroom): a rate that needs more than 100 cannot be served by one "
+        "poll within the headroom (the cost table then uses 100).",
         "Not modelled: transaction conflicts. Every vote is a TransactWriteItems on its shard; concurrent "
         "transactions on one item can be cancelled with TransactionConflict (the handler retries on another shard), "
         "so the real per-shard ceiling under contention is likely below the WCU ceiling computed here.",

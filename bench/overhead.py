@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 import time
 import uuid
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from pynamodb.transactions import TransactWrite
@@ -91,7 +91,9 @@ def run(quick: bool = False) -> list[Section]:
             assert client.http.get(f"/polls/{poll_id}/results").status_code == 200
 
         figures = {
-            "vote (warm) vs bare TransactWriteItems": _interleaved(our_vote, lambda: _bare_vote(poll_id), rounds, iterations),
+            "vote (warm) vs bare TransactWriteItems": _interleaved(
+                our_vote, lambda: _bare_vote(poll_id), rounds, iterations
+            ),
             "results read (store) vs bare BatchGetItem": _interleaved(
                 our_read, lambda: _bare_read(poll_id, 10), rounds, iterations
             ),

@@ -44,7 +44,11 @@ def small_package(quick: bool) -> tuple[dict[str, float] | None, str]:
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
     if quick:  # the same build into a temporary directory, without make's lint step
         with tempfile.TemporaryDirectory() as tmp:
-            command = [sys.executable, "-c", f"from devtools.package import package; package({STAGE!r}, __import__('pathlib').Path({tmp!r}))"]
+            command = [
+                sys.executable,
+                "-c",
+                f"from devtools.package import package; package({STAGE!r}, __import__('pathlib').Path({tmp!r}))",
+            ]
             subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
             return _zip_figures(Path(tmp) / "package" / "deployment.zip"), "devtools.package.package (quick)"
     subprocess.run(["make", "package", f"STAGE={STAGE}"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -106,8 +110,8 @@ def run(quick: bool = False) -> list[Section]:
             "upload) and 250 MB unzipped. Ours relies on the boto3/botocore the Python runtime ships."
         )
     section.notes.append(
-        f"Stage {STAGE}. Both built here from the same app.py and chalicelib/; the naive one in a temporary copy of the "
-        "project (chalice downloads the pinned wheels from PyPI)."
+        f"Stage {STAGE}. Both built here from the same app.py and chalicelib/; the naive one in a temporary copy of "
+        "the project (chalice downloads the pinned wheels from PyPI)."
     )
     section.data = {"small": small, "naive": naive, "how": how}
     return [section]

@@ -55,7 +55,12 @@ def our_operations(sizes: tuple[int, ...]) -> tuple[list[list[str]], dict[str, A
         for block in ("voter", "voter_and_ip", "none"):
             poll = harness.create_poll(client, repeat_votes={"block": block, "ip_limit": 100})
             harness.vote(client, poll["id"], ["yes"], harness.new_voter())  # warms the definition and tally
-            _measure(f"warm vote ({block})", lambda p=poll: harness.vote(client, p["id"], ["no"], harness.new_voter()), rows, data)
+            _measure(
+                f"warm vote ({block})",
+                lambda p=poll: harness.vote(client, p["id"], ["no"], harness.new_voter()),
+                rows,
+                data,
+            )
         poll = harness.create_poll(client)
         voter = harness.new_voter()
         harness.vote(client, poll["id"], ["yes"], voter)
@@ -66,7 +71,9 @@ def our_operations(sizes: tuple[int, ...]) -> tuple[list[list[str]], dict[str, A
         _measure("results read, cold", lambda: client.http.get(path), rows, data)
         _measure("results read, within the cache window", lambda: client.http.get(path), rows, data)
         body = json.dumps({"question": "Tea or coffee?", "options": ["Tea", "Coffee"]})
-        created = _measure("poll creation (10 shards)", lambda: client.http.post("/polls", headers=ADMIN, body=body), rows, data)
+        created = _measure(
+            "poll creation (10 shards)", lambda: client.http.post("/polls", headers=ADMIN, body=body), rows, data
+        )
         new_id = created.json_body["id"]
         harness.reset_process_state()
         _measure(
@@ -311,19 +318,21 @@ def designs_side_by_side() -> tuple[Section, dict[str, Any]]:
         section.table(["scenario (votes counted; answers)"] + [d.name for d in designs] + ["what happens"], rows)
     section.notes += [
         "Counted = the poll's counters after the scenario; 1 is right. Every cell is measured on moto, not asserted.",
-        "'Lost storage response': the write commits on the store, then the SDK call raises ReadTimeoutError (a botocore "
-        "after-call hook), as a timeout after commit would. Baselines propagate it and the caller retries the whole vote "
-        "once; our handler retries its own transaction with the same request id and recognises its committed ballot.",
+        "'Lost storage response': the write commits on the store, then the SDK call raises (a botocore after-call "
+        "hook): ReadTimeoutError as a timeout after commit would, or a 500 InternalServerError. Baselines propagate "
+        "it and the caller retries the whole vote once; our handler retries its own transaction with the same "
+        "request id and recognises its committed ballot; the client resends once after a 5xx or no answer.",
         "Found while measuring: a transport-level loss (botocore ReadTimeoutError, ConnectionClosedError: exceptions "
-        "with a `response` attribute of None) makes PynamoDB's `cause_response_code` raise AttributeError inside "
+        "whose `response` attribute is None) makes PynamoDB's `cause_response_code` raise AttributeError inside "
         "storage._vote_rejection, so the vote answers 500 internal_error instead of taking the designed 'unknown "
-        "outcome' path (retry, recognise the own ballot, 201). The count stays right with a ballot; with block=none the "
-        "client's resend counts twice. With a server-side unknown outcome (InternalServerError) the designed path works.",
-        "Ours with block=none has no ballot: after an unknown outcome it answers 503 try_again instead of guessing, and "
-        "a client that then resends can count twice. That is the mode's documented trade-off (no voter identity).",
-        "Concurrency: a barrier holds each request at its first write until both have done their reads; writes then run "
-        "one at a time (DynamoDB serialises writes to one item). Our second transaction is refused by the ballot's "
-        "attribute_not_exists condition (409 already_voted).",
+        "outcome' path (retry, recognise the own ballot, 201). The count stays right with a ballot; with block=none "
+        "the client's resend counts twice. With a server-side unknown outcome (InternalServerError) the designed "
+        "path works.",
+        "Ours with block=none has no ballot: after an unknown outcome it answers 503 try_again instead of guessing, "
+        "and a client that then resends can count twice. That is the mode's documented trade-off (no voter identity).",
+        "Concurrency: a barrier holds each request at its first write until both have done their reads; writes then "
+        "run one at a time (DynamoDB serialises writes to one item). Our second transaction is refused by the "
+        "ballot's attribute_not_exists condition (409 already_voted).",
     ]
     return section, data
 

@@ -23,7 +23,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 READ_FROM_CODE = {
     "first render, new reader (the vote form)": "1: GET /polls/{id}",
     "first render, returning voter (results)": "2: GET /polls/{id}, GET /polls/{id}/results?voter=",
-    "a vote (through to the results)": "1: POST /polls/{id}/votes (text/plain: no preflight; the 201 carries the results)",
+    "a vote (through to the results)": "1: POST /polls/{id}/votes (text/plain, no preflight; the 201 has the results)",
 }
 
 
@@ -99,9 +99,11 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
             seen: list[str] = []
             context.on(
                 "request",
-                lambda request: seen.append(f"{request.method} {request.url[len(stack.api_url) :].split('=')[0]}")
-                if request.url.startswith(stack.api_url)
-                else None,
+                lambda request: (
+                    seen.append(f"{request.method} {request.url[len(stack.api_url) :].split('=')[0]}")
+                    if request.url.startswith(stack.api_url)
+                    else None
+                ),
             )
             page = context.new_page()
             steps: dict[str, dict[str, Any]] = {}
