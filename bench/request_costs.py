@@ -352,8 +352,9 @@ def run(quick: bool = False) -> list[Section]:
         "transactional write = 2 WCU per KB per item, strongly consistent read = 1 RCU per 4 KB (eventually 0.5), "
         "BatchGetItem rounds per item, Query once over all items returned; a refused conditional write or a cancelled "
         "transaction is charged as if written (an upper bound: AWS bills failed conditional writes).",
-        "GSI WCU: writes to the polls table's sparse snapshot-due index (projection ALL), 1 WCU per KB per index entry "
-        "written or deleted.",
+        "GSI WCU: writes to the global secondary indexes, 1 WCU per KB per index entry put, changed or deleted: the "
+        "polls table's sparse `snapshot-due` (projection ALL) and the ballots table's `by-slot` (INCLUDE options), "
+        "which every ballot write also writes (+1 WCU a vote).",
         "'Cold' = a fresh process (all caches and clients dropped). 'Warm' = definition and tally cached.",
     ]
     side, side_data = designs_side_by_side()

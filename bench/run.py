@@ -60,7 +60,7 @@ def summary(sections: list[Section]) -> list[str]:
     if costs:
         warm = costs.get("warm vote (voter)", {})
         lines.append(
-            f"A warm vote is {warm.get('requests')} request ({warm.get('operations')}), "
+            f"A warm vote is {warm.get('requests')} request ({', '.join(warm.get('operations', []))}), "
             f"{warm.get('wcu', 0) + warm.get('index_wcu', 0):g} WCU including the ballots' by-slot index; a results "
             "read within the cache window makes no request."
         )
@@ -73,6 +73,20 @@ def summary(sections: list[Section]) -> list[str]:
     if package.get("small") and package.get("naive"):
         small, naive = package["small"]["zip_bytes"] / 1024, package["naive"]["zip_bytes"] / 2**20
         lines.append(f"Package: {small:.0f} KB against {naive:.1f} MB for a naive `chalice package`.")
+    handler = data.get("4", {})
+    if handler:
+        shown = "; ".join(f"{name}: {figures['ratio']:.2f}x" for name, figures in handler.items())
+        lines.append(f"Handler overhead (median ratio): {shown}.")
+    scale = data.get("5", {})
+    if scale:
+        last = list(scale)[-2:]
+        lines.append(
+            "Snapshot run: "
+            + "; ".join(
+                f"{name}: {scale[name]['requests']} requests, {scale[name]['s3_puts']} S3 PUTs" for name in last
+            )
+            + "."
+        )
     hot = data.get("6", {})
     if hot:
         shown = ", ".join(f"{rate:,}/s → {shards}" for rate, shards in hot["recommendations"].items())
@@ -98,7 +112,7 @@ def write_markdown(sections: list[Section], seconds: float, argv: list[str], pat
     ]
     headline = summary(sections)
     if headline:
-        header += ["## Headlines", ""] + [f"- {line}" for line in headline] + [""]
+        header += ["## Headlines", ""] + [f"- {line}" for line in headline] + ["", ""]
     path.write_text("\n".join(header) + "\n".join(section.markdown() for section in sections))
 
 
