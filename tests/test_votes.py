@@ -325,3 +325,17 @@ def test_the_rate_limit_refills_over_time(rate_limited, monkeypatch):
     assert refused.value.headers["Retry-After"] == "2"
     now["t"] += 2.0
     ratelimit.check_vote("192.0.2.60")
+
+
+def test_a_stale_definition_with_more_shards_than_the_recreated_poll_still_counts_once(client):
+    from tests.conftest import ADMIN
+
+    create_poll(client, id="reshaped", shards=20)
+    stale = polls.get("reshaped")
+    client.http.delete("/polls/reshaped", headers=ADMIN)
+    create_poll(client, id="reshaped", shards=1)
+    polls.remember(stale, "reshaped")
+    for _ in range(5):
+        assert vote(client, "reshaped", ["yes"], new_voter()).status_code == 201
+        polls.remember(stale, "reshaped")
+    assert totals(client, "reshaped")[0] == 5
