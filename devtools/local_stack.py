@@ -1,21 +1,28 @@
-"""`make run`: the whole stack on one machine: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`."""
+"""`make run`: the whole stack on one machine: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`,
+the widget's demo page and the results snapshot job on a timer."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+WEB_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
+DATA_API = re.compile(rb'data-api="[^"]*"')
 DEFAULT_ADMIN_TOKEN = "local-admin-token"
 DEMO_POLL: dict[str, Any] = {
     "id": "junior-doctors-mediation",
@@ -58,21 +65,82 @@ def wait_for(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] |
     raise RuntimeError(f"{url} did not answer within {timeout} seconds")
 
 
-class LocalStack:
-    """The embedded AWS endpoint plus `chalice local`, started and stopped together."""
+def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler serving web/: `/demo` (and any page) with its data-api set to `api_url`."""
 
-    def __init__(self, port: int, aws_port: int, admin_token: str, endpoint: str | None = None) -> None:
+    class WebHandler(BaseHTTPRequestHandler):
+        """Serves the files of web/ by name; `/` and `/demo` are the demo page."""
+
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            name = self.path.split("?", 1)[0].lstrip("/") or "demo"
+            if name == "demo":
+                name = "demo.html"
+            path = WEB / name
+            if not re.fullmatch(r"[A-Za-z0-9_-]+\.(html|js|css)", name) or not path.is_file():
+                self._send(404, b"not found\n", "text/plain; charset=utf-8")
+                return
+            body = path.read_bytes()
+            if path.suffix == ".html":  # point the page's polls at this stack's API
+                body = DATA_API.sub(f'data-api="{api_url}"'.encode(), body)
+            self._send(200, body, WEB_TYPES[path.suffix])
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+            """Keep quiet: one line per request would drown the API's own log."""
+
+    return WebHandler
+
+
+class LocalStack:
+    """The embedded AWS endpoint, `chalice local`, the web/ pages and the snapshot timer, started and
+    stopped together."""
+
+    def __init__(
+        self,
+        port: int,
+        aws_port: int,
+        admin_token: str,
+        endpoint: str | None = None,
+        *,
+        web_port: int = 0,
+        snapshot_every: float = 0,
+        verbose: bool = False,
+    ) -> None:
         self.port = port
         self.aws_port = aws_port
         self.admin_token = admin_token
         self.endpoint = endpoint
+        self.web_port = web_port  # 0: any free port, known once started
+        self.snapshot_every = snapshot_every  # seconds; 0: no snapshot timer
+        self.verbose = verbose
+        self.snapshot_reports: list[dict[str, Any]] = []
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
+        self._web: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
 
     @property
     def api_url(self) -> str:
         """The API's base URL."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def web_url(self) -> str:
+        """The base URL of the web/ pages (the demo page is `/demo`)."""
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def results_bucket(self) -> str:
+        """The local stage's results bucket."""
+        return stage_environment("local")["RESULTS_BUCKET"]
 
     def environment(self) -> dict[str, str]:
         """The environment the app runs with: the local stage's, the endpoint and fake credentials."""
@@ -116,6 +184,42 @@ class LocalStack:
             stderr=subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None,
         )
         wait_for(f"{self.api_url}/health", process=self._chalice)
+        self._stopping.clear()
+        self._web = ThreadingHTTPServer(("127.0.0.1", self.web_port), web_handler(self.api_url))
+        self._web.daemon_threads = True
+        self.web_port = int(self._web.server_address[1])
+        self._spawn(self._web.serve_forever, "web")
+        if self.snapshot_every > 0:
+            self._spawn(self._snapshot_loop, "snapshots")
+
+    def _spawn(self, target: Any, name: str) -> None:
+        thread = threading.Thread(target=target, name=f"local-stack-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def run_snapshots(self) -> dict[str, Any]:
+        """Run the snapshot job once through the admin route (`chalice local` runs no schedules)."""
+        request = urllib.request.Request(
+            f"{self.api_url}/snapshots", method="POST", headers={"Authorization": f"Bearer {self.admin_token}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            report: dict[str, Any] = json.loads(response.read())
+        return report
+
+    def _snapshot_loop(self) -> None:
+        """Run the snapshot job now and then every `snapshot_every` seconds until the stack stops."""
+        while not self._stopping.is_set():
+            try:
+                report = self.run_snapshots()
+                self.snapshot_reports = [*self.snapshot_reports[-9:], report]
+                if self.verbose and (report["written"] or report["failed"]):
+                    written = ", ".join(report["written_polls"]) or "nothing"
+                    failed = f"; {report['failed']} failed: {report['failures']}" if report["failed"] else ""
+                    print(f"snapshot {report['snapshot_at']}: wrote {written}{failed}", flush=True)
+            except (OSError, ValueError) as exc:
+                if not self._stopping.is_set():
+                    print(f"snapshot run failed: {exc}", file=sys.stderr, flush=True)
+            self._stopping.wait(self.snapshot_every)
 
     def _provision_and_seed(self) -> None:
         """Create missing tables and bucket and the demo poll, with the stack's environment."""
@@ -141,7 +245,15 @@ class LocalStack:
             polls.reset_cache()
 
     def stop(self) -> None:
-        """Stop the API and the embedded endpoint."""
+        """Stop the snapshot timer, the web server, the API and the embedded endpoint."""
+        self._stopping.set()
+        if self._web is not None:
+            self._web.shutdown()
+            self._web.server_close()
+            self._web = None
+        for thread in self._threads:
+            thread.join(timeout=70)
+        self._threads = []
         if self._chalice is not None and self._chalice.poll() is None:
             self._chalice.terminate()
             try:
@@ -167,17 +279,27 @@ def main() -> int:
         aws_port=int(os.environ.get("AWS_PORT", "4566")),
         admin_token=os.environ.get("POLL_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN,
         endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
+        web_port=int(os.environ.get("WEB_PORT", "8001")),
+        snapshot_every=float(os.environ.get("SNAPSHOT_EVERY", "60")),
+        verbose=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()
         poll_id = DEMO_POLL["id"]
+        bucket = f"{stack.endpoint}/{stack.results_bucket}"
+        every = f"every {stack.snapshot_every:g} s" if stack.snapshot_every > 0 else "off (SNAPSHOT_EVERY=0)"
         print(
-            f"\nPoll API      {stack.api_url}\n"
+            f"\nDemo page     {stack.web_url}/demo   <- open this and vote\n"
+            f"Widget        {stack.web_url}/poll-widget.js\n"
+            f"Poll API      {stack.api_url}\n"
             f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
             f"Demo poll     {poll_id}  ->  {stack.api_url}/polls/{poll_id}\n"
             f"Admin token   {stack.admin_token}\n"
+            f"Snapshots     {every}, bucket {stack.results_bucket}: results/<poll id>/latest.json, latest.csv,\n"
+            f"              history/<minute>.json and results/index.json (private/results/... when not public)\n"
             f"Try:          curl {stack.api_url}/polls/{poll_id}/results\n"
+            f"              curl {bucket}/results/{poll_id}/latest.json\n"
             "Ctrl-C stops everything.\n",
             flush=True,
         )
