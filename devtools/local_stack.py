@@ -3,6 +3,7 @@ the widget's demo page and the results snapshot job on a timer."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -65,14 +67,34 @@ def wait_for(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] |
     raise RuntimeError(f"{url} did not answer within {timeout} seconds")
 
 
+def embed_page(api_url: str, poll_ids: list[str], theme: str | None) -> bytes:
+    """Return a bare page embedding the given polls, to preview polls made through the admin API."""
+    themed = f' data-theme="{html.escape(theme)}"' if theme else ""
+    polls = "\n".join(
+        f'<div data-poll-id="{html.escape(poll_id)}" data-api="{api_url}"{themed}></div>' for poll_id in poll_ids
+    )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Poll preview</title></head>\n'
+        f"<body><main><h1>Poll preview</h1>\n{polls}\n</main>\n"
+        '<script src="/poll-widget.js" defer></script></body></html>\n'
+    ).encode()
+
+
 def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
-    """Return a request handler serving web/: `/demo` (and any page) with its data-api set to `api_url`."""
+    """Return a request handler serving web/ with pages' data-api set to `api_url`, and `/embed` previews."""
 
     class WebHandler(BaseHTTPRequestHandler):
-        """Serves the files of web/ by name; `/` and `/demo` are the demo page."""
+        """Serves the files of web/ by name; `/` and `/demo` are the demo page, `/embed?poll=ID` a preview."""
 
         def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
-            name = self.path.split("?", 1)[0].lstrip("/") or "demo"
+            url = urlsplit(self.path)
+            name = url.path.lstrip("/") or "demo"
+            if name == "embed":
+                query = parse_qs(url.query)
+                theme = (query.get("theme") or [None])[0]
+                self._send(200, embed_page(api_url, query.get("poll", []), theme), WEB_TYPES[".html"])
+                return
             if name == "demo":
                 name = "demo.html"
             path = WEB / name
