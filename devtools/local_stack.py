@@ -294,6 +294,29 @@ class LocalStack:
         self.stop()
 
 
+def banner(stack: LocalStack) -> str:
+    """Return what `make run` prints once the stack is up: where everything is."""
+    poll_id = DEMO_POLL["id"]
+    latest = f"{stack.endpoint}/{stack.results_bucket}/results/{poll_id}/latest.json"
+    sign = f"--aws-sigv4 aws:amz:{stack.environment()['AWS_REGION']}:s3 --user local:local"
+    every = f"every {stack.snapshot_every:g} s" if stack.snapshot_every > 0 else "off (SNAPSHOT_EVERY=0)"
+    return (
+        f"\nDemo page     {stack.web_url}/demo   <- open this and vote\n"
+        f"Preview       {stack.web_url}/embed?poll=<poll id>   (any poll, e.g. one made with the admin API)\n"
+        f"Widget        {stack.web_url}/poll-widget.js\n"
+        f"Poll API      {stack.api_url}\n"
+        f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
+        f"Demo poll     {poll_id}  ->  {stack.api_url}/polls/{poll_id}\n"
+        f"Admin token   {stack.admin_token}\n"
+        f"Snapshots     {every}, into bucket {stack.results_bucket} on the AWS endpoint:\n"
+        "              results/<poll id>/latest.json, latest.csv, history/<minute>.json and results/index.json\n"
+        "              (under private/results/ for polls whose results are not public)\n"
+        f"Try:          curl {stack.api_url}/polls/{poll_id}/results\n"
+        f"              curl {sign} {latest}\n"
+        "Ctrl-C stops everything.\n"
+    )
+
+
 def main() -> int:
     """Run the stack until Ctrl-C."""
     stack = LocalStack(
@@ -308,23 +331,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()
-        poll_id = DEMO_POLL["id"]
-        bucket = f"{stack.endpoint}/{stack.results_bucket}"
-        every = f"every {stack.snapshot_every:g} s" if stack.snapshot_every > 0 else "off (SNAPSHOT_EVERY=0)"
-        print(
-            f"\nDemo page     {stack.web_url}/demo   <- open this and vote\n"
-            f"Widget        {stack.web_url}/poll-widget.js\n"
-            f"Poll API      {stack.api_url}\n"
-            f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
-            f"Demo poll     {poll_id}  ->  {stack.api_url}/polls/{poll_id}\n"
-            f"Admin token   {stack.admin_token}\n"
-            f"Snapshots     {every}, bucket {stack.results_bucket}: results/<poll id>/latest.json, latest.csv,\n"
-            f"              history/<minute>.json and results/index.json (private/results/... when not public)\n"
-            f"Try:          curl {stack.api_url}/polls/{poll_id}/results\n"
-            f"              curl {bucket}/results/{poll_id}/latest.json\n"
-            "Ctrl-C stops everything.\n",
-            flush=True,
-        )
+        print(banner(stack), flush=True)
         while stack._chalice is not None and stack._chalice.poll() is None:
             time.sleep(0.5)
         return 1

@@ -312,6 +312,29 @@ def test_a_busy_api_is_retried_after_its_retry_after_seconds(stack, page):
     assert results(stack, poll_id)["total_voters"] == 1
 
 
+def test_a_scheduled_poll_says_when_it_opens_and_shows_no_form(stack, page):
+    year = time.gmtime().tm_year + 2
+    poll_id = create_poll(stack, opens_at=f"{year}-06-01T09:00:00Z")["id"]
+    open_host_page(page, stack, poll_id)
+    poll = widget(page, poll_id)
+    expect(poll.get_by_role("status")).to_contain_text("This poll opens on ")
+    expect(poll.get_by_role("status")).to_contain_text(str(year))
+    expect(poll.locator("form, input, button")).to_have_count(0)
+
+
+def test_option_labels_are_shown_as_text_never_run_as_html(stack, page):
+    label = '<img src="x" onerror="window.pwned = 1">'
+    poll_id = create_poll(stack, options=[{"id": "html", "label": label}, {"id": "plain", "label": "Plain"}])["id"]
+    open_host_page(page, stack, poll_id)
+    poll = widget(page, poll_id)
+    expect(poll.get_by_role("radio", name=label)).to_be_visible()
+    poll.get_by_role("radio", name=label).check()
+    poll.get_by_role("button", name="Vote").click()
+    expect(poll.get_by_role("listitem").filter(has_text=label)).to_contain_text("100% (1 vote)")
+    assert poll.locator("img").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
 def test_an_unknown_poll_says_so_in_words(stack, page):
     open_host_page(page, stack, "no-such-poll")
     expect(widget(page, "no-such-poll").get_by_role("status")).to_have_text("This poll could not be found.")

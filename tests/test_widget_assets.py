@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 
-from devtools.local_stack import DEMO_POLL, LocalStack, free_port
+from devtools.local_stack import DEMO_POLL, LocalStack, banner, free_port
 
 WIDGET = Path(__file__).resolve().parent.parent / "web" / "poll-widget.js"
 GZIP_BUDGET = 5 * 1024
@@ -93,3 +93,17 @@ def test_stopping_the_stack_stops_the_web_server_and_the_snapshot_timer():
     assert not any(thread.is_alive() for thread in threads)
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{web_url}/poll-widget.js", timeout=2)
+
+
+def test_make_runs_banner_says_where_the_demo_page_and_the_snapshots_are(stack):
+    text = banner(stack)
+    assert f"{stack.web_url}/demo" in text
+    assert f"{stack.endpoint}/{stack.results_bucket}/results/{DEMO_POLL['id']}/latest.json" in text
+    assert "every 1 s" in text and stack.admin_token in text
+
+
+def test_the_preview_page_embeds_the_polls_it_is_asked_for_escaped(stack):
+    response = requests.get(f"{stack.web_url}/embed", params={"poll": ["a-poll", '"><script>x()</script>']}, timeout=10)
+    assert response.status_code == 200
+    assert f'<div data-poll-id="a-poll" data-api="{stack.api_url}"></div>' in response.text
+    assert "<script>x()" not in response.text and "&quot;&gt;&lt;script&gt;" in response.text

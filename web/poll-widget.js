@@ -1,17 +1,16 @@
-/* Poll widget: <div data-poll-id="ID" data-api="https://example.com/api"></div>
-   <script src="poll-widget.js" defer></script>. Plain JavaScript, no dependencies, no build step.
-   Renders in an open shadow root, so page styles and widget styles do not leak into each other.
-   Theme with data-theme="dark" and the --poll-* custom properties listed in CSS below. */
+/* Poll widget, no dependencies: <div data-poll-id="ID" data-api="https://example.com/api"></div> and
+   <script src="poll-widget.js" defer></script>. Renders in an open shadow root; theme with data-theme="dark"
+   and the --poll-* custom properties below (README, "Widget"). */
 (() => {
   "use strict";
   const CSS = `
 :host{display:block}
 .w{all:initial;display:block;box-sizing:border-box;max-width:40rem;margin:1.5rem 0;padding:1rem 1.25rem;
-font:1rem/1.45 var(--poll-font,system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif);
+font:1rem/1.45 var(--poll-font,system-ui,Arial,sans-serif);
 --f:var(--poll-fg,#1a1a1a);--b:var(--poll-bg,#fff);--a:var(--poll-accent,#0b5cad);--c:var(--poll-on-accent,#fff);
 --m:var(--poll-muted,#555);--l:var(--poll-border,#767676);--t:var(--poll-track,#e6e6e6);--e:var(--poll-error,#b00020);
 color:var(--f);background:var(--b);border:1px solid var(--l);border-radius:var(--poll-radius,6px)}
-:host([data-theme=dark]) .w{--f:var(--poll-fg,#f2f2f2);--b:var(--poll-bg,#1c1c1c);--a:var(--poll-accent,#8cc4ff);
+:host([data-theme=dark]) .w{color-scheme:dark;--f:var(--poll-fg,#f2f2f2);--b:var(--poll-bg,#1c1c1c);--a:var(--poll-accent,#8cc4ff);
 --c:var(--poll-on-accent,#111);--m:var(--poll-muted,#c8c8c8);--l:var(--poll-border,#8a8a8a);--t:var(--poll-track,#3b3b3b);
 --e:var(--poll-error,#ff9e9e)}
 *{box-sizing:border-box}
@@ -26,7 +25,6 @@ border-radius:4px;background:var(--a);color:var(--c);cursor:pointer}
 button.x{background:var(--b);color:var(--a)}
 button:disabled{opacity:.65;cursor:default}
 :focus-visible{outline:3px solid var(--a);outline-offset:2px}
-[tabindex="-1"]:focus:not(:focus-visible){outline:0}
 ul{list-style:none;margin:0;padding:0}
 li{margin:0 0 .6rem}
 .r{display:flex;justify-content:space-between;gap:1rem}
@@ -101,7 +99,8 @@ li{margin:0 0 .6rem}
     const main = h("div");
     const status = h("p", { class: "s", role: "status", "aria-live": "polite" });
     const actions = h("div");
-    root.append(h("section", { class: "w", "aria-label": "Poll" }, main, status, actions));
+    const region = h("section", { class: "w", "aria-label": "Poll" }, main, status, actions);
+    root.append(region);
     let poll = null;
     let acted = false; // move focus only after the reader did something here
 
@@ -301,6 +300,7 @@ li{margin:0 0 .6rem}
       if (r.code === "poll_not_found") return gone();
       if (r.status !== 200) return offerRetry("The poll could not be loaded.", start);
       poll = r.body;
+      region.setAttribute("aria-label", "Poll: " + poll.question);
       if (load("voted:" + id) !== null) return showResults("You have already voted in this poll.", true);
       if (poll.status === "open") return form();
       if (poll.status === "scheduled") return notYet();
