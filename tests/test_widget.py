@@ -107,6 +107,10 @@ def test_a_reader_votes_with_the_keyboard_alone_and_sees_where_focus_is(stack, p
     expect(poll.get_by_role("radio", name="Tea")).to_be_focused()
     outline = poll.get_by_role("radio", name="Tea").evaluate("e => getComputedStyle(e).outlineStyle")
     assert outline == "solid"  # a visible focus ring, not the browser's default alone
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # nothing chosen yet
+    expect(poll.get_by_role("status")).to_have_text("Choose an option first.")
+    expect(poll.get_by_role("radio", name="Tea")).to_be_focused()
     page.keyboard.press("ArrowDown")  # moves to and selects Coffee
     expect(poll.get_by_role("radio", name="Coffee")).to_be_checked()
     page.keyboard.press("Tab")
