@@ -177,6 +177,22 @@ class LocalStack:
         return env
 
     def start(self) -> None:
+        """Start everything; if any part fails, stop the parts already started and raise."""
+        try:
+            self._stopping.clear()
+            # Bind the web port first, so that a busy port fails before anything else has started.
+            self._web = ThreadingHTTPServer(("127.0.0.1", self.web_port), web_handler(self.api_url))
+            self._web.daemon_threads = True
+            self.web_port = int(self._web.server_address[1])
+            self._start_api()
+            self._spawn(self._web.serve_forever, "web")
+            if self.snapshot_every > 0:
+                self._spawn(self._snapshot_loop, "snapshots")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_api(self) -> None:
         """Start the endpoint (unless one is given), create resources, seed, start the API."""
         if self.endpoint is None:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency
@@ -206,13 +222,6 @@ class LocalStack:
             stderr=subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None,
         )
         wait_for(f"{self.api_url}/health", process=self._chalice)
-        self._stopping.clear()
-        self._web = ThreadingHTTPServer(("127.0.0.1", self.web_port), web_handler(self.api_url))
-        self._web.daemon_threads = True
-        self.web_port = int(self._web.server_address[1])
-        self._spawn(self._web.serve_forever, "web")
-        if self.snapshot_every > 0:
-            self._spawn(self._snapshot_loop, "snapshots")
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=f"local-stack-{name}", daemon=True)
@@ -270,7 +279,8 @@ class LocalStack:
         """Stop the snapshot timer, the web server, the API and the embedded endpoint."""
         self._stopping.set()
         if self._web is not None:
-            self._web.shutdown()
+            if self._threads:  # shutdown() waits for serve_forever, which runs in the first thread
+                self._web.shutdown()
             self._web.server_close()
             self._web = None
         for thread in self._threads:

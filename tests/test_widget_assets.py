@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -107,3 +108,18 @@ def test_the_preview_page_embeds_the_polls_it_is_asked_for_escaped(stack):
     assert response.status_code == 200
     assert f'<div data-poll-id="a-poll" data-api="{stack.api_url}"></div>' in response.text
     assert "<script>x()" not in response.text and "&quot;&gt;&lt;script&gt;" in response.text
+
+
+def test_a_busy_web_port_fails_the_start_and_leaves_nothing_running():
+    os.environ["QUIET_CHALICE"] = "1"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port, aws_port = free_port(), free_port()
+        stack = LocalStack(port=port, aws_port=aws_port, admin_token="t", web_port=taken.getsockname()[1])
+        with pytest.raises(OSError):
+            stack.start()
+    assert stack._chalice is None and stack._moto is None
+    for free in (port, aws_port):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", free))  # nothing listens there
