@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -121,8 +122,7 @@ def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
 
 
 class LocalStack:
-    """The embedded AWS endpoint, `chalice local`, the web/ pages and the snapshot timer, started and
-    stopped together."""
+    """The AWS endpoint, `chalice local`, the web/ pages and the snapshot timer, started and stopped together."""
 
     def __init__(
         self,
@@ -223,7 +223,8 @@ class LocalStack:
         )
         wait_for(f"{self.api_url}/health", process=self._chalice)
 
-    def _spawn(self, target: Any, name: str) -> None:
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        """Run `target` in a daemon thread that `stop` joins."""
         thread = threading.Thread(target=target, name=f"local-stack-{name}", daemon=True)
         thread.start()
         self._threads.append(thread)

@@ -228,16 +228,34 @@ def test_an_after_vote_poll_shows_results_only_once_the_reader_has_voted(stack, 
     expect(poll.get_by_role("listitem").filter(has_text="Tea")).to_contain_text("50% (1 vote)")
 
 
-def test_an_after_close_poll_thanks_the_voter_and_says_when_results_come(stack, page):
-    poll_id = create_poll(stack, results_visibility="after_close")["id"]
+@pytest.mark.parametrize(
+    ("visibility", "promise"),
+    [
+        ("after_close", "Results will be published when the poll closes."),
+        ("never", "The results of this poll are not published."),
+    ],
+)
+def test_a_poll_with_hidden_results_thanks_the_voter_and_says_when_results_come(stack, page, visibility, promise):
+    poll_id = create_poll(stack, results_visibility=visibility)["id"]
     open_host_page(page, stack, poll_id)
     poll = widget(page, poll_id)
     poll.get_by_role("radio", name="Tea").check()
     poll.get_by_role("button", name="Vote").click()
-    expect(poll.get_by_role("status")).to_have_text(
-        "Thank you, your vote has been counted. Results will be published when the poll closes."
-    )
+    expect(poll.get_by_role("status")).to_have_text(f"Thank you, your vote has been counted. {promise}")
     expect(poll.get_by_role("list")).to_have_count(0)
+    page.reload()
+    expect(poll.get_by_role("status")).to_have_text(f"You have already voted in this poll. {promise}")
+
+
+def test_a_reader_over_the_polls_ip_limit_is_told_why_the_vote_was_refused(stack, page):
+    poll_id = create_poll(stack, repeat_votes={"block": "voter_and_ip", "ip_limit": 1})["id"]
+    vote_over_http(stack, poll_id, ["tea"])  # from the same address as the browser
+    open_host_page(page, stack, poll_id)
+    poll = widget(page, poll_id)
+    poll.get_by_role("radio", name="Coffee").check()
+    poll.get_by_role("button", name="Vote").click()
+    expect(poll.get_by_role("status")).to_have_text("Sorry, too many votes have come from your network for this poll.")
+    assert results(stack, poll_id)["total_voters"] == 1
 
 
 def test_when_the_vote_request_fails_a_retry_counts_the_vote_once(stack, page):
