@@ -88,7 +88,7 @@ def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
     class WebHandler(BaseHTTPRequestHandler):
         """Serves the files of web/ by name; `/` and `/demo` are the demo page, `/embed?poll=ID` a preview."""
 
-        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        def do_GET(self) -> None:  # the name http.server calls
             url = urlsplit(self.path)
             name = url.path.lstrip("/") or "demo"
             if name == "embed":
@@ -115,7 +115,7 @@ def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        def log_message(self, format: str, *args: Any) -> None:  # http.server's signature
             """Keep quiet: one line per request would drown the API's own log."""
 
     return WebHandler

@@ -25,6 +25,7 @@ border-radius:4px;background:var(--a);color:var(--c);cursor:pointer}
 button.x{background:var(--b);color:var(--a)}
 button:disabled{opacity:.65;cursor:default}
 :focus-visible{outline:3px solid var(--a);outline-offset:2px}
+div:focus-visible{outline-offset:6px}
 ul{list-style:none;margin:0;padding:0}
 li{margin:0 0 .6rem}
 .r{display:flex;justify-content:space-between;gap:1rem}
