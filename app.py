@@ -51,6 +51,11 @@ def get_results(poll_id: str) -> Response:
     return handlers.get_results(app.current_request, poll_id)
 
 
+@app.route("/polls/{poll_id}/recount", methods=["POST"], content_types=JSON_BODIES)
+def recount_poll(poll_id: str) -> Response:
+    return handlers.recount_poll(app.current_request, poll_id)
+
+
 @app.route("/snapshots", methods=["POST"])
 def run_snapshots() -> Response:
     return handlers.run_snapshots(app.current_request)
@@ -62,7 +67,5 @@ def snapshot_results(event: object) -> dict[str, object]:
 
 
 # API Gateway answers OPTIONS only for routes that declare it: one preflight view per path.
-for _index, _path in enumerate(
-    ["/health", "/polls", "/polls/{poll_id}", "/polls/{poll_id}/votes", "/polls/{poll_id}/results"]
-):
+for _index, _path in enumerate(sorted(app.routes)):
     app.route(_path, methods=["OPTIONS"], name=f"preflight_{_index}")(lambda **_: http.preflight())

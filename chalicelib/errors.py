@@ -125,6 +125,18 @@ class PollHasVotes(ApiError):
     status, code = 409, "poll_has_votes"
 
 
+class PollOpen(ApiError):
+    """Counters are only repaired once the poll is closed (no vote can race the repair)."""
+
+    status, code = 409, "poll_open"
+
+
+class RecountUnavailable(ApiError):
+    """Polls that allow repeat votes keep no ballots, so there is nothing to recount."""
+
+    status, code = 409, "recount_unavailable"
+
+
 class PayloadTooLarge(ApiError):
     """The request body is over the size limit."""
 
@@ -141,6 +153,15 @@ class IpLimitReached(ApiError):
     """This IP address has cast as many votes in this poll as the poll allows."""
 
     status, code = 429, "ip_limit_reached"
+
+
+class RateLimited(ApiError):
+    """This address sends requests faster than the route allows."""
+
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
 
 
 class TryAgain(ApiError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib import clock, polls, results, snapshots, votes
+from chalicelib import clock, polls, ratelimit, recount, results, snapshots, votes
 from chalicelib.http import (
     NO_STORE,
     is_admin,
@@ -32,7 +32,9 @@ def get_poll(poll_id: str) -> Response:
 
 def cast_vote(request: Request, poll_id: str) -> Response:
     """Cast a vote."""
-    body = votes.cast(poll_id, parse_json_body(request.raw_body), source_ip(request))
+    ip = source_ip(request)
+    ratelimit.check_vote(ip)
+    body = votes.cast(poll_id, parse_json_body(request.raw_body), ip)
     return json_response(body, status=201)
 
 
@@ -71,6 +73,13 @@ def delete_poll(request: Request, poll_id: str) -> Response:
     require_admin(request)
     polls.delete(poll_id)
     return Response(body="", status_code=204, headers={"Cache-Control": NO_STORE})
+
+
+def recount_poll(request: Request, poll_id: str) -> Response:
+    """Recount a poll's ballots against its counters, repairing them on request (admin)."""
+    require_admin(request)
+    body = parse_json_body(request.raw_body) if request.raw_body else None
+    return json_response(recount.recount(poll_id, fix=recount.parse_request(body)))
 
 
 def run_snapshots(request: Request) -> Response:

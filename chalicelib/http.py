@@ -26,6 +26,7 @@ log = logging.getLogger("polls")
 
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type"
+EXPOSED_HEADERS = "Retry-After"  # not CORS-safelisted: without this a page on another origin cannot read it
 PREFLIGHT_MAX_AGE = "86400"
 NO_STORE = "private, no-store"
 MAX_BODY_BYTES = 8 * 1024
@@ -50,11 +51,12 @@ def _cors_headers(request: Request | None) -> dict[str, str]:
     """Return the CORS headers for this request's Origin under the stage's allowed origins."""
     allowed = get_settings().cors_origins
     if "*" in allowed:
-        return {"Access-Control-Allow-Origin": "*"}
+        return {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": EXPOSED_HEADERS}
     origin = request.headers.get("origin") if request is not None else None
     headers = {"Vary": "Origin"}
     if origin and origin in allowed:
         headers["Access-Control-Allow-Origin"] = origin
+        headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     return headers
 
 

@@ -46,6 +46,8 @@ class Settings:
     secret_id: str | None
     vote_attempts: int
     snapshot_max_age: int
+    vote_rate_per_second: float
+    vote_burst: float
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +73,8 @@ def get_settings() -> Settings:
         secret_id=os.environ.get("SECRET_ID") or None,
         vote_attempts=_int("VOTE_ATTEMPTS", 4),
         snapshot_max_age=_int("SNAPSHOT_MAX_AGE", 30),
+        vote_rate_per_second=_float("VOTE_RATE_PER_SECOND", 2.0),
+        vote_burst=_float("VOTE_BURST", 30.0),
     )
 
 

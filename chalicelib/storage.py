@@ -60,8 +60,7 @@ def reset() -> None:
 
 def _unavailable(exc: Exception) -> ServiceUnavailable:
     """Translate a storage failure that has no domain meaning."""
-    code = getattr(exc, "cause_response_code", None) or _client_error_code(exc)
-    if code in THROTTLE_CODES:
+    if _client_error_code(exc) in THROTTLE_CODES:
         return ServiceUnavailable("the poll store is busy, try again shortly", retry_after=1)
     return ServiceUnavailable("the poll store is unavailable, try again shortly")
 
@@ -303,6 +302,35 @@ def mark_snapshot(poll: Poll, signature: str, snapshot_at: int, final: bool) -> 
         raise _unavailable(exc) from exc
 
 
+# ---------------------------------------------------------------- recount
+
+
+def ballots_in_slot(slot: str) -> Iterator[list[str]]:
+    """Yield the chosen options of every ballot in one poll shard, via the by-slot index (no scan)."""
+    _conn()
+    try:
+        for ballot in BallotModel.slot_index.query(slot, attributes_to_get=["options"]):
+            yield list(ballot.options or [])
+    except (PynamoDBException, BotoCoreError, ClientError) as exc:
+        raise _unavailable(exc) from exc
+
+
+def replace_shard_counts(poll: Poll, shard: int, seen: dict[str, Any], counts: dict[str, int], voters: int) -> bool:
+    """Overwrite one shard's counters if it still holds what was read; False if votes arrived meanwhile."""
+    _conn()
+    condition = (ShardModel.epoch == poll.epoch) & (ShardModel.voters == seen["voters"])
+    condition &= ShardModel.counts == seen["counts"]
+    try:
+        ShardModel(pk=shard_key(poll.id, shard)).update(
+            actions=[ShardModel.counts.set(counts), ShardModel.voters.set(voters)], condition=condition
+        )
+        return True
+    except PynamoDBException as exc:
+        if _client_error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise _unavailable(exc) from exc
+
+
 # ---------------------------------------------------------------- counts
 
 
@@ -451,7 +479,7 @@ def write_vote(vote: VoteWrite) -> None:
 
 def _vote_rejection(exc: TransactWriteError, vote: VoteWrite) -> VoteRejected:
     """Decide from the cancellation reasons why a vote transaction did not commit."""
-    code = exc.cause_response_code
+    code = _client_error_code(exc)  # not exc.cause_response_code: it fails on timeouts (no response)
     if code != "TransactionCanceledException":
         if code in THROTTLE_CODES:
             return VoteRejected("busy")

@@ -17,7 +17,6 @@ from chalicelib.errors import (
     InvalidVoter,
     IpLimitReached,
     PollClosed,
-    PollNotFound,
     PollNotOpen,
     ServiceUnavailable,
     TryAgain,
@@ -157,6 +156,7 @@ def _commit(poll: Poll, options: list[str], voter: str | None, source_ip: str) -
                 raise IpLimitReached("too many votes from this network for this poll") from rejection
             if reason == "shard":
                 poll = _after_shard_refusal(poll, options, rejection.shard, now)
+                shard = choose_shard(poll.shards)  # the refreshed poll may have fewer shards
                 continue
             if reason == "rejected":
                 raise ServiceUnavailable("the vote could not be stored, try again shortly") from rejection
@@ -171,16 +171,15 @@ def _commit(poll: Poll, options: list[str], voter: str | None, source_ip: str) -
 
 def _after_shard_refusal(poll: Poll, options: list[str], state: storage.ShardState | None, now: int) -> Poll:
     """Explain a shard's refusal as an API error, or return a fresh definition to retry with."""
-    if state is None or not state.exists:
-        polls.forget(poll.id)
-        raise PollNotFound(f"no poll with id '{poll.id}'")
-    if state.closed or (state.closes_at is not None and state.closes_at <= now):
-        polls.forget(poll.id)
-        raise PollClosed("the poll is closed")
-    if state.opens_at is not None and state.opens_at > now:
-        polls.forget(poll.id)
-        raise PollNotOpen(f"the poll opens at {clock.to_iso(state.opens_at)}")
-    # The cached definition was stale (the poll was re-created or its options changed).
+    if state is not None and state.exists and state.epoch == poll.epoch:
+        if state.closed or (state.closes_at is not None and state.closes_at <= now):
+            polls.forget(poll.id)
+            raise PollClosed("the poll is closed")
+        if state.opens_at is not None and state.opens_at > now:
+            polls.forget(poll.id)
+            raise PollNotOpen(f"the poll opens at {clock.to_iso(state.opens_at)}")
+    # The cached definition was stale (the poll was deleted, re-created, reshaped or its options
+    # changed): read it again (PollNotFound when it is gone) and retry with that.
     fresh = polls.fresh(poll.id)
     _check_options(fresh, options)
     return fresh

@@ -1,21 +1,31 @@
-"""`make run`: the whole stack on one machine: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`."""
+"""`make run`: the whole stack on one machine: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`,
+the widget's demo page and the results snapshot job on a timer."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+WEB_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
+DATA_API = re.compile(rb'data-api="[^"]*"')
 DEFAULT_ADMIN_TOKEN = "local-admin-token"
 DEMO_POLL: dict[str, Any] = {
     "id": "junior-doctors-mediation",
@@ -58,21 +68,101 @@ def wait_for(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] |
     raise RuntimeError(f"{url} did not answer within {timeout} seconds")
 
 
-class LocalStack:
-    """The embedded AWS endpoint plus `chalice local`, started and stopped together."""
+def embed_page(api_url: str, poll_ids: list[str], theme: str | None) -> bytes:
+    """Return a bare page embedding the given polls, to preview polls made through the admin API."""
+    themed = f' data-theme="{html.escape(theme)}"' if theme else ""
+    polls = "\n".join(
+        f'<div data-poll-id="{html.escape(poll_id)}" data-api="{api_url}"{themed}></div>' for poll_id in poll_ids
+    )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Poll preview</title></head>\n'
+        f"<body><main><h1>Poll preview</h1>\n{polls}\n</main>\n"
+        '<script src="/poll-widget.js" defer></script></body></html>\n'
+    ).encode()
 
-    def __init__(self, port: int, aws_port: int, admin_token: str, endpoint: str | None = None) -> None:
+
+def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler serving web/ with pages' data-api set to `api_url`, and `/embed` previews."""
+
+    class WebHandler(BaseHTTPRequestHandler):
+        """Serves the files of web/ by name; `/` and `/demo` are the demo page, `/embed?poll=ID` a preview."""
+
+        def do_GET(self) -> None:  # the name http.server calls
+            url = urlsplit(self.path)
+            name = url.path.lstrip("/") or "demo"
+            if name == "embed":
+                query = parse_qs(url.query)
+                theme = (query.get("theme") or [None])[0]
+                self._send(200, embed_page(api_url, query.get("poll", []), theme), WEB_TYPES[".html"])
+                return
+            if name == "demo":
+                name = "demo.html"
+            path = WEB / name
+            if not re.fullmatch(r"[A-Za-z0-9_-]+\.(html|js|css)", name) or not path.is_file():
+                self._send(404, b"not found\n", "text/plain; charset=utf-8")
+                return
+            body = path.read_bytes()
+            if path.suffix == ".html":  # point the page's polls at this stack's API
+                body = DATA_API.sub(f'data-api="{api_url}"'.encode(), body)
+            self._send(200, body, WEB_TYPES[path.suffix])
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # http.server's signature
+            """Keep quiet: one line per request would drown the API's own log."""
+
+    return WebHandler
+
+
+class LocalStack:
+    """The AWS endpoint, `chalice local`, the web/ pages and the snapshot timer, started and stopped together."""
+
+    def __init__(
+        self,
+        port: int,
+        aws_port: int,
+        admin_token: str,
+        endpoint: str | None = None,
+        *,
+        web_port: int = 0,
+        snapshot_every: float = 0,
+        verbose: bool = False,
+    ) -> None:
         self.port = port
         self.aws_port = aws_port
         self.admin_token = admin_token
         self.endpoint = endpoint
+        self.web_port = web_port  # 0: any free port, known once started
+        self.snapshot_every = snapshot_every  # seconds; 0: no snapshot timer
+        self.verbose = verbose
+        self.snapshot_reports: list[dict[str, Any]] = []
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
+        self._web: ThreadingHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
 
     @property
     def api_url(self) -> str:
         """The API's base URL."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def web_url(self) -> str:
+        """The base URL of the web/ pages (the demo page is `/demo`)."""
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def results_bucket(self) -> str:
+        """The local stage's results bucket."""
+        return stage_environment("local")["RESULTS_BUCKET"]
 
     def environment(self) -> dict[str, str]:
         """The environment the app runs with: the local stage's, the endpoint and fake credentials."""
@@ -87,6 +177,22 @@ class LocalStack:
         return env
 
     def start(self) -> None:
+        """Start everything; if any part fails, stop the parts already started and raise."""
+        try:
+            self._stopping.clear()
+            # Bind the web port first, so that a busy port fails before anything else has started.
+            self._web = ThreadingHTTPServer(("127.0.0.1", self.web_port), web_handler(self.api_url))
+            self._web.daemon_threads = True
+            self.web_port = int(self._web.server_address[1])
+            self._start_api()
+            self._spawn(self._web.serve_forever, "web")
+            if self.snapshot_every > 0:
+                self._spawn(self._snapshot_loop, "snapshots")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_api(self) -> None:
         """Start the endpoint (unless one is given), create resources, seed, start the API."""
         if self.endpoint is None:
             from moto.server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency
@@ -117,6 +223,36 @@ class LocalStack:
         )
         wait_for(f"{self.api_url}/health", process=self._chalice)
 
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        """Run `target` in a daemon thread that `stop` joins."""
+        thread = threading.Thread(target=target, name=f"local-stack-{name}", daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def run_snapshots(self) -> dict[str, Any]:
+        """Run the snapshot job once through the admin route (`chalice local` runs no schedules)."""
+        request = urllib.request.Request(
+            f"{self.api_url}/snapshots", method="POST", headers={"Authorization": f"Bearer {self.admin_token}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            report: dict[str, Any] = json.loads(response.read())
+        return report
+
+    def _snapshot_loop(self) -> None:
+        """Run the snapshot job now and then every `snapshot_every` seconds until the stack stops."""
+        while not self._stopping.is_set():
+            try:
+                report = self.run_snapshots()
+                self.snapshot_reports = [*self.snapshot_reports[-9:], report]
+                if self.verbose and (report["written"] or report["failed"]):
+                    written = ", ".join(report["written_polls"]) or "nothing"
+                    failed = f"; {report['failed']} failed: {report['failures']}" if report["failed"] else ""
+                    print(f"snapshot {report['snapshot_at']}: wrote {written}{failed}", flush=True)
+            except (OSError, ValueError) as exc:
+                if not self._stopping.is_set():
+                    print(f"snapshot run failed: {exc}", file=sys.stderr, flush=True)
+            self._stopping.wait(self.snapshot_every)
+
     def _provision_and_seed(self) -> None:
         """Create missing tables and bucket and the demo poll, with the stack's environment."""
         from chalicelib import aws, polls, settings, storage  # noqa: PLC0415 - after the env is set
@@ -141,7 +277,16 @@ class LocalStack:
             polls.reset_cache()
 
     def stop(self) -> None:
-        """Stop the API and the embedded endpoint."""
+        """Stop the snapshot timer, the web server, the API and the embedded endpoint."""
+        self._stopping.set()
+        if self._web is not None:
+            if self._threads:  # shutdown() waits for serve_forever, which runs in the first thread
+                self._web.shutdown()
+            self._web.server_close()
+            self._web = None
+        for thread in self._threads:
+            thread.join(timeout=70)
+        self._threads = []
         if self._chalice is not None and self._chalice.poll() is None:
             self._chalice.terminate()
             try:
@@ -160,6 +305,29 @@ class LocalStack:
         self.stop()
 
 
+def banner(stack: LocalStack) -> str:
+    """Return what `make run` prints once the stack is up: where everything is."""
+    poll_id = DEMO_POLL["id"]
+    latest = f"{stack.endpoint}/{stack.results_bucket}/results/{poll_id}/latest.json"
+    sign = f"--aws-sigv4 aws:amz:{stack.environment()['AWS_REGION']}:s3 --user local:local"
+    every = f"every {stack.snapshot_every:g} s" if stack.snapshot_every > 0 else "off (SNAPSHOT_EVERY=0)"
+    return (
+        f"\nDemo page     {stack.web_url}/demo   <- open this and vote\n"
+        f"Preview       {stack.web_url}/embed?poll=<poll id>   (any poll, e.g. one made with the admin API)\n"
+        f"Widget        {stack.web_url}/poll-widget.js\n"
+        f"Poll API      {stack.api_url}\n"
+        f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
+        f"Demo poll     {poll_id}  ->  {stack.api_url}/polls/{poll_id}\n"
+        f"Admin token   {stack.admin_token}\n"
+        f"Snapshots     {every}, into bucket {stack.results_bucket} on the AWS endpoint:\n"
+        "              results/<poll id>/latest.json, latest.csv, history/<minute>.json and results/index.json\n"
+        "              (under private/results/ for polls whose results are not public)\n"
+        f"Try:          curl {stack.api_url}/polls/{poll_id}/results\n"
+        f"              curl {sign} {latest}\n"
+        "Ctrl-C stops everything.\n"
+    )
+
+
 def main() -> int:
     """Run the stack until Ctrl-C."""
     stack = LocalStack(
@@ -167,20 +335,14 @@ def main() -> int:
         aws_port=int(os.environ.get("AWS_PORT", "4566")),
         admin_token=os.environ.get("POLL_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN,
         endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
+        web_port=int(os.environ.get("WEB_PORT", "8001")),
+        snapshot_every=float(os.environ.get("SNAPSHOT_EVERY", "60")),
+        verbose=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()
-        poll_id = DEMO_POLL["id"]
-        print(
-            f"\nPoll API      {stack.api_url}\n"
-            f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
-            f"Demo poll     {poll_id}  ->  {stack.api_url}/polls/{poll_id}\n"
-            f"Admin token   {stack.admin_token}\n"
-            f"Try:          curl {stack.api_url}/polls/{poll_id}/results\n"
-            "Ctrl-C stops everything.\n",
-            flush=True,
-        )
+        print(banner(stack), flush=True)
         while stack._chalice is not None and stack._chalice.poll() is None:
             time.sleep(0.5)
         return 1

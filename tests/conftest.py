@@ -33,7 +33,7 @@ import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from chalicelib import aws, polls, results, settings, storage  # noqa: E402
+from chalicelib import aws, polls, ratelimit, results, settings, storage  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
@@ -93,6 +93,10 @@ class FaultInjector:
         with self._lock:
             self._faults += [(operation, fault)] * times
 
+    def add_after(self, operation: str, error: BaseException, times: int = 1) -> None:
+        """Let the next `times` calls of an operation reach AWS, then raise (an answer lost after the commit)."""
+        self.add(f"after:{operation}", error, times)
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
@@ -128,6 +132,12 @@ def _recording_create_client(self: botocore.session.Session, *args: Any, **kwarg
             raise fault
         return fault(context.get("api_params", {}))  # an (http_response, parsed) pair short-circuits the call
 
+    def after_call(model: Any, **_: Any) -> None:
+        error = FAULTS.take(f"after:{model.name}")
+        if error is not None:
+            raise error
+
+    client.meta.events.register("after-call", after_call)
     client.meta.events.register("before-parameter-build", before_parameter_build)
     client.meta.events.register("before-call", before_call)
     return client
@@ -148,6 +158,7 @@ def reset_process_state() -> None:
     storage.reset()
     polls.reset_cache()
     results.reset_cache()
+    ratelimit.reset()
 
 
 @pytest.fixture

@@ -247,3 +247,27 @@ def test_requirements_pin_every_run_time_dependency():
     pins = (ROOT / "requirements.txt").read_text()
     for name in ("pynamodb", "boto3", "botocore"):
         assert re.search(rf"^{name}==\d", pins, re.MULTILINE), name
+
+
+def test_gateway_errors_and_throttles_carry_cors_headers_and_the_api_error_shape():
+    resources = json.loads((ROOT / "infra" / "template.json").read_text())["Resources"]
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::ApiGateway::GatewayResponse"
+    }
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED"}
+    for response in responses.values():
+        assert response["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
+        assert "code" in json.loads(response["ResponseTemplates"]["application/json"])["error"]
+    assert responses["THROTTLED"]["StatusCode"] == "429"
+    assert responses["THROTTLED"]["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+
+
+def test_the_edge_rate_limit_applies_per_ip_to_the_vote_route_only():
+    resources = json.loads((ROOT / "infra" / "template.json").read_text())["Resources"]
+    rule = resources["VoteRateLimitAcl"]["Properties"]["Rules"][0]
+    statement = rule["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP"
+    assert statement["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/votes"
+    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429

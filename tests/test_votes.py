@@ -283,3 +283,59 @@ def test_a_throttled_vote_is_retried_and_counted_once(client, faults):
     faults.add("TransactWriteItems", aws_error("ThrottlingException"), times=1)
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
     assert totals(client, poll["id"])[0] == 1
+
+
+@pytest.fixture
+def rate_limited(monkeypatch):
+    """Turn on the per-IP vote rate limit (the local stage turns it off: all its traffic is 127.0.0.1)."""
+    import dataclasses
+
+    from chalicelib import ratelimit, settings
+
+    limited = dataclasses.replace(settings.get_settings(), vote_rate_per_second=0.5, vote_burst=3)
+    monkeypatch.setattr(ratelimit, "get_settings", lambda: limited)
+
+
+def test_votes_faster_than_the_per_ip_rate_get_429_with_retry_after(client, rate_limited, monkeypatch, calls):
+    poll = create_poll(client)
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "192.0.2.50")
+    for _ in range(3):
+        assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    calls.clear()
+    limited = vote(client, poll["id"], ["yes"], new_voter())
+    assert limited.status_code == 429 and error_code(limited) == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert calls.operations("dynamodb") == []  # refused before any read or write
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "192.0.2.51")
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+
+
+def test_the_rate_limit_refills_over_time(rate_limited, monkeypatch):
+    import time as time_module
+
+    from chalicelib import ratelimit
+    from chalicelib.errors import RateLimited
+
+    now = {"t": 1000.0}
+    monkeypatch.setattr(time_module, "monotonic", lambda: now["t"])
+    for _ in range(3):
+        ratelimit.check_vote("192.0.2.60")
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.check_vote("192.0.2.60")
+    assert refused.value.headers["Retry-After"] == "2"
+    now["t"] += 2.0
+    ratelimit.check_vote("192.0.2.60")
+
+
+def test_a_stale_definition_with_more_shards_than_the_recreated_poll_still_counts_once(client):
+    from tests.conftest import ADMIN
+
+    create_poll(client, id="reshaped", shards=20)
+    stale = polls.get("reshaped")
+    client.http.delete("/polls/reshaped", headers=ADMIN)
+    create_poll(client, id="reshaped", shards=1)
+    polls.remember(stale, "reshaped")
+    for _ in range(5):
+        assert vote(client, "reshaped", ["yes"], new_voter()).status_code == 201
+        polls.remember(stale, "reshaped")
+    assert totals(client, "reshaped")[0] == 5

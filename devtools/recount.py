@@ -1,0 +1,40 @@
+"""Command-line recount: `python -m devtools.recount <poll_id> [--fix] [--stage local]`.
+
+Uses the stage's environment from .chalice/config.json (plus AWS_ENDPOINT_URL for the local stack,
+or your AWS credentials for a deployed stage) and prints the same report as POST /polls/{id}/recount.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from devtools.local_stack import stage_environment
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Recount one poll and print the report; exit 1 when drift remains."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("poll_id")
+    parser.add_argument("--fix", action="store_true", help="repair drifting counters (the poll must be closed)")
+    parser.add_argument("--stage", default=os.environ.get("STAGE", "local"), choices=["local", "dev", "prod"])
+    args = parser.parse_args(argv)
+    for name, value in stage_environment(args.stage).items():
+        os.environ.setdefault(name, value)
+    from chalicelib import recount  # noqa: PLC0415 - after the stage's environment is set
+    from chalicelib.errors import ApiError  # noqa: PLC0415
+
+    try:
+        report = recount.recount(args.poll_id, fix=args.fix)
+    except ApiError as error:
+        print(json.dumps({"error": {"code": error.code, "message": error.message}}), file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2))
+    remaining = report["drift"]["total_voters"] != 0 or any(report["drift"]["options"].values())
+    return 1 if remaining and not (args.fix and report["fixed_shards"] == report["drifting_shards"]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
