@@ -37,7 +37,7 @@ import botocore.session  # noqa: E402
 import pynamodb.connection.base as pynamodb_base  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from chalicelib import aws, clock, polls, results, settings, storage  # noqa: E402
+from chalicelib import aws, clock, polls, ratelimit, results, settings, storage  # noqa: E402
 
 ADMIN = {"Authorization": f"Bearer {os.environ['POLL_ADMIN_TOKEN']}", "Content-Type": "application/json"}
 JSON = {"Content-Type": "application/json"}
@@ -344,6 +344,7 @@ def reset_process_state() -> None:
     storage.reset()
     polls.reset_cache()
     results.reset_cache()
+    ratelimit.reset()
 
 
 @contextmanager
@@ -352,11 +353,16 @@ def backend() -> Iterator[Any]:
     from chalice.test import Client
 
     from app import app
+    from devtools.local_stack import stage_environment
     from devtools.provision import ensure_resources
 
     logger = logging.getLogger(app.log.name)
     level = logger.level
     logger.setLevel(logging.CRITICAL)  # injected faults would print tracebacks
+    saved_environment = dict(os.environ)
+    # The local stage's settings for the whole block, not only while the test client runs a request:
+    # settings are read once and cached, and some reads happen between requests.
+    os.environ.update({k: v for k, v in stage_environment("local").items() if k not in FAKE_ENVIRONMENT})
     reset_process_state()
     try:
         with mock_aws():
@@ -371,6 +377,8 @@ def backend() -> Iterator[Any]:
                     AFTER_CALL.clear()
     finally:
         logger.setLevel(level)
+        os.environ.clear()
+        os.environ.update(saved_environment)
         reset_process_state()
 
 
