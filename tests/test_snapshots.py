@@ -185,9 +185,7 @@ def test_a_closed_poll_gets_one_final_snapshot_and_is_then_no_longer_read(client
 
 
 def test_a_poll_whose_close_time_passes_gets_its_final_snapshot(client, frozen):
-    from tests.helpers import iso_in
-
-    poll = create_poll(client, closes_at=iso_in(90))
+    poll = create_poll(client, closes_at=clock.to_iso(clock.now() + 90))  # the frozen clock, not the wall clock
     run_scheduled(client)
     frozen(120)
     assert run_scheduled(client)["written"] == 1
