@@ -150,7 +150,12 @@ def run() -> Report:
     now = clock.now()
     report = Report(snapshot_at=str(clock.to_iso(now)))
     due = [d for d in storage.due_polls() if d.poll.status_at(now) != "scheduled"]
-    counts = storage.read_many_counts([d.poll for d in due])
+    # Open polls are read eventually consistent (half the read units; a snapshot a moment behind is
+    # refreshed next run); closed polls get their final snapshot from strongly consistent reads.
+    closed = [d.poll for d in due if d.poll.status_at(now) == "closed"]
+    still_open = [d.poll for d in due if d.poll.status_at(now) != "closed"]
+    counts = storage.read_many_counts(closed, consistent=True) if closed else {}
+    counts.update(storage.read_many_counts(still_open, consistent=False))
     entries: dict[str, tuple[bool, dict[str, Any]]] = {}
     marks: list[tuple[Poll, str]] = []
     for item in due:

@@ -266,14 +266,14 @@ def due_polls() -> list[DuePoll]:
         raise _unavailable(exc) from exc
 
 
-def read_many_counts(polls: list[Poll]) -> dict[str, Counts | None]:
+def read_many_counts(polls: list[Poll], consistent: bool) -> dict[str, Counts | None]:
     """Sum the shards of many polls with BatchGetItem, 100 keys a request; None for a poll with no shards."""
     settings = get_settings()
     keys = [
         (settings.counters_table, {"pk": {"S": shard_key(poll.id, s)}}) for poll in polls for s in range(poll.shards)
     ]
     found: dict[str, Counts | None] = {poll.id: None for poll in polls}
-    for _, item in _batch_get(_conn().client, keys):
+    for _, item in _batch_get(_conn().client, keys, consistent=consistent):
         shard = ShardModel.from_raw_data(item)
         poll_id = shard.pk.rsplit("#", 1)[0]
         found[poll_id] = _add_shard(found.get(poll_id) or Counts(), shard)
@@ -357,13 +357,15 @@ def read_counts(poll_id: str, shards: range, with_poll: bool) -> tuple[Poll | No
     return poll, counts
 
 
-def _batch_get(client: Any, keys: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+def _batch_get(
+    client: Any, keys: list[tuple[str, dict[str, Any]]], consistent: bool = True
+) -> list[tuple[str, dict[str, Any]]]:
     """BatchGetItem over (table, key) pairs in chunks of 100, retrying unprocessed keys."""
     found: list[tuple[str, dict[str, Any]]] = []
     for start in range(0, len(keys), BATCH_GET_LIMIT):
         request: dict[str, Any] = {}
         for table, key in keys[start : start + BATCH_GET_LIMIT]:
-            request.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
+            request.setdefault(table, {"Keys": [], "ConsistentRead": consistent})["Keys"].append(key)
         for attempt in range(6):
             try:
                 response = client.batch_get_item(RequestItems=request)

@@ -371,3 +371,15 @@ def test_history_objects_are_tagged_for_the_lifecycle_rule(client, frozen):
     assert tags == [{"Key": "kind", "Value": "history"}]
     latest_tags = s3().get_object_tagging(Bucket=get_settings().results_bucket, Key=f"results/{poll['id']}/latest.json")
     assert latest_tags["TagSet"] == []
+
+
+def test_open_polls_are_read_eventually_consistent_and_final_snapshots_strongly(client, calls, frozen):
+    create_poll(client, shards=2)
+    closing = create_poll(client, shards=3)
+    patch(client, closing["id"], status="closed")
+    calls.clear()
+    run_scheduled(client)
+    batches = [p["RequestItems"] for s, op, p in calls.calls if op == "BatchGetItem"]
+    keys = {t["ConsistentRead"]: len(t["Keys"]) for batch in batches for t in batch.values()}
+    assert keys == {False: 2, True: 3}
+    assert len(batches) == 2
