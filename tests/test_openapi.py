@@ -18,9 +18,7 @@ def spec() -> dict[str, Any]:
 
 
 def documented_operations(spec: dict[str, Any]) -> set[tuple[str, str]]:
-    return {
-        (path, method.upper()) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS
-    }
+    return {(path, method.upper()) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS}
 
 
 def chalice_routes() -> set[tuple[str, str]]:
