@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,54 +25,6 @@ DEMO_POLL: dict[str, Any] = {
     ),
     "options": ["Yes", "No", "Don't know"],
 }
-
-
-class SerialisedWsgi:
-    """WSGI middleware that serves one request at a time, body included.
-
-    moto is not thread-safe (`TransactWriteItems` deep-copies tables and restores them on
-    cancellation, so concurrent transactions can lose each other's writes); DynamoDB itself
-    serialises conflicting transactions, so the embedded endpoint serves AWS requests one by one.
-    """
-
-    def __init__(self, app: Any, after_request: Any = None) -> None:
-        self.app = app
-        self.after_request = after_request
-        self.lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        with self.lock:
-            body = self.app(environ, start_response)
-            try:
-                return list(body)
-            finally:
-                if hasattr(body, "close"):
-                    body.close()
-                if self.after_request is not None:
-                    self.after_request()
-
-
-def serialised_moto_server(ip_address: str, port: int) -> Any:
-    """Return moto's ThreadedMotoServer whose app handles one AWS request at a time."""
-    from moto.core.model_instances import reset_model_data  # noqa: PLC0415 - a dev dependency
-    from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: PLC0415
-    from moto.moto_server.werkzeug_app import (  # noqa: PLC0415
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server  # noqa: PLC0415
-
-    class SerialisedMotoServer(ThreadedMotoServer):
-        def _server_entry(self) -> None:  # moto's own, with the app wrapped
-            # moto tracks every model instance for its dashboard, including the table copies each
-            # TransactWriteItems makes: forget them, or a busy test keeps millions of objects alive.
-            app = SerialisedWsgi(DomainDispatcherApplication(create_backend_app), after_request=reset_model_data)
-            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
-            self._server_ready_event.set()
-            self._server.serve_forever()
-
-    return SerialisedMotoServer(ip_address=ip_address, port=port, verbose=False)
 
 
 def stage_environment(stage: str = "local") -> dict[str, str]:
@@ -138,6 +89,8 @@ class LocalStack:
     def start(self) -> None:
         """Start the endpoint (unless one is given), create resources, seed, start the API."""
         if self.endpoint is None:
+            from devtools.embedded_aws import serialised_moto_server  # noqa: PLC0415 - moto is a dev dependency
+
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
             self._moto = serialised_moto_server("127.0.0.1", self.aws_port)
             self._moto.start()

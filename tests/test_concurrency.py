@@ -160,7 +160,7 @@ def test_concurrent_votes_are_each_counted_exactly_once_and_repeats_are_refused(
 
 
 def test_the_embedded_endpoint_serves_one_aws_request_at_a_time():
-    from devtools.local_stack import SerialisedWsgi
+    from devtools.embedded_aws import SerialisedWsgi
 
     inside, most = 0, 0
     guard = threading.Lock()
