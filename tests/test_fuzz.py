@@ -51,7 +51,7 @@ SEEDED: dict[str, dict[str, Any]] = {  # the demo poll is open and shows results
 OPTION_IDS = {DEMO_POLL["id"]: ["yes", "no", "dont-know"], HIDDEN_POLL: ["yes", "no"], CLOSED_POLL: ["yes", "no"]}
 ADMIN_TOKEN = "fuzz-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-MAX_EXAMPLES = 80  # per operation, for the fuzzing phase; examples and coverage cases come on top
+MAX_EXAMPLES = 150  # per operation, for the fuzzing phase; examples and coverage cases come on top
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
