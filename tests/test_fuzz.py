@@ -154,3 +154,25 @@ def test_the_api_answers_every_generated_request_as_documented(case, stack):
         poll_id = (case.path_parameters or {}).get("poll_id")
         if poll_id in SEEDED and case.method.upper() in ("PATCH", "DELETE") and response.status_code < 300:
             seed(stack.api_url, poll_id)
+
+
+def test_votes_on_a_poll_that_hides_results_until_close_answer_as_documented(stack):
+    hidden = {"id": "fuzz-after-close-open", "question": "Hidden until close?", "options": ["Yes", "No"]}
+    created = requests.post(
+        f"{stack.api_url}/polls", json={**hidden, "results_visibility": "after_close"}, headers=ADMIN, timeout=30
+    )
+    assert created.status_code == 201, created.text
+    votes = schema["/polls/{poll_id}/votes"]["POST"]
+    answers = []
+    for choice in ("yes", "no"):  # the same voter twice: counted, then refused
+        case = votes.Case(
+            path_parameters={"poll_id": hidden["id"]},
+            body={"options": [choice], "voter": "hidden-results-voter"},
+            media_type="application/json",
+        )
+        response = case.call(base_url=stack.api_url, timeout=30)
+        case.validate_response(response, checks=CHECKS)
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == (201, {"poll_id": hidden["id"], "options": ["yes"], "results": None})
+    assert answers[1][0] == 409
+    assert answers[1][1]["error"]["code"] == "already_voted" and answers[1][1]["results"] is None
