@@ -35,6 +35,8 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -r app.py chalicelib --severity-level medium
+	$(PY) -m devtools.audit
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

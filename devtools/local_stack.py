@@ -195,10 +195,10 @@ class LocalStack:
     def _start_api(self) -> None:
         """Start the endpoint (unless one is given), create resources, seed, start the API."""
         if self.endpoint is None:
-            from moto.server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency
+            from devtools.embedded_aws import serialised_moto_server  # noqa: PLC0415 - moto is a dev dependency
 
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
-            self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
+            self._moto = serialised_moto_server("127.0.0.1", self.aws_port)
             self._moto.start()
             self.endpoint = f"http://127.0.0.1:{self.aws_port}"
             wait_for(f"{self.endpoint}/moto-api/")

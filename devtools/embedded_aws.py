@@ -1,0 +1,135 @@
+"""moto as the embedded AWS endpoint: one request at a time, as DynamoDB serialises conflicting writes.
+
+moto is not thread-safe: `TransactWriteItems` deep-copies every table it touches and puts the copies
+back on cancellation, so two concurrent transactions can lose each other's writes. The endpoint here
+serves one AWS request at a time. While it does, a transaction backs up only the items it touches
+(a deep copy of each table costs time in proportion to the table, and dominated busy tests) and
+restores just those on cancellation: the same outcome, since nothing else can write meanwhile.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import types
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+from unittest import mock
+
+
+class SerialisedWsgi:
+    """WSGI middleware that serves one request at a time, body included."""
+
+    def __init__(self, app: Any, around: Callable[[], AbstractContextManager[None]] | None = None) -> None:
+        self.app = app
+        self.around = around
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with self.lock, (self.around or nullcontext)():
+            body = self.app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+
+class _Unusual(Exception):
+    """A transaction this module does not back up itself (moto's own table copies handle it)."""
+
+
+def _touched_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
+    """Return (table, hash value, range value) for every item a transaction writes or checks."""
+    from moto.dynamodb.models.dynamo_type import DynamoType  # noqa: PLC0415 - a dev dependency
+
+    touched = []
+    for entry in transact_items:
+        for op_type, op in entry.items():
+            table = backend.tables.get(op.get("TableName"))
+            key = op.get("Item") if op_type == "Put" else op.get("Key")
+            if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
+                raise _Unusual
+            if table.range_key_attr is not None and table.range_key_attr not in key:
+                raise _Unusual
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr is not None else None
+            touched.append((table, DynamoType(key[table.hash_key_attr]), range_value))
+    return touched
+
+
+def _restore(table: Any, hash_value: Any, range_value: Any, item: Any) -> None:
+    """Put one item back as it was (absent when `item` is None)."""
+    if range_value is None:
+        if item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
+    elif item is None:
+        table.items.get(hash_value, {}).pop(range_value, None)
+    else:
+        table.items[hash_value][range_value] = item
+
+
+@contextmanager
+def item_level_transactions() -> Iterator[None]:
+    """While one request is served alone: transactions back up the items they touch, not whole tables."""
+    from moto.dynamodb import models  # noqa: PLC0415 - a dev dependency
+    from moto.dynamodb.models.table import Table  # noqa: PLC0415
+
+    original = models.DynamoDBBackend.transact_write_items
+    tables_not_copied = types.SimpleNamespace(
+        copy=copy.copy,
+        deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo),
+    )
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        try:
+            touched = _touched_items(self, transact_items)
+        except _Unusual:
+            return original(self, transact_items)
+        saved = [(t, h, r, copy.deepcopy(t.get_item(h, r))) for t, h, r in touched]
+        with mock.patch.object(models, "copy", tables_not_copied):
+            try:
+                return original(self, transact_items)
+            except BaseException:
+                for table, hash_value, range_value, item in reversed(saved):
+                    _restore(table, hash_value, range_value, item)
+                raise
+
+    with mock.patch.object(models.DynamoDBBackend, "transact_write_items", transact_write_items):
+        yield
+
+
+@contextmanager
+def embedded_request() -> Iterator[None]:
+    """What serving one AWS request alone involves (the endpoint's `around`)."""
+    from moto.core.model_instances import reset_model_data  # noqa: PLC0415 - a dev dependency
+
+    try:
+        with item_level_transactions():
+            yield
+    finally:
+        # moto tracks every model instance for its dashboard, the transactions' table copies included:
+        # forget them, or a busy test keeps millions of objects alive.
+        reset_model_data()
+
+
+def serialised_moto_server(ip_address: str, port: int) -> Any:
+    """Return moto's ThreadedMotoServer whose app serves one AWS request at a time."""
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency
+    from moto.moto_server.werkzeug_app import (  # noqa: PLC0415
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
+    class SerialisedMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:  # moto's own, with the app wrapped
+            app = SerialisedWsgi(DomainDispatcherApplication(create_backend_app), around=embedded_request)
+            self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return SerialisedMotoServer(ip_address=ip_address, port=port, verbose=False)

@@ -1,0 +1,100 @@
+"""The embedded endpoint's item-level transaction rollback gives moto's own outcomes, without copying tables."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import nullcontext
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from devtools.embedded_aws import item_level_transactions
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="counts",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="counts", Item={"pk": {"S": "shard"}, "votes": {"N": "5"}})
+        client.put_item(TableName="counts", Item={"pk": {"S": "taken"}, "n": {"N": "1"}})
+        yield client
+
+
+def vote(client: Any, ballot: str) -> None:
+    """A vote-shaped transaction: count on the shard, then put the ballot unless it exists."""
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": "counts",
+                    "Key": {"pk": {"S": "shard"}},
+                    "UpdateExpression": "ADD votes :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": "counts",
+                    "Item": {"pk": {"S": ballot}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+    )
+
+
+def table_object() -> Any:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables["counts"]
+
+
+def state(client: Any) -> dict[str, Any]:
+    return {item["pk"]["S"]: item for item in client.scan(TableName="counts")["Items"]}
+
+
+@pytest.mark.parametrize("item_level", [False, True], ids=["moto", "item-level"])
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(dynamodb, item_level):
+    before, table = state(dynamodb), table_object()
+    with item_level_transactions() if item_level else nullcontext():
+        with pytest.raises(ClientError) as cancelled:
+            vote(dynamodb, "taken")
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert state(dynamodb) == before
+    assert (table_object() is table) == item_level  # moto puts a whole-table copy back; item-level does not copy
+
+
+@pytest.mark.parametrize("item_level", [False, True], ids=["moto", "item-level"])
+def test_a_committed_transaction_writes_every_item(dynamodb, item_level):
+    with item_level_transactions() if item_level else nullcontext():
+        vote(dynamodb, "new-ballot")
+    after = state(dynamodb)
+    assert after["shard"]["votes"] == {"N": "6"}
+    assert "new-ballot" in after
+
+
+def test_item_level_rollback_removes_an_item_the_cancelled_transaction_created(dynamodb):
+    with item_level_transactions(), pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "counts", "Item": {"pk": {"S": "fresh"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": "counts",
+                        "Key": {"pk": {"S": "taken"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    assert "fresh" not in state(dynamodb)
