@@ -158,6 +158,11 @@ def test_concurrent_votes_are_each_counted_exactly_once_and_repeats_are_refused(
     assert snapshot["total_voters"] == VOTERS
     assert {o["id"]: o["votes"] for o in snapshot["options"]} == expected
 
+    recount = requests.post(f"{stack.api_url}/polls/{poll_id}/recount", headers=admin, timeout=60).json()
+    report(request, f"recount after the concurrent run: drift {recount['drift']}")
+    assert recount["ballots"]["total_voters"] == VOTERS
+    assert recount["drift"] == {"total_voters": 0, "options": {option: 0 for option in recount["drift"]["options"]}}
+
 
 def test_the_embedded_endpoint_serves_one_aws_request_at_a_time():
     from devtools.embedded_aws import SerialisedWsgi
