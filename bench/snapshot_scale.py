@@ -119,7 +119,8 @@ def run(quick: bool = False) -> list[Section]:
     section.notes.append(
         f"At one run a minute, {largest:,} active polls read {fmt(largest_reads)} RCU a run, "
         f"{fmt(largest_reads * 60 * 24)} a day (${largest_reads * 60 * 24 * 0.125 / 1e6:.2f} a day at $0.125 per "
-        "million RRU), whether or not anything changed. Eventually consistent reads would halve it."
+        "million RRU), whether or not anything changed: open polls are read eventually consistent (half a "
+        "strongly consistent read), and a closed poll once more, strongly consistent, for its final snapshot."
     )
     section.data = {name: totals | {"seconds": spread.median} for name, spread, totals in measured}
     return [section]
