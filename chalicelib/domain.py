@@ -84,11 +84,18 @@ class Counts:
     votes: dict[str, int] = field(default_factory=dict)
     voters: int = 0
 
-    def add(self, option_ids: list[str], voters: int = 1) -> None:
+    def add(self, option_ids: list[str]) -> None:
         """Add one ballot's choices."""
         for option_id in option_ids:
             self.votes[option_id] = self.votes.get(option_id, 0) + 1
-        self.voters += voters
+        self.voters += 1
+
+    def merge(self, votes: dict[str, int], voters: int) -> Counts:
+        """Add another tally's votes per option and voters (a shard's, or the rest of a poll's)."""
+        for option_id, count in votes.items():
+            self.votes[option_id] = self.votes.get(option_id, 0) + int(count)
+        self.voters += int(voters)
+        return self
 
     def copy(self) -> Counts:
         """Return an independent copy."""

@@ -39,12 +39,8 @@ def recount(poll_id: str, fix: bool = False) -> dict[str, Any]:
         counted = Counts(votes={o: 0 for o in option_ids})
         for options in storage.ballots_in_slot(f"{poll.scope}#{shard:03d}"):
             counted.add(options)
-        counters.add([], voters=seen["voters"])
-        for option_id, votes in seen["counts"].items():
-            counters.votes[option_id] = counters.votes.get(option_id, 0) + votes
-        ballots.add([], voters=counted.voters)
-        for option_id, votes in counted.votes.items():
-            ballots.votes[option_id] = ballots.votes.get(option_id, 0) + votes
+        counters.merge(seen["counts"], seen["voters"])
+        ballots.merge(counted.votes, counted.voters)
         if seen["voters"] != counted.voters or any(seen["counts"].get(o, 0) != counted.votes[o] for o in option_ids):
             drifting.append(shard)
             if (

@@ -73,9 +73,7 @@ def _read(poll_id: str) -> Tally:
     assert poll is not None
     if poll.shards > shards:  # the guess was short: read the remaining shards
         _, rest = storage.read_counts(poll_id, range(shards, poll.shards), with_poll=False)
-        for option_id, votes in rest.votes.items():
-            counts.votes[option_id] = counts.votes.get(option_id, 0) + votes
-        counts.voters += rest.voters
+        counts.merge(rest.votes, rest.voters)
     return Tally(poll=poll, counts=counts, as_of=as_of)
 
 

@@ -282,10 +282,7 @@ def read_many_counts(polls: list[Poll], consistent: bool) -> dict[str, Counts | 
 
 def _add_shard(counts: Counts, shard: ShardModel) -> Counts:
     """Add one shard's counters to a running total."""
-    for option_id, votes in shard.counts.as_dict().items():
-        counts.votes[option_id] = counts.votes.get(option_id, 0) + int(votes)
-    counts.voters += int(shard.voters)
-    return counts
+    return counts.merge(shard.counts.as_dict(), shard.voters)
 
 
 def mark_snapshot(poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
