@@ -37,7 +37,8 @@ import botocore.session  # noqa: E402
 import pynamodb.connection.base as pynamodb_base  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from chalicelib import aws, clock, polls, ratelimit, results, settings, storage  # noqa: E402
+from chalicelib import settings  # noqa: E402
+from devtools.fixtures import reset_process_state, seed_active_polls  # noqa: E402, F401 - used as harness.*
 
 ADMIN = {"Authorization": f"Bearer {os.environ['POLL_ADMIN_TOKEN']}", "Content-Type": "application/json"}
 JSON = {"Content-Type": "application/json"}
@@ -337,16 +338,6 @@ if not getattr(botocore.session.Session.create_client, "_bench_recording", False
 # ---------------------------------------------------------------- the backend and the app
 
 
-def reset_process_state() -> None:
-    """Forget every per-process cache, client and connection, as a fresh Lambda would."""
-    settings.reset()
-    aws.reset()
-    storage.reset()
-    polls.reset_cache()
-    results.reset_cache()
-    ratelimit.reset()
-
-
 @contextmanager
 def backend() -> Iterator[Any]:
     """A fresh moto backend with the local stage's tables and bucket, and a Chalice test client."""
@@ -403,38 +394,6 @@ def vote(client: Any, poll_id: str, options: list[str], voter: str | None) -> An
     if voter is not None:
         body["voter"] = voter
     return client.http.post(f"/polls/{poll_id}/votes", headers=JSON, body=json.dumps(body))
-
-
-def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> list[str]:
-    """Store open polls and their shards directly with batch writes (fast), as the API would have."""
-    from chalicelib.domain import Option, Poll
-    from chalicelib.models import PollModel, ShardModel
-
-    storage._conn()
-    now = int(clock.now())
-    ids = []
-    with PollModel.batch_write() as poll_batch, ShardModel.batch_write() as shard_batch:
-        for index in range(count):
-            poll = Poll(
-                id=f"{prefix}-{index:04d}",
-                question=f"Bulk question {index}?",
-                options=(Option("yes", "Yes"), Option("no", "No")),
-                opens_at=now - 60,
-                closes_at=None,
-                closed=False,
-                max_choices=1,
-                results_visibility="always",
-                block="voter",
-                ip_limit=20,
-                shards=shards,
-                created_at=now - 60,
-                epoch=secrets.token_hex(4),
-            )
-            poll_batch.save(storage._poll_to_model(poll))
-            for shard in range(shards):
-                shard_batch.save(storage._shard_model(poll, shard))
-            ids.append(poll.id)
-    return ids
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from bench.baselines import dynamodb, ensure_tables
 from bench.baselines.no_dedupe import NoDedupe
 from bench.baselines.read_then_write import ReadThenWrite
 from bench.harness import ADMIN, RECORDER, Section, fmt
+from chalicelib import storage
 
 SNAPSHOT_SIZES = (1, 100, 1000)
 QUICK_SNAPSHOT_SIZES = (1, 5)
@@ -137,7 +138,7 @@ class Ours:
         return str(response.json_body["error"]["code"])
 
     def counted(self, poll_id: str) -> int:
-        return sum(s["voters"] for s in harness.storage.shard_items(poll_id, 10).values())
+        return sum(s["voters"] for s in storage.shard_items(poll_id, 10).values())
 
 
 class Baseline:

@@ -164,6 +164,23 @@ class LocalStack:
         """The local stage's results bucket."""
         return stage_environment("local")["RESULTS_BUCKET"]
 
+    def read_snapshot(self, key: str) -> Any:
+        """Read a JSON object from the local stage's bucket on the embedded endpoint (None if absent)."""
+        import boto3  # noqa: PLC0415 - only tests and tools read the bucket directly
+
+        env = self.environment()
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=env["AWS_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        try:
+            return json.loads(s3.get_object(Bucket=self.results_bucket, Key=key)["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            return None
+
     def environment(self) -> dict[str, str]:
         """The environment the app runs with: the local stage's, the endpoint and fake credentials."""
         env = dict(os.environ)

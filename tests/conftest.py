@@ -33,7 +33,8 @@ import pytest  # noqa: E402
 from chalice.test import Client  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from chalicelib import aws, polls, ratelimit, results, settings, storage  # noqa: E402
+from chalicelib import settings  # noqa: E402
+from devtools.fixtures import reset_process_state  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
@@ -149,16 +150,6 @@ botocore.session.Session.create_client = _recording_create_client  # type: ignor
 # model each time; tests reset connections per test, so share one session to keep them quick.
 _SHARED_SESSION = botocore.session.get_session()
 pynamodb_base.get_session = lambda: _SHARED_SESSION
-
-
-def reset_process_state() -> None:
-    """Forget every per-process cache, client and connection, as a fresh Lambda would."""
-    settings.reset()
-    aws.reset()
-    storage.reset()
-    polls.reset_cache()
-    results.reset_cache()
-    ratelimit.reset()
 
 
 @pytest.fixture

@@ -79,3 +79,14 @@ def iso_in(seconds: float) -> str:
 
 
 DAY = 86400
+
+
+def report(request: Any, line: str) -> None:
+    """Print a line into pytest's output, past output capturing (shown without -s)."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    reporter = request.config.pluginmanager.getplugin("terminalreporter")
+    if capture is None or reporter is None:
+        print(line)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(line)

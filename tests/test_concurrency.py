@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -10,28 +9,17 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
-import boto3
 import pytest
 import requests
 
-from devtools.local_stack import LocalStack, free_port, stage_environment
+from devtools.local_stack import LocalStack, free_port
+from tests.helpers import report
 
 ADMIN_TOKEN = "concurrency-admin-token"
 CLIENTS = 32
 VOTERS = 1000
 REPEATS = 200
 OPTIONS = ["red", "green", "blue"]
-
-
-def report(request: pytest.FixtureRequest, line: str) -> None:
-    """Print a line into pytest's output, past output capturing (shown without -s)."""
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    reporter = request.config.pluginmanager.getplugin("terminalreporter")
-    if capture is None or reporter is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(line)
 
 
 @pytest.fixture(scope="module")
@@ -108,19 +96,6 @@ def cast_everything(voters: Voters, poll_id: str) -> tuple[dict[int, requests.Re
     return firsts, repeats
 
 
-def read_snapshot(stack: LocalStack, poll_id: str) -> dict[str, Any]:
-    env = stage_environment("local")
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=stack.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    obj = s3.get_object(Bucket=env["RESULTS_BUCKET"], Key=f"results/{poll_id}/latest.json")
-    return dict(json.loads(obj["Body"].read()))
-
-
 def test_concurrent_votes_are_each_counted_exactly_once_and_repeats_are_refused(stack, request):
     poll_id = create_poll(stack)
     voters = Voters(stack.api_url)
@@ -154,7 +129,7 @@ def test_concurrent_votes_are_each_counted_exactly_once_and_repeats_are_refused(
 
     run = requests.post(f"{stack.api_url}/snapshots", headers=admin, timeout=60)
     assert run.status_code == 200 and poll_id in run.json()["written_polls"], run.text
-    snapshot = read_snapshot(stack, poll_id)
+    snapshot = stack.read_snapshot(f"results/{poll_id}/latest.json")
     assert snapshot["total_voters"] == VOTERS
     assert {o["id"]: o["votes"] for o in snapshot["options"]} == expected
 

@@ -15,9 +15,10 @@ import pytest
 
 from chalicelib import models
 from devtools import package as packaging
+from devtools.fixtures import reset_process_state
 from devtools.local_stack import free_port, stage_environment
 from devtools.provision import TABLE_MODELS, ensure_resources, set_admin_token, table_spec, ttl_attribute
-from tests.conftest import ROOT, reset_process_state
+from tests.conftest import ROOT
 
 STAGES = ("dev", "prod")
 RESOURCE_VARS = {

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from devtools.local_stack import DEMO_POLL, LocalStack, free_port
+from tests.helpers import report
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 HIDDEN_POLL = "fuzz-results-after-vote"
@@ -69,17 +70,6 @@ schema = schemathesis.openapi.from_path(SPEC_PATH, config=CONFIG)
 CASES: Counter[str] = Counter()
 STATUSES: dict[str, Counter[int]] = {}
 _count_lock = threading.Lock()
-
-
-def report(request: pytest.FixtureRequest, line: str) -> None:
-    """Print a line into pytest's output, past output capturing (shown without -s)."""
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    reporter = request.config.pluginmanager.getplugin("terminalreporter")
-    if capture is None or reporter is None:
-        print(line)
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line(line)
 
 
 @pytest.fixture(scope="module")

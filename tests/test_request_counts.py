@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import reset_process_state
+from devtools.fixtures import reset_process_state
 from tests.helpers import create_poll, new_voter, vote
 
 

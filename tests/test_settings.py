@@ -9,7 +9,7 @@ import pytest
 from chalicelib import settings
 from chalicelib.aws import client as aws_client
 from chalicelib.errors import ServiceUnavailable
-from tests.conftest import reset_process_state
+from devtools.fixtures import reset_process_state
 
 STRONG = "a-strong-admin-token-0123456789"
 

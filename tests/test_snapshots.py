@@ -11,6 +11,7 @@ import pytest
 from chalicelib import clock, storage
 from chalicelib.aws import client as aws_client
 from chalicelib.settings import get_settings
+from devtools.fixtures import seed_active_polls
 from tests.conftest import ADMIN
 from tests.helpers import aws_error, create_poll, error_code, new_voter, patch, vote
 
@@ -268,40 +269,6 @@ def test_an_index_failure_leaves_the_polls_to_be_written_again(client, faults, f
     frozen(60)
     assert run_scheduled(client)["written_polls"] == [poll["id"]]
     assert "results/index.json" in keys()
-
-
-def seed_active_polls(count: int, shards: int = 10) -> list[str]:
-    """Store polls and shards directly with batch writes (fast), as the API would have."""
-    import secrets
-
-    from chalicelib.domain import Option, Poll
-    from chalicelib.models import PollModel, ShardModel
-
-    storage._conn()
-    now = int(clock.now())
-    ids = []
-    with PollModel.batch_write() as poll_batch, ShardModel.batch_write() as shard_batch:
-        for index in range(count):
-            poll = Poll(
-                id=f"bulk-{index:04d}",
-                question=f"Bulk question {index}?",
-                options=(Option("yes", "Yes"), Option("no", "No")),
-                opens_at=now - 60,
-                closes_at=None,
-                closed=False,
-                max_choices=1,
-                results_visibility="always",
-                block="voter",
-                ip_limit=20,
-                shards=shards,
-                created_at=now - 60,
-                epoch=secrets.token_hex(4),
-            )
-            poll_batch.save(storage._poll_to_model(poll))
-            for shard in range(shards):
-                shard_batch.save(storage._shard_model(poll, shard))
-            ids.append(poll.id)
-    return ids
 
 
 def test_a_run_over_250_active_polls_stays_within_the_batched_request_bound(client, calls, frozen):

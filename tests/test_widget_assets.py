@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import socket
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
@@ -52,18 +50,7 @@ def test_the_web_server_serves_only_files_of_web(stack, path):
 
 
 def _latest_snapshot(stack: LocalStack) -> dict | None:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=stack.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    try:
-        body = s3.get_object(Bucket=stack.results_bucket, Key=f"results/{DEMO_POLL['id']}/latest.json")["Body"]
-    except s3.exceptions.NoSuchKey:
-        return None
-    return json.loads(body.read())
+    return stack.read_snapshot(f"results/{DEMO_POLL['id']}/latest.json")
 
 
 def test_the_snapshot_timer_writes_the_demo_polls_latest_results_to_the_bucket(stack):
