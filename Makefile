@@ -35,6 +35,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app.py chalicelib
 	$(VENV)/bin/bandit -q -r app.py chalicelib --severity-level medium
 	$(PY) -m devtools.audit
 

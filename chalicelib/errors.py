@@ -201,7 +201,8 @@ def error_body(code: str, message: str, extra: dict[str, Any] | None = None) -> 
 
 def to_response(error: ApiError) -> Response:
     """Turn a domain error into the API's JSON error response."""
-    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **error.headers}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    headers.update(error.headers)
     return Response(
         body=error_body(error.code, error.message, error.extra),
         status_code=error.status,

@@ -36,7 +36,8 @@ def json_response(
     body: Any, status: int = 200, cache: str = NO_STORE, headers: dict[str, str] | None = None
 ) -> Response:
     """Build a JSON response with a Cache-Control header."""
-    all_headers = {"Content-Type": "application/json", "Cache-Control": cache, **(headers or {})}
+    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json", "Cache-Control": cache}
+    all_headers.update(headers or {})
     return Response(
         body=json.dumps(body, ensure_ascii=False) if body is not None else "", status_code=status, headers=all_headers
     )
@@ -132,8 +133,8 @@ def source_ip(request: Request) -> str | None:
 
 def query(request: Request, name: str) -> str | None:
     """Return a single query-string parameter, or None."""
-    params = request.query_params or {}
-    value = params.get(name)
+    params = request.query_params
+    value = params.get(name) if params is not None else None
     return None if value is None else str(value)
 
 

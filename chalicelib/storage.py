@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -151,9 +152,12 @@ def _failed_conditions(exc: TransactWriteError) -> list[bool]:
 
 def create_poll(poll: Poll) -> None:
     """Store a new poll and its zeroed shards in one transaction; PollExists if the id is taken."""
+
+    def put_shard(tx: TransactWrite, shard: int) -> None:
+        tx.save(_shard_model(poll, shard))
+
     operations: list[TxOp] = [lambda tx: tx.save(_poll_to_model(poll), condition=PollModel.id.does_not_exist())]
-    for shard in range(poll.shards):
-        operations.append(lambda tx, s=shard: tx.save(_shard_model(poll, s)))
+    operations += [partial(put_shard, shard=shard) for shard in range(poll.shards)]
     try:
         _transact_in_chunks(operations)
     except TransactWriteError as exc:
@@ -216,7 +220,7 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
         tx.update(ShardModel(pk=shard_key(old.id, shard)), actions=actions, condition=condition)
 
     operations: list[TxOp] = [put_poll]
-    operations += [lambda tx, s=shard: update_shard(tx, s) for shard in range(old.shards)]
+    operations += [partial(update_shard, shard=shard) for shard in range(old.shards)]
     try:
         _transact_in_chunks(operations)
     except TransactWriteError as exc:
@@ -230,8 +234,12 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
 
 def delete_poll(poll: Poll) -> None:
     """Delete a poll and its shards (ballots expire by TTL and never match a new poll)."""
+
+    def delete_shard(tx: TransactWrite, shard: int) -> None:
+        tx.delete(ShardModel(pk=shard_key(poll.id, shard)))
+
     operations: list[TxOp] = [lambda tx: tx.delete(PollModel(id=poll.id))]
-    operations += [lambda tx, s=shard: tx.delete(ShardModel(pk=shard_key(poll.id, s))) for shard in range(poll.shards)]
+    operations += [partial(delete_shard, shard=shard) for shard in range(poll.shards)]
     try:
         _transact_in_chunks(operations)
     except TransactWriteError as exc:
@@ -282,7 +290,7 @@ def read_many_counts(polls: list[Poll], consistent: bool) -> dict[str, Counts | 
 
 def _add_shard(counts: Counts, shard: ShardModel) -> Counts:
     """Add one shard's counters to a running total."""
-    return counts.merge(shard.counts.as_dict(), shard.voters)
+    return counts.merge(shard.counts.as_dict(), int(shard.voters))
 
 
 def mark_snapshot(poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
