@@ -90,7 +90,8 @@ def embedded_backend() -> Iterator[dict[str, str]]:
     """moto's server on a free port with the local stage's tables and one open poll; yields the child env."""
     from moto.server import ThreadedMotoServer
 
-    from chalicelib import aws, polls, settings, storage
+    from chalicelib import polls, settings
+    from devtools.fixtures import applied_environment
     from devtools.provision import ensure_resources
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -99,21 +100,13 @@ def embedded_backend() -> Iterator[dict[str, str]]:
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     env = child_environment(endpoint)
-    saved = dict(os.environ)
     try:
         wait_for(f"{endpoint}/moto-api/")
-        os.environ.update(env)
-        for module in (settings, aws, storage):
-            module.reset()
-        ensure_resources(settings.get_settings())
-        polls.create({"id": POLL_ID, "question": "Cold or warm?", "options": ["Yes", "No"]})
-        yield env
+        with applied_environment(env):
+            ensure_resources(settings.get_settings())
+            polls.create({"id": POLL_ID, "question": "Cold or warm?", "options": ["Yes", "No"]})
+            yield env
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        for module in (settings, aws, storage):
-            module.reset()
-        polls.reset_cache()
         server.stop()
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from chalicelib import aws, clock, polls, ratelimit, results, settings, storage
 from chalicelib.domain import Option, Poll
@@ -17,6 +20,20 @@ def reset_process_state() -> None:
     polls.reset_cache()
     results.reset_cache()
     ratelimit.reset()
+
+
+@contextmanager
+def applied_environment(env: dict[str, str]) -> Iterator[None]:
+    """Run with these environment variables and a fresh process state; restore both afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    reset_process_state()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_process_state()
 
 
 def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> list[str]:

@@ -272,26 +272,17 @@ class LocalStack:
 
     def _provision_and_seed(self) -> None:
         """Create missing tables and bucket and the demo poll, with the stack's environment."""
-        from chalicelib import aws, polls, settings, storage  # noqa: PLC0415 - after the env is set
+        from chalicelib import polls, settings  # noqa: PLC0415 - after the env is set
         from chalicelib.errors import PollExists  # noqa: PLC0415
+        from devtools.fixtures import applied_environment  # noqa: PLC0415
         from devtools.provision import ensure_resources  # noqa: PLC0415
 
-        saved = dict(os.environ)
-        os.environ.update(self.environment())
-        try:
-            for module in (settings, aws, storage):
-                module.reset()
+        with applied_environment(self.environment()):
             ensure_resources(settings.get_settings())
             try:
                 polls.create(DEMO_POLL)
             except PollExists:
                 pass
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-            for module in (settings, aws, storage):
-                module.reset()
-            polls.reset_cache()
 
     def stop(self) -> None:
         """Stop the snapshot timer, the web server, the API and the embedded endpoint."""

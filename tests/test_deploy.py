@@ -15,7 +15,7 @@ import pytest
 
 from chalicelib import models
 from devtools import package as packaging
-from devtools.fixtures import reset_process_state
+from devtools.fixtures import applied_environment, reset_process_state
 from devtools.local_stack import free_port, stage_environment
 from devtools.provision import TABLE_MODELS, ensure_resources, set_admin_token, table_spec, ttl_attribute
 from tests.conftest import ROOT
@@ -213,29 +213,24 @@ def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3(packages, t
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
     }
-    saved = dict(os.environ)
     try:
-        os.environ.update(env)
-        reset_process_state()
-        from chalicelib.settings import get_settings
+        with applied_environment(env):
+            from chalicelib.settings import get_settings
 
-        ensure_resources(get_settings())
-        token = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId=env["SECRET_ID"])["SecretString"])[
-            "admin_token"
-        ]
-        result = subprocess.run(
-            [sys.executable, "-S", "-c", CHILD, str(unpacked), token],
-            env={**env, "PYTHONPATH": f"{unpacked}:{runtime}"},
-            cwd=unpacked,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+            ensure_resources(get_settings())
+            token = json.loads(
+                boto3.client("secretsmanager").get_secret_value(SecretId=env["SECRET_ID"])["SecretString"]
+            )["admin_token"]
+            result = subprocess.run(
+                [sys.executable, "-S", "-c", CHILD, str(unpacked), token],
+                env={**env, "PYTHONPATH": f"{unpacked}:{runtime}"},
+                cwd=unpacked,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_process_state()
         server.stop()
     assert result.returncode == 0, result.stderr[-3000:]
     created, voted, repeated = json.loads(result.stdout.strip().splitlines()[-1])
