@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint package deploy bench clean
+.PHONY: run test test-unit lint package deploy bench clean
 STAGE ?= dev
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -16,8 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(PY) -m devtools.local_stack
 
+# Every tier: unit, api (Chalice's test client on moto), e2e (the local stack, Chromium) and deploy.
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The fast tier while editing: core and services on an in-memory store, no moto, no network.
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q
 
 # The deployment package (app, chalicelib, vendored PynamoDB) and the merged template, linted.
 package: $(STAMP)
@@ -36,6 +41,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app.py chalicelib
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r app.py chalicelib --severity-level medium
 	$(PY) -m devtools.audit
 

@@ -90,7 +90,8 @@ def embedded_backend() -> Iterator[dict[str, str]]:
     """moto's server on a free port with the local stage's tables and one open poll; yields the child env."""
     from moto.server import ThreadedMotoServer
 
-    from chalicelib import polls, settings
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import polls
     from devtools.fixtures import applied_environment
     from devtools.provision import ensure_resources
 
@@ -103,7 +104,7 @@ def embedded_backend() -> Iterator[dict[str, str]]:
     try:
         wait_for(f"{endpoint}/moto-api/")
         with applied_environment(env):
-            ensure_resources(settings.get_settings())
+            ensure_resources(get_settings())
             polls.create({"id": POLL_ID, "question": "Cold or warm?", "options": ["Yes", "No"]})
             yield env
     finally:

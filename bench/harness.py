@@ -37,7 +37,7 @@ import botocore.session  # noqa: E402
 import pynamodb.connection.base as pynamodb_base  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from chalicelib import settings  # noqa: E402
+from chalicelib.runtime.settings import get_settings  # noqa: E402
 from devtools.fixtures import reset_process_state, seed_active_polls  # noqa: E402, F401 - used as harness.*
 
 ADMIN = {"Authorization": f"Bearer {os.environ['POLL_ADMIN_TOKEN']}", "Content-Type": "application/json"}
@@ -357,7 +357,7 @@ def backend() -> Iterator[Any]:
     reset_process_state()
     try:
         with mock_aws():
-            ensure_resources(settings.get_settings())
+            ensure_resources(get_settings())
             reset_process_state()
             with Client(app, stage_name="local") as client:
                 RECORDER.clear()

@@ -6,8 +6,8 @@ import math
 import random
 
 from bench.harness import Section, fmt
-from chalicelib.polls import MAX_SHARDS
-from chalicelib.votes import choose_shard
+from chalicelib.core.validation import MAX_SHARDS
+from chalicelib.core.votes import choose_shard
 
 PARTITION_WCU_LIMIT = 1000  # DynamoDB: one partition (so one partition key) takes at most 1,000 WCU a second
 HEADROOM = 0.5  # recommend shard counts that keep every shard under half of that
@@ -161,7 +161,7 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
         cost_rows,
     )
     section.notes += [
-        f"Simulation: {seconds} s of votes at each rate through `chalicelib.votes.choose_shard` (seeded {SEED}); "
+        f"Simulation: {seconds} s of votes at each rate through `chalicelib.core.votes.choose_shard` (seeded {SEED}); "
         "'busiest shard' is the most votes any shard took in any one second, times the write units a vote puts on "
         f"that shard's keys, measured on moto (voter mode): {fmt(voter['shard'])} WCU on the shard item (a "
         f"transactional write under 1 KB), {fmt(voter['ballot'])} WCU on a ballot item of its own (a keyed-hash key, "

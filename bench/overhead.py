@@ -13,9 +13,11 @@ from pynamodb.transactions import TransactWrite
 
 from bench import harness
 from bench.harness import Section, Spread
-from chalicelib import results, storage
-from chalicelib.models import BallotModel, ShardModel
-from chalicelib.settings import get_settings
+from chalicelib.runtime.settings import get_settings
+from chalicelib.services import catalog
+from chalicelib.store.dynamo.connection import conn
+from chalicelib.store.dynamo.keys import shard_key
+from chalicelib.store.dynamo.models import BallotModel, ShardModel
 
 ROUNDS = 5
 ITERATIONS = 40
@@ -25,7 +27,7 @@ QUICK_ITERATIONS = 3
 
 def _bare_vote(poll_id: str) -> None:
     """The vote's transaction alone: a conditional ballot put and a counter add, through PynamoDB."""
-    with TransactWrite(connection=storage._conn(), client_request_token=str(uuid.uuid4())) as tx:
+    with TransactWrite(connection=conn(), client_request_token=str(uuid.uuid4())) as tx:
         tx.save(
             BallotModel(
                 pk="b#" + uuid.uuid4().hex,
@@ -38,7 +40,7 @@ def _bare_vote(poll_id: str) -> None:
             condition=BallotModel.pk.does_not_exist(),
         )
         tx.update(
-            ShardModel(pk=storage.shard_key(poll_id, 0)),
+            ShardModel(pk=shard_key(poll_id, 0)),
             actions=[ShardModel.voters.add(1), ShardModel.counts["yes"].set(ShardModel.counts["yes"] + 1)],
         )
 
@@ -46,8 +48,8 @@ def _bare_vote(poll_id: str) -> None:
 def _bare_read(poll_id: str, shards: int) -> None:
     """The results read alone: one BatchGetItem of the poll item and its shards."""
     settings = get_settings()
-    keys = [{"pk": {"S": storage.shard_key(poll_id, s)}} for s in range(shards)]
-    storage._conn().client.batch_get_item(
+    keys = [{"pk": {"S": shard_key(poll_id, s)}} for s in range(shards)]
+    conn().client.batch_get_item(
         RequestItems={
             settings.polls_table: {"Keys": [{"id": {"S": poll_id}}], "ConsistentRead": True},
             settings.counters_table: {"Keys": keys, "ConsistentRead": True},
@@ -84,7 +86,7 @@ def run(quick: bool = False) -> list[Section]:
             assert response.status_code == 201, response.body
 
         def our_read() -> None:
-            results.reset_cache()  # past the 1 s window: the read goes to the store (definition stays cached)
+            catalog.expire_tally(poll_id)  # past the 1 s window: the read goes to the store (definition stays cached)
             assert client.http.get(f"/polls/{poll_id}/results").status_code == 200
 
         def cached_read() -> None:

@@ -15,7 +15,7 @@ from bench.baselines import dynamodb, ensure_tables
 from bench.baselines.no_dedupe import NoDedupe
 from bench.baselines.read_then_write import ReadThenWrite
 from bench.harness import ADMIN, RECORDER, Section, fmt
-from chalicelib import storage
+from chalicelib.store.dynamo.counts import shard_counts
 
 SNAPSHOT_SIZES = (1, 100, 1000)
 QUICK_SNAPSHOT_SIZES = (1, 5)
@@ -100,7 +100,7 @@ def measure_vote_units() -> dict[str, dict[str, float]]:
     """Write units of one warm vote per blocking mode, split by the key they land on (measured on moto)."""
     found: dict[str, dict[str, float]] = {}
     with harness.backend() as client:
-        counters = harness.settings.get_settings().counters_table
+        counters = harness.get_settings().counters_table
         for block in ("voter", "voter_and_ip", "none"):
             poll = harness.create_poll(client, repeat_votes={"block": block, "ip_limit": 100})
             harness.vote(client, poll["id"], ["yes"], harness.new_voter())
@@ -138,7 +138,7 @@ class Ours:
         return str(response.json_body["error"]["code"])
 
     def counted(self, poll_id: str) -> int:
-        return sum(s["voters"] for s in storage.shard_items(poll_id, 10).values())
+        return sum(c.voters for c in shard_counts(poll_id, 10).values())
 
 
 class Baseline:
@@ -323,12 +323,9 @@ def designs_side_by_side() -> tuple[Section, dict[str, Any]]:
         "hook): ReadTimeoutError as a timeout after commit would, or a 500 InternalServerError. Baselines propagate "
         "it and the caller retries the whole vote once; our handler retries its own transaction with the same "
         "request id and recognises its committed ballot; the client resends once after a 5xx or no answer.",
-        "Found while measuring: a transport-level loss (botocore ReadTimeoutError, ConnectionClosedError: exceptions "
-        "whose `response` attribute is None) makes PynamoDB's `cause_response_code` raise AttributeError inside "
-        "storage._vote_rejection, so the vote answers 500 internal_error instead of taking the designed 'unknown "
-        "outcome' path (retry, recognise the own ballot, 201). The count stays right with a ballot; with block=none "
-        "the client's resend counts twice. With a server-side unknown outcome (InternalServerError) the designed "
-        "path works.",
+        "A transport-level loss (botocore ReadTimeoutError, ConnectionClosedError: no response at all) and a "
+        "server-side one (InternalServerError) take the same designed path: the outcome is unknown, the handler "
+        "retries with the same request id, recognises its own committed ballot and answers 201; the count stays 1.",
         "Ours with block=none has no ballot: after an unknown outcome it answers 503 try_again instead of guessing, "
         "and a client that then resends can count twice. That is the mode's documented trade-off (no voter identity).",
         "Concurrency: a barrier holds each request at its first write until both have done their reads; writes then "

@@ -7,8 +7,9 @@ from typing import Any
 
 from bench import harness
 from bench.harness import RECORDER, Section, Spread, fmt
-from chalicelib import snapshots, storage
-from chalicelib.models import ShardModel
+from chalicelib.services import snapshots
+from chalicelib.store.dynamo.keys import shard_key
+from chalicelib.store.dynamo.models import ShardModel
 
 SIZES = (10, 100, 1000)
 QUICK_SIZES = (2, 10)
@@ -21,7 +22,7 @@ QUICK_REPEATS = 1
 def _bump(poll_ids: list[str]) -> None:
     """Add one vote to shard 0 of each poll (as a committed vote would)."""
     for poll_id in poll_ids:
-        ShardModel(pk=storage.shard_key(poll_id, 0)).update(
+        ShardModel(pk=shard_key(poll_id, 0)).update(
             actions=[ShardModel.voters.add(1), ShardModel.counts["yes"].set(ShardModel.counts["yes"] + 1)]
         )
 

@@ -17,20 +17,20 @@ from devtools.local_stack import stage_environment
 from devtools.package import ROOT, build_project, chalice
 
 if TYPE_CHECKING:
-    from chalicelib.settings import Settings
+    from chalicelib.runtime.settings import Settings
 
 DEPLOYABLE_STAGES = ("dev", "prod")
 
 
 def stage_settings(stage: str) -> Settings:
     """Load the stage's environment from .chalice/config.json and return its settings."""
-    from chalicelib import aws, settings  # noqa: PLC0415
+    from chalicelib.runtime import state  # noqa: PLC0415
+    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
 
     for name, value in stage_environment(stage).items():
         os.environ[name] = value
-    settings.reset()
-    aws.reset()
-    return settings.get_settings()
+    state.reset_all()
+    return get_settings()
 
 
 def prepare(stage: str) -> list[str]:

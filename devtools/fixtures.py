@@ -7,19 +7,16 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from chalicelib import aws, clock, polls, ratelimit, results, settings, storage
-from chalicelib.domain import Option, Poll
-from chalicelib.models import PollModel, ShardModel
+from chalicelib.core.poll import Block, Option, Poll, Visibility
+from chalicelib.runtime import clock, state
+from chalicelib.store.dynamo.connection import conn
+from chalicelib.store.dynamo.models import PollModel, ShardModel
+from chalicelib.store.dynamo.polls import poll_to_model, shard_model
 
 
 def reset_process_state() -> None:
     """Forget every per-process cache, client and connection, as a fresh Lambda would."""
-    settings.reset()
-    aws.reset()
-    storage.reset()
-    polls.reset_cache()
-    results.reset_cache()
-    ratelimit.reset()
+    state.reset_all()
 
 
 @contextmanager
@@ -38,7 +35,7 @@ def applied_environment(env: dict[str, str]) -> Iterator[None]:
 
 def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> list[str]:
     """Store open polls and their shards directly with batch writes (fast), as the API would have."""
-    storage._conn()
+    conn()
     now = int(clock.now())
     ids = []
     with PollModel.batch_write() as poll_batch, ShardModel.batch_write() as shard_batch:
@@ -51,15 +48,15 @@ def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> lis
                 closes_at=None,
                 closed=False,
                 max_choices=1,
-                results_visibility="always",
-                block="voter",
+                results_visibility=Visibility.ALWAYS,
+                block=Block.VOTER,
                 ip_limit=20,
                 shards=shards,
                 created_at=now - 60,
-                epoch=secrets.token_hex(4),
+                incarnation=secrets.token_hex(4),
             )
-            poll_batch.save(storage._poll_to_model(poll))
+            poll_batch.save(poll_to_model(poll))
             for shard in range(shards):
-                shard_batch.save(storage._shard_model(poll, shard))
+                shard_batch.save(shard_model(poll, shard))
             ids.append(poll.id)
     return ids

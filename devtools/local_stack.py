@@ -272,13 +272,14 @@ class LocalStack:
 
     def _provision_and_seed(self) -> None:
         """Create missing tables and bucket and the demo poll, with the stack's environment."""
-        from chalicelib import polls, settings  # noqa: PLC0415 - after the env is set
-        from chalicelib.errors import PollExists  # noqa: PLC0415
+        from chalicelib.core.errors import PollExists  # noqa: PLC0415 - after the env is set
+        from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
+        from chalicelib.services import polls  # noqa: PLC0415
         from devtools.fixtures import applied_environment  # noqa: PLC0415
         from devtools.provision import ensure_resources  # noqa: PLC0415
 
         with applied_environment(self.environment()):
-            ensure_resources(settings.get_settings())
+            ensure_resources(get_settings())
             try:
                 polls.create(DEMO_POLL)
             except PollExists:

@@ -14,9 +14,9 @@ from botocore.exceptions import ClientError
 from pynamodb.attributes import TTLAttribute
 from pynamodb.models import Model
 
-from chalicelib import models
-from chalicelib.aws import client
-from chalicelib.settings import Settings
+from chalicelib.runtime.clients import client
+from chalicelib.runtime.settings import Settings
+from chalicelib.store.dynamo import models
 
 TABLE_MODELS: tuple[type[Model], ...] = (models.PollModel, models.ShardModel, models.BallotModel)
 HISTORY_TAG = {"Key": "kind", "Value": "history"}

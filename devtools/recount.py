@@ -23,12 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for name, value in stage_environment(args.stage).items():
         os.environ.setdefault(name, value)
-    from chalicelib import recount  # noqa: PLC0415 - after the stage's environment is set
-    from chalicelib.errors import ApiError  # noqa: PLC0415
+    from chalicelib.core.errors import DomainError  # noqa: PLC0415 - after the stage's environment is set
+    from chalicelib.services import recount  # noqa: PLC0415
 
     try:
         report = recount.recount(args.poll_id, fix=args.fix)
-    except ApiError as error:
+    except DomainError as error:
         print(json.dumps({"error": {"code": error.code, "message": error.message}}), file=sys.stderr)
         return 2
     print(json.dumps(report, indent=2))

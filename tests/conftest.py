@@ -30,10 +30,8 @@ os.environ.pop("AWS_PROFILE", None)
 import botocore.session  # noqa: E402
 import pynamodb.connection.base as pynamodb_base  # noqa: E402
 import pytest  # noqa: E402
-from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
 
-from chalicelib import settings  # noqa: E402
+from chalicelib.runtime import settings  # noqa: E402
 from devtools.fixtures import reset_process_state  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
@@ -155,6 +153,8 @@ pynamodb_base.get_session = lambda: _SHARED_SESSION
 @pytest.fixture
 def aws_backend() -> Iterator[None]:
     """A fresh moto backend with the local stage's tables and bucket."""
+    from moto import mock_aws
+
     from devtools.provision import ensure_resources
 
     reset_process_state()
@@ -169,8 +169,10 @@ def aws_backend() -> Iterator[None]:
 
 
 @pytest.fixture
-def client(aws_backend: None) -> Iterator[Client]:
+def client(aws_backend: None) -> Iterator[Any]:
     """A Chalice test client on the local stage, backed by moto."""
+    from chalice.test import Client
+
     from app import app
 
     with Client(app, stage_name="local") as test_client:

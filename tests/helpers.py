@@ -73,7 +73,7 @@ def iso_in(seconds: float) -> str:
     """Return the ISO 8601 UTC time this many seconds from now."""
     import time
 
-    from chalicelib.clock import to_iso
+    from chalicelib.core.times import to_iso
 
     return str(to_iso(time.time() + seconds))
 

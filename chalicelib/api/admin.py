@@ -1,0 +1,64 @@
+"""Admin routes: create, list, change and delete polls, recount them and run the snapshot job."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api.auth import require_admin
+from chalicelib.api.requests import optional_json_body, parse_json_body, query
+from chalicelib.api.responses import empty_response, json_response
+from chalicelib.api.routing import Routes
+from chalicelib.runtime import clock
+from chalicelib.services import polls, recount, snapshots
+
+routes = Routes(__name__)
+
+
+@routes.route("/polls", "POST", json_body=True)
+def create_poll() -> Response:
+    """Create a poll."""
+    request = routes.request()
+    require_admin(request)
+    poll = polls.create(parse_json_body(request.raw_body))
+    return json_response(poll.admin_dict(clock.now()), status=201, headers={"Location": f"/polls/{poll.id}"})
+
+
+@routes.route("/polls", "GET")
+def list_polls() -> Response:
+    """List polls."""
+    request = routes.request()
+    require_admin(request)
+    return json_response(polls.list_page(query(request, "status"), query(request, "limit"), query(request, "cursor")))
+
+
+@routes.route("/polls/{poll_id}", "PATCH", json_body=True)
+def change_poll(poll_id: str) -> Response:
+    """Change, close or reopen a poll."""
+    request = routes.request()
+    require_admin(request)
+    poll = polls.change(poll_id, parse_json_body(request.raw_body))
+    return json_response(poll.admin_dict(clock.now()))
+
+
+@routes.route("/polls/{poll_id}", "DELETE")
+def delete_poll(poll_id: str) -> Response:
+    """Delete a poll and its counters."""
+    require_admin(routes.request())
+    polls.delete(poll_id)
+    return empty_response()
+
+
+@routes.route("/polls/{poll_id}/recount", "POST", json_body=True)
+def recount_poll(poll_id: str) -> Response:
+    """Recount a poll's ballots against its counters, repairing them on request."""
+    request = routes.request()
+    require_admin(request)
+    fix = recount.parse_request(optional_json_body(request))
+    return json_response(recount.recount(poll_id, fix=fix))
+
+
+@routes.route("/snapshots", "POST")
+def run_snapshots() -> Response:
+    """Run the snapshot job now and return its report."""
+    require_admin(routes.request())
+    return json_response(snapshots.run().as_dict())

@@ -1,0 +1,47 @@
+"""Public routes: health, a poll's definition, voting and results."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api.auth import is_admin
+from chalicelib.api.requests import parse_json_body, query, source_ip
+from chalicelib.api.responses import json_response
+from chalicelib.api.routing import Routes
+from chalicelib.core import caching
+from chalicelib.runtime import clock
+from chalicelib.runtime.settings import get_settings
+from chalicelib.services import polls, ratelimit, results, votes
+
+routes = Routes(__name__)
+
+
+@routes.route("/health", "GET")
+def health() -> Response:
+    """Answer the liveness probe."""
+    return json_response({"status": "ok"})
+
+
+@routes.route("/polls/{poll_id}", "GET")
+def get_poll(poll_id: str) -> Response:
+    """Return a poll's public definition."""
+    poll = polls.get(poll_id)
+    return json_response(poll.public_dict(clock.now()), cache=caching.public(get_settings().poll_max_age))
+
+
+@routes.route("/polls/{poll_id}/votes", "POST", json_body=True)
+def cast_vote(poll_id: str) -> Response:
+    """Cast a vote."""
+    request = routes.request()
+    ip = source_ip(request)
+    ratelimit.check_vote(ip)
+    return json_response(votes.cast(poll_id, parse_json_body(request.raw_body), ip), status=201)
+
+
+@routes.route("/polls/{poll_id}/results", "GET")
+def get_results(poll_id: str) -> Response:
+    """Return a poll's results, as its visibility allows for this reader."""
+    request = routes.request()
+    found = results.for_reader(poll_id, query(request, "voter"), is_admin(request))
+    cache = caching.public(get_settings().results_max_age) if found.shareable else caching.NO_STORE
+    return json_response(found.document, cache=cache)

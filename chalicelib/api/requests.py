@@ -1,0 +1,44 @@
+"""Reading requests: the JSON body within its size limit, query parameters and the caller's address."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Request
+
+from chalicelib.core.errors import InvalidJson, PayloadTooLarge
+
+MAX_BODY_BYTES = 8 * 1024
+
+
+def parse_json_body(raw: bytes | str | None) -> Any:
+    """Decode a request body of at most 8 KiB as JSON, or raise the matching API error."""
+    if raw is None or len(raw) == 0:
+        raise InvalidJson("the body must be a JSON object")
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise InvalidJson("the body is not valid JSON") from exc
+
+
+def optional_json_body(request: Request) -> Any:
+    """Decode the body if there is one, else None."""
+    return parse_json_body(request.raw_body) if request.raw_body else None
+
+
+def query(request: Request, name: str) -> str | None:
+    """Return a single query-string parameter, or None."""
+    params = request.query_params
+    value = params.get(name) if params is not None else None
+    return None if value is None else str(value)
+
+
+def source_ip(request: Request) -> str | None:
+    """Return the caller's IP from API Gateway's request context (never from a client header)."""
+    identity = (request.context or {}).get("identity") or {}
+    ip = identity.get("sourceIp")
+    return str(ip) if ip else None

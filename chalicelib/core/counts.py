@@ -1,0 +1,97 @@
+"""Counts: votes per option and voters, and the results document built from them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from chalicelib.core.poll import Poll
+from chalicelib.core.times import to_iso
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Counts:
+    """Votes per option and voters, summed over a poll's shards."""
+
+    votes: dict[str, int] = field(default_factory=dict)
+    voters: int = 0
+
+    def add(self, option_ids: list[str]) -> None:
+        """Add one ballot's choices."""
+        for option_id in option_ids:
+            self.votes[option_id] = self.votes.get(option_id, 0) + 1
+        self.voters += 1
+
+    def merge(self, votes: dict[str, int], voters: int) -> Counts:
+        """Add another tally's votes per option and voters (a shard's, or the rest of a poll's)."""
+        for option_id, count in votes.items():
+            self.votes[option_id] = self.votes.get(option_id, 0) + int(count)
+        self.voters += int(voters)
+        return self
+
+    def copy(self) -> Counts:
+        """Return an independent copy."""
+        return Counts(votes=dict(self.votes), voters=self.voters)
+
+    def differs_from(self, other: Counts, option_ids: list[str]) -> bool:
+        """Tell whether two tallies disagree on voters or on any of these options."""
+        return self.voters != other.voters or any(self.votes.get(o, 0) != other.votes.get(o, 0) for o in option_ids)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A poll's definition with its counts as of a moment."""
+
+    poll: Poll
+    counts: Counts
+    as_of: float
+
+
+def percent(votes: int, voters: int) -> float:
+    """Return votes as a percentage of voters, rounded half up to one decimal (0 with no voters)."""
+    if voters <= 0:
+        return 0.0
+    value = Decimal(votes * 100) / Decimal(voters)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def results_document(tally: Tally, now: float) -> dict[str, Any]:
+    """Build the results document (GET /polls/{id}/results, the snapshots)."""
+    poll, counts = tally.poll, tally.counts
+    return {
+        "poll_id": poll.id,
+        "question": poll.question,
+        "status": poll.status_at(now).value,
+        "total_voters": counts.voters,
+        "options": [
+            {
+                "id": o.id,
+                "label": o.label,
+                "votes": counts.votes.get(o.id, 0),
+                "percent": percent(counts.votes.get(o.id, 0), counts.voters),
+            }
+            for o in poll.options
+        ],
+        "as_of": to_iso(tally.as_of),
+    }
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """Keep spreadsheet programs from running a label as a formula (CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def results_csv(document: dict[str, Any]) -> bytes:
+    """Render a results document as CSV with a UTF-8 byte order mark."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["option_id", "label", "votes", "percent"])
+    for option in document["options"]:
+        writer.writerow([option["id"], _spreadsheet_safe(option["label"]), option["votes"], option["percent"]])
+    writer.writerow(["total_voters", "", document["total_voters"], ""])
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,139 @@
+"""A poll's definition: its closed sets (blocking, visibility, status), open window and defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.core.times import to_iso
+
+
+class Status(StrEnum):
+    """Where a poll is in its life."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Block(StrEnum):
+    """How repeat votes are blocked; each mode says what a vote must carry and write."""
+
+    VOTER = "voter"
+    VOTER_AND_IP = "voter_and_ip"
+    NONE = "none"
+
+    @property
+    def keeps_ballots(self) -> bool:
+        """Whether votes need a voter token and write a ballot (so repeats and recounts are possible)."""
+        return self is not Block.NONE
+
+    @property
+    def limits_addresses(self) -> bool:
+        """Whether votes count against a per-address limit in the poll."""
+        return self is Block.VOTER_AND_IP
+
+
+class Visibility(StrEnum):
+    """Who may see a poll's results, and when."""
+
+    ALWAYS = "always"
+    AFTER_VOTE = "after_vote"
+    AFTER_CLOSE = "after_close"
+    NEVER = "never"
+
+
+DEFAULT_MAX_CHOICES = 1
+DEFAULT_VISIBILITY = Visibility.ALWAYS
+DEFAULT_BLOCK = Block.VOTER
+DEFAULT_IP_LIMIT = 20
+DEFAULT_SHARDS = 10
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer of a poll."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Window:
+    """When votes count: from opens_at until closes_at (epoch seconds), unless closed by an editor."""
+
+    opens_at: int
+    closes_at: int | None
+    closed: bool
+
+    def status_at(self, now: float) -> Status:
+        """Return the status at the given time: the one statement of the open-window rule."""
+        if self.closed or (self.closes_at is not None and self.closes_at <= now):
+            return Status.CLOSED
+        if now < self.opens_at:
+            return Status.SCHEDULED
+        return Status.OPEN
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A poll's definition as the domain sees it; times (opens_at, closes_at, created_at) are epoch seconds.
+
+    `incarnation` is a random id drawn when the poll is created, so a deleted and re-created poll id
+    never matches the old poll's ballots or shards.
+    """
+
+    id: str
+    question: str
+    options: tuple[Option, ...]
+    opens_at: int
+    closes_at: int | None
+    closed: bool
+    max_choices: int
+    results_visibility: Visibility
+    block: Block
+    ip_limit: int
+    shards: int
+    created_at: int
+    incarnation: str
+
+    @property
+    def scope(self) -> str:
+        """Identify this incarnation of the poll id (mixed into ballot and address hashes)."""
+        return f"{self.id}/{self.incarnation}"
+
+    @property
+    def window(self) -> Window:
+        """Return the poll's open window."""
+        return Window(self.opens_at, self.closes_at, self.closed)
+
+    def status_at(self, now: float) -> Status:
+        """Return the poll's status at the given time."""
+        return self.window.status_at(now)
+
+    def option_ids(self) -> list[str]:
+        """Return the option ids in display order."""
+        return [option.id for option in self.options]
+
+    def public_dict(self, now: float) -> dict[str, Any]:
+        """Return the public representation (GET /polls/{id})."""
+        return {
+            "id": self.id,
+            "question": self.question,
+            "options": [{"id": o.id, "label": o.label} for o in self.options],
+            "status": self.status_at(now).value,
+            "opens_at": to_iso(self.opens_at),
+            "closes_at": to_iso(self.closes_at),
+            "max_choices": self.max_choices,
+            "results_visibility": self.results_visibility.value,
+        }
+
+    def admin_dict(self, now: float) -> dict[str, Any]:
+        """Return the full representation editors see."""
+        body = self.public_dict(now)
+        repeat: dict[str, Any] = {"block": self.block.value}
+        if self.block.limits_addresses:
+            repeat["ip_limit"] = self.ip_limit
+        body.update(repeat_votes=repeat, shards=self.shards, created_at=to_iso(self.created_at))
+        return body

@@ -1,0 +1,265 @@
+"""Validating poll definitions: create and change requests, ids and list parameters."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound
+from chalicelib.core.poll import (
+    DEFAULT_BLOCK,
+    DEFAULT_IP_LIMIT,
+    DEFAULT_MAX_CHOICES,
+    DEFAULT_SHARDS,
+    DEFAULT_VISIBILITY,
+    Block,
+    Option,
+    Poll,
+    Status,
+    Visibility,
+)
+from chalicelib.core.times import parse_iso
+
+POLL_ID_RE = re.compile(r"^[a-z0-9-]{3,64}$")
+OPTION_ID_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+MAX_QUESTION = 300
+MAX_LABEL = 200
+MIN_OPTIONS, MAX_OPTIONS = 2, 20
+MAX_SHARDS = 100
+MAX_IP_LIMIT = 1_000_000
+MAX_YEARS_AHEAD = 10
+EARLIEST = 946684800  # 2000-01-01T00:00:00Z
+CREATE_FIELDS = {
+    "id",
+    "question",
+    "options",
+    "opens_at",
+    "closes_at",
+    "max_choices",
+    "results_visibility",
+    "repeat_votes",
+    "shards",
+}
+PATCH_FIELDS = {"question", "options", "opens_at", "closes_at", "status"}
+DEFAULT_PAGE, MAX_PAGE = 20, 100
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(field: str, value: Any, max_len: int, allow_newlines: bool) -> str:
+    """Validate a user-visible text: a non-blank string without control characters."""
+    if not isinstance(value, str):
+        raise InvalidPoll(field, "must be a string")
+    text = value.strip()
+    if not 1 <= len(text) <= max_len:
+        raise InvalidPoll(field, f"must be 1 to {max_len} characters")
+    allowed = "\n\t" if allow_newlines else ""
+    for char in text:
+        category = unicodedata.category(char)
+        if (category == "Cc" and char not in allowed) or category == "Cs":
+            raise InvalidPoll(field, "must not contain control characters")
+    return text
+
+
+def slugify(label: str) -> str:
+    """Turn a label into an option id: "Don't know" -> "dont-know" (may be empty)."""
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
+    ascii_text = ascii_text.lower().replace("'", "")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40].strip("-")
+
+
+def _options(value: Any) -> tuple[Option, ...]:
+    """Validate options given as labels or {"id", "label"} objects; slug ids are made unique."""
+    if not isinstance(value, list) or not MIN_OPTIONS <= len(value) <= MAX_OPTIONS:
+        raise InvalidPoll("options", f"must be a list of {MIN_OPTIONS} to {MAX_OPTIONS} options")
+    explicit: list[tuple[str | None, str]] = []
+    for index, entry in enumerate(value):
+        field = f"options[{index}]"
+        if isinstance(entry, str):
+            explicit.append((None, _text(field, entry, MAX_LABEL, allow_newlines=True)))
+        elif isinstance(entry, dict):
+            if set(entry) - {"id", "label"}:
+                raise InvalidPoll(field, "only 'id' and 'label' are allowed")
+            option_id = entry.get("id")
+            if not isinstance(option_id, str) or not OPTION_ID_RE.match(option_id):
+                raise InvalidPoll(f"{field}.id", "must match [a-z0-9-]{1,40}")
+            explicit.append((option_id, _text(f"{field}.label", entry.get("label"), MAX_LABEL, True)))
+        else:
+            raise InvalidPoll(field, "must be a label or an object with 'id' and 'label'")
+    taken = {option_id for option_id, _ in explicit if option_id is not None}
+    if len(taken) != sum(1 for option_id, _ in explicit if option_id is not None):
+        raise InvalidPoll("options", "option ids must be unique")
+    options = []
+    for index, (given_id, label) in enumerate(explicit):
+        option_id = given_id
+        if option_id is None:
+            base = slugify(label) or f"option-{index + 1}"
+            option_id, suffix = base, 2
+            while option_id in taken:
+                option_id, suffix = f"{base[:36]}-{suffix}", suffix + 1
+            taken.add(option_id)
+        options.append(Option(id=option_id, label=label))
+    return tuple(options)
+
+
+def _time(field: str, value: Any, now: float) -> int | None:
+    """Validate an ISO 8601 time (or null) within a sane range."""
+    if value is None:
+        return None
+    try:
+        epoch = parse_iso(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidPoll(field, "must be an ISO 8601 time such as 2026-01-31T18:00:00Z, or null") from exc
+    if not EARLIEST <= epoch <= now + MAX_YEARS_AHEAD * 366 * 86400:
+        raise InvalidPoll(field, f"must be between 2000 and {MAX_YEARS_AHEAD} years from now")
+    return int(epoch)
+
+
+def _window(opens_at: int, closes_at: int | None, now: float) -> None:
+    """Check that a close time lies after the open time and in the future."""
+    if closes_at is not None and closes_at <= opens_at:
+        raise InvalidPoll("closes_at", "must be after opens_at")
+    if closes_at is not None and closes_at <= now:
+        raise InvalidPoll("closes_at", "must be in the future (set status to closed to close now)")
+
+
+def _int_field(field: str, value: Any, low: int, high: int) -> int:
+    if not _is_int(value) or not low <= value <= high:
+        raise InvalidPoll(field, f"must be an integer from {low} to {high}")
+    return int(value)
+
+
+def _choice(field: str, value: Any, choices: type[Block] | type[Visibility]) -> Any:
+    """Validate a value from a closed set (an enum of strings)."""
+    if not isinstance(value, str) or value not in choices._value2member_map_:
+        raise InvalidPoll(field, f"must be one of {', '.join(member.value for member in choices)}")
+    return choices(value)
+
+
+def _repeat_votes(value: Any) -> tuple[Block, int]:
+    if not isinstance(value, dict):
+        raise InvalidPoll("repeat_votes", "must be an object")
+    unknown = set(value) - {"block", "ip_limit"}
+    if unknown:
+        raise InvalidPoll(f"repeat_votes.{sorted(unknown)[0]}", "unknown field")
+    block = _choice("repeat_votes.block", value.get("block", DEFAULT_BLOCK), Block)
+    ip_limit = _int_field("repeat_votes.ip_limit", value.get("ip_limit", DEFAULT_IP_LIMIT), 1, MAX_IP_LIMIT)
+    return block, ip_limit
+
+
+def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidPoll("body", "must be a JSON object")
+    unknown = set(body) - allowed
+    if unknown:
+        raise InvalidPoll(sorted(unknown)[0], "unknown field")
+    return body
+
+
+def new_poll(body: Any, now: float) -> Poll:
+    """Validate a create request into a Poll (not yet stored)."""
+    body = _object(body, CREATE_FIELDS)
+    poll_id = body.get("id")
+    if poll_id is None:
+        poll_id = secrets.token_hex(6)
+    elif not isinstance(poll_id, str) or not POLL_ID_RE.match(poll_id):
+        raise InvalidPoll("id", "must match [a-z0-9-]{3,64}")
+    if "question" not in body:
+        raise InvalidPoll("question", "is required")
+    question = _text("question", body["question"], MAX_QUESTION, allow_newlines=False)
+    if "options" not in body:
+        raise InvalidPoll("options", "is required")
+    options = _options(body["options"])
+    opens_at = _time("opens_at", body.get("opens_at"), now)
+    opens_at = int(now) if opens_at is None else opens_at
+    closes_at = _time("closes_at", body.get("closes_at"), now)
+    _window(opens_at, closes_at, now)
+    max_choices = _int_field("max_choices", body.get("max_choices", DEFAULT_MAX_CHOICES), 1, len(options))
+    visibility = _choice("results_visibility", body.get("results_visibility", DEFAULT_VISIBILITY), Visibility)
+    block, ip_limit = _repeat_votes(body.get("repeat_votes", {}))
+    shards = _int_field("shards", body.get("shards", DEFAULT_SHARDS), 1, MAX_SHARDS)
+    return Poll(
+        id=poll_id,
+        question=question,
+        options=options,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        closed=False,
+        max_choices=max_choices,
+        results_visibility=visibility,
+        block=block,
+        ip_limit=ip_limit,
+        shards=shards,
+        created_at=int(now),
+        incarnation=secrets.token_hex(4),
+    )
+
+
+def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
+    """Validate a PATCH body against a poll; return the new poll and whether counts reset."""
+    body = _object(body, PATCH_FIELDS)
+    if not body:
+        raise InvalidPoll("body", f"give at least one of {', '.join(sorted(PATCH_FIELDS))}")
+    new = poll
+    reset_counts = False
+    if "question" in body:
+        new = replace(new, question=_text("question", body["question"], MAX_QUESTION, False))
+        reset_counts = True
+    if "options" in body:
+        options = _options(body["options"])
+        if new.max_choices > len(options):
+            raise InvalidPoll("options", f"max_choices is {new.max_choices}; give at least that many options")
+        new = replace(new, options=options)
+        reset_counts = True
+    if "opens_at" in body:
+        opens_at = _time("opens_at", body["opens_at"], now)
+        new = replace(new, opens_at=int(now) if opens_at is None else opens_at)
+    if "closes_at" in body:
+        new = replace(new, closes_at=_time("closes_at", body["closes_at"], now))
+    if "status" in body:
+        status = body["status"]
+        if status == "closed":
+            new = replace(new, closed=True)
+        elif status == "open":
+            new = replace(new, closed=False, opens_at=min(new.opens_at, int(now)))
+            if "closes_at" not in body and new.closes_at is not None and new.closes_at <= now:
+                new = replace(new, closes_at=None)
+        else:
+            raise InvalidPoll("status", "must be 'open' or 'closed'")
+    if "opens_at" in body or "closes_at" in body:
+        _window(new.opens_at, new.closes_at, now)
+    elif new.closes_at is not None and new.closes_at <= new.opens_at:
+        raise InvalidPoll("closes_at", "must be after opens_at")
+    return new, reset_counts
+
+
+def validate_poll_id(poll_id: str) -> str:
+    """Reject ids that cannot name a poll, without touching the store."""
+    if not POLL_ID_RE.match(poll_id or ""):
+        raise PollNotFound(f"no poll with id '{poll_id[:64]}'" if isinstance(poll_id, str) else "no such poll")
+    return poll_id
+
+
+def page_size(limit: str | None) -> int:
+    """Validate the page size of a list request."""
+    try:
+        size = DEFAULT_PAGE if limit is None else int(limit)
+    except ValueError as exc:
+        raise InvalidParameter(f"limit must be an integer from 1 to {MAX_PAGE}") from exc
+    if not 1 <= size <= MAX_PAGE:
+        raise InvalidParameter(f"limit must be an integer from 1 to {MAX_PAGE}")
+    return size
+
+
+def status_filter(status: str | None) -> Status | None:
+    """Validate the status filter of a list request."""
+    if status is None:
+        return None
+    if status not in Status._value2member_map_:
+        raise InvalidParameter(f"status must be one of {', '.join(member.value for member in Status)}")
+    return Status(status)

@@ -1,0 +1,116 @@
+"""Votes: the shape of a vote request, its checks against a poll, shard choice and why a write was refused."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.core.errors import InvalidJson, InvalidOption, InvalidVoter, PollClosed, PollNotOpen
+from chalicelib.core.poll import Poll, Status, Window
+from chalicelib.core.times import to_iso
+
+VOTER_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+VOTE_FIELDS = {"options", "voter"}
+MAX_CHOSEN = 20
+
+
+@dataclass(frozen=True)
+class VoteRequest:
+    """A vote body whose shape has been checked: chosen option ids and an optional voter token."""
+
+    options: list[str]
+    voter: str | None
+
+
+def check_voter(voter: Any) -> str:
+    """Validate a voter token's shape."""
+    if not isinstance(voter, str) or not VOTER_RE.match(voter):
+        raise InvalidVoter("voter must be 8 to 128 characters of A-Z, a-z, 0-9, '_' or '-'")
+    return voter
+
+
+def parse_vote(body: Any) -> VoteRequest:
+    """Check the vote body's shape before any read: options and an optional voter."""
+    if not isinstance(body, dict):
+        raise InvalidJson("the body must be a JSON object with 'options' and 'voter'")
+    unknown = set(body) - VOTE_FIELDS
+    if unknown:
+        raise InvalidJson(f"unknown field '{sorted(unknown)[0][:40]}'")
+    options = body.get("options")
+    if not isinstance(options, list) or not options:
+        raise InvalidOption("options must be a non-empty list of option ids")
+    if not all(isinstance(o, str) for o in options) or len(options) > MAX_CHOSEN:
+        raise InvalidOption(f"options must be a list of up to {MAX_CHOSEN} option ids")
+    if len(set(options)) != len(options):
+        raise InvalidOption("each option may be chosen once")
+    voter = body.get("voter")
+    return VoteRequest(options=options, voter=None if voter is None else check_voter(voter))
+
+
+def check_choices(poll: Poll, request: VoteRequest) -> None:
+    """Check a vote against the poll: a voter token where ballots are kept, known options, not too many."""
+    if request.voter is None and poll.block.keeps_ballots:
+        raise InvalidVoter("a voter token is required")
+    known = set(poll.option_ids())
+    unknown = [o for o in request.options if o not in known]
+    if unknown:
+        raise InvalidOption(f"unknown option '{unknown[0][:40]}'")
+    if len(request.options) > poll.max_choices:
+        raise InvalidOption(f"choose at most {poll.max_choices} option(s)")
+
+
+def check_open(window: Window, now: float) -> None:
+    """Raise PollClosed or PollNotOpen unless the window is open now."""
+    status = window.status_at(now)
+    if status is Status.CLOSED:
+        raise PollClosed("the poll is closed")
+    if status is Status.SCHEDULED:
+        raise PollNotOpen(f"the poll opens at {to_iso(window.opens_at)}")
+
+
+def choose_shard(shards: int, avoid: int | None = None) -> int:
+    """Pick a shard uniformly at random, avoiding one (the shard that just conflicted) if possible."""
+    if shards <= 1:
+        return 0
+    if avoid is None:
+        return random.randrange(shards)
+    pick = random.randrange(shards - 1)
+    return pick + 1 if pick >= avoid else pick
+
+
+class Rejection(StrEnum):
+    """Why a vote transaction did not commit."""
+
+    ALREADY_VOTED = "already_voted"  # another request of this voter has a ballot
+    OWN_BALLOT = "own_ballot"  # this request's own earlier attempt committed
+    SHARD = "shard"  # the shard refused: gone, another incarnation, outside its window or unknown option
+    IP_LIMIT = "ip_limit"  # the address has used up the poll's limit
+    CONFLICT = "conflict"  # another transaction held an item: retry on another shard
+    BUSY = "busy"  # throttled: not committed, retry after a pause
+    REFUSED = "refused"  # refused for another reason: not committed
+    UNKNOWN = "unknown"  # a timeout or server error: the write may have committed
+
+
+@dataclass(frozen=True)
+class ShardState:
+    """A shard as it was when it refused a vote; window is None when the shard does not exist."""
+
+    incarnation: str | None = None
+    window: Window | None = None
+
+    @property
+    def exists(self) -> bool:
+        """Whether the shard item existed."""
+        return self.window is not None
+
+
+class VoteRejected(Exception):
+    """A vote transaction did not commit; `reason` says why (and `shard` what the shard held)."""
+
+    def __init__(self, reason: Rejection, shard: ShardState | None = None) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.shard = shard

@@ -1,0 +1,1 @@
+"""What a process holds: settings, secrets, clients, the clock, caches and the registry that resets them."""

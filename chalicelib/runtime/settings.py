@@ -1,0 +1,99 @@
+"""Stage settings read from the environment once per process and validated when loaded."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+
+from chalicelib.runtime import state
+
+T = TypeVar("T", int, float)
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot run with; the message names the variable."""
+
+
+def _number(name: str, default: T, convert: Callable[[str], T], low: T, high: T) -> T:
+    """Read a number from the environment, within [low, high], or raise SettingsError naming it."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = convert(raw.strip())
+    except ValueError:
+        raise SettingsError(f"{name} must be a number from {low} to {high}, not {raw[:40]!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be a number from {low} to {high}, not {raw[:40]!r}")
+    return value
+
+
+def _int(name: str, default: int, low: int, high: int) -> int:
+    """Read an integer setting."""
+    return _number(name, default, int, low, high)
+
+
+def _float(name: str, default: float, low: float, high: float) -> float:
+    """Read a decimal setting."""
+    return _number(name, default, float, low, high)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that differs between stages."""
+
+    stage: str
+    region: str
+    endpoint_url: str | None
+    polls_table: str
+    counters_table: str
+    ballots_table: str
+    results_bucket: str
+    cors_origins: tuple[str, ...]
+    results_max_age: int
+    poll_max_age: int
+    poll_cache_seconds: float
+    results_cache_seconds: float
+    retention_days: int
+    open_ended_days: int
+    secret_id: str | None
+    vote_attempts: int
+    snapshot_max_age: int
+    snapshot_rate_minutes: int
+    vote_rate_per_second: float
+    vote_burst: float
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the settings of the running stage (read and validated once per process)."""
+    stage = os.environ.get("STAGE", "local")
+    origins = os.environ.get("CORS_ALLOW_ORIGINS", "*" if stage == "local" else "")
+    return Settings(
+        stage=stage,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
+        polls_table=os.environ.get("POLLS_TABLE", f"polls-{stage}"),
+        counters_table=os.environ.get("COUNTERS_TABLE", f"poll-counters-{stage}"),
+        ballots_table=os.environ.get("BALLOTS_TABLE", f"poll-ballots-{stage}"),
+        results_bucket=os.environ.get("RESULTS_BUCKET", f"poll-results-{stage}"),
+        cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        results_max_age=_int("RESULTS_MAX_AGE", 5, 0, 86400),
+        poll_max_age=_int("POLL_MAX_AGE", 30, 0, 86400),
+        poll_cache_seconds=_float("POLL_CACHE_SECONDS", 10.0, 0, 3600),
+        results_cache_seconds=_float("RESULTS_CACHE_SECONDS", 1.0, 0, 3600),
+        retention_days=_int("RETENTION_DAYS", 30, 1, 3650),
+        open_ended_days=_int("OPEN_ENDED_DAYS", 365, 1, 3650),
+        secret_id=os.environ.get("SECRET_ID") or None,
+        vote_attempts=_int("VOTE_ATTEMPTS", 4, 1, 10),
+        snapshot_max_age=_int("SNAPSHOT_MAX_AGE", 30, 0, 86400),
+        snapshot_rate_minutes=_int("SNAPSHOT_RATE_MINUTES", 1, 1, 1440),
+        vote_rate_per_second=_float("VOTE_RATE_PER_SECOND", 2.0, 0, 1_000_000),
+        vote_burst=_float("VOTE_BURST", 30.0, 0, 1_000_000),
+    )
+
+
+state.register("settings", get_settings.cache_clear)

@@ -1,0 +1,78 @@
+"""Poll operations for editors: create, read, change (including close and reopen), list and delete."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from chalicelib.core.errors import InvalidParameter
+from chalicelib.core.poll import Poll
+from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
+from chalicelib.runtime import clock
+from chalicelib.services import catalog
+from chalicelib.store.adapters import store
+
+
+def create(body: Any) -> Poll:
+    """Create a poll from an admin request."""
+    poll = new_poll(body, clock.now())
+    store().create_poll(poll)
+    catalog.remember(poll.id, poll)
+    return poll
+
+
+def get(poll_id: str) -> Poll:
+    """Return a poll's definition (cached)."""
+    return catalog.poll(poll_id)
+
+
+def change(poll_id: str, body: Any) -> Poll:
+    """Apply an admin PATCH to a poll and all its shards."""
+    poll = catalog.fresh_poll(poll_id)
+    new, reset_counts = changed_poll(poll, body, clock.now())
+    store().replace_poll(poll, new, reset_counts)
+    catalog.forget(poll_id)
+    catalog.remember(poll_id, new)
+    return new
+
+
+def delete(poll_id: str) -> None:
+    """Delete a poll and its counters."""
+    poll = catalog.fresh_poll(poll_id)
+    store().delete_poll(poll)
+    catalog.forget(poll_id)
+    catalog.remember(poll_id, None)
+
+
+def _decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        poll_id = base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("ascii")
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise InvalidParameter("cursor is not valid") from exc
+    if not POLL_ID_RE.match(poll_id):
+        raise InvalidParameter("cursor is not valid")
+    return poll_id
+
+
+def _encode_cursor(poll_id: str) -> str:
+    return base64.urlsafe_b64encode(poll_id.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def list_page(status: str | None, limit: str | None, cursor: str | None) -> dict[str, Any]:
+    """Return one page of polls for editors, optionally filtered by status."""
+    wanted = status_filter(status)
+    size = page_size(limit)
+    start = _decode_cursor(cursor)
+    now = clock.now()
+    page: list[Poll] = []
+    next_cursor = None
+    for poll in store().list_polls(start):
+        if wanted is None or poll.status_at(now) is wanted:
+            page.append(poll)
+            if len(page) == size:
+                next_cursor = _encode_cursor(poll.id)
+                break
+    return {"polls": [p.admin_dict(now) for p in page], "next_cursor": next_cursor}

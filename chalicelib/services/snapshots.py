@@ -1,0 +1,171 @@
+"""Results snapshots to the archive: latest JSON and CSV, per-minute history and an index, safe to repeat."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from chalicelib.core import caching
+from chalicelib.core.counts import Counts, Tally, results_csv, results_document
+from chalicelib.core.errors import DomainError
+from chalicelib.core.poll import Poll, Status
+from chalicelib.core.times import minute_key, to_iso
+from chalicelib.core.visibility import is_public
+from chalicelib.runtime import clock
+from chalicelib.runtime.settings import get_settings
+from chalicelib.store.adapters import archive, store
+from chalicelib.store.port import ArchiveError
+
+log = logging.getLogger("polls.snapshots")
+
+PUBLIC_PREFIX = "results"
+PRIVATE_PREFIX = "private/results"
+HISTORY_TAGS = "kind=history"  # the bucket's lifecycle rule moves these to infrequent access
+JSON_TYPE = "application/json; charset=utf-8"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+@dataclass
+class Report:
+    """What one snapshot run did."""
+
+    snapshot_at: str
+    written: int = 0
+    skipped: int = 0
+    failed: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+    written_polls: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data."""
+        return asdict(self)
+
+    def fail(self, what: str, error: str) -> None:
+        """Log one failure and count it."""
+        log.warning("snapshot of %s failed: %s", what, error)
+        self.failed += 1
+        self.failures.append({"poll_id": what, "error": error})
+
+
+def prefix_for(poll: Poll, now: float) -> str:
+    """Return the key prefix of a poll's snapshots."""
+    return f"{PUBLIC_PREFIX if is_public(poll, now) else PRIVATE_PREFIX}/{poll.id}"
+
+
+def _latest_cache(public: bool) -> str:
+    return caching.public(get_settings().snapshot_max_age) if public else caching.NO_STORE
+
+
+def _json_bytes(document: Any) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def signature(poll: Poll, counts: Counts, now: float) -> str:
+    """Fingerprint everything a snapshot shows except its time, to skip unchanged polls."""
+    shown = [
+        poll.question,
+        [(o.id, o.label, counts.votes.get(o.id, 0)) for o in poll.options],
+        counts.voters,
+        poll.status_at(now).value,
+        is_public(poll, now),
+    ]
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
+def _write_poll(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
+    """Write one poll's history, latest JSON and latest CSV; return its index entry."""
+    body = results_document(Tally(poll=poll, counts=counts, as_of=now), now)
+    body["snapshot_at"] = to_iso(now)
+    prefix = prefix_for(poll, now)
+    public = is_public(poll, now)
+    document = _json_bytes(body)
+    history_cache = caching.IMMUTABLE if public else caching.NO_STORE
+    target = archive()
+    target.put(f"{prefix}/history/{minute_key(now)}.json", document, JSON_TYPE, history_cache, tags=HISTORY_TAGS)
+    target.put(f"{prefix}/latest.json", document, JSON_TYPE, _latest_cache(public))
+    target.put(f"{prefix}/latest.csv", results_csv(body), CSV_TYPE, _latest_cache(public))
+    return {
+        "id": poll.id,
+        "question": poll.question,
+        "status": body["status"],
+        "total_voters": counts.voters,
+        "snapshot_at": body["snapshot_at"],
+    }
+
+
+def _update_indexes(entries: dict[str, tuple[bool, dict[str, Any]]], now: float) -> None:
+    """Merge this run's entries into the public and private index files."""
+    for public, prefix in ((True, PUBLIC_PREFIX), (False, PRIVATE_PREFIX)):
+        key = f"{prefix}/index.json"
+        previous = archive().get_json(key) or {}
+        polls = {p["id"]: p for p in previous.get("polls", []) if isinstance(p, dict) and "id" in p}
+        changed = False
+        for poll_id, (entry_public, entry) in entries.items():
+            if entry_public == public:
+                polls[poll_id] = entry
+                changed = True
+            elif polls.pop(poll_id, None) is not None:  # moved to the other prefix
+                changed = True
+        if changed:
+            ordered = sorted(polls.values(), key=lambda p: (p["snapshot_at"], p["id"]), reverse=True)
+            document = {"snapshot_at": to_iso(now), "polls": ordered}
+            archive().put(key, _json_bytes(document), JSON_TYPE, _latest_cache(public))
+
+
+def _read_counts(due: list[Poll], now: float) -> dict[str, Counts | None]:
+    """Read the due polls' counts: open polls eventually consistent, closed ones strongly for their final snapshot.
+
+    Eventually consistent reads take half the read units; a snapshot a moment behind is refreshed next run.
+    """
+    closed = [poll for poll in due if poll.status_at(now) is Status.CLOSED]
+    still_open = [poll for poll in due if poll.status_at(now) is not Status.CLOSED]
+    counts = store().read_many_counts(closed, consistent=True) if closed else {}
+    counts.update(store().read_many_counts(still_open, consistent=False))
+    return counts
+
+
+def run() -> Report:
+    """Snapshot every active poll whose results changed since its last snapshot."""
+    started = time.monotonic()
+    now = clock.now()
+    report = Report(snapshot_at=str(to_iso(now)))
+    due = [d for d in store().due_polls() if d.poll.status_at(now) is not Status.SCHEDULED]
+    counts = _read_counts([d.poll for d in due], now)
+    entries: dict[str, tuple[bool, dict[str, Any]]] = {}
+    marks: list[tuple[Poll, str]] = []
+    for item in due:
+        poll, poll_counts = item.poll, counts.get(item.poll.id)
+        if poll_counts is None:
+            report.fail(poll.id, "the poll's counters are gone (deleted?)")
+            continue
+        mark = signature(poll, poll_counts, now)
+        if mark == item.signature:
+            report.skipped += 1
+            continue
+        try:
+            entries[poll.id] = (is_public(poll, now), _write_poll(poll, poll_counts, now))
+            marks.append((poll, mark))
+        except ArchiveError as exc:
+            report.fail(poll.id, str(exc))
+    try:
+        if entries:
+            _update_indexes(entries, now)
+    except ArchiveError as exc:
+        # Leave the polls unmarked: the next run writes them (and the index) again.
+        report.fail("index.json", str(exc))
+        marks = []
+    for poll, mark in marks:
+        try:
+            store().mark_snapshot(poll, mark, int(now), final=poll.status_at(now) is Status.CLOSED)
+            report.written += 1
+            report.written_polls.append(poll.id)
+        except DomainError as exc:
+            report.fail(poll.id, str(exc))
+    seconds = round(time.monotonic() - started, 3)
+    summary = {"written": report.written, "skipped": report.skipped, "failed": report.failed, "seconds": seconds}
+    log.info(json.dumps({"event": "snapshot_run", **summary}))
+    return report

@@ -1,0 +1,38 @@
+"""Which store and archive this process uses: DynamoDB and S3 unless a test puts others in their place."""
+
+from __future__ import annotations
+
+from chalicelib.runtime import state
+from chalicelib.store.port import Archive, Store
+
+_store: Store | None = None
+_archive: Archive | None = None
+
+
+def store() -> Store:
+    """Return the process's store (the DynamoDB adapter by default, built on first use)."""
+    global _store
+    if _store is None:
+        from chalicelib.store.dynamo.store import DynamoStore  # noqa: PLC0415 - PynamoDB only when the store is used
+
+        _store = DynamoStore()
+    return _store
+
+
+def archive() -> Archive:
+    """Return the process's archive (the S3 adapter by default)."""
+    global _archive
+    if _archive is None:
+        from chalicelib.store.s3 import S3Archive  # noqa: PLC0415 - boto only when the archive is used
+
+        _archive = S3Archive()
+    return _archive
+
+
+def use(store_: Store | None = None, archive_: Archive | None = None) -> None:
+    """Put another store and archive in place (tests; None restores the defaults on next use)."""
+    global _store, _archive
+    _store, _archive = store_, archive_
+
+
+state.register("adapters", use)

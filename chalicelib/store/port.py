@@ -1,0 +1,105 @@
+"""The storage port: what the services need from a store and an archive, as typing Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chalicelib.core.counts import Counts
+from chalicelib.core.poll import Poll
+
+
+@dataclass(frozen=True)
+class VoteWrite:
+    """Everything one vote transaction writes; the voter's and address's identities are keyed hashes."""
+
+    poll: Poll
+    options: list[str]
+    shard: int
+    now: int
+    request_id: str
+    voter_hash: str | None  # a ballot is written, put-if-absent, when set
+    address_hash: str | None  # the address counter is checked and bumped when set
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class DuePoll:
+    """A poll the snapshot job must visit, with what its last snapshot showed."""
+
+    poll: Poll
+    signature: str | None
+    snapshot_at: int | None
+
+
+class PollStore(Protocol):
+    """Poll definitions and their shards' windows."""
+
+    def create_poll(self, poll: Poll) -> None:
+        """Store a new poll and its zeroed shards; PollExists if the id is taken."""
+
+    def get_poll(self, poll_id: str) -> Poll:
+        """Read a poll's definition; PollNotFound if there is none."""
+
+    def list_polls(self, cursor: str | None) -> Iterator[Poll]:
+        """Yield polls in the store's own order, starting after the poll id `cursor`."""
+
+    def replace_poll(self, old: Poll, new: Poll, reset_counts: bool) -> None:
+        """Write a changed definition to the poll and its shards (PollHasVotes if counts must reset but cannot)."""
+
+    def delete_poll(self, poll: Poll) -> None:
+        """Delete a poll and its shards."""
+
+    def due_polls(self) -> list[DuePoll]:
+        """Return the polls the snapshot job must visit."""
+
+    def mark_snapshot(self, poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
+        """Record what a snapshot showed; a final one takes the poll off the snapshot job's list."""
+
+
+class CountStore(Protocol):
+    """The shard counters."""
+
+    def read_counts(self, poll_id: str, shards: range, with_poll: bool) -> tuple[Poll | None, Counts]:
+        """Sum some of a poll's shards, reading the poll in the same request when asked."""
+
+    def read_many_counts(self, polls: list[Poll], consistent: bool) -> dict[str, Counts | None]:
+        """Sum the shards of many polls; None for a poll with no shards left."""
+
+    def shard_counts(self, poll_id: str, shards: int) -> dict[int, Counts]:
+        """Return each existing shard's counts by shard number."""
+
+    def replace_shard_counts(self, poll: Poll, shard: int, seen: Counts, counts: Counts) -> bool:
+        """Overwrite one shard's counts if it still holds `seen`; False if votes arrived meanwhile."""
+
+
+class BallotStore(Protocol):
+    """Ballots and the vote transaction."""
+
+    def write_vote(self, vote: VoteWrite) -> None:
+        """Commit one vote atomically (ballot, shard counts, address counter) or raise VoteRejected."""
+
+    def ballot_exists(self, poll: Poll, voter_hash: str) -> bool:
+        """Tell whether this voter has a ballot in the poll."""
+
+    def ballots_in_shard(self, poll: Poll, shard: int) -> Iterator[list[str]]:
+        """Yield the chosen options of every ballot counted in one of the poll's shards."""
+
+
+class Store(PollStore, CountStore, BallotStore, Protocol):
+    """Everything the services need from the database."""
+
+
+class Archive(Protocol):
+    """The results bucket."""
+
+    def put(self, key: str, body: bytes, content_type: str, cache_control: str, tags: str | None = None) -> None:
+        """Write one object (ArchiveError on failure)."""
+
+    def get_json(self, key: str) -> Any:
+        """Read a JSON object, or None when there is none (ArchiveError on failure)."""
+
+
+class ArchiveError(Exception):
+    """Writing or reading an archived object failed."""

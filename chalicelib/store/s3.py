@@ -1,0 +1,46 @@
+"""The S3 adapter for results snapshots: the only module that talks to the bucket."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.runtime.clients import client
+from chalicelib.runtime.settings import get_settings
+from chalicelib.store.port import ArchiveError
+
+JSON_TYPE = "application/json; charset=utf-8"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+class S3Archive:
+    """The Archive port over the stage's results bucket."""
+
+    def put(self, key: str, body: bytes, content_type: str, cache_control: str, tags: str | None = None) -> None:
+        """Write one object (tags in URL query form, e.g. "kind=history")."""
+        extra = {"Tagging": tags} if tags else {}
+        try:
+            client("s3").put_object(
+                Bucket=get_settings().results_bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                CacheControl=cache_control,
+                **extra,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise ArchiveError(f"could not write {key}") from exc
+
+    def get_json(self, key: str) -> Any:
+        """Read a JSON object, or None when it does not exist."""
+        try:
+            response = client("s3").get_object(Bucket=get_settings().results_bucket, Key=key)
+            return json.loads(response["Body"].read())
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise ArchiveError(f"could not read {key}") from exc
+        except (BotoCoreError, ValueError) as exc:
+            raise ArchiveError(f"could not read {key}") from exc

@@ -1,0 +1,341 @@
+"""Voting: exactly once per voter, only inside the poll's window, within its choice and IP limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from chalice.local import LambdaEventConverter
+
+from chalicelib.runtime import clock
+from chalicelib.services import catalog
+from chalicelib.store import adapters
+from chalicelib.store.dynamo.counts import shard_counts
+from tests.conftest import JSON
+from tests.helpers import (
+    DAY,
+    aws_error,
+    conflict_on_shard,
+    create_poll,
+    error_code,
+    iso_in,
+    new_voter,
+    patch,
+    vote,
+)
+
+
+def totals(client, poll_id):
+    body = client.http.get(f"/polls/{poll_id}/results").json_body
+    return body["total_voters"], {o["id"]: o["votes"] for o in body["options"]}
+
+
+def test_vote_is_counted_and_answered_with_results(client):
+    poll = create_poll(client)
+    response = vote(client, poll["id"], ["no"], new_voter())
+    assert response.status_code == 201
+    assert response.json_body["poll_id"] == poll["id"]
+    assert response.json_body["options"] == ["no"]
+    results = response.json_body["results"]
+    assert results["total_voters"] == 1
+    assert {o["id"]: o["votes"] for o in results["options"]} == {"yes": 0, "no": 1, "dont-know": 0}
+
+
+def test_a_voter_can_vote_only_once_and_the_repeat_carries_results(client):
+    poll = create_poll(client)
+    voter = new_voter()
+    assert vote(client, poll["id"], ["yes"], voter).status_code == 201
+    repeat = vote(client, poll["id"], ["no"], voter)
+    assert repeat.status_code == 409
+    assert error_code(repeat) == "already_voted"
+    assert repeat.json_body["results"]["total_voters"] == 1
+    assert totals(client, poll["id"]) == (1, {"yes": 1, "no": 0, "dont-know": 0})
+
+
+def test_repeat_of_a_hidden_results_poll_carries_no_results(client):
+    poll = create_poll(client, results_visibility="never")
+    voter = new_voter()
+    assert vote(client, poll["id"], ["yes"], voter).json_body["results"] is None
+    repeat = vote(client, poll["id"], ["yes"], voter)
+    assert error_code(repeat) == "already_voted"
+    assert repeat.json_body["results"] is None
+
+
+def test_text_plain_bodies_are_accepted_so_browsers_skip_the_preflight(client):
+    poll = create_poll(client)
+    body = json.dumps({"options": ["yes"], "voter": new_voter()})
+    response = client.http.post(f"/polls/{poll['id']}/votes", headers={"Content-Type": "text/plain"}, body=body)
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"{not json", "invalid_json"),
+        (b"", "invalid_json"),
+        (b"\xff\xfe", "invalid_json"),
+        (b"[]", "invalid_json"),
+        (b'"yes"', "invalid_json"),
+        (b'{"options": ["yes"], "voter": "abcdefgh1", "extra": 1}', "invalid_json"),
+        (b"[" * 5000 + b"]" * 5000, "payload_too_large"),
+        (b"[" * 4000 + b"]" * 4000, "invalid_json"),
+        (b'{"options": ["yes"], "voter": "short"}', "invalid_voter"),
+        (b'{"options": ["yes"], "voter": "has spaces!!"}', "invalid_voter"),
+        (b'{"options": ["yes"], "voter": "' + b"a" * 129 + b'"}', "invalid_voter"),
+        (b'{"options": ["yes"], "voter": 12345678}', "invalid_voter"),
+        ('{"options": ["yes"], "voter": "abcdéfghij"}'.encode(), "invalid_voter"),
+        (b'{"options": ["yes"], "voter": "abcdefgh\\u0000"}', "invalid_voter"),
+        (b'{"options": ["yes"]}', "invalid_voter"),
+        (b'{"options": [], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": "yes", "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": [1], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["maybe"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["yes", "yes"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["yes", "no"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["#yes"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": [":v", "counts.yes"], "voter": "abcdefgh1"}', "invalid_option"),
+        (b'{"options": ["yes"], "voter": "abcdefgh1"}' + b" " * 9000, "payload_too_large"),
+    ],
+)
+def test_bad_votes_get_their_error_code_and_write_nothing(client, calls, body, code):
+    poll = create_poll(client)
+    calls.clear()
+    response = client.http.post(f"/polls/{poll['id']}/votes", headers=JSON, body=body)
+    assert error_code(response) == code
+    assert response.status_code == {"payload_too_large": 413}.get(code, 400)
+    assert "TransactWriteItems" not in calls.operations()
+    assert totals(client, poll["id"])[0] == 0
+
+
+@pytest.mark.parametrize("poll_id", ["no-such-poll", "a%23b", "x", "polls..results", "%3Aid", "UPPER-case"])
+def test_votes_for_unknown_polls_are_not_found(client, poll_id):
+    response = vote(client, poll_id, ["yes"], new_voter())
+    assert response.status_code == 404
+    assert error_code(response) == "poll_not_found"
+
+
+def test_wrong_content_type_is_refused_in_the_api_error_shape(client):
+    poll = create_poll(client)
+    response = client.http.post(
+        f"/polls/{poll['id']}/votes", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"a=b"
+    )
+    assert response.status_code == 415
+    assert error_code(response) == "unsupported_media_type"
+
+
+def test_a_scheduled_poll_refuses_votes_until_it_opens(client, monkeypatch):
+    poll = create_poll(client, opens_at=iso_in(3600))
+    assert client.http.get(f"/polls/{poll['id']}").json_body["status"] == "scheduled"
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_not_open"
+    later = clock.now() + 3601
+    monkeypatch.setattr(clock, "now", lambda: later)
+    assert client.http.get(f"/polls/{poll['id']}").json_body["status"] == "open"
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+
+
+def test_a_poll_refuses_votes_once_its_close_time_passes(client, monkeypatch):
+    poll = create_poll(client, closes_at=iso_in(600))
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    later = clock.now() + 601
+    monkeypatch.setattr(clock, "now", lambda: later)
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_closed"
+    assert totals(client, poll["id"])[0] == 1
+
+
+def test_a_process_with_a_stale_cached_definition_cannot_vote_in_a_closed_poll(client):
+    poll = create_poll(client)
+    stale = catalog.poll(poll["id"])
+    patch(client, poll["id"], status="closed")  # as another Lambda would
+    catalog.remember(poll["id"], stale)  # this process still believes the poll is open
+    assert catalog.poll(poll["id"]).status_at(clock.now()) == "open"
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_closed"
+    assert sum(c.voters for c in shard_counts(poll["id"], 10).values()) == 0
+
+
+def test_a_process_with_a_stale_schedule_cannot_vote_before_the_poll_opens(client):
+    poll = create_poll(client)
+    stale = catalog.poll(poll["id"])
+    patch(client, poll["id"], opens_at=iso_in(DAY))
+    catalog.remember(poll["id"], stale)
+    refused = vote(client, poll["id"], ["yes"], new_voter())
+    assert refused.status_code == 409 and error_code(refused) == "poll_not_open"
+
+
+def test_a_stale_definition_of_a_recreated_poll_is_refreshed_and_the_vote_counted_once(client):
+    from tests.conftest import ADMIN
+
+    create_poll(client, id="recreated")
+    stale = catalog.poll("recreated")
+    client.http.delete("/polls/recreated", headers=ADMIN)
+    create_poll(client, id="recreated", options=["Yes", "No"])
+    catalog.remember("recreated", stale)
+    assert vote(client, "recreated", ["yes"], new_voter()).status_code == 201
+    assert totals(client, "recreated") == (1, {"yes": 1, "no": 0})
+
+
+def test_multi_choice_polls_accept_up_to_max_choices(client):
+    poll = create_poll(client, options=["A", "B", "C", "D"], max_choices=2)
+    assert vote(client, poll["id"], ["a", "b"], new_voter()).status_code == 201
+    assert vote(client, poll["id"], ["a"], new_voter()).status_code == 201
+    too_many = vote(client, poll["id"], ["a", "b", "c"], new_voter())
+    assert too_many.status_code == 400 and error_code(too_many) == "invalid_option"
+    body = client.http.get(f"/polls/{poll['id']}/results").json_body
+    assert body["total_voters"] == 2
+    assert [(o["votes"], o["percent"]) for o in body["options"]] == [(2, 100.0), (1, 50.0), (0, 0.0), (0, 0.0)]
+
+
+def test_block_none_counts_repeat_votes_without_a_voter_token(client):
+    poll = create_poll(client, repeat_votes={"block": "none"})
+    for _ in range(3):
+        assert vote(client, poll["id"], ["yes"]).status_code == 201
+    voter = new_voter()
+    assert vote(client, poll["id"], ["no"], voter).status_code == 201
+    assert vote(client, poll["id"], ["no"], voter).status_code == 201
+    assert totals(client, poll["id"]) == (5, {"yes": 3, "no": 2, "dont-know": 0})
+
+
+def test_voter_and_ip_caps_votes_per_ip_address(client, monkeypatch):
+    poll = create_poll(client, repeat_votes={"block": "voter_and_ip", "ip_limit": 2})
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "203.0.113.7")
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    capped = vote(client, poll["id"], ["yes"], new_voter())
+    assert capped.status_code == 429 and error_code(capped) == "ip_limit_reached"
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.9")
+    assert vote(client, poll["id"], ["no"], new_voter()).status_code == 201
+    assert totals(client, poll["id"]) == (3, {"yes": 2, "no": 1, "dont-know": 0})
+
+
+def test_a_voter_refused_by_the_ip_cap_is_not_marked_as_having_voted(client, monkeypatch):
+    poll = create_poll(client, repeat_votes={"block": "voter_and_ip", "ip_limit": 1})
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    voter = new_voter()
+    assert error_code(vote(client, poll["id"], ["yes"], voter)) == "ip_limit_reached"
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.10")
+    assert vote(client, poll["id"], ["yes"], voter).status_code == 201
+
+
+def test_shard_counts_sum_to_the_results_and_spread_over_shards(client):
+    poll = create_poll(client, shards=4, max_choices=2)
+    for index in range(40):
+        choice = [["yes"], ["no"], ["yes", "dont-know"]][index % 3]
+        assert vote(client, poll["id"], choice, new_voter()).status_code == 201
+    shards = shard_counts(poll["id"], 4)
+    assert len([s for s in shards.values() if s.voters > 0]) >= 2
+    summed = {o: sum(s.votes[o] for s in shards.values()) for o in ("yes", "no", "dont-know")}
+    voters = sum(s.voters for s in shards.values())
+    assert totals(client, poll["id"]) == (voters, summed)
+    assert (voters, summed) == (40, {"yes": 27, "no": 13, "dont-know": 13})
+
+
+def test_a_transaction_conflict_is_retried_on_another_shard_and_counted_once(client, calls, faults):
+    poll = create_poll(client, shards=5)
+    faults.add("TransactWriteItems", conflict_on_shard, times=2)
+    calls.clear()
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    writes = [p for s, op, p in calls.calls if op == "TransactWriteItems"]
+    assert len(writes) == 3
+    shards_tried = [next(i["Update"]["Key"]["pk"]["S"] for i in w["TransactItems"] if "Update" in i) for w in writes]
+    assert shards_tried[0] != shards_tried[1] and shards_tried[1] != shards_tried[2]
+    assert totals(client, poll["id"])[0] == 1
+
+
+def test_a_vote_that_keeps_conflicting_answers_try_again_and_counts_nothing(client, faults):
+    poll = create_poll(client, shards=5)
+    faults.add("TransactWriteItems", conflict_on_shard, times=10)
+    response = vote(client, poll["id"], ["yes"], new_voter())
+    assert response.status_code == 503
+    assert error_code(response) == "try_again"
+    assert response.headers["Retry-After"] == "1"
+    assert totals(client, poll["id"])[0] == 0
+
+
+def test_a_retry_after_a_committed_but_unacknowledged_write_counts_once(client, calls, faults, monkeypatch):
+    poll = create_poll(client)
+    voter = new_voter()
+    from chalicelib.core.votes import Rejection, VoteRejected
+
+    store = adapters.store()
+    original = store.write_vote
+    state = {"calls": 0}
+
+    def commit_then_lose_the_answer(vote_write):
+        state["calls"] += 1
+        original(vote_write)
+        if state["calls"] == 1:
+            raise VoteRejected(Rejection.UNKNOWN)  # the answer was lost after the commit
+
+    monkeypatch.setattr(store, "write_vote", commit_then_lose_the_answer)
+    response = vote(client, poll["id"], ["yes"], voter)
+    assert response.status_code == 201
+    assert state["calls"] == 2
+    assert totals(client, poll["id"])[0] == 1
+    assert error_code(vote(client, poll["id"], ["yes"], voter)) == "already_voted"
+
+
+def test_a_throttled_vote_is_retried_and_counted_once(client, faults):
+    poll = create_poll(client)
+    faults.add("TransactWriteItems", aws_error("ThrottlingException"), times=1)
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    assert totals(client, poll["id"])[0] == 1
+
+
+@pytest.fixture
+def rate_limited(monkeypatch):
+    """Turn on the per-IP vote rate limit (the local stage turns it off: all its traffic is 127.0.0.1)."""
+    import dataclasses
+
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import ratelimit
+
+    limited = dataclasses.replace(get_settings(), vote_rate_per_second=0.5, vote_burst=3)
+    monkeypatch.setattr(ratelimit, "get_settings", lambda: limited)
+
+
+def test_votes_faster_than_the_per_ip_rate_get_429_with_retry_after(client, rate_limited, monkeypatch, calls):
+    poll = create_poll(client)
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "192.0.2.50")
+    for _ in range(3):
+        assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    calls.clear()
+    limited = vote(client, poll["id"], ["yes"], new_voter())
+    assert limited.status_code == 429 and error_code(limited) == "rate_limited"
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert calls.operations("dynamodb") == []  # refused before any read or write
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "192.0.2.51")
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+
+
+def test_the_rate_limit_refills_over_time(rate_limited, monkeypatch):
+    import time as time_module
+
+    from chalicelib.core.errors import RateLimited
+    from chalicelib.services import ratelimit
+
+    now = {"t": 1000.0}
+    monkeypatch.setattr(time_module, "monotonic", lambda: now["t"])
+    for _ in range(3):
+        ratelimit.check_vote("192.0.2.60")
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.check_vote("192.0.2.60")
+    assert refused.value.headers["Retry-After"] == "2"
+    now["t"] += 2.0
+    ratelimit.check_vote("192.0.2.60")
+
+
+def test_a_stale_definition_with_more_shards_than_the_recreated_poll_still_counts_once(client):
+    from tests.conftest import ADMIN
+
+    create_poll(client, id="reshaped", shards=20)
+    stale = catalog.poll("reshaped")
+    client.http.delete("/polls/reshaped", headers=ADMIN)
+    create_poll(client, id="reshaped", shards=1)
+    catalog.remember("reshaped", stale)
+    for _ in range(5):
+        assert vote(client, "reshaped", ["yes"], new_voter()).status_code == 201
+        catalog.remember("reshaped", stale)
+    assert totals(client, "reshaped")[0] == 5

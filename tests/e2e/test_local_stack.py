@@ -1,0 +1,60 @@
+"""`make run`'s stack: the embedded AWS endpoint, `chalice local` and the demo poll, over real HTTP."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import requests
+
+from devtools.local_stack import DEMO_POLL, LocalStack, free_port
+
+
+@pytest.fixture(scope="module")
+def stack():
+    os.environ["QUIET_CHALICE"] = "1"
+    with LocalStack(port=free_port(), aws_port=free_port(), admin_token="http-test-token") as running:
+        yield running
+
+
+def test_the_local_stack_serves_the_seeded_demo_poll(stack):
+    response = requests.get(f"{stack.api_url}/polls/{DEMO_POLL['id']}", timeout=10)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "open"
+    assert [o["id"] for o in body["options"]] == ["yes", "no", "dont-know"]
+
+
+def test_a_vote_over_http_is_counted_once(stack):
+    url = f"{stack.api_url}/polls/{DEMO_POLL['id']}/votes"
+    before = requests.get(f"{stack.api_url}/polls/{DEMO_POLL['id']}/results", timeout=10).json()["total_voters"]
+    first = requests.post(url, json={"options": ["yes"], "voter": "http-voter-0001"}, timeout=10)
+    again = requests.post(url, json={"options": ["no"], "voter": "http-voter-0001"}, timeout=10)
+    assert first.status_code == 201
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_voted"
+    assert first.json()["results"]["total_voters"] == before + 1
+
+
+def test_admin_routes_use_the_stacks_token(stack):
+    # The embedded endpoint may hold other modules' polls (moto's backend is per process): page through.
+    listed, cursor = [], None
+    while True:
+        params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
+        ok = requests.get(
+            f"{stack.api_url}/polls", params=params, headers={"Authorization": "Bearer http-test-token"}, timeout=10
+        )
+        assert ok.status_code == 200
+        listed += [p["id"] for p in ok.json()["polls"]]
+        cursor = ok.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert DEMO_POLL["id"] in listed
+    refused = requests.get(f"{stack.api_url}/polls", headers={"Authorization": "Bearer local-admin-token"}, timeout=10)
+    assert refused.status_code == 401
+
+
+def test_a_second_start_on_the_same_endpoint_keeps_existing_data(stack):
+    again = LocalStack(port=free_port(), aws_port=0, admin_token="t", endpoint=stack.endpoint)
+    again._provision_and_seed()  # creates only what is missing; the demo poll already exists
+    response = requests.get(f"{stack.api_url}/polls/{DEMO_POLL['id']}/results", timeout=10)
+    assert response.json()["total_voters"] >= 1

@@ -1,0 +1,49 @@
+"""The unit tier: services on an in-memory store and archive; no moto, no network, no Chalice client."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from chalicelib.runtime import clock, state
+from chalicelib.store import adapters
+from tests.unit.memory import MemoryArchive, MemoryStore
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every outgoing connection: a unit test that reaches for the network fails."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the unit tier makes no network connections")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture
+def memory() -> Iterator[MemoryStore]:
+    """A fresh process with an in-memory store and archive in place of DynamoDB and S3."""
+    state.reset_all()
+    store = MemoryStore()
+    adapters.use(store, MemoryArchive())
+    yield store
+    state.reset_all()
+
+
+@pytest.fixture
+def archive(memory: MemoryStore) -> MemoryArchive:
+    """The in-memory archive the services write snapshots to."""
+    found = adapters.archive()
+    assert isinstance(found, MemoryArchive)
+    return found
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    """A clock the test moves by hand: set `frozen["now"]`."""
+    now = {"now": 1_800_000_000.0}
+    monkeypatch.setattr(clock, "now", lambda: now["now"])
+    return now
