@@ -146,8 +146,19 @@ botocore.session.Session.create_client = _recording_create_client  # type: ignor
 
 # PynamoDB makes a new botocore session per connection, which reloads the DynamoDB service
 # model each time; tests reset connections per test, so share one session to keep them quick.
-_SHARED_SESSION = botocore.session.get_session()
-pynamodb_base.get_session = lambda: _SHARED_SESSION
+_SHARED_SESSIONS: list[botocore.session.Session] = []
+
+
+def _shared_session() -> botocore.session.Session:
+    """Return the one botocore session PynamoDB uses, made after moto is imported (its stubber hooks new sessions)."""
+    if not _SHARED_SESSIONS:
+        import moto  # noqa: F401 - registers moto's handlers before the session exists
+
+        _SHARED_SESSIONS.append(botocore.session.get_session())
+    return _SHARED_SESSIONS[0]
+
+
+pynamodb_base.get_session = _shared_session
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ def test_text_plain_bodies_are_accepted_so_browsers_skip_the_preflight(client):
     body = json.dumps({"options": ["yes"], "voter": new_voter()})
     response = client.http.post(f"/polls/{poll['id']}/votes", headers={"Content-Type": "text/plain"}, body=body)
     assert response.status_code == 201
+    assert totals(client, poll["id"]) == (1, {"yes": 1, "no": 0, "dont-know": 0})
 
 
 @pytest.mark.parametrize(
@@ -109,19 +110,21 @@ def test_bad_votes_get_their_error_code_and_write_nothing(client, calls, body, c
 
 
 @pytest.mark.parametrize("poll_id", ["no-such-poll", "a%23b", "x", "polls..results", "%3Aid", "UPPER-case"])
-def test_votes_for_unknown_polls_are_not_found(client, poll_id):
+def test_votes_for_unknown_polls_are_not_found_and_write_nothing(client, calls, poll_id):
     response = vote(client, poll_id, ["yes"], new_voter())
     assert response.status_code == 404
     assert error_code(response) == "poll_not_found"
+    assert "TransactWriteItems" not in calls.operations()
 
 
-def test_wrong_content_type_is_refused_in_the_api_error_shape(client):
+def test_wrong_content_type_is_refused_in_the_api_error_shape_and_counts_nothing(client):
     poll = create_poll(client)
     response = client.http.post(
         f"/polls/{poll['id']}/votes", headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"a=b"
     )
     assert response.status_code == 415
     assert error_code(response) == "unsupported_media_type"
+    assert totals(client, poll["id"])[0] == 0
 
 
 def test_a_scheduled_poll_refuses_votes_until_it_opens(client, monkeypatch):
@@ -163,6 +166,7 @@ def test_a_process_with_a_stale_schedule_cannot_vote_before_the_poll_opens(clien
     catalog.remember(poll["id"], stale)
     refused = vote(client, poll["id"], ["yes"], new_voter())
     assert refused.status_code == 409 and error_code(refused) == "poll_not_open"
+    assert sum(c.voters for c in shard_counts(poll["id"], 10).values()) == 0
 
 
 def test_a_stale_definition_of_a_recreated_poll_is_refreshed_and_the_vote_counted_once(client):
@@ -324,7 +328,9 @@ def test_the_rate_limit_refills_over_time(rate_limited, monkeypatch):
         ratelimit.check_vote("192.0.2.60")
     assert refused.value.headers["Retry-After"] == "2"
     now["t"] += 2.0
-    ratelimit.check_vote("192.0.2.60")
+    ratelimit.check_vote("192.0.2.60")  # 2 s at 0.5 a second refilled exactly one token
+    with pytest.raises(RateLimited):
+        ratelimit.check_vote("192.0.2.60")
 
 
 def test_a_stale_definition_with_more_shards_than_the_recreated_poll_still_counts_once(client):
