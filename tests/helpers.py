@@ -62,9 +62,12 @@ def aws_error(code: str, status: int = 400, **extra: Any) -> Any:
 
 def conflict_on_shard(params: dict[str, Any]) -> Any:
     """A fault: the vote transaction is cancelled by a conflict on its shard item."""
+    from chalicelib.runtime.settings import get_settings
+
     items = params["TransactItems"]
     reasons = [{"Code": "None"} for _ in items]
-    shard_index = 1 if len(items) > 1 and "Put" in items[0] else 0
+    counters = get_settings().counters_table
+    shard_index = next(i for i, item in enumerate(items) if item.get("Update", {}).get("TableName") == counters)
     reasons[shard_index] = {"Code": "TransactionConflict", "Message": "injected conflict"}
     return aws_error("TransactionCanceledException", CancellationReasons=reasons)(params)
 

@@ -127,6 +127,12 @@ class PollHasVotes(DomainError):
     status, code = 409, "poll_has_votes"
 
 
+class ShardsCannotShrink(DomainError):
+    """A poll's shard count only rises: lowering it could strand counted votes in shards no one reads."""
+
+    status, code = 409, "shards_cannot_shrink"
+
+
 class PollOpen(DomainError):
     """Counters are only repaired once the poll is closed (no vote can race the repair)."""
 

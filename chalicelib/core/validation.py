@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound
+from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound, ShardsCannotShrink
 from chalicelib.core.poll import (
     DEFAULT_BLOCK,
     DEFAULT_IP_LIMIT,
@@ -28,7 +28,7 @@ OPTION_ID_RE = re.compile(r"^[a-z0-9-]{1,40}$")
 MAX_QUESTION = 300
 MAX_LABEL = 200
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
-MAX_SHARDS = 100
+MAX_SHARDS = 1000  # a cold read of 1,000 shards and the poll is 11 BatchGetItem requests
 MAX_IP_LIMIT = 1_000_000
 MAX_YEARS_AHEAD = 10
 EARLIEST = 946684800  # 2000-01-01T00:00:00Z
@@ -43,7 +43,7 @@ CREATE_FIELDS = {
     "repeat_votes",
     "shards",
 }
-PATCH_FIELDS = {"question", "options", "opens_at", "closes_at", "status"}
+PATCH_FIELDS = {"question", "options", "opens_at", "closes_at", "status", "shards"}
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
 
@@ -231,6 +231,11 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
                 new = replace(new, closes_at=None)
         else:
             raise InvalidPoll("status", "must be 'open' or 'closed'")
+    if "shards" in body:
+        shards = _int_field("shards", body["shards"], 1, MAX_SHARDS)
+        if shards < poll.shards:
+            raise ShardsCannotShrink(f"the poll has {poll.shards} shards; the count can only rise")
+        new = replace(new, shards=shards)
     if "opens_at" in body or "closes_at" in body:
         _window(new.opens_at, new.closes_at, now)
     elif new.closes_at is not None and new.closes_at <= new.opens_at:

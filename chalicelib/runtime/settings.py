@@ -11,6 +11,9 @@ from typing import TypeVar
 from chalicelib.runtime import state
 
 T = TypeVar("T", int, float)
+# Conflicts and throttles one process sees on one poll within a minute before it doubles the poll's
+# shards (0 turns automatic resharding off); from the hot-poll model in BENCHMARKS.md.
+AUTO_RESHARD_CONFLICTS = 20
 
 
 class SettingsError(ValueError):
@@ -65,6 +68,7 @@ class Settings:
     snapshot_rate_minutes: int
     vote_rate_per_second: float
     vote_burst: float
+    auto_reshard_conflicts: int
 
 
 @lru_cache(maxsize=1)
@@ -93,6 +97,7 @@ def get_settings() -> Settings:
         snapshot_rate_minutes=_int("SNAPSHOT_RATE_MINUTES", 1, 1, 1440),
         vote_rate_per_second=_float("VOTE_RATE_PER_SECOND", 2.0, 0, 1_000_000),
         vote_burst=_float("VOTE_BURST", 30.0, 0, 1_000_000),
+        auto_reshard_conflicts=_int("AUTO_RESHARD_CONFLICTS", AUTO_RESHARD_CONFLICTS, 0, 1_000_000),
     )
 
 

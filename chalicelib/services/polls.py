@@ -6,12 +6,15 @@ import base64
 import binascii
 from typing import Any
 
-from chalicelib.core.errors import InvalidParameter
+from chalicelib.core.errors import InvalidParameter, ServiceUnavailable
 from chalicelib.core.poll import Poll
 from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
 from chalicelib.runtime import clock
-from chalicelib.services import catalog
+from chalicelib.services import catalog, resharding
 from chalicelib.store.adapters import store
+from chalicelib.store.port import StaleDefinition
+
+STALE_RETRIES = 5
 
 
 def create(body: Any) -> Poll:
@@ -28,10 +31,29 @@ def get(poll_id: str) -> Poll:
 
 
 def change(poll_id: str, body: Any) -> Poll:
-    """Apply an admin PATCH to a poll and all its shards."""
+    """Apply an admin PATCH to a poll and all its shards: raise its shards first, then the other fields.
+
+    A write that finds the poll changed meanwhile (another editor, an automatic raise) is redone on
+    the poll as stored, so no shard misses a close or a reschedule.
+    """
     poll = catalog.fresh_poll(poll_id)
-    new, reset_counts = changed_poll(poll, body, clock.now())
-    store().replace_poll(poll, new, reset_counts)
+    now = clock.now()
+    new, _ = changed_poll(poll, body, now)  # validates every field, the shard count included
+    if new.shards > poll.shards:
+        poll = resharding.raise_shards(poll, new.shards)
+    others = {name: value for name, value in body.items() if name != "shards"}
+    for _ in range(STALE_RETRIES):
+        if not others:
+            new = poll
+            break
+        new, reset_counts = changed_poll(poll, others, now)
+        try:
+            store().replace_poll(poll, new, reset_counts)
+            break
+        except StaleDefinition:
+            poll = catalog.fresh_poll(poll_id)
+    else:
+        raise ServiceUnavailable("the poll kept changing; try again", retry_after=1)
     catalog.forget(poll_id)
     catalog.remember(poll_id, new)
     return new

@@ -16,8 +16,6 @@ from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.services import catalog
 from chalicelib.store.adapters import store
 
-BATCH_KEYS = 100  # keys one BatchGetItem takes: with the poll item, a poll of up to 99 shards is one request
-
 
 @dataclass(frozen=True)
 class ReaderResults:
@@ -33,19 +31,16 @@ def voter_hash(poll: Poll, voter: str) -> str:
 
 
 def _read(poll_id: str) -> Tally:
-    """Read the poll and its shards: one BatchGetItem when the shard count is known or the default."""
+    """Read the poll and its shards: one BatchGetItem per 100 keys when the shard count is known or the default."""
     known = catalog.cached_poll(poll_id)
     shards = known.shards if known is not None else DEFAULT_SHARDS
-    with_poll = known is None or shards < BATCH_KEYS
     as_of = clock.now()
-    found, counts = store().read_counts(poll_id, range(shards), with_poll=with_poll)
-    if with_poll:
-        catalog.remember(poll_id, found)
-        if found is None:
-            raise PollNotFound(f"no poll with id '{poll_id}'")
-    poll = found or known
-    assert poll is not None
-    if poll.shards > shards:  # the guess was short: read the remaining shards
+    # The poll item always rides along: its shard count may have risen since this process cached it.
+    poll, counts = store().read_counts(poll_id, range(shards), with_poll=True)
+    catalog.remember(poll_id, poll)
+    if poll is None:
+        raise PollNotFound(f"no poll with id '{poll_id}'")
+    if poll.shards > shards:  # the guess was short, or the poll was resharded: read the remaining shards
         _, rest = store().read_counts(poll_id, range(shards, poll.shards), with_poll=False)
         counts.merge(rest.votes, rest.voters)
     return Tally(poll=poll, counts=counts, as_of=as_of)

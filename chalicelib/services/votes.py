@@ -22,7 +22,7 @@ from chalicelib.core.votes import (
 from chalicelib.runtime import clock
 from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import catalog, results
+from chalicelib.services import catalog, resharding, results
 from chalicelib.store.adapters import store
 from chalicelib.store.port import VoteWrite
 
@@ -102,6 +102,7 @@ def _commit(poll: Poll, request: VoteRequest, source_ip: str) -> Poll:
                 # Without a ballot a retry could count the vote twice: let the caller decide.
                 raise TryAgain("the vote may not have been counted; try again") from rejection
             if reason in (Rejection.CONFLICT, Rejection.BUSY):
+                poll = resharding.note_contention(poll) or poll
                 shard = choose_shard(poll.shards, avoid=shard)  # another partition key
             _backoff(attempt)
     raise TryAgain("the poll is very busy; try again with the same voter token")

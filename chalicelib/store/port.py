@@ -46,7 +46,19 @@ class PollStore(Protocol):
         """Yield polls in the store's own order, starting after the poll id `cursor`."""
 
     def replace_poll(self, old: Poll, new: Poll, reset_counts: bool) -> None:
-        """Write a changed definition to the poll and its shards (PollHasVotes if counts must reset but cannot)."""
+        """Write a changed definition to the poll and its shards (PollHasVotes if counts must reset but cannot).
+
+        Raises StaleDefinition when the stored poll no longer matches `old` (so no shard is left behind).
+        """
+
+    def add_shards(self, poll: Poll, shards: int) -> None:
+        """Create shards poll.shards..shards-1 (at most SHARDS_PER_STEP) and publish the count, atomically.
+
+        Raises StaleDefinition when the stored poll no longer matches `poll` (another change won).
+        """
+
+    def claim_reshard(self, poll: Poll, window_start: int) -> bool:
+        """Claim the automatic resharding of a poll for the window starting at window_start; False if taken."""
 
     def delete_poll(self, poll: Poll) -> None:
         """Delete a poll and its shards."""
@@ -99,6 +111,13 @@ class Archive(Protocol):
 
     def get_json(self, key: str) -> Any:
         """Read a JSON object, or None when there is none (ArchiveError on failure)."""
+
+
+SHARDS_PER_STEP = 99  # new shards one atomic step adds: they and the poll item fill one 100-item transaction
+
+
+class StaleDefinition(Exception):
+    """The stored poll changed since it was read (its shard count or window): read it again and retry."""
 
 
 class ArchiveError(Exception):

@@ -98,7 +98,7 @@ def test_create_poll_with_a_taken_id_is_a_conflict(client):
         ({"repeat_votes": {"extra": 1}}, "repeat_votes.extra"),
         ({"repeat_votes": "voter"}, "repeat_votes"),
         ({"shards": 0}, "shards"),
-        ({"shards": 101}, "shards"),
+        ({"shards": 1001}, "shards"),
         ({"opens_at": "tomorrow"}, "opens_at"),
         ({"opens_at": "1999-12-31T00:00:00Z"}, "opens_at"),
         ({"closes_at": "2999-01-01T00:00:00Z"}, "closes_at"),

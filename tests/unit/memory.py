@@ -12,7 +12,7 @@ from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollHasVotes, PollNotFound
 from chalicelib.core.poll import Poll, Status, Window
 from chalicelib.core.votes import Rejection, ShardState, VoteRejected
-from chalicelib.store.port import DuePoll, VoteWrite
+from chalicelib.store.port import SHARDS_PER_STEP, DuePoll, StaleDefinition, VoteWrite
 
 
 @dataclass
@@ -43,6 +43,7 @@ class MemoryStore:
     ballots: dict[str, Ballot] = field(default_factory=dict)
     addresses: dict[str, int] = field(default_factory=dict)
     marks: dict[str, tuple[str, int, bool]] = field(default_factory=dict)
+    resharded: dict[str, int] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     faults: list[VoteRejected] = field(default_factory=list)  # raised by the next write_vote calls, in order
 
@@ -72,8 +73,8 @@ class MemoryStore:
         """Write a changed definition to the poll and its shards."""
         self.calls.append("replace_poll")
         current = self.polls.get(old.id)
-        if current is None or current.incarnation != old.incarnation:
-            raise PollNotFound(f"no poll with id '{old.id}'")
+        if current is None or (current.incarnation, current.shards) != (old.incarnation, old.shards):
+            raise StaleDefinition(f"poll '{old.id}' changed since it was read")
         shards = [self.shards[(old.id, n)] for n in range(old.shards) if (old.id, n) in self.shards]
         if reset_counts and any(s.counts.voters for s in shards):
             raise PollHasVotes("the question and options cannot change once the poll has votes")
@@ -83,6 +84,31 @@ class MemoryStore:
                 shard.counts = Counts(votes={o: 0 for o in new.option_ids()})
         self.polls[old.id] = new
         self.marks.pop(old.id, None)
+
+    def add_shards(self, poll: Poll, shards: int) -> None:
+        """Create shards and publish the count if the stored poll still matches."""
+        self.calls.append("add_shards")
+        assert poll.shards < shards <= poll.shards + SHARDS_PER_STEP
+        current = self.polls.get(poll.id)
+        if current is None or (current.incarnation, current.shards, current.window) != (
+            poll.incarnation,
+            poll.shards,
+            poll.window,
+        ):
+            raise StaleDefinition(f"poll '{poll.id}' changed since it was read")
+        for shard in range(poll.shards, shards):
+            zero = Counts(votes={o: 0 for o in poll.option_ids()})
+            self.shards[(poll.id, shard)] = Shard(poll.incarnation, poll.window, zero)
+        self.polls[poll.id] = replace(current, shards=shards)
+        self.marks.pop(poll.id, None)
+
+    def claim_reshard(self, poll: Poll, window_start: int) -> bool:
+        """Claim one window's automatic resharding."""
+        self.calls.append("claim_reshard")
+        if self.resharded.get(poll.id, -1) >= window_start:
+            return False
+        self.resharded[poll.id] = window_start
+        return True
 
     def delete_poll(self, poll: Poll) -> None:
         """Delete a poll and its shards."""

@@ -6,6 +6,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection
@@ -29,8 +30,41 @@ THROTTLE_CODES = frozenset(
 STORAGE_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
-TxOp = Callable[[TransactWrite], None]
-NamedOp = tuple[str, TxOp]  # a transaction item's name (how its cancellation reason is found) and its write
+
+class NamedWrites:
+    """A transaction's writes, each with a name, listed in the order PynamoDB sends them.
+
+    PynamoDB sends condition checks, then deletes, then puts, then updates, whatever order they were
+    added in; DynamoDB's cancellation reasons follow the items as sent. `order()` gives the names so.
+    """
+
+    KINDS = ("condition_check", "delete", "save", "update")
+
+    def __init__(self, tx: TransactWrite) -> None:
+        self.tx = tx
+        self._names: dict[str, list[str]] = {kind: [] for kind in self.KINDS}
+
+    def save(self, name: str, model: Any, **options: Any) -> None:
+        """Put an item."""
+        self._names["save"].append(name)
+        self.tx.save(model, **options)
+
+    def update(self, name: str, model: Any, **options: Any) -> None:
+        """Update an item."""
+        self._names["update"].append(name)
+        self.tx.update(model, **options)
+
+    def delete(self, name: str, model: Any, **options: Any) -> None:
+        """Delete an item."""
+        self._names["delete"].append(name)
+        self.tx.delete(model, **options)
+
+    def order(self) -> list[str]:
+        """Return the item names in the order the request lists the items."""
+        return [name for kind in self.KINDS for name in self._names[kind]]
+
+
+TxOp = Callable[[NamedWrites], None]
 
 _lock = threading.Lock()
 _connection: Connection | None = None
@@ -99,25 +133,26 @@ class Cancelled(Exception):
 
 
 def named_reasons(exc: TransactWriteError, names: list[str]) -> dict[str, CancellationReason]:
-    """Pair a cancelled transaction's reasons with the names of its items, in the order they were added."""
+    """Pair a cancelled transaction's reasons with its items' names (NamedWrites.order())."""
     return {name: reason for name, reason in zip(names, exc.cancellation_reasons or [], strict=False) if reason}
 
 
-def transact_in_chunks(operations: list[NamedOp]) -> None:
-    """Run named writes in as few transactions as the 100-item limit allows (one for up to 100).
+def transact_in_chunks(operations: list[TxOp]) -> None:
+    """Run writes in as few transactions as the 100-item limit allows (one for up to 100).
 
     A cancelled chunk raises Cancelled with its items' reasons by name; other failures raise
     ServiceUnavailable.
     """
     connection = conn()
     for start in range(0, len(operations), TRANSACTION_LIMIT):
-        chunk = operations[start : start + TRANSACTION_LIMIT]
+        writes: NamedWrites | None = None
         try:
             with TransactWrite(connection=connection, client_request_token=str(uuid.uuid4())) as tx:
-                for _, operation in chunk:
-                    operation(tx)
+                writes = NamedWrites(tx)
+                for operation in operations[start : start + TRANSACTION_LIMIT]:
+                    operation(writes)
         except TransactWriteError as exc:
-            if error_code(exc) == "TransactionCanceledException" and exc.cancellation_reasons:
-                reasons = named_reasons(exc, [name for name, _ in chunk])
+            if writes is not None and error_code(exc) == "TransactionCanceledException" and exc.cancellation_reasons:
+                reasons = named_reasons(exc, writes.order())
                 raise Cancelled({name: reason.code for name, reason in reasons.items()}, exc) from exc
             raise unavailable(exc) from exc

@@ -65,6 +65,7 @@ class PollModel(Model):
     snapshot_due = UnicodeAttribute(null=True)
     snapshot_signature = UnicodeAttribute(null=True)  # what the last snapshot showed
     snapshot_at = NumberAttribute(null=True)
+    resharded_at = NumberAttribute(null=True)  # the start of the last window automatic resharding was claimed
     snapshot_index = SnapshotDueIndex()
 
 

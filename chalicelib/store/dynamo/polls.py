@@ -7,14 +7,14 @@ from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import PynamoDBException
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.errors import PollExists, PollHasVotes, PollNotFound
 from chalicelib.core.poll import Block, Option, Poll, Visibility
 from chalicelib.store.dynamo.connection import (
     CONDITION_FAILED,
     Cancelled,
-    NamedOp,
+    NamedWrites,
+    TxOp,
     conn,
     error_code,
     transact_in_chunks,
@@ -23,7 +23,7 @@ from chalicelib.store.dynamo.connection import (
 )
 from chalicelib.store.dynamo.keys import shard_key
 from chalicelib.store.dynamo.models import OptionMap, PollModel, ShardModel
-from chalicelib.store.port import DuePoll
+from chalicelib.store.port import DuePoll, StaleDefinition
 
 SNAPSHOT_DUE = "due"
 POLL_ITEM = "poll"
@@ -81,20 +81,27 @@ def shard_model(poll: Poll, shard: int) -> ShardModel:
     )
 
 
-def _shard_name(shard: int) -> str:
+def same_definition(poll: Poll) -> Any:
+    """The poll item's condition: still this incarnation, with this shard count (so every shard is updated)."""
+    return (PollModel.epoch == poll.incarnation) & (PollModel.shards == poll.shards)
+
+
+def shard_name(shard: int) -> str:
+    """Name a shard's item in a transaction."""
     return f"shard-{shard}"
 
 
 def create_poll(poll: Poll) -> None:
     """Store a new poll and its zeroed shards in one transaction; PollExists if the id is taken."""
 
-    def put_shard(tx: TransactWrite, shard: int) -> None:
-        tx.save(shard_model(poll, shard))
+    def put_poll(tx: NamedWrites) -> None:
+        tx.save(POLL_ITEM, poll_to_model(poll), condition=PollModel.id.does_not_exist())
 
-    operations: list[NamedOp] = [
-        (POLL_ITEM, lambda tx: tx.save(poll_to_model(poll), condition=PollModel.id.does_not_exist()))
-    ]
-    operations += [(_shard_name(shard), partial(put_shard, shard=shard)) for shard in range(poll.shards)]
+    def put_shard(tx: NamedWrites, shard: int) -> None:
+        tx.save(shard_name(shard), shard_model(poll, shard))
+
+    operations: list[TxOp] = [put_poll]
+    operations += [partial(put_shard, shard=shard) for shard in range(poll.shards)]
     try:
         transact_in_chunks(operations)
     except Cancelled as exc:
@@ -132,7 +139,7 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
     condition that no shard has a vote (PollHasVotes otherwise).
     """
 
-    def put_poll(tx: TransactWrite) -> None:
+    def put_poll(tx: NamedWrites) -> None:
         actions: list[Any] = [
             PollModel.question.set(new.question),
             PollModel.options.set([OptionMap(id=o.id, label=o.label) for o in new.options]),
@@ -141,9 +148,9 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
             PollModel.closed.set(new.closed),
             PollModel.snapshot_due.set(SNAPSHOT_DUE),  # any change needs a new snapshot
         ]
-        tx.update(PollModel(id=old.id), actions=actions, condition=PollModel.epoch == old.incarnation)
+        tx.update(POLL_ITEM, PollModel(id=old.id), actions=actions, condition=same_definition(old))
 
-    def update_shard(tx: TransactWrite, shard: int) -> None:
+    def update_shard(tx: NamedWrites, shard: int) -> None:
         actions: list[Any] = [
             ShardModel.opens_at.set(new.opens_at),
             ShardModel.closed.set(new.closed),
@@ -153,16 +160,16 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
         if reset_counts:
             actions.append(ShardModel.counts.set({o: 0 for o in new.option_ids()}))
             condition &= ShardModel.voters == 0
-        tx.update(ShardModel(pk=shard_key(old.id, shard)), actions=actions, condition=condition)
+        tx.update(shard_name(shard), ShardModel(pk=shard_key(old.id, shard)), actions=actions, condition=condition)
 
-    operations: list[NamedOp] = [(POLL_ITEM, put_poll)]
-    operations += [(_shard_name(shard), partial(update_shard, shard=shard)) for shard in range(old.shards)]
+    operations: list[TxOp] = [put_poll]
+    operations += [partial(update_shard, shard=shard) for shard in range(old.shards)]
     try:
         transact_in_chunks(operations)
     except Cancelled as exc:
         if exc.failed(POLL_ITEM):
-            raise PollNotFound(f"no poll with id '{old.id}'") from exc
-        if reset_counts and any(exc.failed(_shard_name(shard)) for shard in range(old.shards)):
+            raise StaleDefinition(f"poll '{old.id}' changed (or was deleted) since it was read") from exc
+        if reset_counts and any(exc.failed(shard_name(shard)) for shard in range(old.shards)):
             raise PollHasVotes("the question and options cannot change once the poll has votes") from exc
         raise unavailable(exc.cause) from exc
 
@@ -170,11 +177,14 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
 def delete_poll(poll: Poll) -> None:
     """Delete a poll and its shards (ballots expire by TTL and never match a new poll)."""
 
-    def delete_shard(tx: TransactWrite, shard: int) -> None:
-        tx.delete(ShardModel(pk=shard_key(poll.id, shard)))
+    def delete_poll_item(tx: NamedWrites) -> None:
+        tx.delete(POLL_ITEM, PollModel(id=poll.id))
 
-    operations: list[NamedOp] = [(POLL_ITEM, lambda tx: tx.delete(PollModel(id=poll.id)))]
-    operations += [(_shard_name(shard), partial(delete_shard, shard=shard)) for shard in range(poll.shards)]
+    def delete_shard(tx: NamedWrites, shard: int) -> None:
+        tx.delete(shard_name(shard), ShardModel(pk=shard_key(poll.id, shard)))
+
+    operations: list[TxOp] = [delete_poll_item]
+    operations += [partial(delete_shard, shard=shard) for shard in range(poll.shards)]
     try:
         transact_in_chunks(operations)
     except Cancelled as exc:

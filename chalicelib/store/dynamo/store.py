@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.store.dynamo import counts, polls, votes
+from chalicelib.store.dynamo import counts, polls, reshard, votes
 
 
 class DynamoStore:
@@ -13,6 +13,8 @@ class DynamoStore:
     list_polls = staticmethod(polls.list_polls)
     replace_poll = staticmethod(polls.replace_poll)
     delete_poll = staticmethod(polls.delete_poll)
+    add_shards = staticmethod(reshard.add_shards)
+    claim_reshard = staticmethod(reshard.claim_reshard)
     due_polls = staticmethod(polls.due_polls)
     mark_snapshot = staticmethod(polls.mark_snapshot)
     read_counts = staticmethod(counts.read_counts)

@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.core.poll import Poll, Window
 from chalicelib.core.votes import Rejection, ShardState, VoteRejected
-from chalicelib.store.dynamo.connection import THROTTLE_CODES, conn, error_code, named_reasons, translated
+from chalicelib.store.dynamo.connection import THROTTLE_CODES, NamedWrites, conn, error_code, named_reasons, translated
 from chalicelib.store.dynamo.keys import address_key, ballot_key, shard_key, slot
 from chalicelib.store.dynamo.models import BallotModel, IpCounterModel, ShardModel
 from chalicelib.store.port import VoteWrite
@@ -32,9 +32,8 @@ def _open_condition(vote: VoteWrite) -> Any:
     )
 
 
-def _items(tx: TransactWrite, vote: VoteWrite) -> list[str]:
-    """Add the vote's items to a transaction; return their names in the order added."""
-    names = []
+def _items(tx: NamedWrites, vote: VoteWrite) -> None:
+    """Add the vote's items to a transaction, each named."""
     expires = datetime.fromtimestamp(vote.expires_at, tz=UTC)
     if vote.voter_hash is not None:
         ballot = BallotModel(
@@ -45,34 +44,32 @@ def _items(tx: TransactWrite, vote: VoteWrite) -> list[str]:
             voted_at=vote.now,
             expires_at=expires,
         )
-        tx.save(ballot, condition=BallotModel.pk.does_not_exist(), return_values="ALL_OLD")
-        names.append(BALLOT)
+        tx.save(BALLOT, ballot, condition=BallotModel.pk.does_not_exist(), return_values="ALL_OLD")
     condition = _open_condition(vote)
     actions: list[Any] = [ShardModel.voters.add(1)]
     for option_id in vote.options:
         condition &= ShardModel.counts[option_id].exists()
         actions.append(ShardModel.counts[option_id].set(ShardModel.counts[option_id] + 1))
     shard = ShardModel(pk=shard_key(vote.poll.id, vote.shard))
-    tx.update(shard, actions=actions, condition=condition, return_values="ALL_OLD")
-    names.append(SHARD)
+    tx.update(SHARD, shard, actions=actions, condition=condition, return_values="ALL_OLD")
     if vote.address_hash is not None:
         tx.update(
+            ADDRESS,
             IpCounterModel(pk=address_key(vote.address_hash)),
             actions=[IpCounterModel.n.add(1), IpCounterModel.expires_at.set(expires)],
             condition=IpCounterModel.n.does_not_exist() | (IpCounterModel.n < vote.poll.ip_limit),
         )
-        names.append(ADDRESS)
-    return names
 
 
 def write_vote(vote: VoteWrite) -> None:
     """Commit one vote as a single TransactWriteItems: ballot, shard counters and address counter."""
-    names: list[str] = []
+    writes: NamedWrites | None = None
     try:
         with TransactWrite(connection=conn(), client_request_token=str(uuid.uuid4())) as tx:
-            names = _items(tx, vote)
+            writes = NamedWrites(tx)
+            _items(writes, vote)
     except TransactWriteError as exc:
-        raise _rejection(exc, names, vote) from exc
+        raise _rejection(exc, writes.order() if writes else [], vote) from exc
 
 
 def _rejection(exc: TransactWriteError, names: list[str], vote: VoteWrite) -> VoteRejected:

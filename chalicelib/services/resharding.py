@@ -1,0 +1,87 @@
+"""Resharding a live poll: raise its shard count in atomic steps, by an editor or on its own under contention."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import replace
+
+from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.poll import Poll
+from chalicelib.core.validation import MAX_SHARDS
+from chalicelib.runtime import clock, state
+from chalicelib.runtime.settings import get_settings
+from chalicelib.services import catalog
+from chalicelib.store.adapters import store
+from chalicelib.store.port import SHARDS_PER_STEP, StaleDefinition
+
+log = logging.getLogger("polls.resharding")
+WINDOW_SECONDS = 60
+STALE_RETRIES = 5
+
+_lock = threading.Lock()
+_contention: dict[str, tuple[int, int]] = {}  # poll id -> (window start, conflicts and throttles seen in it)
+
+
+def raise_shards(poll: Poll, shards: int) -> Poll:
+    """Raise a poll's shards to at least `shards`, in steps of up to 99; return the poll as stored after.
+
+    A concurrent change (close, reschedule, another raise) makes a step stale: the poll is read again
+    and the raise goes on from what is stored, so two raisers never lose or duplicate a shard.
+    """
+    current = poll
+    for _ in range(STALE_RETRIES + (shards - poll.shards) // SHARDS_PER_STEP + 1):
+        if current.shards >= shards:
+            catalog.forget(current.id)
+            catalog.remember(current.id, current)
+            return current
+        step = min(shards, current.shards + SHARDS_PER_STEP)
+        try:
+            store().add_shards(current, step)
+            current = replace(current, shards=step)
+        except StaleDefinition:
+            current = catalog.fresh_poll(current.id)
+    raise ServiceUnavailable("the poll kept changing while its shards were raised; try again", retry_after=1)
+
+
+def _window_start(now: float) -> int:
+    return int(now) // WINDOW_SECONDS * WINDOW_SECONDS
+
+
+def note_contention(poll: Poll) -> Poll | None:
+    """Count a conflict or throttle on this poll; past the threshold, reshard it once per window.
+
+    Each process counts what it sees; the first process over the threshold claims the window on the
+    poll item (one conditional write), so however many notice, the poll is raised once a window.
+    Returns the raised poll, or None.
+    """
+    settings = get_settings()
+    if settings.auto_reshard_conflicts <= 0 or poll.shards >= MAX_SHARDS:
+        return None
+    window = _window_start(clock.now())
+    with _lock:
+        start, seen = _contention.get(poll.id, (window, 0))
+        seen = seen + 1 if start == window else 1
+        _contention[poll.id] = (window, seen)
+    if seen != settings.auto_reshard_conflicts:
+        return None
+    if not store().claim_reshard(poll, window):
+        return None
+    target = min(MAX_SHARDS, poll.shards * 2)
+    started = time.monotonic()
+    raised = raise_shards(poll, target)
+    event = {"event": "auto_reshard", "poll_id": poll.id, "from": poll.shards, "to": raised.shards}
+    event.update(conflicts_in_window=seen, seconds=round(time.monotonic() - started, 3))
+    log.info(json.dumps(event))
+    return raised
+
+
+def reset() -> None:
+    """Forget the contention counts."""
+    with _lock:
+        _contention.clear()
+
+
+state.register("resharding", reset)
