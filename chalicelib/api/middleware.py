@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
+import uuid
 from collections.abc import Callable
 
 from chalice import Response
@@ -19,9 +19,8 @@ from chalicelib.core.errors import (
     RouteNotFound,
     UnsupportedMediaType,
 )
+from chalicelib.runtime import observability
 from chalicelib.runtime.settings import get_settings
-
-log = logging.getLogger("polls")
 
 ALLOWED_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type"
@@ -84,15 +83,38 @@ def _cors_headers(request: Request | None) -> dict[str, str]:
     return headers
 
 
+def _route(request: Request) -> str:
+    """Return the route template of a request ("POST /polls/{poll_id}/votes"), never the caller's values."""
+    context = request.context or {}
+    return f"{request.method} {context.get('resourcePath', '?')}"
+
+
+def _outcome(response: Response) -> str:
+    """Return "ok" or the API error code of a response."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, (str, bytes)):
+        return "ok"
+    try:
+        return str(json.loads(body)["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return "error"
+
+
 def middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Chalice HTTP middleware: map errors to the API's shape and add CORS headers to every answer."""
+    """Chalice HTTP middleware: errors in the API's shape, CORS on every answer, one log line and metrics."""
+    context = event.context or {}
+    observability.start_request(
+        str(context.get("requestId") or uuid.uuid4()), _route(event), (event.uri_params or {}).get("poll_id")
+    )
     try:
         response = get_response(event)
         if response.status_code >= 400:
             response = from_chalice_response(response)
     except Exception:  # noqa: BLE001 - the last line of defence: never a stack trace to callers
-        log.exception("unhandled error on %s", getattr(event, "path", "?"))
+        observability.logger.exception("unhandled error")
         response = error_response(InternalError("an internal error occurred"))
+    observability.log_event("request", status=response.status_code, outcome=_outcome(response))
+    observability.flush()
     try:
         cors = _cors_headers(event)
     except Exception:  # noqa: BLE001 - settings errors must not hide the real response

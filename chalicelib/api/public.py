@@ -9,7 +9,8 @@ from chalicelib.api.requests import parse_json_body, query, source_ip
 from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
 from chalicelib.core import caching
-from chalicelib.runtime import clock
+from chalicelib.core.errors import DomainError
+from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import polls, ratelimit, results, votes
 
@@ -34,8 +35,13 @@ def cast_vote(poll_id: str) -> Response:
     """Cast a vote."""
     request = routes.request()
     ip = source_ip(request)
-    ratelimit.check_vote(ip)
-    return json_response(votes.cast(poll_id, parse_json_body(request.raw_body), ip), status=201)
+    try:
+        ratelimit.check_vote(ip)
+        body = votes.cast(poll_id, parse_json_body(request.raw_body), ip)
+    except DomainError as refusal:
+        observability.count_by(observability.VOTE_REFUSED, observability.REASON_DIMENSION, refusal.code)
+        raise
+    return json_response(body, status=201)
 
 
 @routes.route("/polls/{poll_id}/results", "GET")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import logging
 import threading
 import time
 from dataclasses import replace
@@ -11,13 +9,12 @@ from dataclasses import replace
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.poll import Poll
 from chalicelib.core.validation import MAX_SHARDS
-from chalicelib.runtime import clock, state
+from chalicelib.runtime import clock, observability, state
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import catalog
 from chalicelib.store.adapters import store
 from chalicelib.store.port import SHARDS_PER_STEP, StaleDefinition
 
-log = logging.getLogger("polls.resharding")
 WINDOW_SECONDS = 60
 STALE_RETRIES = 5
 
@@ -72,9 +69,15 @@ def note_contention(poll: Poll) -> Poll | None:
     target = min(MAX_SHARDS, poll.shards * 2)
     started = time.monotonic()
     raised = raise_shards(poll, target)
-    event = {"event": "auto_reshard", "poll_id": poll.id, "from": poll.shards, "to": raised.shards}
-    event.update(conflicts_in_window=seen, seconds=round(time.monotonic() - started, 3))
-    log.info(json.dumps(event))
+    observability.count(observability.AUTO_RESHARDS)
+    observability.log_event(
+        "auto_reshard",
+        poll_id=poll.id,
+        shards_before=poll.shards,
+        shards_after=raised.shards,
+        conflicts_in_window=seen,
+        seconds=round(time.monotonic() - started, 3),
+    )
     return raised
 
 

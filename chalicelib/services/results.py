@@ -11,7 +11,7 @@ from chalicelib.core.errors import PollNotFound
 from chalicelib.core.poll import DEFAULT_SHARDS, Poll
 from chalicelib.core.validation import validate_poll_id
 from chalicelib.core.votes import check_voter
-from chalicelib.runtime import clock
+from chalicelib.runtime import clock, observability
 from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.services import catalog
 from chalicelib.store.adapters import store
@@ -51,7 +51,9 @@ def current(poll_id: str) -> Tally:
     validate_poll_id(poll_id)
     entry = catalog.tally(poll_id)
     if entry is not None:
+        observability.count_by(observability.RESULTS_READS, observability.SOURCE_DIMENSION, "cache")
         return entry[1]
+    observability.count_by(observability.RESULTS_READS, observability.SOURCE_DIMENSION, "store")
     tally = _read(poll_id)
     catalog.remember_tally(poll_id, tally)
     return tally

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -15,12 +14,10 @@ from chalicelib.core.errors import DomainError
 from chalicelib.core.poll import Poll, Status
 from chalicelib.core.times import minute_key, to_iso
 from chalicelib.core.visibility import is_public
-from chalicelib.runtime import clock
+from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
 from chalicelib.store.adapters import archive, store
-from chalicelib.store.port import ArchiveError
-
-log = logging.getLogger("polls.snapshots")
+from chalicelib.store.port import ArchiveError, DuePoll
 
 PUBLIC_PREFIX = "results"
 PRIVATE_PREFIX = "private/results"
@@ -46,7 +43,7 @@ class Report:
 
     def fail(self, what: str, error: str) -> None:
         """Log one failure and count it."""
-        log.warning("snapshot of %s failed: %s", what, error)
+        observability.logger.warning("snapshot failed", extra={"poll_id": what, "error": error})
         self.failed += 1
         self.failures.append({"poll_id": what, "error": error})
 
@@ -165,7 +162,19 @@ def run() -> Report:
             report.written_polls.append(poll.id)
         except DomainError as exc:
             report.fail(poll.id, str(exc))
+    _measure(report, due, now)
     seconds = round(time.monotonic() - started, 3)
     summary = {"written": report.written, "skipped": report.skipped, "failed": report.failed, "seconds": seconds}
-    log.info(json.dumps({"event": "snapshot_run", **summary}))
+    observability.log_event("snapshot_run", **summary)
+    observability.flush()
     return report
+
+
+def _measure(report: Report, due: list[DuePoll], now: float) -> None:
+    """Count what the run did, and how old the newest snapshot is now (0 when this run wrote one)."""
+    observability.count(observability.SNAPSHOT_WRITTEN, report.written)
+    observability.count(observability.SNAPSHOT_SKIPPED, report.skipped)
+    observability.count(observability.SNAPSHOT_FAILED, report.failed)
+    newest = max((d.snapshot_at for d in due if d.snapshot_at is not None), default=None)
+    age = 0.0 if report.written or newest is None else max(0.0, now - newest)
+    observability.count(observability.SNAPSHOT_AGE_SECONDS, age)

@@ -19,7 +19,7 @@ from chalicelib.core.votes import (
     choose_shard,
     parse_vote,
 )
-from chalicelib.runtime import clock
+from chalicelib.runtime import clock, observability
 from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import catalog, resharding, results
@@ -53,6 +53,7 @@ def cast(poll_id: str, body: Any, source_ip: str | None) -> dict[str, Any]:
     check_choices(poll, request)
     check_open(poll.window, clock.now())
     poll = _commit(poll, request, source_ip or "unknown")
+    observability.count(observability.VOTE_ACCEPTED)
     return {"poll_id": poll.id, "options": request.options, "results": results.for_voter(poll, request.options)}
 
 
@@ -84,6 +85,8 @@ def _commit(poll: Poll, request: VoteRequest, source_ip: str) -> Poll:
             return poll
         except VoteRejected as rejection:
             reason = rejection.reason
+            if reason is Rejection.CONFLICT:
+                observability.count(observability.TRANSACTION_CONFLICTS)
             if reason is Rejection.OWN_BALLOT:
                 return poll  # an earlier attempt of this request committed
             if reason is Rejection.ALREADY_VOTED:
@@ -104,6 +107,7 @@ def _commit(poll: Poll, request: VoteRequest, source_ip: str) -> Poll:
             if reason in (Rejection.CONFLICT, Rejection.BUSY):
                 poll = resharding.note_contention(poll) or poll
                 shard = choose_shard(poll.shards, avoid=shard)  # another partition key
+            observability.count(observability.VOTE_RETRIES)
             _backoff(attempt)
     raise TryAgain("the poll is very busy; try again with the same voter token")
 
