@@ -474,7 +474,7 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
                 "yes"
                 if smallest <= PLANNED_MAX_SHARDS
                 else f"no: at 1,000, {at_planned.retries_per_vote:.2f} retries a vote, "
-                f"{at_planned.refused_fraction:.1%} refused",
+                f"{at_planned.refused_fraction:.2%} refused",
                 " / ".join(fmt(rate * voter[k]) for k in ("shard", "ballot", "gsi")),
                 " / ".join(str(math.ceil(rate * voter[k] / PARTITION_WCU_LIMIT)) for k in ("shard", "ballot", "gsi")),
             ]
@@ -592,8 +592,8 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
         f"Model (a discrete-event simulation, `bench/hot_poll.py`, seeded {SEED}; {fmt(seconds)} simulated seconds "
         "per run): votes arrive as a Poisson process and pick a shard with `chalicelib.votes.choose_shard`. Each vote "
         "is one TransactWriteItems that holds its shard item for a lognormal time, **an assumption**: median "
-        f"{_ms(HOLD.median)}, p99 {_ms(HOLD.p99)} (mean {HOLD.mean * 1000:.1f} ms); the last table varies it. A vote "
-        "reaching a held item is cancelled (TransactionCanceledException, reason TransactionConflict) and, as "
+        f"{_ms(HOLD.median)}, p99 {_ms(HOLD.p99)} (mean {HOLD.mean * 1000:.1f} ms); the hold-time table varies it. "
+        "A vote reaching a held item is cancelled (TransactionCanceledException, reason TransactionConflict) and, as "
         "`chalicelib.votes._commit` does, retried on another shard after its round trip (the same lognormal) and a "
         f"full-jitter backoff uniform(0, min({BACKOFF_CAP}, {BACKOFF_BASE} × 2^attempt)), at most {VOTE_ATTEMPTS} "
         "attempts; a vote whose last attempt fails is refused (503 try_again). 'Added latency' is the time from a "
@@ -633,8 +633,8 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
         f"{thresholds['target_failures_per_shard_minute']:.1f} (TARGET_FAILURES_PER_SHARD_MINUTE = {target_now}). "
         "Doubling halves each shard's votes and, conflicts growing with the square of a shard's load, cuts its "
         "conflicts about fourfold, so one doubling takes a poll from the trigger back to about a quarter of it. "
-        "The threshold depends on the hold time (last table); the ratio conflicts + throttles per vote "
-        f"(> {RETRY_TARGET * TRIGGER_FRACTION:.2f}) does not, if the service also counts votes."
+        "The threshold depends on the hold time (hold-time table); a trigger on (conflicts + throttles) ÷ votes "
+        f"above {RETRY_TARGET * TRIGGER_FRACTION:.2f} does not, if the service also counts votes."
         + (
             f" **The module's constants ({RESHARD_FAILURES_PER_SHARD_MINUTE}, {TARGET_FAILURES_PER_SHARD_MINUTE}) "
             f"differ from this run's derivation ({trigger_now}, {target_now}): update them.**"
