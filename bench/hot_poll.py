@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 PARTITION_WCU_LIMIT = 1000  # DynamoDB: one partition (so one partition key) takes at most 1,000 WCU a second
 HEADROOM = 0.5  # recommend shard counts that keep every shard under half of that
 RETRY_TARGET = 0.1  # ... and fewer retries than this per vote
-PLANNED_MAX_SHARDS = 1_000  # the maximum the API is to allow (the issue "A poll that goes viral keeps counting")
 DEFAULT_SHARDS = 10  # a new poll's default
 RATES = (1_000, 10_000, 50_000, 100_000)
 SECONDS = 4.0  # simulated seconds per run (400,000 votes at 100,000 a second)
@@ -406,7 +405,7 @@ def _ms(seconds: float) -> str:
 
 
 def _shard_label(shards: int, smallest: int) -> str:
-    labels = {DEFAULT_SHARDS: "default", MAX_SHARDS: "API maximum", PLANNED_MAX_SHARDS: "planned maximum"}
+    labels = {DEFAULT_SHARDS: "default", MAX_SHARDS: "API maximum"}
     names = [labels[shards]] if shards in labels else []
     if shards == smallest:
         names.append("smallest meeting both targets")
@@ -461,20 +460,19 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
     for rate in RATES:
         smallest, best = smallest_shards(rate, seconds, key_units)
         recommendations[rate] = smallest
-        for shards in sorted({DEFAULT_SHARDS, MAX_SHARDS, PLANNED_MAX_SHARDS, smallest}):
+        for shards in sorted({DEFAULT_SHARDS, MAX_SHARDS, smallest}):
             result = best if shards == smallest else simulate(rate, shards, seconds, key_units=key_units)
             rows.append(_result_row(result, _shard_label(shards, smallest)))
-        at_planned = simulate(rate, PLANNED_MAX_SHARDS, seconds, key_units=key_units)
+        at_maximum = simulate(rate, MAX_SHARDS, seconds, key_units=key_units)
         summary_rows.append(
             [
                 f"{rate:,}",
                 f"**{smallest:,}**",
                 f"{rate / smallest:,.1f}",
-                "yes" if smallest <= MAX_SHARDS else "no",
                 "yes"
-                if smallest <= PLANNED_MAX_SHARDS
-                else f"no: at 1,000, {at_planned.retries_per_vote:.2f} retries a vote, "
-                f"{at_planned.refused_fraction:.2%} refused",
+                if smallest <= MAX_SHARDS
+                else f"no: at {MAX_SHARDS:,}, {at_maximum.retries_per_vote:.2f} retries a vote, "
+                f"{at_maximum.refused_fraction:.2%} refused",
                 " / ".join(fmt(rate * voter[k]) for k in ("shard", "ballot", "gsi")),
                 " / ".join(str(math.ceil(rate * voter[k] / PARTITION_WCU_LIMIT)) for k in ("shard", "ballot", "gsi")),
             ]
@@ -485,8 +483,7 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
             "votes/s",
             "smallest shard count meeting both targets",
             "votes/s per shard there",
-            "within today's maximum (100)",
-            "within the planned maximum (1,000)",
+            f"within the API's maximum ({MAX_SHARDS:,})",
             "WCU/s: counters / ballots / by-slot index",
             "partitions needed: counters / ballots / index",
         ],
@@ -565,7 +562,7 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
 
     cost_rows = []
     for rate in RATES:
-        shards = min(recommendations[rate], PLANNED_MAX_SHARDS)
+        shards = min(recommendations[rate], MAX_SHARDS)
         for block in ("voter", "voter_and_ip", "none"):
             cost = cost_per_million(rate, shards, units[block]["total"])
             cost_rows.append(
@@ -590,14 +587,15 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
     stale = not quick and derived != (RESHARD_FAILURES_PER_SHARD_MINUTE, TARGET_FAILURES_PER_SHARD_MINUTE)
     section.notes += [
         f"Model (a discrete-event simulation, `bench/hot_poll.py`, seeded {SEED}; {fmt(seconds)} simulated seconds "
-        "per run): votes arrive as a Poisson process and pick a shard with `chalicelib.core.votes.choose_shard`. Each vote "
-        "is one TransactWriteItems that holds its shard item for a lognormal time, **an assumption**: median "
+        "per run): votes arrive as a Poisson process and pick a shard with `chalicelib.core.votes.choose_shard`. "
+        "Each vote is one TransactWriteItems that holds its shard item for a lognormal time, **an assumption**: median "
         f"{_ms(HOLD.median)}, p99 {_ms(HOLD.p99)} (mean {HOLD.mean * 1000:.1f} ms); the hold-time table varies it. "
         "A vote reaching a held item is cancelled (TransactionCanceledException, reason TransactionConflict) and, as "
-        "`chalicelib.services.votes._commit` does, retried on another shard after its round trip (the same lognormal) and a "
-        f"full-jitter backoff uniform(0, min({BACKOFF_CAP}, {BACKOFF_BASE} × 2^attempt)), at most {VOTE_ATTEMPTS} "
-        "attempts; a vote whose last attempt fails is refused (503 try_again). 'Added latency' is the time from a "
-        "vote's first attempt to its successful one (to the 503 for a refused vote): failed round trips plus backoffs.",
+        "`chalicelib.services.votes._commit` does, retried on another shard after its round trip (the same lognormal) "
+        f"and a full-jitter backoff uniform(0, min({BACKOFF_CAP}, {BACKOFF_BASE} × 2^attempt)), at most "
+        f"{VOTE_ATTEMPTS} attempts; a vote whose last attempt fails is refused (503 try_again). 'Added latency' is "
+        "the time from a vote's first attempt to its successful one (to the 503 for a refused vote): failed round "
+        "trips plus backoffs.",
         "AWS, DynamoDB developer guide, 'Transaction conflict handling in DynamoDB': a conflict occurs when 'an item "
         "within a TransactWriteItems request is part of another ongoing TransactWriteItems request', or when a "
         "PutItem, UpdateItem or DeleteItem meets an ongoing TransactWriteItems on the same item; the "
@@ -615,8 +613,8 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
         "to consume no write units. 'Busiest shard item' is the most WCU one shard item accepted in any one second.",
         f"Targets: the busiest shard item under {HEADROOM:.0%} of its partition's write limit in every second, and "
         f"fewer than {RETRY_TARGET} retries per vote. The smallest shard count is found by bisection over seeded runs "
-        f"(each run at {fmt(seconds)} s) and ignores the API's maximum ({MAX_SHARDS} today, {PLANNED_MAX_SHARDS:,} "
-        "planned). With the assumed hold time the conflicts bind long before the write limit: a shard item meets the "
+        f"(each run at {fmt(seconds)} s) and ignores the API's maximum ({MAX_SHARDS:,} shards)."
+        " With the assumed hold time the conflicts bind long before the write limit: a shard item meets the "
         f"retry target up to about {thresholds['target_votes_per_shard_second']:.0f} votes/s, where it uses "
         f"{thresholds['target_votes_per_shard_second'] * key_units / PARTITION_WCU_LIMIT:.1%} of its write limit. "
         "A check: with one shard and one attempt the share of conflicting votes matches the loss formula "
@@ -643,8 +641,8 @@ def run(quick: bool = False, units: dict[str, dict[str, float]] | None = None) -
         ),
         "'Partitions needed' is the table's total WCU/s over 1,000: DynamoDB must have split the table that far "
         "(a new on-demand table absorbs up to 4,000 WCU/s at once and adapts beyond that).",
-        "Costs use the smallest shard count meeting both targets, at most the planned maximum "
-        f"({PLANNED_MAX_SHARDS:,}). Prices (an assumption, us-east-1 on-demand list prices as of 2025): $0.625 per "
+        "Costs use the smallest shard count meeting both targets, at most the API's maximum "
+        f"({MAX_SHARDS:,}). Prices (an assumption, us-east-1 on-demand list prices as of 2025): $0.625 per "
         "million write request units, $0.125 per million read request units, S3 PUT $0.005 per 1,000, S3 GET "
         "$0.0004 per 1,000. Lambda, API Gateway and data transfer are not included.",
         f"Results re-reads (an estimate): {HANDLER_SECONDS * 1000:.0f} ms of handler time per vote gives "

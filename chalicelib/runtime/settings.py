@@ -11,9 +11,11 @@ from typing import TypeVar
 from chalicelib.runtime import state
 
 T = TypeVar("T", int, float)
-# Conflicts and throttles one process sees on one poll within a minute before it doubles the poll's
-# shards (0 turns automatic resharding off); from the hot-poll model in BENCHMARKS.md.
-AUTO_RESHARD_CONFLICTS = 20
+# Automatic resharding (bench/hot_poll.py, BENCHMARKS.md section 6): double a poll's shards when, within a
+# minute, at least this share of one process's vote attempts on it met a conflict or a throttle (retries
+# reach half their 0.1-a-vote target there), judged over at least this many attempts (0 turns it off).
+AUTO_RESHARD_CONFLICT_SHARE = 0.05
+AUTO_RESHARD_MIN_ATTEMPTS = 100
 
 
 class SettingsError(ValueError):
@@ -68,7 +70,8 @@ class Settings:
     snapshot_rate_minutes: int
     vote_rate_per_second: float
     vote_burst: float
-    auto_reshard_conflicts: int
+    auto_reshard_conflict_share: float
+    auto_reshard_min_attempts: int
 
 
 @lru_cache(maxsize=1)
@@ -97,7 +100,8 @@ def get_settings() -> Settings:
         snapshot_rate_minutes=_int("SNAPSHOT_RATE_MINUTES", 1, 1, 1440),
         vote_rate_per_second=_float("VOTE_RATE_PER_SECOND", 2.0, 0, 1_000_000),
         vote_burst=_float("VOTE_BURST", 30.0, 0, 1_000_000),
-        auto_reshard_conflicts=_int("AUTO_RESHARD_CONFLICTS", AUTO_RESHARD_CONFLICTS, 0, 1_000_000),
+        auto_reshard_conflict_share=_float("AUTO_RESHARD_CONFLICT_SHARE", AUTO_RESHARD_CONFLICT_SHARE, 0.001, 1),
+        auto_reshard_min_attempts=_int("AUTO_RESHARD_MIN_ATTEMPTS", AUTO_RESHARD_MIN_ATTEMPTS, 0, 1_000_000),
     )
 
 

@@ -19,7 +19,7 @@ WINDOW_SECONDS = 60
 STALE_RETRIES = 5
 
 _lock = threading.Lock()
-_contention: dict[str, tuple[int, int]] = {}  # poll id -> (window start, conflicts and throttles seen in it)
+_windows: dict[str, tuple[int, int, int]] = {}  # poll id -> (window start, attempts, contended attempts)
 
 
 def raise_shards(poll: Poll, shards: int) -> Poll:
@@ -47,23 +47,29 @@ def _window_start(now: float) -> int:
     return int(now) // WINDOW_SECONDS * WINDOW_SECONDS
 
 
-def note_contention(poll: Poll) -> Poll | None:
-    """Count a conflict or throttle on this poll; past the threshold, reshard it once per window.
+def note_attempt(poll: Poll, contended: bool) -> Poll | None:
+    """Count one vote attempt on a poll (and whether it met a conflict or throttle); reshard once per window.
 
-    Each process counts what it sees; the first process over the threshold claims the window on the
-    poll item (one conditional write), so however many notice, the poll is raised once a window.
-    Returns the raised poll, or None.
+    Each process counts what it sees: the share of its attempts that were contended estimates the poll's,
+    however many processes vote. The first process past the threshold in a window claims the window on
+    the poll item (one conditional write), so the poll is raised once a window. Returns the raised poll.
     """
     settings = get_settings()
-    if settings.auto_reshard_conflicts <= 0 or poll.shards >= MAX_SHARDS:
+    if settings.auto_reshard_min_attempts <= 0 or poll.shards >= MAX_SHARDS:
         return None
     window = _window_start(clock.now())
     with _lock:
-        start, seen = _contention.get(poll.id, (window, 0))
-        seen = seen + 1 if start == window else 1
-        _contention[poll.id] = (window, seen)
-    if seen != settings.auto_reshard_conflicts:
+        start, attempts, contended_attempts = _windows.get(poll.id, (window, 0, 0))
+        if start != window:
+            attempts, contended_attempts = 0, 0
+        attempts, contended_attempts = attempts + 1, contended_attempts + int(contended)
+        _windows[poll.id] = (window, attempts, contended_attempts)
+    if not contended or attempts < settings.auto_reshard_min_attempts:
         return None
+    if contended_attempts < settings.auto_reshard_conflict_share * attempts:
+        return None
+    with _lock:
+        _windows[poll.id] = (window, 0, 0)  # this process has spoken for this window
     if not store().claim_reshard(poll, window):
         return None
     target = min(MAX_SHARDS, poll.shards * 2)
@@ -75,7 +81,8 @@ def note_contention(poll: Poll) -> Poll | None:
         poll_id=poll.id,
         shards_before=poll.shards,
         shards_after=raised.shards,
-        conflicts_in_window=seen,
+        attempts_in_window=attempts,
+        contended_in_window=contended_attempts,
         seconds=round(time.monotonic() - started, 3),
     )
     return raised
@@ -84,7 +91,7 @@ def note_contention(poll: Poll) -> Poll | None:
 def reset() -> None:
     """Forget the contention counts."""
     with _lock:
-        _contention.clear()
+        _windows.clear()
 
 
 state.register("resharding", reset)

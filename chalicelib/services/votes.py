@@ -79,9 +79,11 @@ def _commit(poll: Poll, request: VoteRequest, source_ip: str) -> Poll:
     """Commit the vote, retrying conflicts elsewhere and unknown outcomes safely; return the poll it counted in."""
     request_id = uuid.uuid4().hex
     shard = choose_shard(poll.shards)
-    for attempt in range(get_settings().vote_attempts):
+    attempts = get_settings().vote_attempts
+    for attempt in range(attempts):
         try:
             _write(poll, request, shard, request_id, source_ip)
+            resharding.note_attempt(poll, contended=False)
             return poll
         except VoteRejected as rejection:
             reason = rejection.reason
@@ -105,10 +107,11 @@ def _commit(poll: Poll, request: VoteRequest, source_ip: str) -> Poll:
                 # Without a ballot a retry could count the vote twice: let the caller decide.
                 raise TryAgain("the vote may not have been counted; try again") from rejection
             if reason in (Rejection.CONFLICT, Rejection.BUSY):
-                poll = resharding.note_contention(poll) or poll
+                poll = resharding.note_attempt(poll, contended=True) or poll
                 shard = choose_shard(poll.shards, avoid=shard)  # another partition key
-            observability.count(observability.VOTE_RETRIES)
-            _backoff(attempt)
+            if attempt + 1 < attempts:
+                observability.count(observability.VOTE_RETRIES)
+                _backoff(attempt)
     raise TryAgain("the poll is very busy; try again with the same voter token")
 
 

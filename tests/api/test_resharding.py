@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.runtime.settings import AUTO_RESHARD_CONFLICTS
 from chalicelib.services import catalog
 from chalicelib.store.dynamo.counts import shard_counts
 from tests.conftest import ADMIN
@@ -96,13 +95,18 @@ def test_a_cold_results_read_of_a_1000_shard_poll_takes_11_batch_reads(client, c
 
 
 def test_contention_past_the_threshold_doubles_the_shards_once_a_window(client, faults, monkeypatch):
+    from chalicelib.runtime.settings import get_settings
     from chalicelib.services import votes as votes_service
 
     monkeypatch.setattr(votes_service, "_backoff", lambda attempt: None)
+    monkeypatch.setenv("AUTO_RESHARD_MIN_ATTEMPTS", "20")
+    get_settings.cache_clear()
     poll = create_poll(client, shards=4)
-    for _ in range(AUTO_RESHARD_CONFLICTS * 2):
-        faults.add("TransactWriteItems", conflict_on_shard, times=1)
+    for index in range(40):
+        if index % 4 == 0:  # a quarter of the votes meet a conflict first
+            faults.add("TransactWriteItems", conflict_on_shard, times=1)
         assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    get_settings.cache_clear()
     stored = client.http.get("/polls", headers=ADMIN).json_body["polls"]
     assert [p["shards"] for p in stored if p["id"] == poll["id"]] == [8]
-    assert results(client, poll["id"])["total_voters"] == AUTO_RESHARD_CONFLICTS * 2
+    assert results(client, poll["id"])["total_voters"] == 40

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.core.errors import InvalidPoll, PollClosed, ShardsCannotShrink
 from chalicelib.core.votes import Rejection, VoteRejected
-from chalicelib.runtime.settings import AUTO_RESHARD_CONFLICTS
+from chalicelib.runtime.settings import AUTO_RESHARD_CONFLICT_SHARE
 from chalicelib.services import catalog, polls, recount, resharding, results, snapshots, votes
 from chalicelib.store.port import StaleDefinition
 
@@ -100,34 +100,41 @@ def test_a_close_that_read_fewer_shards_is_redone_on_every_shard(memory, monkeyp
     assert [memory.shards[(poll.id, n)].window.closed for n in range(4)] == [True] * 4
 
 
-def test_contention_past_the_threshold_doubles_the_shards_once_per_window(memory, frozen, monkeypatch):
+def cast_many(memory, poll_id, prefix, clean, contended):
+    """Cast clean votes, then votes whose first attempt meets a conflict (two attempts each)."""
+    for n in range(clean):
+        votes.cast(poll_id, {"options": ["yes"], "voter": f"{prefix}-clean-{n:04d}"}, None)
+    for n in range(contended):
+        memory.faults = [VoteRejected(Rejection.CONFLICT)]
+        votes.cast(poll_id, {"options": ["yes"], "voter": f"{prefix}-busy-{n:04d}"}, None)
+
+
+def test_a_contended_share_past_the_threshold_doubles_the_shards_once_per_window(memory, frozen, monkeypatch):
     monkeypatch.setattr(votes, "_backoff", lambda attempt: None)
     poll = new()
-    threshold = AUTO_RESHARD_CONFLICTS
-    for n in range(threshold * 3):  # three times the threshold in one minute: one raise
-        memory.faults = [VoteRejected(Rejection.CONFLICT)]
-        votes.cast(poll.id, {"options": ["yes"], "voter": f"busy-{n:04d}"}, None)
+    cast_many(memory, poll.id, "first", clean=90, contended=10)  # 6 of 101 attempts contended: over 5%
     assert memory.polls[poll.id].shards == 4
-    resharding.reset()  # a second process starts counting from zero in the same window
-    for n in range(threshold):
-        memory.faults = [VoteRejected(Rejection.CONFLICT)]
-        votes.cast(poll.id, {"options": ["yes"], "voter": f"other-{n:04d}"}, None)
+    resharding.reset()  # a second process counts from zero in the same window
+    cast_many(memory, poll.id, "second", clean=90, contended=10)
     assert memory.polls[poll.id].shards == 4  # the window was claimed already
     frozen["now"] += 60
-    for n in range(threshold):
-        memory.faults = [VoteRejected(Rejection.CONFLICT)]
-        votes.cast(poll.id, {"options": ["yes"], "voter": f"next-{n:04d}"}, None)
+    cast_many(memory, poll.id, "third", clean=90, contended=10)
     assert memory.polls[poll.id].shards == 8
-    assert sum(s.counts.voters for (pid, _), s in memory.shards.items() if pid == poll.id) == threshold * 5
+    assert sum(s.counts.voters for (pid, _), s in memory.shards.items() if pid == poll.id) == 300
 
 
-def test_contention_below_the_threshold_changes_nothing(memory, monkeypatch):
+@pytest.mark.parametrize(("clean", "contended"), [(200, 5), (30, 30)])
+def test_contention_under_the_share_or_over_too_few_attempts_changes_nothing(memory, monkeypatch, clean, contended):
     monkeypatch.setattr(votes, "_backoff", lambda attempt: None)
     poll = new()
-    for n in range(AUTO_RESHARD_CONFLICTS - 1):
-        memory.faults = [VoteRejected(Rejection.CONFLICT)]
-        votes.cast(poll.id, {"options": ["yes"], "voter": f"busy-{n:04d}"}, None)
+    cast_many(memory, poll.id, "busy", clean=clean, contended=contended)
     assert memory.polls[poll.id].shards == 2 and "claim_reshard" not in memory.calls
+
+
+def test_the_trigger_constants_are_the_models(memory):
+    from bench import hot_poll
+
+    assert AUTO_RESHARD_CONFLICT_SHARE == hot_poll.RETRY_TARGET * hot_poll.TRIGGER_FRACTION
 
 
 def test_a_stale_step_is_refused_by_the_store(memory):
