@@ -33,6 +33,16 @@ def stage_settings(stage: str) -> Settings:
     return settings.get_settings()
 
 
+def deploy_region() -> str:
+    """Return the region `chalice deploy` will use (AWS_DEFAULT_REGION or the AWS config's)."""
+    import boto3  # noqa: PLC0415
+
+    region = boto3.session.Session().region_name
+    if not region:
+        raise SystemExit("set AWS_DEFAULT_REGION (or a region in your AWS config) to deploy")
+    return str(region)
+
+
 def prepare(stage: str) -> list[str]:
     """Create or update the stage's tables, bucket and secret; return what was created."""
     from devtools.provision import ensure_resources  # noqa: PLC0415
@@ -57,7 +67,7 @@ def main() -> int:
     if args.command == "deploy":
         build = ROOT / "build" / args.stage
         build.mkdir(parents=True, exist_ok=True)
-        project = build_project(args.stage, build)
+        project = build_project(args.stage, build, region=deploy_region())
         chalice(project, "deploy", "--stage", args.stage)
         _keep_deployed_record(project)
     return 0
