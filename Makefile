@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint package deploy bench clean
 STAGE ?= dev
+# checkov pins boto3 exactly (conflicting with requirements.txt), so it gets its own venv inside .venv.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -13,10 +17,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $(CHECKOV_STAMP)
+
 run: $(STAMP)
 	$(PY) -m devtools.local_stack
 
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest
 
 # The deployment package (app, chalicelib, vendored PynamoDB) and the merged template, linted.
@@ -32,12 +41,16 @@ deploy: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-lint: $(STAMP)
+# Static checks, then the dev stage's merged template through cfn-lint and checkov (builds the package).
+lint: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app.py chalicelib
 	$(VENV)/bin/bandit -q -r app.py chalicelib --severity-level medium
 	$(PY) -m devtools.audit
+	$(PY) -m devtools.package --stage dev
+	$(VENV)/bin/cfn-lint build/dev/package/sam.json
+	$(CHECKOV) -f build/dev/package/sam.json --framework cloudformation --compact --quiet --skip-download
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
