@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint package deploy bench clean
+.PHONY: run test lint package deploy smoke bench clean
 STAGE ?= dev
 # checkov pins boto3 exactly (conflicting with requirements.txt), so it gets its own venv inside .venv.
 CHECKOV_VENV := $(VENV)/checkov
@@ -36,6 +36,12 @@ package: $(STAMP)
 # Create or update the stage's tables, bucket and secret, then `chalice deploy` (needs AWS credentials).
 deploy: $(STAMP)
 	$(PY) -m devtools.deploy deploy --stage $(STAGE)
+
+# End-to-end check of a deployed stage over HTTP: make smoke STAGE=dev API=<url> [SITE=<results site url>].
+# The admin token comes from POLL_ADMIN_TOKEN, or else the stage's secret (AWS credentials needed).
+smoke: $(STAMP)
+	@test -n "$(API)" || { echo "usage: make smoke STAGE=dev API=<stage URL> [SITE=<results site URL>]"; exit 2; }
+	$(PY) -m devtools.smoke --stage $(STAGE) --api "$(API)" $(if $(SITE),--site "$(SITE)")
 
 # Benchmarks (bench/): prints every table and rewrites BENCHMARKS.md; a few minutes, not part of `make test`.
 bench: $(STAMP)
