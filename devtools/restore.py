@@ -19,48 +19,58 @@ import os
 import sys
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
-
 from devtools.local_stack import stage_environment
 
 TABLES = {"polls": "POLLS_TABLE", "counters": "COUNTERS_TABLE", "ballots": "BALLOTS_TABLE"}
+# How each table's items of one poll are found: (attribute, comparison); items are copied as stored.
+SELECTORS = {
+    "polls": ("id", "#a = :v"),
+    "counters": ("pk", "begins_with(#a, :v)"),
+    "ballots": ("slot", "begins_with(#a, :v)"),
+}
+PREFIXES = {"polls": "{poll_id}", "counters": "{poll_id}#", "ballots": "{poll_id}/"}
+BATCH = 25  # BatchWriteItem's limit
 
 
-def poll_filter(kind: str, poll_id: str) -> Any:
-    """Return the condition that selects one poll's items in a table of this kind."""
-    if kind == "polls":
-        return Key("id").eq(poll_id)
-    if kind == "counters":
-        return Attr("pk").begins_with(f"{poll_id}#")
-    return Attr("slot").begins_with(f"{poll_id}/")
-
-
-def poll_items(table: Any, kind: str, poll_id: str) -> list[dict[str, Any]]:
-    """Scan a (restored) table for one poll's items."""
+def poll_items(dynamodb: Any, table: str, kind: str, poll_id: str) -> list[dict[str, Any]]:
+    """Scan a (restored) table for one poll's items, in DynamoDB's wire format."""
+    attribute, condition = SELECTORS[kind]
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": condition,
+        "ExpressionAttributeNames": {"#a": attribute},
+        "ExpressionAttributeValues": {":v": {"S": PREFIXES[kind].format(poll_id=poll_id)}},
+        "ConsistentRead": True,
+    }
     items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"FilterExpression": poll_filter(kind, poll_id), "ConsistentRead": True}
     while True:
-        page = table.scan(**kwargs)
+        page = dynamodb.scan(**kwargs)
         items += page["Items"]
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def put_items(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
+    """Put items into a table in batches, retrying what DynamoDB leaves unprocessed."""
+    for start in range(0, len(items), BATCH):
+        pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]}
+        while pending:
+            pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
 def copy_poll(poll_id: str, stage: str, suffix: str, kinds: list[str], write: bool) -> dict[str, int]:
     """Copy (or, without write, count) a poll's items from each restored table into the live one."""
     import boto3  # noqa: PLC0415
 
-    dynamodb = boto3.resource("dynamodb")
+    dynamodb = boto3.client("dynamodb")
     env = {**stage_environment(stage), **{k: v for k, v in os.environ.items() if k in TABLES.values()}}
     copied = {}
     for kind in kinds:
         live = env[TABLES[kind]]
-        items = poll_items(dynamodb.Table(f"{live}-{suffix}"), kind, poll_id)
+        items = poll_items(dynamodb, f"{live}-{suffix}", kind, poll_id)
         if write:
-            with dynamodb.Table(live).batch_writer() as batch:
-                for item in items:
-                    batch.put_item(Item=item)
+            put_items(dynamodb, live, items)
         copied[live] = len(items)
     return copied
 

@@ -28,9 +28,13 @@ def restored_copy(name: str, suffix: str) -> None:
             for i in description["GlobalSecondaryIndexes"]
         ]
     client.create_table(**spec)
-    target = boto3.resource("dynamodb").Table(f"{name}-{suffix}")
-    for item in boto3.resource("dynamodb").Table(name).scan()["Items"]:
-        target.put_item(Item=item)
+    for item in client.scan(TableName=name)["Items"]:
+        client.put_item(TableName=f"{name}-{suffix}", Item=item)
+
+
+def poll_ballots(poll_id: str) -> list[dict]:
+    items = boto3.client("dynamodb").scan(TableName=TABLES["ballots"])["Items"]
+    return [item for item in items if item.get("slot", {}).get("S", "").startswith(f"{poll_id}/")]
 
 
 def test_a_polls_lost_ballots_come_back_from_the_restored_table_and_a_recount_fixes_its_counters(client):
@@ -41,15 +45,14 @@ def test_a_polls_lost_ballots_come_back_from_the_restored_table_and_a_recount_fi
     assert vote(client, other["id"], ["yes"], new_voter()).status_code == 201
     for name in TABLES.values():
         restored_copy(name, "restored")
-    ballots = boto3.resource("dynamodb").Table(TABLES["ballots"])
-    for item in ballots.scan()["Items"]:  # the incident: the poll's ballots are lost, its counters wrong
-        if item.get("slot", "").startswith(f"{poll['id']}/"):
-            ballots.delete_item(Key={"pk": item["pk"]})
+    for item in poll_ballots(poll["id"]):  # the incident: the poll's ballots are lost
+        boto3.client("dynamodb").delete_item(TableName=TABLES["ballots"], Key={"pk": item["pk"]})
 
     counted = restore.copy_poll(poll["id"], "local", "restored", ["ballots"], write=False)
     assert counted == {TABLES["ballots"]: 3}
-    assert not [i for i in ballots.scan()["Items"] if i.get("slot", "").startswith(f"{poll['id']}/")]
+    assert poll_ballots(poll["id"]) == []  # counting writes nothing
     assert restore.copy_poll(poll["id"], "local", "restored", ["ballots"], write=True) == counted
+    assert len(poll_ballots(poll["id"])) == 3
 
     assert patch(client, poll["id"], status="closed").status_code == 200
     report = client.http.post(f"/polls/{poll['id']}/recount", headers=ADMIN, body='{"fix": true}').json_body
