@@ -339,6 +339,9 @@ def function_resources(logical_id: str, function: Template, resources: Template)
         }
         properties["EventInvokeConfig"] = {
             "MaximumRetryAttempts": 2,
+            # A run that could not start for 10 minutes (throttled behind a slow one) is superseded by newer
+            # runs; it goes to the failure queue instead of waiting up to Lambda's default 6 hours.
+            "MaximumEventAgeInSeconds": 600,
             "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
         }
         added[f"{queue_id}Alarm"] = alarm(

@@ -292,6 +292,8 @@ def test_asynchronous_functions_send_failed_runs_to_an_encrypted_queue_they_may_
     if not asynchronous:
         assert "EventInvokeConfig" not in properties
         return
+    assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
+    assert properties["EventInvokeConfig"]["MaximumEventAgeInSeconds"] == 600
     destination = properties["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     queue = f"{function}FailureQueue"
     assert destination == {"Type": "SQS", "Destination": {"Fn::GetAtt": [queue, "Arn"]}}
