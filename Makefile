@@ -4,8 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit lint package deploy bench clean
+.PHONY: run test test-unit lint package deploy smoke bench clean
 STAGE ?= dev
+# checkov pins boto3 exactly (conflicting with requirements.txt), so it gets its own venv inside .venv.
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -13,11 +17,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
+$(CHECKOV_STAMP): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $(CHECKOV_STAMP)
+
 run: $(STAMP)
 	$(PY) -m devtools.local_stack
 
 # Every tier: unit, api (Chalice's test client on moto), e2e (the local stack, Chromium) and deploy.
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest
 
 # The fast tier while editing: core and services on an in-memory store, no moto, no network.
@@ -33,17 +42,27 @@ package: $(STAMP)
 deploy: $(STAMP)
 	$(PY) -m devtools.deploy deploy --stage $(STAGE)
 
+# End-to-end check of a deployed stage over HTTP: make smoke STAGE=dev API=<url> [SITE=<results site url>].
+# The admin token comes from POLL_ADMIN_TOKEN, or else the stage's secret (AWS credentials needed).
+smoke: $(STAMP)
+	@test -n "$(API)" || { echo "usage: make smoke STAGE=dev API=<stage URL> [SITE=<results site URL>]"; exit 2; }
+	$(PY) -m devtools.smoke --stage $(STAGE) --api "$(API)" $(if $(SITE),--site "$(SITE)")
+
 # Benchmarks (bench/): prints every table and rewrites BENCHMARKS.md; a few minutes, not part of `make test`.
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-lint: $(STAMP)
+# Static checks, then the dev stage's merged template through cfn-lint and checkov (builds the package).
+lint: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy app.py chalicelib
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r app.py chalicelib --severity-level medium
 	$(PY) -m devtools.audit
+	$(PY) -m devtools.package --stage dev
+	$(VENV)/bin/cfn-lint build/dev/package/sam.json
+	$(CHECKOV) -f build/dev/package/sam.json --framework cloudformation --compact --quiet --skip-download
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

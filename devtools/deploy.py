@@ -1,7 +1,8 @@
 """`make deploy STAGE=dev`: create or update the stage's tables, bucket and secret, then `chalice deploy`.
 
 Also `python -m devtools.deploy set-admin-token --stage dev` to rotate the admin token (the HMAC key
-is kept, so existing ballots still match).
+is kept, so existing ballots still match), and `python -m devtools.deploy rotate-hmac-key --stage dev
+--voters-can-vote-again` to replace the HMAC key (see OPERATIONS.md first: existing ballots stop matching).
 """
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ def stage_settings(stage: str) -> Settings:
     return get_settings()
 
 
+def deploy_region() -> str:
+    """Return the region `chalice deploy` will use (AWS_DEFAULT_REGION or the AWS config's)."""
+    import boto3  # noqa: PLC0415
+
+    region = boto3.session.Session().region_name
+    if not region:
+        raise SystemExit("set AWS_DEFAULT_REGION (or a region in your AWS config) to deploy")
+    return str(region)
+
+
 def prepare(stage: str) -> list[str]:
     """Create or update the stage's tables, bucket and secret; return what was created."""
     from devtools.provision import ensure_resources  # noqa: PLC0415
@@ -43,9 +54,16 @@ def prepare(stage: str) -> list[str]:
 def main() -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["deploy", "prepare", "set-admin-token"])
+    parser.add_argument("command", choices=["deploy", "prepare", "set-admin-token", "rotate-hmac-key"])
     parser.add_argument("--stage", required=True, choices=DEPLOYABLE_STAGES)
+    parser.add_argument(
+        "--voters-can-vote-again",
+        action="store_true",
+        help="rotate-hmac-key: confirm that voters on open polls will be able to vote again",
+    )
     args = parser.parse_args()
+    if args.command == "rotate-hmac-key":
+        return rotate_hmac_key(args.stage, confirmed=args.voters_can_vote_again)
     if args.command == "set-admin-token":
         from devtools.provision import set_admin_token  # noqa: PLC0415
 
@@ -57,9 +75,25 @@ def main() -> int:
     if args.command == "deploy":
         build = ROOT / "build" / args.stage
         build.mkdir(parents=True, exist_ok=True)
-        project = build_project(args.stage, build)
+        project = build_project(args.stage, build, region=deploy_region())
         chalice(project, "deploy", "--stage", args.stage)
         _keep_deployed_record(project)
+    return 0
+
+
+def rotate_hmac_key(stage: str, *, confirmed: bool) -> int:
+    """Replace the stage's HMAC key, only when the operator confirmed the consequence."""
+    if not confirmed:
+        print(
+            "Refused: after a new HMAC key, existing ballots and IP counters are not recognised, so voters on\n"
+            "open polls can vote again. Read OPERATIONS.md (rotating the HMAC key), then add --voters-can-vote-again.",
+            file=sys.stderr,
+        )
+        return 2
+    from devtools.provision import rotate_hmac_key as rotate  # noqa: PLC0415
+
+    rotate(stage_settings(stage))
+    print(f"New HMAC key stored in {stage}'s secret. Recycle the functions so every process reads it (OPERATIONS.md).")
     return 0
 
 

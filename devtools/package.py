@@ -3,7 +3,11 @@
 The Lambda Python runtime already ships boto3 and botocore, so the package holds only the app,
 `chalicelib/` and PynamoDB (vendored without its dependencies). Chalice runs in a staging copy of
 the project under `build/<stage>/project` whose requirements.txt is empty, so the repository's own
-requirements.txt stays the honest list of run-time pins.
+requirements.txt stays the honest list of run-time pins. Powertools comes from AWS's layer (the
+stage's `layers` in .chalice/config.json, `{region}` filled in for the target region), not the zip.
+
+Chalice's template is merged with `infra/template.json`, then `devtools.observability` adds the
+operations resources (tracing, log groups, alarms, dashboard, failure destinations, checkov skips).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from devtools import observability
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED = ("pynamodb",)
@@ -32,8 +38,23 @@ def pinned_version(package: str) -> str:
     raise SystemExit(f"{package} is not pinned in requirements.txt")
 
 
-def build_project(stage: str, build: Path) -> Path:
-    """Copy the app into a staging project with PynamoDB vendored and no requirements."""
+def resolve_layer_regions(config_path: Path, region: str) -> None:
+    """Fill `{region}` in every stage's layer ARNs of a staging project's Chalice config."""
+    config = json.loads(config_path.read_text())
+    scopes = [config, *config.get("stages", {}).values()]
+    scopes += [fn for stage in config.get("stages", {}).values() for fn in stage.get("lambda_functions", {}).values()]
+    for scope in scopes:
+        if "layers" in scope:
+            scope["layers"] = [layer.replace("{region}", region) for layer in scope["layers"]]
+    config_path.write_text(json.dumps(config, indent=2))
+
+
+def build_project(stage: str, build: Path, region: str | None = None) -> Path:
+    """Copy the app into a staging project with PynamoDB vendored and no requirements.
+
+    With a region (`chalice deploy`), `{region}` in layer ARNs becomes that region; without one
+    (`chalice package`), the template resolves it to the stack's region.
+    """
     project = build / "project"
     shutil.rmtree(project, ignore_errors=True)
     (project / ".chalice").mkdir(parents=True)
@@ -42,6 +63,8 @@ def build_project(stage: str, build: Path) -> Path:
     for path in (ROOT / ".chalice").iterdir():
         if path.is_file():
             shutil.copy2(path, project / ".chalice" / path.name)
+    if region is not None:
+        resolve_layer_regions(project / ".chalice" / "config.json", region)
     if (ROOT / ".chalice" / "deployed").is_dir():  # chalice deploy's record of what it created
         shutil.copytree(ROOT / ".chalice" / "deployed", project / ".chalice" / "deployed")
     (project / "requirements.txt").write_text(
@@ -83,7 +106,15 @@ def package(stage: str, out: Path | None = None) -> Path:
     target = build / "package"
     shutil.rmtree(target, ignore_errors=True)
     chalice(project, "package", "--stage", stage, "--merge-template", str(template), str(target))
+    add_operations(target / "sam.json")
     return target
+
+
+def add_operations(path: Path) -> None:
+    """Add the operations resources to the packaged template (see devtools.observability)."""
+    template = json.loads(path.read_text())
+    observability.apply(template)
+    path.write_text(json.dumps(template, indent=2) + "\n")
 
 
 def main() -> int:

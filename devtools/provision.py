@@ -151,6 +151,20 @@ def set_admin_token(settings: Settings, token: str | None = None) -> str:
     return str(document["admin_token"])
 
 
+def rotate_hmac_key(settings: Settings) -> None:
+    """Replace the HMAC key in the stage's secret, keeping its admin token.
+
+    Ballots and per-IP counters are keyed by HMACs under this key: after the change, voters who already
+    voted on an open poll are not recognised and can vote again, and IP limits start from zero.
+    """
+    if not settings.secret_id:
+        raise ValueError("this stage has no SECRET_ID")
+    manager = client("secretsmanager")
+    document = json.loads(manager.get_secret_value(SecretId=settings.secret_id)["SecretString"])
+    document["hmac_key"] = secrets.token_urlsafe(48)
+    manager.put_secret_value(SecretId=settings.secret_id, SecretString=json.dumps(document))
+
+
 def ensure_resources(settings: Settings) -> list[str]:
     """Create or update whatever of the stage's tables, bucket and secret is missing; return what was created."""
     created = ensure_tables(settings)

@@ -1,0 +1,95 @@
+"""Copy one poll's items back from tables restored with point-in-time recovery (OPERATIONS.md).
+
+    python -m devtools.restore <poll_id> --stage prod --suffix restored-0101 [--tables ballots ...] [--write]
+
+For each chosen table of the stage (`polls-prod`, `poll-counters-prod`, `poll-ballots-prod`), reads the
+poll's items from `<table>-<suffix>` (the restored copy) and, with --write, puts them into the live
+table, overwriting items with the same key. Without --write it only counts what it would copy.
+
+The poll's items: its item in polls (`id`), its shard counters (`pk` "<poll_id>#<nnn>") and its
+ballots (`slot` "<poll_id>/<epoch>#<nnn>"). Per-IP counters cannot be told apart by poll and are not
+copied (they only enforce limits and expire). The restored tables are read with a Scan (a one-off).
+Then close the poll and recount it with {"fix": true}: see OPERATIONS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from devtools.local_stack import stage_environment
+
+TABLES = {"polls": "POLLS_TABLE", "counters": "COUNTERS_TABLE", "ballots": "BALLOTS_TABLE"}
+# How each table's items of one poll are found: (attribute, comparison); items are copied as stored.
+SELECTORS = {
+    "polls": ("id", "#a = :v"),
+    "counters": ("pk", "begins_with(#a, :v)"),
+    "ballots": ("slot", "begins_with(#a, :v)"),
+}
+PREFIXES = {"polls": "{poll_id}", "counters": "{poll_id}#", "ballots": "{poll_id}/"}
+BATCH = 25  # BatchWriteItem's limit
+
+
+def poll_items(dynamodb: Any, table: str, kind: str, poll_id: str) -> list[dict[str, Any]]:
+    """Scan a (restored) table for one poll's items, in DynamoDB's wire format."""
+    attribute, condition = SELECTORS[kind]
+    kwargs: dict[str, Any] = {
+        "TableName": table,
+        "FilterExpression": condition,
+        "ExpressionAttributeNames": {"#a": attribute},
+        "ExpressionAttributeValues": {":v": {"S": PREFIXES[kind].format(poll_id=poll_id)}},
+        "ConsistentRead": True,
+    }
+    items: list[dict[str, Any]] = []
+    while True:
+        page = dynamodb.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def put_items(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:
+    """Put items into a table in batches, retrying what DynamoDB leaves unprocessed."""
+    for start in range(0, len(items), BATCH):
+        pending: dict[str, Any] = {table: [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]}
+        while pending:
+            pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def copy_poll(poll_id: str, stage: str, suffix: str, kinds: list[str], write: bool) -> dict[str, int]:
+    """Copy (or, without write, count) a poll's items from each restored table into the live one."""
+    import boto3  # noqa: PLC0415
+
+    dynamodb = boto3.client("dynamodb")
+    env = {**stage_environment(stage), **{k: v for k, v in os.environ.items() if k in TABLES.values()}}
+    copied = {}
+    for kind in kinds:
+        live = env[TABLES[kind]]
+        items = poll_items(dynamodb, f"{live}-{suffix}", kind, poll_id)
+        if write:
+            put_items(dynamodb, live, items)
+        copied[live] = len(items)
+    return copied
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("poll_id")
+    parser.add_argument("--stage", required=True, choices=["local", "dev", "prod"])
+    parser.add_argument("--suffix", required=True, help="the restored tables are named <table>-<suffix>")
+    parser.add_argument("--tables", nargs="+", choices=list(TABLES), default=list(TABLES))
+    parser.add_argument("--write", action="store_true", help="put the items into the live tables")
+    args = parser.parse_args(argv)
+    copied = copy_poll(args.poll_id, args.stage, args.suffix, args.tables, args.write)
+    verb = "copied" if args.write else "would copy (add --write to copy)"
+    for table, count in copied.items():
+        print(f"{table}: {verb} {count} items of poll {args.poll_id} from {table}-{args.suffix}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Secret rotation for the runbook: a new HMAC key keeps the admin token, and only when confirmed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import boto3
+
+from devtools.fixtures import reset_process_state
+from devtools.provision import ensure_resources, rotate_hmac_key
+from tests.conftest import ROOT
+
+
+def test_rotating_the_hmac_key_keeps_the_admin_token(aws_backend, monkeypatch):
+    from chalicelib import settings as settings_module
+
+    monkeypatch.setenv("SECRET_ID", "polls/local")
+    reset_process_state()
+    settings = settings_module.get_settings()
+    ensure_resources(settings)
+    manager = boto3.client("secretsmanager")
+    before = json.loads(manager.get_secret_value(SecretId="polls/local")["SecretString"])
+    rotate_hmac_key(settings)
+    after = json.loads(manager.get_secret_value(SecretId="polls/local")["SecretString"])
+    assert after["admin_token"] == before["admin_token"]
+    assert after["hmac_key"] != before["hmac_key"] and len(after["hmac_key"]) >= 32
+    versions = manager.list_secret_version_ids(SecretId="polls/local")["Versions"]
+    assert any("AWSPREVIOUS" in v.get("VersionStages", []) for v in versions)  # the old key can be put back
+
+
+def test_the_command_refuses_without_the_confirmation_and_says_why():
+    result = subprocess.run(
+        [sys.executable, "-m", "devtools.deploy", "rotate-hmac-key", "--stage", "dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "voters on\nopen polls can vote again" in result.stderr
+    assert "--voters-can-vote-again" in result.stderr
