@@ -25,18 +25,22 @@ import json
 import re
 from typing import Any
 
+from chalicelib.runtime.observability import (
+    NAMESPACE,
+    REASON_DIMENSION,
+    SERVICE,
+    SERVICE_DIMENSION,
+    SNAPSHOT_AGE_SECONDS,
+    SNAPSHOT_FAILED,
+    VOTE_ACCEPTED,
+    VOTE_REFUSED,
+)
+
 Template = dict[str, Any]
 
 # The app's own metrics, in CloudWatch embedded metric format (Powertools Metrics): namespace, the
-# `service` dimension every metric carries, and each metric's unit and extra dimensions.
-NAMESPACE = "Polls"
-SERVICE = "polls"
-SERVICE_DIMENSION = "service"
-REASON_DIMENSION = "reason"
-SNAPSHOT_FAILED = "SnapshotFailed"  # Count: polls that failed in one run of the snapshot job (0 when none)
-SNAPSHOT_AGE_SECONDS = "SnapshotAgeSeconds"  # Seconds: age of the newest snapshot, emitted by every run
-VOTE_ACCEPTED = "VoteAccepted"  # Count: one per counted vote
-VOTE_REFUSED = "VoteRefused"  # Count: one per refused vote, dimension `reason` = the API error code
+# `service` dimension every metric carries, and each metric's unit and extra dimensions. The names are the
+# app's own (chalicelib/runtime/observability.py), so the alarms and the code cannot disagree.
 APP_METRICS: dict[str, dict[str, Any]] = {
     SNAPSHOT_FAILED: {"unit": "Count", "dimensions": (SERVICE_DIMENSION,)},
     SNAPSHOT_AGE_SECONDS: {"unit": "Seconds", "dimensions": (SERVICE_DIMENSION,)},

@@ -28,7 +28,7 @@ RESULTS_READS = "ResultsReads"  # Count: results served, dimension `source` = ca
 SNAPSHOT_WRITTEN = "SnapshotPollsWritten"  # Count: polls one snapshot run wrote
 SNAPSHOT_SKIPPED = "SnapshotPollsSkipped"  # Count: polls one snapshot run found unchanged
 SNAPSHOT_FAILED = "SnapshotFailed"  # Count: polls that failed in one snapshot run (0 when none)
-SNAPSHOT_AGE_SECONDS = "SnapshotAgeSeconds"  # Seconds: age of the newest snapshot, emitted by every run
+SNAPSHOT_AGE_SECONDS = "SnapshotAgeSeconds"  # Seconds: how far behind the oldest stale snapshot is, every run
 AUTO_RESHARDS = "AutoReshards"  # Count: polls whose shards were raised automatically
 
 UNITS: dict[str, MetricUnit] = {

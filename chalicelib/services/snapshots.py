@@ -171,10 +171,17 @@ def run() -> Report:
 
 
 def _measure(report: Report, due: list[DuePoll], now: float) -> None:
-    """Count what the run did, and how old the newest snapshot is now (0 when this run wrote one)."""
+    """Count what the run did, and how far behind the published snapshots are.
+
+    A poll written or found unchanged this run is up to date; a poll that failed is behind by the age
+    of its last snapshot (or of the poll, if it never had one). The age is 0 when nothing is behind, so
+    a quiet site with unchanged polls never looks stale, and a job that stops reporting does.
+    """
     observability.count(observability.SNAPSHOT_WRITTEN, report.written)
     observability.count(observability.SNAPSHOT_SKIPPED, report.skipped)
     observability.count(observability.SNAPSHOT_FAILED, report.failed)
-    newest = max((d.snapshot_at for d in due if d.snapshot_at is not None), default=None)
-    age = 0.0 if report.written or newest is None else max(0.0, now - newest)
-    observability.count(observability.SNAPSHOT_AGE_SECONDS, age)
+    failed = {failure["poll_id"] for failure in report.failures}
+    if "index.json" in failed:  # the index failed: every poll of this run is written again next run
+        failed |= {d.poll.id for d in due}
+    behind = [now - (d.snapshot_at or d.poll.created_at) for d in due if d.poll.id in failed]
+    observability.count(observability.SNAPSHOT_AGE_SECONDS, max([0.0, *behind]))

@@ -103,3 +103,29 @@ def test_a_failing_archive_is_reported_and_the_poll_stays_due(memory, archive):
     assert (report.written, report.failed) == (0, 1)
     archive.broken = False
     assert snapshots.run().written == 1
+
+
+def _snapshot_age(capsys) -> float:
+    for line in capsys.readouterr().out.splitlines():
+        if '"SnapshotAgeSeconds"' in line:
+            return float(json.loads(line)["SnapshotAgeSeconds"][0])
+    raise AssertionError("no SnapshotAgeSeconds metric")
+
+
+def test_snapshot_age_is_zero_while_every_poll_is_written_or_unchanged(memory, archive, capsys, frozen):
+    new()
+    snapshots.run()
+    frozen["now"] += 3600  # an hour with no votes: the snapshot is old but not stale
+    snapshots.run()
+    assert _snapshot_age(capsys) == 0
+
+
+def test_snapshot_age_measures_how_far_behind_a_failing_poll_is(memory, archive, capsys, frozen):
+    poll = new()
+    snapshots.run()
+    capsys.readouterr()
+    votes.cast(poll.id, {"options": ["yes"], "voter": "reader-0001"}, None)
+    frozen["now"] += 600
+    archive.broken = True
+    snapshots.run()
+    assert _snapshot_age(capsys) == 600
