@@ -2,7 +2,7 @@
 
 from chalice import Chalice, Rate
 
-from chalicelib.api import admin, middleware, public
+from chalicelib.api import admin, editors, middleware, public
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import snapshots
 
@@ -10,6 +10,7 @@ app = Chalice(app_name="polls")
 app.register_middleware(middleware.middleware, "http")
 app.register_blueprint(public.routes.blueprint())
 app.register_blueprint(admin.routes.blueprint())
+app.register_blueprint(editors.routes.blueprint())
 
 
 @app.schedule(Rate(get_settings().snapshot_rate_minutes, unit=Rate.MINUTES), name="snapshot_results")

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from devtools.console_site import console_file, local_config
+
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 WEB_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
@@ -82,14 +84,19 @@ def embed_page(api_url: str, poll_ids: list[str], theme: str | None) -> bytes:
     ).encode()
 
 
-def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
-    """Return a request handler serving web/ with pages' data-api set to `api_url`, and `/embed` previews."""
+def web_handler(api_url: str, console: Callable[[], dict[str, Any]] | None = None) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler serving web/ with pages' data-api set to `api_url`, `/embed` previews, and
+    the editors' console under `/console/` (its config.json from `console`)."""
 
     class WebHandler(BaseHTTPRequestHandler):
         """Serves the files of web/ by name; `/` and `/demo` are the demo page, `/embed?poll=ID` a preview."""
 
         def do_GET(self) -> None:  # the name http.server calls
             url = urlsplit(self.path)
+            answer = console_file(url.path, console) if console is not None else None
+            if answer is not None:
+                self._send(answer[0], answer[1], answer[2], answer[3])
+                return
             name = url.path.lstrip("/") or "demo"
             if name == "embed":
                 query = parse_qs(url.query)
@@ -107,8 +114,10 @@ def web_handler(api_url: str) -> type[BaseHTTPRequestHandler]:
                 body = DATA_API.sub(f'data-api="{api_url}"'.encode(), body)
             self._send(200, body, WEB_TYPES[path.suffix])
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
+        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-cache")
@@ -143,6 +152,7 @@ class LocalStack:
         self.snapshot_every = snapshot_every  # seconds; 0: no snapshot timer
         self.verbose = verbose
         self.snapshot_reports: list[dict[str, Any]] = []
+        self.user_pool: Any = None  # the editors' pool on the endpoint (devtools.cognito.UserPool), once created
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
         self._web: ThreadingHTTPServer | None = None
@@ -191,14 +201,28 @@ class LocalStack:
         env["AWS_REGION"] = env["AWS_DEFAULT_REGION"]
         env["AWS_ENDPOINT_URL"] = str(self.endpoint)
         env["POLL_ADMIN_TOKEN"] = self.admin_token
+        env.update(self.user_pool.environment() if self.user_pool is not None else {})
         return env
+
+    @property
+    def console_url(self) -> str:
+        """The editors' console."""
+        return f"{self.web_url}/console/"
+
+    def console_config(self) -> dict[str, Any]:
+        """The console's config.json: this stack's API, and the Cognito endpoint (moto) with the pool's client."""
+        pool = self.user_pool
+        if pool is None:
+            raise RuntimeError("the editors' user pool is not created yet")
+        return local_config(self.api_url, str(self.endpoint), pool.region, pool.pool_id, pool.client_id)
 
     def start(self) -> None:
         """Start everything; if any part fails, stop the parts already started and raise."""
         try:
             self._stopping.clear()
             # Bind the web port first, so that a busy port fails before anything else has started.
-            self._web = ThreadingHTTPServer(("127.0.0.1", self.web_port), web_handler(self.api_url))
+            handler = web_handler(self.api_url, self.console_config)
+            self._web = ThreadingHTTPServer(("127.0.0.1", self.web_port), handler)
             self._web.daemon_threads = True
             self.web_port = int(self._web.server_address[1])
             self._start_api()
@@ -275,11 +299,13 @@ class LocalStack:
         from chalicelib.core.errors import PollExists  # noqa: PLC0415 - after the env is set
         from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
         from chalicelib.services import polls  # noqa: PLC0415
+        from devtools.cognito import ensure_user_pool, local_users  # noqa: PLC0415
         from devtools.fixtures import applied_environment  # noqa: PLC0415
         from devtools.provision import ensure_resources  # noqa: PLC0415
 
         with applied_environment(self.environment()):
             ensure_resources(get_settings())
+            self.user_pool = ensure_user_pool("local", get_settings().region, local_users())
             try:
                 polls.create(DEMO_POLL)
             except PollExists:
@@ -316,6 +342,8 @@ class LocalStack:
 
 def banner(stack: LocalStack) -> str:
     """Return what `make run` prints once the stack is up: where everything is."""
+    from devtools.cognito import ADMIN_EMAIL, EDITOR_EMAIL, local_users  # noqa: PLC0415 - after the env is set
+
     poll_id = DEMO_POLL["id"]
     latest = f"{stack.endpoint}/{stack.results_bucket}/results/{poll_id}/latest.json"
     sign = f"--aws-sigv4 aws:amz:{stack.environment()['AWS_REGION']}:s3 --user local:local"
@@ -327,7 +355,10 @@ def banner(stack: LocalStack) -> str:
         f"Poll API      {stack.api_url}\n"
         f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
         f"Demo poll     {poll_id}  ->  {stack.api_url}/polls/{poll_id}\n"
-        f"Admin token   {stack.admin_token}\n"
+        f"Admin token   {stack.admin_token}   (the service token: automation and scripts)\n"
+        f"Console       {stack.console_url}   <- editors sign in here\n"
+        f"              {EDITOR_EMAIL} / {local_users()[EDITOR_EMAIL][0]} (editors; EDITOR_PASSWORD)\n"
+        f"              {ADMIN_EMAIL} / {local_users()[ADMIN_EMAIL][0]} (admins; ADMIN_PASSWORD)\n"
         f"Snapshots     {every}, into bucket {stack.results_bucket} on the AWS endpoint:\n"
         "              results/<poll id>/latest.json, latest.csv, history/<minute>.json and results/index.json\n"
         "              (under private/results/ for polls whose results are not public)\n"

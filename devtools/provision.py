@@ -16,9 +16,9 @@ from pynamodb.models import Model
 
 from chalicelib.runtime.clients import client
 from chalicelib.runtime.settings import Settings
-from chalicelib.store.dynamo import models
+from chalicelib.store.dynamo import audit, models
 
-TABLE_MODELS: tuple[type[Model], ...] = (models.PollModel, models.ShardModel, models.BallotModel)
+TABLE_MODELS: tuple[type[Model], ...] = (models.PollModel, models.ShardModel, models.BallotModel, audit.AuditModel)
 HISTORY_TAG = {"Key": "kind", "Value": "history"}
 LIFECYCLE_RULES = [
     {
@@ -65,6 +65,7 @@ def ttl_attribute(model: type[Model]) -> str | None:
 def ensure_tables(settings: Settings) -> list[str]:
     """Create missing tables, then make sure TTL and point-in-time recovery are on; return those created."""
     models.bind(settings)
+    audit.bind(settings)
     dynamodb = client("dynamodb")
     created = []
     for model in TABLE_MODELS:

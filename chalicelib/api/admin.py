@@ -1,10 +1,10 @@
-"""Admin routes: create, list, change and delete polls, recount them and run the snapshot job."""
+"""Admin routes: create, list, change and delete polls, recount them and run the snapshot job (each one audited)."""
 
 from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.api.auth import require_admin
+from chalicelib.api.auth import require_admin, require_editor
 from chalicelib.api.requests import optional_json_body, parse_json_body, query
 from chalicelib.api.responses import empty_response, json_response
 from chalicelib.api.routing import Routes
@@ -18,8 +18,8 @@ routes = Routes(__name__)
 def create_poll() -> Response:
     """Create a poll."""
     request = routes.request()
-    require_admin(request)
-    poll = polls.create(parse_json_body(request.raw_body))
+    actor = require_editor(request)
+    poll = polls.create(parse_json_body(request.raw_body), actor=actor)
     return json_response(poll.admin_dict(clock.now()), status=201, headers={"Location": f"/polls/{poll.id}"})
 
 
@@ -27,24 +27,25 @@ def create_poll() -> Response:
 def list_polls() -> Response:
     """List polls."""
     request = routes.request()
-    require_admin(request)
-    return json_response(polls.list_page(query(request, "status"), query(request, "limit"), query(request, "cursor")))
+    require_editor(request)
+    status, limit, cursor, search = (query(request, name) for name in ("status", "limit", "cursor", "q"))
+    return json_response(polls.list_page(status, limit, cursor, search))
 
 
 @routes.route("/polls/{poll_id}", "PATCH", json_body=True)
 def change_poll(poll_id: str) -> Response:
     """Change, close or reopen a poll."""
     request = routes.request()
-    require_admin(request)
-    poll = polls.change(poll_id, parse_json_body(request.raw_body))
+    actor = require_editor(request)
+    poll = polls.change(poll_id, parse_json_body(request.raw_body), actor=actor)
     return json_response(poll.admin_dict(clock.now()))
 
 
 @routes.route("/polls/{poll_id}", "DELETE")
 def delete_poll(poll_id: str) -> Response:
-    """Delete a poll and its counters."""
-    require_admin(routes.request())
-    polls.delete(poll_id)
+    """Delete a poll and its counters (admins only)."""
+    actor = require_admin(routes.request())
+    polls.delete(poll_id, actor=actor)
     return empty_response()
 
 
@@ -52,13 +53,13 @@ def delete_poll(poll_id: str) -> Response:
 def recount_poll(poll_id: str) -> Response:
     """Recount a poll's ballots against its counters, repairing them on request."""
     request = routes.request()
-    require_admin(request)
+    actor = require_editor(request)
     fix = recount.parse_request(optional_json_body(request))
-    return json_response(recount.recount(poll_id, fix=fix))
+    return json_response(recount.recount(poll_id, fix=fix, actor=actor))
 
 
 @routes.route("/snapshots", "POST")
 def run_snapshots() -> Response:
     """Run the snapshot job now and return its report."""
-    require_admin(routes.request())
-    return json_response(snapshots.run().as_dict())
+    actor = require_editor(routes.request())
+    return json_response(snapshots.run_by(actor).as_dict())

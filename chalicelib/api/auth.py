@@ -1,11 +1,12 @@
-"""Admin authentication: the stage's bearer token."""
+"""Who is calling, and may they: the service token or an editor's Cognito sign-in, checked on every admin route."""
 
 from __future__ import annotations
 
 from chalice.app import Request
 
 from chalicelib.core.errors import Unauthorized
-from chalicelib.runtime.secrets import get_secrets, tokens_match
+from chalicelib.core.identity import Actor, Role
+from chalicelib.services import identity
 
 
 def bearer_token(request: Request) -> str | None:
@@ -17,18 +18,35 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else ""
 
 
-def is_admin(request: Request) -> bool:
-    """Tell whether the request carries the stage's admin token; 401 for a wrong one."""
+def caller(request: Request) -> Actor | None:
+    """Return the verified caller, None without credentials; 401 for a wrong, expired or revoked token."""
     token = bearer_token(request)
     if token is None:
-        return False
-    expected = get_secrets().admin_token
-    if not expected or not tokens_match(token, expected):
-        raise Unauthorized("a valid admin bearer token is required")
-    return True
+        return None
+    if not token:
+        raise Unauthorized("a valid bearer token is required: the service token or an editor's sign-in")
+    return identity.actor_for(token)
 
 
-def require_admin(request: Request) -> None:
-    """Raise Unauthorized unless the request carries the stage's admin token."""
-    if not is_admin(request):
-        raise Unauthorized("a valid admin bearer token is required")
+def require(request: Request, role: Role) -> Actor:
+    """Return the caller if they hold the role: 401 without valid credentials, 403 `forbidden` for a wrong group."""
+    found = caller(request)
+    if found is None:
+        raise Unauthorized("a valid bearer token is required: the service token or an editor's sign-in")
+    return found.require(role)
+
+
+def require_editor(request: Request) -> Actor:
+    """Return the caller if they may edit polls (`editors` or `admins`, or the service token)."""
+    return require(request, Role.EDITOR)
+
+
+def require_admin(request: Request) -> Actor:
+    """Return the caller if they may delete polls and void votes (`admins`, or the service token)."""
+    return require(request, Role.ADMIN)
+
+
+def is_staff(request: Request) -> bool:
+    """Tell whether the caller may see any poll's results (editors and admins); 401 for a wrong token."""
+    found = caller(request)
+    return found is not None and found.may(Role.EDITOR)

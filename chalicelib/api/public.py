@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Response
 
-from chalicelib.api.auth import is_admin
+from chalicelib.api.auth import is_staff
 from chalicelib.api.requests import parse_json_body, query, source_ip
 from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
@@ -48,6 +48,6 @@ def cast_vote(poll_id: str) -> Response:
 def get_results(poll_id: str) -> Response:
     """Return a poll's results, as its visibility allows for this reader."""
     request = routes.request()
-    found = results.for_reader(poll_id, query(request, "voter"), is_admin(request))
+    found = results.for_reader(poll_id, query(request, "voter"), is_staff(request))
     cache = caching.public(get_settings().results_max_age) if found.shareable else caching.NO_STORE
     return json_response(found.document, cache=cache)

@@ -68,9 +68,15 @@ class InvalidParameter(DomainError):
 
 
 class Unauthorized(DomainError):
-    """The admin bearer token is missing or wrong."""
+    """No credentials, or a wrong, expired or revoked token (the service token or an editor's sign-in)."""
 
     status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    """The caller is signed in but their groups do not allow this (deleting and voiding need `admins`)."""
+
+    status, code = 403, "forbidden"
 
 
 class ResultsHidden(DomainError):

@@ -268,3 +268,15 @@ def status_filter(status: str | None) -> Status | None:
     if status not in Status._value2member_map_:
         raise InvalidParameter(f"status must be one of {', '.join(member.value for member in Status)}")
     return Status(status)
+
+
+MAX_SEARCH = 100
+
+
+def search_filter(search: str | None) -> list[str]:
+    """Validate a poll search (`q`): up to 100 characters; returns its words, casefolded (all must match)."""
+    if search is None:
+        return []
+    if len(search) > MAX_SEARCH or any(unicodedata.category(c) == "Cc" for c in search):
+        raise InvalidParameter(f"q must be at most {MAX_SEARCH} characters without control characters")
+    return search.casefold().split()

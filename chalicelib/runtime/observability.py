@@ -30,6 +30,7 @@ SNAPSHOT_SKIPPED = "SnapshotPollsSkipped"  # Count: polls one snapshot run found
 SNAPSHOT_FAILED = "SnapshotFailed"  # Count: polls that failed in one snapshot run (0 when none)
 SNAPSHOT_AGE_SECONDS = "SnapshotAgeSeconds"  # Seconds: how far behind the oldest stale snapshot is, every run
 AUTO_RESHARDS = "AutoReshards"  # Count: polls whose shards were raised automatically
+AUDIT_WRITE_FAILURES = "AuditWriteFailures"  # Count: audit entries that could not be stored (logged whole instead)
 
 UNITS: dict[str, MetricUnit] = {
     VOTE_ACCEPTED: MetricUnit.Count,
@@ -42,6 +43,7 @@ UNITS: dict[str, MetricUnit] = {
     SNAPSHOT_FAILED: MetricUnit.Count,
     SNAPSHOT_AGE_SECONDS: MetricUnit.Seconds,
     AUTO_RESHARDS: MetricUnit.Count,
+    AUDIT_WRITE_FAILURES: MetricUnit.Count,
 }
 
 

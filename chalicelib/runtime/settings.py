@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,10 @@ T = TypeVar("T", int, float)
 # reach half their 0.1-a-vote target there), judged over at least this many attempts (0 turns it off).
 AUTO_RESHARD_CONFLICT_SHARE = 0.05
 AUTO_RESHARD_MIN_ATTEMPTS = 100
+
+
+USER_POOL_ID_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$")
+CLIENT_ID_RE = re.compile(r"^[0-9A-Za-z]{1,128}$")
 
 
 class SettingsError(ValueError):
@@ -46,6 +51,23 @@ def _float(name: str, default: float, low: float, high: float) -> float:
     return _number(name, default, float, low, high)
 
 
+def _user_pool_id() -> str | None:
+    """Read USER_POOL_ID (`<region>_<id>`), if set."""
+    value = (os.environ.get("USER_POOL_ID") or "").strip()
+    if value and not USER_POOL_ID_RE.match(value):
+        raise SettingsError(f"USER_POOL_ID must look like us-east-1_AbC123, not {value[:40]!r}")
+    return value or None
+
+
+def _client_ids() -> tuple[str, ...]:
+    """Read USER_POOL_CLIENT_IDS (comma-separated app client ids)."""
+    ids = tuple(c.strip() for c in os.environ.get("USER_POOL_CLIENT_IDS", "").split(",") if c.strip())
+    for client_id in ids:
+        if not CLIENT_ID_RE.match(client_id):
+            raise SettingsError(f"USER_POOL_CLIENT_IDS must list app client ids, not {client_id[:40]!r}")
+    return ids
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that differs between stages."""
@@ -65,6 +87,10 @@ class Settings:
     retention_days: int
     open_ended_days: int
     secret_id: str | None
+    audit_table: str
+    user_pool_id: str | None  # editors sign in through this Cognito user pool; None: the service token only
+    user_pool_client_ids: tuple[str, ...]  # the app clients (the console) whose tokens the API accepts
+    identity_cache_seconds: float  # how long a verified sign-in token is trusted before Cognito is asked again
     vote_attempts: int
     snapshot_max_age: int
     snapshot_rate_minutes: int
@@ -95,6 +121,10 @@ def get_settings() -> Settings:
         retention_days=_int("RETENTION_DAYS", 30, 1, 3650),
         open_ended_days=_int("OPEN_ENDED_DAYS", 365, 1, 3650),
         secret_id=os.environ.get("SECRET_ID") or None,
+        audit_table=os.environ.get("AUDIT_TABLE", f"poll-audit-{stage}"),
+        user_pool_id=_user_pool_id(),
+        user_pool_client_ids=_client_ids(),
+        identity_cache_seconds=_float("IDENTITY_CACHE_SECONDS", 30.0, 0, 300),
         vote_attempts=_int("VOTE_ATTEMPTS", 4, 1, 10),
         snapshot_max_age=_int("SNAPSHOT_MAX_AGE", 30, 0, 86400),
         snapshot_rate_minutes=_int("SNAPSHOT_RATE_MINUTES", 1, 1, 1440),
@@ -103,6 +133,14 @@ def get_settings() -> Settings:
         auto_reshard_conflict_share=_float("AUTO_RESHARD_CONFLICT_SHARE", AUTO_RESHARD_CONFLICT_SHARE, 0.001, 1),
         auto_reshard_min_attempts=_int("AUTO_RESHARD_MIN_ATTEMPTS", AUTO_RESHARD_MIN_ATTEMPTS, 0, 1_000_000),
     )
+
+
+def user_pool_issuer(settings: Settings) -> str | None:
+    """Return the `iss` claim of the stage's user pool's tokens, or None without a pool."""
+    if settings.user_pool_id is None:
+        return None
+    region = settings.user_pool_id.split("_", 1)[0]
+    return f"https://cognito-idp.{region}.amazonaws.com/{settings.user_pool_id}"
 
 
 state.register("settings", get_settings.cache_clear)

@@ -6,22 +6,25 @@ import base64
 import binascii
 from typing import Any
 
+from chalicelib.core.audit import AuditAction, change_action, changes
 from chalicelib.core.errors import InvalidParameter, ServiceUnavailable
+from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
-from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
+from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, search_filter, status_filter
 from chalicelib.runtime import clock
-from chalicelib.services import catalog, resharding
+from chalicelib.services import audit, catalog, resharding
 from chalicelib.store.adapters import store
 from chalicelib.store.port import StaleDefinition
 
 STALE_RETRIES = 5
 
 
-def create(body: Any) -> Poll:
-    """Create a poll from an admin request."""
+def create(body: Any, *, actor: Actor = SYSTEM) -> Poll:
+    """Create a poll from an admin request, and record who did."""
     poll = new_poll(body, clock.now())
     store().create_poll(poll)
     catalog.remember(poll.id, poll)
+    audit.record(actor, AuditAction.CREATE, poll.id, {"after": poll.admin_dict(clock.now())})
     return poll
 
 
@@ -30,7 +33,7 @@ def get(poll_id: str) -> Poll:
     return catalog.poll(poll_id)
 
 
-def change(poll_id: str, body: Any) -> Poll:
+def change(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> Poll:
     """Apply an admin PATCH to a poll and all its shards: raise its shards first, then the other fields.
 
     A write that finds the poll changed meanwhile (another editor, an automatic raise) is redone on
@@ -38,6 +41,7 @@ def change(poll_id: str, body: Any) -> Poll:
     """
     poll = catalog.fresh_poll(poll_id)
     now = clock.now()
+    before = poll.admin_dict(now)
     new, _ = changed_poll(poll, body, now)  # validates every field, the shard count included
     if new.shards > poll.shards:
         poll = resharding.raise_shards(poll, new.shards)
@@ -56,15 +60,17 @@ def change(poll_id: str, body: Any) -> Poll:
         raise ServiceUnavailable("the poll kept changing; try again", retry_after=1)
     catalog.forget(poll_id)
     catalog.remember(poll_id, new)
+    audit.record(actor, change_action(body), poll_id, changes(before, new.admin_dict(clock.now())))
     return new
 
 
-def delete(poll_id: str) -> None:
-    """Delete a poll and its counters."""
+def delete(poll_id: str, *, actor: Actor = SYSTEM) -> None:
+    """Delete a poll and its counters, and record who did."""
     poll = catalog.fresh_poll(poll_id)
     store().delete_poll(poll)
     catalog.forget(poll_id)
     catalog.remember(poll_id, None)
+    audit.record(actor, AuditAction.DELETE, poll_id, {"before": poll.admin_dict(clock.now())})
 
 
 def _decode_cursor(cursor: str | None) -> str | None:
@@ -83,16 +89,17 @@ def _encode_cursor(poll_id: str) -> str:
     return base64.urlsafe_b64encode(poll_id.encode("ascii")).decode("ascii").rstrip("=")
 
 
-def list_page(status: str | None, limit: str | None, cursor: str | None) -> dict[str, Any]:
-    """Return one page of polls for editors, optionally filtered by status."""
+def list_page(status: str | None, limit: str | None, cursor: str | None, search: str | None = None) -> dict[str, Any]:
+    """Return one page of polls for editors, optionally filtered by status and by words of the question."""
     wanted = status_filter(status)
+    words = search_filter(search)
     size = page_size(limit)
     start = _decode_cursor(cursor)
     now = clock.now()
     page: list[Poll] = []
     next_cursor = None
     for poll in store().list_polls(start):
-        if wanted is None or poll.status_at(now) is wanted:
+        if (wanted is None or poll.status_at(now) is wanted) and all(w in poll.question.casefold() for w in words):
             page.append(poll)
             if len(page) == size:
                 next_cursor = _encode_cursor(poll.id)

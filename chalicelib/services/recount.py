@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.core.audit import AuditAction
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import InvalidJson, PollOpen, RecountUnavailable
+from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Status
 from chalicelib.runtime import clock
-from chalicelib.services import catalog
+from chalicelib.services import audit, catalog
 from chalicelib.store.adapters import store
 
 
@@ -25,8 +27,8 @@ def _summary(counts: Counts, option_ids: list[str]) -> dict[str, Any]:
     return {"total_voters": counts.voters, "options": {o: counts.votes.get(o, 0) for o in option_ids}}
 
 
-def recount(poll_id: str, fix: bool = False) -> dict[str, Any]:
-    """Count a poll's ballots shard by shard and report drift from its shard counters."""
+def recount(poll_id: str, fix: bool = False, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+    """Count a poll's ballots shard by shard, report drift from its shard counters, and record who asked."""
     poll = catalog.fresh_poll(poll_id)
     if not poll.block.keeps_ballots:
         raise RecountUnavailable("this poll allows repeat votes and keeps no ballots to recount")
@@ -50,7 +52,7 @@ def recount(poll_id: str, fix: bool = False) -> dict[str, Any]:
                 fixed.append(shard)
     if fixed:
         catalog.forget(poll.id)
-    return {
+    report = {
         "poll_id": poll.id,
         "status": status.value,
         "counters": _summary(counters, option_ids),
@@ -62,3 +64,6 @@ def recount(poll_id: str, fix: bool = False) -> dict[str, Any]:
         "drifting_shards": drifting,
         "fixed_shards": fixed,
     }
+    details = {name: report[name] for name in ("counters", "ballots", "drift", "drifting_shards", "fixed_shards")}
+    audit.record(actor, AuditAction.RECOUNT_FIX if fix else AuditAction.RECOUNT, poll.id, details)
+    return report

@@ -6,12 +6,14 @@ import threading
 import time
 from dataclasses import replace
 
+from chalicelib.core.audit import AuditAction
 from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.identity import SYSTEM
 from chalicelib.core.poll import Poll
 from chalicelib.core.validation import MAX_SHARDS
 from chalicelib.runtime import clock, observability, state
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import catalog
+from chalicelib.services import audit, catalog
 from chalicelib.store.adapters import store
 from chalicelib.store.port import SHARDS_PER_STEP, StaleDefinition
 
@@ -85,6 +87,9 @@ def note_attempt(poll: Poll, contended: bool) -> Poll | None:
         contended_in_window=contended_attempts,
         seconds=round(time.monotonic() - started, 3),
     )
+    why = {"attempts_in_window": attempts, "contended_in_window": contended_attempts}
+    details = {"before": {"shards": poll.shards}, "after": {"shards": raised.shards}, "why": why}
+    audit.record(SYSTEM, AuditAction.AUTO_RESHARD, poll.id, details)
     return raised
 
 

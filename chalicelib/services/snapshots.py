@@ -9,13 +9,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from chalicelib.core import caching
+from chalicelib.core.audit import AuditAction
 from chalicelib.core.counts import Counts, Tally, results_csv, results_document
 from chalicelib.core.errors import DomainError
+from chalicelib.core.identity import Actor
 from chalicelib.core.poll import Poll, Status
 from chalicelib.core.times import minute_key, to_iso
 from chalicelib.core.visibility import is_public
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
+from chalicelib.services import audit
 from chalicelib.store.adapters import archive, store
 from chalicelib.store.port import ArchiveError, DuePoll
 
@@ -167,6 +170,15 @@ def run() -> Report:
     summary = {"written": report.written, "skipped": report.skipped, "failed": report.failed, "seconds": seconds}
     observability.log_event("snapshot_run", **summary)
     observability.flush()
+    return report
+
+
+def run_by(actor: Actor) -> Report:
+    """Run the job at a caller's request; a run that wrote or failed something is recorded in the audit log."""
+    report = run()
+    if report.written or report.failed:
+        details = {"written": report.written, "skipped": report.skipped, "failed": report.failed}
+        audit.record(actor, AuditAction.SNAPSHOT_RUN, None, {**details, "written_polls": report.written_polls})
     return report
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from chalicelib.runtime import state
-from chalicelib.store.port import Archive, Store
+from chalicelib.store.port import Archive, AuditLog, Store
 
 _store: Store | None = None
 _archive: Archive | None = None
+_audit_log: AuditLog | None = None
 
 
 def store() -> Store:
@@ -29,6 +30,22 @@ def archive() -> Archive:
     return _archive
 
 
+def audit_log() -> AuditLog:
+    """Return the process's audit log (the DynamoDB adapter by default)."""
+    global _audit_log
+    if _audit_log is None:
+        from chalicelib.store.dynamo.audit import DynamoAuditLog  # noqa: PLC0415 - PynamoDB only when used
+
+        _audit_log = DynamoAuditLog()
+    return _audit_log
+
+
+def use_audit_log(audit_log_: AuditLog | None) -> None:
+    """Put another audit log in place (tests; None restores the default on next use)."""
+    global _audit_log
+    _audit_log = audit_log_
+
+
 def use(store_: Store | None = None, archive_: Archive | None = None) -> None:
     """Put another store and archive in place (tests; None restores the defaults on next use)."""
     global _store, _archive
@@ -36,3 +53,4 @@ def use(store_: Store | None = None, archive_: Archive | None = None) -> None:
 
 
 state.register("adapters", use)
+state.register("audit-log", lambda: use_audit_log(None))

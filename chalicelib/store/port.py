@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chalicelib.core.audit import AuditEntry
 from chalicelib.core.counts import Counts
 from chalicelib.core.poll import Poll
 
@@ -111,6 +112,27 @@ class Archive(Protocol):
 
     def get_json(self, key: str) -> Any:
         """Read a JSON object, or None when there is none (ArchiveError on failure)."""
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Return every key under a prefix, in key order (ArchiveError on failure)."""
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of audit entries, newest first, and where the next page starts (None: no more)."""
+
+    entries: list[AuditEntry]
+    next_key: dict[str, str] | None
+
+
+class AuditLog(Protocol):
+    """The append-only audit log: entries are added and read, never changed or removed."""
+
+    def append(self, entry: AuditEntry) -> None:
+        """Add an entry (never overwriting one)."""
+
+    def page(self, poll_id: str | None, limit: int, start: dict[str, str] | None) -> AuditPage:
+        """Read entries newest first: one poll's (by its key), or every entry (through the feed index)."""
 
 
 SHARDS_PER_STEP = 99  # new shards one atomic step adds: they and the poll item fill one 100-item transaction

@@ -44,3 +44,18 @@ class S3Archive:
             raise ArchiveError(f"could not read {key}") from exc
         except (BotoCoreError, ValueError) as exc:
             raise ArchiveError(f"could not read {key}") from exc
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Return every key under a prefix, in key order (one ListObjectsV2 per 1,000 keys)."""
+        keys: list[str] = []
+        try:
+            pages = (
+                client("s3")
+                .get_paginator("list_objects_v2")
+                .paginate(Bucket=get_settings().results_bucket, Prefix=prefix)
+            )
+            for page in pages:
+                keys += [str(item["Key"]) for item in page.get("Contents", [])]
+        except (BotoCoreError, ClientError) as exc:
+            raise ArchiveError(f"could not list {prefix}") from exc
+        return keys

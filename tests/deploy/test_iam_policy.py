@@ -20,7 +20,7 @@ pytestmark = pytest.mark.runs_last
 
 STAGES = ("dev", "prod")
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
-RESOURCE_VARS = ("POLLS_TABLE", "COUNTERS_TABLE", "BALLOTS_TABLE", "RESULTS_BUCKET", "SECRET_ID")
+RESOURCE_VARS = ("POLLS_TABLE", "COUNTERS_TABLE", "BALLOTS_TABLE", "AUDIT_TABLE", "RESULTS_BUCKET", "SECRET_ID")
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
     "Update": "UpdateItem",
@@ -28,6 +28,10 @@ TRANSACT_ACTIONS = {
     "ConditionCheck": "ConditionCheckItem",
 }
 ACCOUNT_ARN = "us-east-1:123456789012"
+# Calls authorised by the caller's own token, not IAM: botocore sends them unsigned (authtype "none").
+UNSIGNED = {("cognito-idp", "GetUser")}
+# S3 operations whose IAM action has another name.
+S3_ACTIONS = {"ListObjectsV2": "ListBucket"}
 
 Permission = tuple[str, str]  # (IAM action, resource ARN)
 
@@ -51,6 +55,8 @@ def permissions(calls: Iterable[tuple[str, str, dict[str, Any]]], stage: str) ->
         return f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{names.get(name, name)}"
 
     for service, operation, params in calls:
+        if (service, operation) in UNSIGNED:
+            continue
         if service == "dynamodb" and operation == "TransactWriteItems":
             for item in params["TransactItems"]:
                 kind, body = next(iter(item.items()))
@@ -70,7 +76,7 @@ def permissions(calls: Iterable[tuple[str, str, dict[str, Any]]], stage: str) ->
                 if operation == "GetObject":  # without ListBucket a missing key reads as AccessDenied
                     yield "s3:ListBucket", f"arn:aws:s3:::{bucket}"
             else:
-                yield f"s3:{operation}", f"arn:aws:s3:::{bucket}"
+                yield f"s3:{S3_ACTIONS.get(operation, operation)}", f"arn:aws:s3:::{bucket}"
         elif service == "secretsmanager":
             yield f"secretsmanager:{operation}", f"arn:aws:secretsmanager:{ACCOUNT_ARN}:secret:{secret}-AbCdEf"
         else:
@@ -155,3 +161,22 @@ def test_every_action_the_app_performed_is_granted_and_every_grant_was_used(stag
     if not full_run(request.config):
         pytest.skip("unused grants are only judged when the whole suite runs")
     assert not unused, f"policy-{stage}.json grants what the app never did: {sorted(unused)}"
+
+
+def test_getuser_is_unsigned_so_needs_no_grant():
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    for service, operation in UNSIGNED:
+        assert model.operation_model(operation).auth_type == "none", (service, operation)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_audit_table_is_append_only_for_the_app(stage):
+    table = f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/poll-audit-{stage}"
+    statements = load_policy(stage)
+    assert allowed(statements, ("dynamodb:PutItem", table))
+    assert allowed(statements, ("dynamodb:Query", table))
+    assert allowed(statements, ("dynamodb:Query", f"{table}/index/feed"))
+    for action in ("UpdateItem", "DeleteItem", "BatchWriteItem", "GetItem", "Scan", "PartiQLUpdate", "PartiQLDelete"):
+        assert not allowed(statements, (f"dynamodb:{action}", table)), action

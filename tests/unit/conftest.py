@@ -10,6 +10,7 @@ import pytest
 from chalicelib.runtime import clock, state
 from chalicelib.store import adapters
 from tests.unit.memory import MemoryArchive, MemoryStore
+from tests.unit.memory_audit import MemoryAuditLog
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,7 @@ def memory() -> Iterator[MemoryStore]:
     state.reset_all()
     store = MemoryStore()
     adapters.use(store, MemoryArchive())
+    adapters.use_audit_log(MemoryAuditLog())
     yield store
     state.reset_all()
 
@@ -47,3 +49,11 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
     now = {"now": 1_800_000_000.0}
     monkeypatch.setattr(clock, "now", lambda: now["now"])
     return now
+
+
+@pytest.fixture
+def audit_log(memory: MemoryStore) -> MemoryAuditLog:
+    """The in-memory audit log the services record to."""
+    found = adapters.audit_log()
+    assert isinstance(found, MemoryAuditLog)
+    return found

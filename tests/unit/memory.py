@@ -232,3 +232,7 @@ class MemoryArchive:
         """Read a JSON object or None."""
         found = self.objects.get(key)
         return None if found is None else json.loads(found[0])
+
+    def list_keys(self, prefix: str) -> list[str]:
+        """Return the keys under a prefix, in key order."""
+        return sorted(key for key in self.objects if key.startswith(prefix))

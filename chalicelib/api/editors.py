@@ -1,0 +1,47 @@
+"""Editors' read-only routes for the console: the audit log, a poll's votes over time, its results as CSV."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.api.auth import require_editor
+from chalicelib.api.requests import query
+from chalicelib.api.responses import json_response
+from chalicelib.api.routing import Routes
+from chalicelib.core.caching import NO_STORE
+from chalicelib.core.counts import results_csv
+from chalicelib.services import audit, history, results
+
+routes = Routes(__name__)
+
+
+@routes.route("/audit", "GET")
+def audit_log() -> Response:
+    """List audit entries newest first, all of them or one poll's."""
+    request = routes.request()
+    require_editor(request)
+    return json_response(audit.page(query(request, "poll_id"), query(request, "limit"), query(request, "cursor")))
+
+
+@routes.route("/polls/{poll_id}/history", "GET")
+def poll_history(poll_id: str) -> Response:
+    """Return a poll's per-minute totals from the results history, for a chart."""
+    request = routes.request()
+    require_editor(request)
+    return json_response(history.history(poll_id, query(request, "points")))
+
+
+@routes.route("/polls/{poll_id}/results.csv", "GET")
+def results_as_csv(poll_id: str) -> Response:
+    """Return a poll's current results as a CSV download (the snapshot's format), whatever its visibility."""
+    require_editor(routes.request())
+    document = results.for_reader(poll_id, None, True).document
+    return Response(
+        body=results_csv(document).decode("utf-8"),  # a text body (the BOM kept as U+FEFF)
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{poll_id}-results.csv"',
+            "Cache-Control": NO_STORE,
+        },
+    )
