@@ -61,13 +61,16 @@ def ensure_user_pool(stage: str, region: str, users: dict[str, tuple[str, Group]
     name = f"polls-{stage}-editors"
     pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
     found = next((pool["Id"] for pool in pools if pool["Name"] == name), None)
-    pool_id: str = found or cognito.create_user_pool(
-        PoolName=name,
-        UsernameAttributes=["email"],
-        AutoVerifiedAttributes=["email"],
-        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
-        Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireNumbers": True, "RequireSymbols": False}},
-    )["UserPool"]["Id"]
+    pool_id: str = (
+        found
+        or cognito.create_user_pool(
+            PoolName=name,
+            UsernameAttributes=["email"],
+            AutoVerifiedAttributes=["email"],
+            AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireNumbers": True, "RequireSymbols": False}},
+        )["UserPool"]["Id"]
+    )
     existing_groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id)["Groups"]}
     for group in Group:
         if group.value not in existing_groups:

@@ -10,7 +10,8 @@ from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
 from chalicelib.core.caching import NO_STORE
 from chalicelib.core.counts import results_csv
-from chalicelib.services import audit, history, results
+from chalicelib.runtime import clock
+from chalicelib.services import audit, history, polls, results
 
 routes = Routes(__name__)
 
@@ -21,6 +22,13 @@ def audit_log() -> Response:
     request = routes.request()
     require_editor(request)
     return json_response(audit.page(query(request, "poll_id"), query(request, "limit"), query(request, "cursor")))
+
+
+@routes.route("/polls/{poll_id}/admin", "GET")
+def admin_poll(poll_id: str) -> Response:
+    """Return the full poll editors see (blocking, shards, creation time), read fresh from the store."""
+    require_editor(routes.request())
+    return json_response(polls.get_fresh(poll_id).admin_dict(clock.now()))
 
 
 @routes.route("/polls/{poll_id}/history", "GET")

@@ -33,6 +33,11 @@ def get(poll_id: str) -> Poll:
     return catalog.poll(poll_id)
 
 
+def get_fresh(poll_id: str) -> Poll:
+    """Return a poll's definition as stored now (editors see their own changes at once)."""
+    return catalog.fresh_poll(poll_id)
+
+
 def change(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> Poll:
     """Apply an admin PATCH to a poll and all its shards: raise its shards first, then the other fields.
 

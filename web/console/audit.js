@@ -1,0 +1,74 @@
+// The audit log: who did what to which poll, newest first; the same list on each poll's page.
+
+import * as api from "./api.js";
+import { h, show, when } from "./dom.js";
+
+const ACTIONS = {
+  create: "created", change: "changed", close: "closed", reopen: "reopened", reshard: "raised the shards of",
+  auto_reshard: "raised the shards of (automatically)", delete: "deleted", recount: "recounted",
+  recount_fix: "recounted and fixed", void: "voided votes in", snapshot_run: "ran the snapshot job",
+};
+
+function value(v) {
+  if (v === null || v === undefined) return "none";
+  if (Array.isArray(v)) return v.map((o) => (o && o.label) || JSON.stringify(o)).join(", ");
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+export function describe(details) {
+  if (details.before && details.after) {
+    const names = Object.keys(details.after);
+    if (names.length && !("id" in details.after)) return names.map((n) => `${n}: ${value(details.before[n])} → ${value(details.after[n])}`).join("; ");
+  }
+  if (details.after && details.after.question) return `“${details.after.question}”`;
+  if (details.before && details.before.question) return `was “${details.before.question}”`;
+  if (details.drift) return `drift ${details.drift.total_voters} voters; fixed shards: ${value(details.fixed_shards) || "none"}`;
+  if ("written" in details) return `${details.written} written, ${details.failed} failed`;
+  return "";
+}
+
+export function entryRows(entries, withPoll) {
+  return entries.map((e) => h("tr", {},
+    h("td", {}, h("time", { datetime: e.at }, when(e.at))),
+    h("td", {}, e.actor),
+    h("td", {}, ACTIONS[e.action] || e.action),
+    withPoll ? h("td", {}, e.poll_id ? h("a", { href: `#/polls/${encodeURIComponent(e.poll_id)}` }, e.poll_id) : "—") : null,
+    h("td", {}, describe(e.details))));
+}
+
+// A table of entries with "Show older entries", for one poll or all.
+export function auditTable(pollId, label) {
+  const body = h("tbody");
+  const withPoll = !pollId;
+  const more = h("button", { type: "button", class: "secondary", hidden: true }, "Show older entries");
+  const status = h("p", { role: "status" });
+  let cursor = null;
+  async function load() {
+    const query = new URLSearchParams({ limit: "20" });
+    if (pollId) query.set("poll_id", pollId);
+    if (cursor) query.set("cursor", cursor);
+    try {
+      const page = await api.get(`/audit?${query}`);
+      const rows = entryRows(page.entries, withPoll);
+      body.append(...rows);
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+      status.textContent = body.children.length ? `${body.children.length} entries shown.` : "No entries yet.";
+      if (rows.length && document.activeElement === more && !cursor) rows[0].querySelector("td").focus();
+    } catch (error) {
+      status.textContent = error.message;
+    }
+  }
+  more.addEventListener("click", load);
+  const heads = ["When", "Who", "Action", withPoll ? "Poll" : null, "What changed"].filter(Boolean);
+  const table = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": label },
+    h("table", { class: "audit" }, h("thead", {}, h("tr", {}, heads.map((name) => h("th", { scope: "col" }, name)))), body));
+  return { element: h("div", {}, status, table, more), load, reload: () => { body.replaceChildren(); cursor = null; return load(); } };
+}
+
+export async function auditView() {
+  const log = auditTable(null, "Audit log");
+  show("Audit log", h("h1", {}, "Audit log"), h("p", {}, "Every change to a poll, by whom and when; it cannot be edited."), log.element);
+  await log.load();
+}
