@@ -54,7 +54,8 @@ export function auditTable(pollId, label) {
       body.append(...rows);
       cursor = page.next_cursor;
       more.hidden = !cursor;
-      status.textContent = body.children.length ? `${body.children.length} entries shown.` : "No entries yet.";
+      const shown = body.children.length;
+      status.textContent = shown ? `${shown} ${shown === 1 ? "entry" : "entries"} shown.` : "No entries yet.";
       if (rows.length && document.activeElement === more && !cursor) rows[0].querySelector("td").focus();
     } catch (error) {
       status.textContent = error.message;

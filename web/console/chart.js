@@ -23,7 +23,7 @@ export function renderChart(container, history, width) {
   const plot = h("div", { role: "img", "aria-labelledby": "chart-caption" });
   figure.append(plot);
   const table = h("details", { class: "chart-data" }, h("summary", {}, "The chart's numbers as a table"),
-    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Votes over time" },
+    h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Votes over time as numbers" },
       h("table", {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Time"), h("th", { scope: "col" }, "Voters"), history.options.map((o) => h("th", { scope: "col" }, o.label)))),
         h("tbody", {}, points.map((p) => h("tr", {}, h("th", { scope: "row" }, when(p.at)), h("td", {}, p.total_voters), history.options.map((o) => h("td", {}, p.options[o.id] || 0))))))));
@@ -32,5 +32,7 @@ export function renderChart(container, history, width) {
     plot.replaceChildren(h("p", {}, "The chart library did not load; the numbers are in the table below."));
     return null;
   }
-  return new window.uPlot({ width: Math.max(260, width), height: 240, series, axes: [{}, { label: "votes" }], legend: { live: false } }, data, plot);
+  const x = { time: true, range: (u, min, max) => (min === max ? [min - 600, max + 60] : [min, max]) };
+  const options = { width: Math.max(260, width), height: 240, series, scales: { x }, axes: [{}, { label: "votes" }], legend: { live: false } };
+  return new window.uPlot(options, data, plot);
 }

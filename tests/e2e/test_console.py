@@ -1,0 +1,290 @@
+"""The editors' console in Chromium (Playwright) against the local stack: sign-in through the embedded Cognito
+endpoint, a poll's whole life, the audit trail naming the editor, groups, keyboard, axe and phone width."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import requests
+
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, CI_OUTPUT
+
+if not CHROMIUM.exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)", allow_module_level=True)
+try:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Page, expect, sync_playwright
+except ImportError as exc:
+    pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
+
+from devtools.cognito import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
+from devtools.local_stack import LocalStack, free_port
+
+SERVICE_TOKEN = "console-test-service-token-0123456789"
+
+
+@pytest.fixture(scope="module")
+def stack():
+    os.environ["QUIET_CHALICE"] = "1"
+    for name in ("EDITOR_PASSWORD", "ADMIN_PASSWORD"):
+        os.environ.pop(name, None)
+    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=SERVICE_TOKEN) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(width: int = 1200, height: int = 900) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def shot(page: Page, name: str) -> None:
+    CI_OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(CI_OUTPUT / f"console-{name}.png"), full_page=True)
+
+
+def serious_violations(page: Page) -> list[str]:
+    report = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in report.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def sign_in(page: Page, stack: LocalStack, email: str, password: str) -> None:
+    page.goto(stack.console_url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Polls", exact=True)).to_be_focused()
+
+
+def tab_to(page: Page, target, limit: int = 60) -> None:
+    """Press Tab until the target has focus (at most `limit` times), as a keyboard user would."""
+    for _ in range(limit):
+        if target.evaluate("e => e === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} never took focus within {limit} Tabs")
+
+
+def service_create(stack: LocalStack, **fields) -> dict:
+    body = {"question": f"Service poll {uuid.uuid4().hex[:6]}?", "options": ["Yes", "No"], **fields}
+    headers = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    response = requests.post(f"{stack.api_url}/polls", json=body, headers=headers, timeout=10)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_an_editor_runs_a_poll_from_sign_in_to_sign_out(stack, page):
+    question = f"Should the library open on Sundays? {uuid.uuid4().hex[:6]}"
+    page.goto(stack.console_url)
+    expect(page.get_by_role("heading", name="Sign in to the polls console")).to_be_focused()
+    assert serious_violations(page) == []
+    shot(page, "1-sign-in")
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    expect(page.get_by_text(f"{EDITOR_EMAIL} (editor)")).to_be_visible()
+
+    # Create, with one mistake first: the API's message appears next to the field it concerns.
+    page.get_by_role("link", name="New poll").first.click()
+    expect(page.get_by_role("heading", name="New poll")).to_be_focused()
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_role("textbox", name="Option 1").fill("Yes")
+    page.get_by_role("textbox", name="Option 2").fill("No")
+    page.get_by_role("button", name="Add option").click()
+    expect(page.get_by_role("textbox", name="Option 3")).to_be_focused()
+    page.keyboard.type("Only in summer")
+    page.get_by_label("Closes at").fill("2001-01-01T10:00")
+    preview = page.locator(".preview [data-poll-id]")
+    expect(preview.get_by_role("group", name=question)).to_be_visible()
+    expect(preview.get_by_role("radio", name="Only in summer")).to_be_visible()
+    assert serious_violations(page) == []
+    shot(page, "2-new-poll-preview")
+    page.get_by_role("button", name="Create poll").click()
+    closes = page.get_by_label("Closes at")
+    expect(closes).to_be_focused()
+    expect(closes).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#poll-closes-error")).to_contain_text("Must be after opens_at")
+    shot(page, "3-new-poll-error")
+    closes.fill("")
+    page.get_by_role("button", name="Create poll").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    poll_id = page.locator(".facts dd").nth(1).inner_text()
+
+    # Find it by search.
+    page.get_by_role("link", name="Polls", exact=True).first.click()
+    page.get_by_label("Search questions").fill("library sundays")
+    page.get_by_role("button", name="Find polls").click()
+    expect(page.get_by_role("status").filter(has_text="1 poll on this page")).to_be_visible()
+    shot(page, "4-search")
+    page.get_by_role("link", name=question).click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+
+    # Vote through the real widget on the poll's page; the results refresh on their own.
+    widget = page.locator(".preview-box [data-poll-id]")
+    widget.get_by_role("radio", name="Yes").check()
+    widget.get_by_role("button", name="Vote").click()
+    expect(widget.get_by_role("status")).to_have_text("Thank you, your vote has been counted.")
+    results = page.get_by_role("region", name="Results")
+    expect(results.get_by_role("row", name="Yes 1 100%")).to_be_visible(timeout=15_000)
+
+    # The snapshot job writes the history point the chart draws (chalice local runs no schedules).
+    stack.run_snapshots()
+    page.reload()
+    expect(page.get_by_text("Votes over time: 1 point")).to_be_visible()
+    expect(page.locator(".chart canvas")).to_be_visible()
+    page.get_by_text("The chart's numbers as a table").click()
+    expect(page.get_by_role("region", name="Votes over time as numbers").get_by_role("row")).to_have_count(2)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download results (CSV)").click()
+    csv = download.value.path().read_text(encoding="utf-8-sig")
+    assert csv.splitlines()[:2] == ["option_id,label,votes,percent", "yes,Yes,1,100.0"]
+    assert f'data-poll-id="{poll_id}"' in page.get_by_label("Script and element for an article").input_value()
+    assert serious_violations(page) == []
+    shot(page, "5-poll")
+
+    # Close it, after confirming in a dialog that returns focus to the button.
+    page.get_by_role("button", name="Close poll").click()
+    dialog = page.get_by_role("dialog", name="Close this poll?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    assert serious_violations(page) == []
+    shot(page, "6-close-dialog")
+    dialog.get_by_role("button", name="Close poll").click()
+    expect(page.locator(".facts .status")).to_have_text("closed")
+    expect(page.get_by_role("button", name="Reopen poll")).to_be_visible()
+    expect(page.get_by_text("Deleting a poll needs the admins group.")).to_be_visible()
+    assert page.get_by_role("button", name="Delete poll").count() == 0
+
+    # The audit trail names the editor, on the poll's page and in the log.
+    trail = page.get_by_role("region", name="This poll's audit log")
+    expect(trail.get_by_role("row").nth(1)).to_contain_text(EDITOR_EMAIL)
+    expect(trail.get_by_role("row").nth(1)).to_contain_text("closed")
+    expect(trail.get_by_role("row").nth(1)).to_contain_text("status: open → closed")
+    expect(trail.get_by_role("row").nth(2)).to_contain_text("created")
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_focused()
+    expect(page.get_by_role("row").filter(has_text=poll_id).first).to_contain_text(EDITOR_EMAIL)
+    assert serious_violations(page) == []
+    shot(page, "7-audit-log")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in to the polls console")).to_be_focused()
+    assert page.evaluate("sessionStorage.length") == 0
+    assert page.errors == []
+
+
+def test_an_editor_cannot_delete_and_the_api_refuses_with_403(stack, page):
+    poll = service_create(stack)
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.goto(f"{stack.console_url}#/polls/{poll['id']}")
+    expect(page.get_by_role("heading", name=poll["question"])).to_be_focused()
+    assert page.get_by_role("button", name="Delete poll").count() == 0
+    status = page.evaluate(
+        """async ([api, id]) => {
+            const token = JSON.parse(sessionStorage.getItem("polls-console:session")).accessToken;
+            const answer = await fetch(`${api}/polls/${id}`, {method: "DELETE", headers: {Authorization: `Bearer ${token}`}});
+            return [answer.status, (await answer.json()).error.code];
+        }""",
+        [stack.api_url, poll["id"]],
+    )
+    assert status == [403, "forbidden"]
+    assert requests.get(f"{stack.api_url}/polls/{poll['id']}", timeout=10).status_code == 200
+
+
+def test_an_admin_deletes_a_poll_after_confirming(stack, page):
+    poll = service_create(stack)
+    sign_in(page, stack, ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD)
+    page.goto(f"{stack.console_url}#/polls/{poll['id']}")
+    page.get_by_role("button", name="Delete poll").click()
+    page.get_by_role("dialog", name="Delete this poll?").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("heading", name="Polls", exact=True)).to_be_focused()
+    assert requests.get(f"{stack.api_url}/polls/{poll['id']}", timeout=10).status_code == 404
+
+
+def test_a_wrong_password_is_said_next_to_the_password(stack, page):
+    page.goto(stack.console_url)
+    page.get_by_label("Email").fill(EDITOR_EMAIL)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_label("Password")).to_be_focused()
+    expect(page.locator("#signin-password-error")).to_have_text("The email or password is not right.")
+
+
+def test_signing_in_and_creating_a_poll_work_by_keyboard_alone(stack, page):
+    question = f"Keyboard poll {uuid.uuid4().hex[:6]}?"
+    page.goto(stack.console_url)
+    expect(page.get_by_role("heading", name="Sign in to the polls console")).to_be_focused()
+    page.keyboard.press("Tab")  # from the heading, where the view put focus
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type(EDITOR_EMAIL)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEFAULT_EDITOR_PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Polls", exact=True)).to_be_focused()
+    tab_to(page, page.get_by_role("link", name="New poll").first)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="New poll")).to_be_focused()
+    page.keyboard.press("Tab")  # poll id
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Question", exact=True)).to_be_focused()
+    page.keyboard.type(question)
+    page.keyboard.press("Tab")
+    page.keyboard.type("Yes")
+    page.keyboard.press("Tab")  # Remove
+    page.keyboard.press("Tab")
+    page.keyboard.type("No")
+    tab_to(page, page.get_by_role("button", name="Create poll"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    close = page.get_by_role("button", name="Close poll")
+    tab_to(page, close)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="Close this poll?")).to_be_visible()
+    page.keyboard.press("Escape")  # cancels, and focus returns to the button
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(close).to_be_focused()
+
+
+def test_the_console_fits_a_phone_and_stays_accessible(stack, new_page):
+    poll = service_create(stack)
+    page = new_page(375, 812)
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    for route, heading in ((f"#/polls/{poll['id']}", poll["question"]), ("#/polls/new", "New poll"), ("#/polls", "Polls")):
+        page.goto(f"{stack.console_url}{route}")
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_focused()
+        page.wait_for_timeout(300)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 376, route
+        assert serious_violations(page) == []
+    page.goto(f"{stack.console_url}#/polls/{poll['id']}")
+    expect(page.get_by_role("heading", name=poll["question"])).to_be_focused()
+    shot(page, "8-phone-poll")
