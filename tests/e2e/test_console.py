@@ -112,7 +112,20 @@ def test_an_editor_runs_a_poll_from_sign_in_to_sign_out(stack, page):
     sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
     expect(page.get_by_text(f"{EDITOR_EMAIL} (editor)")).to_be_visible()
 
-    # Create, with one mistake first: the API's message appears next to the field it concerns.
+    poll_id = create_with_one_mistake(page, question)
+    find_by_search(page, question)
+    vote_watch_and_download(page, stack, poll_id)
+    close_and_read_the_audit_trail(page, poll_id)
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in to the polls console")).to_be_focused()
+    assert page.evaluate("sessionStorage.length") == 0
+    assert page.errors == []
+
+
+def create_with_one_mistake(page: Page, question: str) -> str:
+    """Create a poll, with one mistake first: the API's message appears next to the field it concerns."""
     page.get_by_role("link", name="New poll").first.click()
     expect(page.get_by_role("heading", name="New poll")).to_be_focused()
     page.get_by_label("Question", exact=True).fill(question)
@@ -136,9 +149,11 @@ def test_an_editor_runs_a_poll_from_sign_in_to_sign_out(stack, page):
     closes.fill("")
     page.get_by_role("button", name="Create poll").click()
     expect(page.get_by_role("heading", name=question)).to_be_focused()
-    poll_id = page.locator(".facts dd").nth(1).inner_text()
+    return page.locator(".facts dd").nth(1).inner_text()
 
-    # Find it by search.
+
+def find_by_search(page: Page, question: str) -> None:
+    """Find the poll by words of its question, and open it."""
     page.get_by_role("link", name="Polls", exact=True).first.click()
     page.get_by_label("Search questions").fill("library sundays")
     page.get_by_role("button", name="Find polls").click()
@@ -147,7 +162,9 @@ def test_an_editor_runs_a_poll_from_sign_in_to_sign_out(stack, page):
     page.get_by_role("link", name=question).click()
     expect(page.get_by_role("heading", name=question)).to_be_focused()
 
-    # Vote through the real widget on the poll's page; the results refresh on their own.
+
+def vote_watch_and_download(page: Page, stack: LocalStack, poll_id: str) -> None:
+    """Vote through the real widget on the poll's page; results refresh on their own; chart; CSV; embed code."""
     widget = page.locator(".preview-box [data-poll-id]")
     widget.get_by_role("radio", name="Yes").check()
     widget.get_by_role("button", name="Vote").click()
@@ -171,7 +188,9 @@ def test_an_editor_runs_a_poll_from_sign_in_to_sign_out(stack, page):
     assert serious_violations(page) == []
     shot(page, "5-poll")
 
-    # Close it, after confirming in a dialog that returns focus to the button.
+
+def close_and_read_the_audit_trail(page: Page, poll_id: str) -> None:
+    """Close the poll after confirming in a dialog; the audit trail names the editor."""
     page.get_by_role("button", name="Close poll").click()
     dialog = page.get_by_role("dialog", name="Close this poll?")
     expect(dialog).to_be_visible()
@@ -196,12 +215,6 @@ def test_an_editor_runs_a_poll_from_sign_in_to_sign_out(stack, page):
     assert serious_violations(page) == []
     shot(page, "7-audit-log")
 
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("You have signed out.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Sign in to the polls console")).to_be_focused()
-    assert page.evaluate("sessionStorage.length") == 0
-    assert page.errors == []
-
 
 def test_an_editor_cannot_delete_and_the_api_refuses_with_403(stack, page):
     poll = service_create(stack)
@@ -212,7 +225,8 @@ def test_an_editor_cannot_delete_and_the_api_refuses_with_403(stack, page):
     status = page.evaluate(
         """async ([api, id]) => {
             const token = JSON.parse(sessionStorage.getItem("polls-console:session")).accessToken;
-            const answer = await fetch(`${api}/polls/${id}`, {method: "DELETE", headers: {Authorization: `Bearer ${token}`}});
+            const headers = {Authorization: `Bearer ${token}`};
+            const answer = await fetch(`${api}/polls/${id}`, {method: "DELETE", headers});
             return [answer.status, (await answer.json()).error.code];
         }""",
         [stack.api_url, poll["id"]],
@@ -279,7 +293,8 @@ def test_the_console_fits_a_phone_and_stays_accessible(stack, new_page):
     poll = service_create(stack)
     page = new_page(375, 812)
     sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
-    for route, heading in ((f"#/polls/{poll['id']}", poll["question"]), ("#/polls/new", "New poll"), ("#/polls", "Polls")):
+    views = ((f"#/polls/{poll['id']}", poll["question"]), ("#/polls/new", "New poll"), ("#/polls", "Polls"))
+    for route, heading in views:
         page.goto(f"{stack.console_url}{route}")
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_focused()
         page.wait_for_timeout(300)
