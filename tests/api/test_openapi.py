@@ -92,3 +92,9 @@ def test_the_operations_documented_as_admin_are_the_ones_that_refuse_a_caller_wi
         assert refused == documented
     else:  # a wrong token is refused everywhere the token is read: admin routes and results (admin view)
         assert refused == documented | {("/polls/{poll_id}/results", "GET")}
+
+
+def test_every_admin_operation_documents_403_for_a_signed_in_user_in_the_wrong_group(spec):
+    for path, method, operation in operations(spec):
+        if "admin" in operation.get("tags", []):
+            assert operation["responses"].get("403") == {"$ref": "#/components/responses/Forbidden"}, (path, method)
