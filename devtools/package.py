@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools import observability
+from devtools import editors_template, observability
 
 ROOT = Path(__file__).resolve().parent.parent
 VENDORED = ("pynamodb",)
@@ -113,6 +113,7 @@ def package(stage: str, out: Path | None = None) -> Path:
 def add_operations(path: Path) -> None:
     """Add the operations resources to the packaged template (see devtools.observability)."""
     template = json.loads(path.read_text())
+    editors_template.apply(template)
     observability.apply(template)
     path.write_text(json.dumps(template, indent=2) + "\n")
 

@@ -36,19 +36,28 @@ LIFECYCLE_RULES = [
 ]
 
 
+def _hash_first(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Order a key schema as DynamoDB requires: the partition (HASH) key, then the sort (RANGE) key."""
+    return sorted(key_schema, key=lambda key: key["KeyType"] != "HASH")
+
+
 def table_spec(model: type[Model]) -> dict[str, Any]:
     """Return CreateTable arguments for a model: on demand, encrypted, with its indexes."""
     schema = model._get_schema()
     spec: dict[str, Any] = {
         "TableName": model.Meta.table_name,
         "AttributeDefinitions": schema["attribute_definitions"],
-        "KeySchema": schema["key_schema"],
+        "KeySchema": _hash_first(schema["key_schema"]),
         "BillingMode": "PAY_PER_REQUEST",
         "SSESpecification": {"Enabled": True},
     }
     if schema["global_secondary_indexes"]:
         spec["GlobalSecondaryIndexes"] = [
-            {"IndexName": gsi["index_name"], "KeySchema": gsi["key_schema"], "Projection": gsi["projection"]}
+            {
+                "IndexName": gsi["index_name"],
+                "KeySchema": _hash_first(gsi["key_schema"]),
+                "Projection": gsi["projection"],
+            }
             for gsi in schema["global_secondary_indexes"]
         ]
     return spec

@@ -13,7 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib.store.dynamo import models
+from chalicelib.store.dynamo import audit, models
 from devtools import package as packaging
 from devtools.fixtures import applied_environment, reset_process_state
 from devtools.local_stack import free_port, stage_environment
@@ -93,6 +93,7 @@ def test_the_template_tables_match_the_pynamodb_models():
     from chalicelib.runtime.settings import get_settings
 
     models.bind(get_settings())
+    audit.bind(get_settings())
     for model in TABLE_MODELS:
         spec = table_spec(model)
         table = tables[spec["TableName"]]
