@@ -35,6 +35,8 @@ NAME_PROPERTY = {
 }
 # What the Lambda Python runtime provides besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+# What AWS's Powertools layer puts on the path (/opt/python): Powertools, the X-Ray SDK and what they import.
+LAYER_PACKAGES = ("aws_lambda_powertools", "aws_xray_sdk", "wrapt", "typing_extensions.py")
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +193,7 @@ print(json.dumps([
 """
 
 
-def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3(packages, tmp_path):
+def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3_and_the_powertools_layer(packages, tmp_path):
     from moto.server import ThreadedMotoServer
 
     unpacked = tmp_path / "task"
@@ -201,6 +203,10 @@ def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3(packages, t
     site = Path(boto3.__file__).parent.parent
     for name in RUNTIME_PACKAGES:
         (runtime / name).symlink_to(site / name)
+    layer = tmp_path / "layer"  # stands in for the Powertools layer the stage attaches
+    layer.mkdir()
+    for name in LAYER_PACKAGES:
+        (layer / name).symlink_to(site / name)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -223,7 +229,7 @@ def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3(packages, t
             )["admin_token"]
             result = subprocess.run(
                 [sys.executable, "-S", "-c", CHILD, str(unpacked), token],
-                env={**env, "PYTHONPATH": f"{unpacked}:{runtime}"},
+                env={**env, "PYTHONPATH": f"{unpacked}:{layer}:{runtime}"},
                 cwd=unpacked,
                 capture_output=True,
                 text=True,
