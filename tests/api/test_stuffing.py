@@ -1,4 +1,4 @@
-"""Stuffing defences over HTTP on moto: challenges, spent proofs, address windows shared by processes, forensics, voids."""
+"""Stuffing defences over HTTP on moto: challenges, spent proofs, shared address windows, forensics and voids."""
 
 from __future__ import annotations
 
