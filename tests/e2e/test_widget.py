@@ -448,7 +448,11 @@ def _record_status(page: Page, poll_id: str) -> None:
 def test_on_a_proof_of_work_poll_the_widget_solves_in_a_worker_says_checking_and_sends_the_proof(stack, page):
     poll_id = create_poll(stack, challenge="proof_of_work")["id"]
     workers = []
-    page.on("worker", lambda worker: workers.append(worker))
+
+    def started(worker: object) -> None:
+        workers.append(worker)
+
+    page.on("worker", started)
     open_host_page(page, stack, poll_id)
     poll = widget(page, poll_id)
     poll.get_by_role("radio", name="Tea").check()
