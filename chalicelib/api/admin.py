@@ -1,4 +1,4 @@
-"""Admin routes: create, list, change and delete polls, recount them and run the snapshot job."""
+"""Admin routes: create, list, change and delete polls, recount them, examine and void ballots, run snapshots."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from chalicelib.api.requests import optional_json_body, parse_json_body, query
 from chalicelib.api.responses import empty_response, json_response
 from chalicelib.api.routing import Routes
 from chalicelib.runtime import clock
-from chalicelib.services import polls, recount, snapshots
+from chalicelib.services import forensics, polls, recount, snapshots
 
 routes = Routes(__name__)
 
@@ -55,6 +55,28 @@ def recount_poll(poll_id: str) -> Response:
     require_admin(request)
     fix = recount.parse_request(optional_json_body(request))
     return json_response(recount.recount(poll_id, fix=fix))
+
+
+@routes.route("/polls/{poll_id}/forensics", "GET")
+def poll_forensics(poll_id: str) -> Response:
+    """Group a poll's ballots by (hashed) source, busiest first."""
+    require_admin(routes.request())
+    return json_response(forensics.report(poll_id))
+
+
+@routes.route("/polls/{poll_id}/void", "POST", json_body=True)
+def void_ballots(poll_id: str) -> Response:
+    """Void one source's ballots: their votes leave the counters, exactly once."""
+    request = routes.request()
+    require_admin(request)
+    return json_response(forensics.void(poll_id, parse_json_body(request.raw_body)))
+
+
+@routes.route("/polls/{poll_id}/voids", "GET")
+def list_voids(poll_id: str) -> Response:
+    """List what was voided in a poll, when and why."""
+    require_admin(routes.request())
+    return json_response(forensics.list_voids(poll_id))
 
 
 @routes.route("/snapshots", "POST")

@@ -10,7 +10,7 @@ from chalicelib.core.errors import InvalidParameter, ServiceUnavailable
 from chalicelib.core.poll import Poll
 from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
 from chalicelib.runtime import clock
-from chalicelib.services import catalog, resharding
+from chalicelib.services import catalog, challenges, resharding
 from chalicelib.store.adapters import store
 from chalicelib.store.port import StaleDefinition
 
@@ -20,6 +20,7 @@ STALE_RETRIES = 5
 def create(body: Any) -> Poll:
     """Create a poll from an admin request."""
     poll = new_poll(body, clock.now())
+    challenges.check_available(poll)
     store().create_poll(poll)
     catalog.remember(poll.id, poll)
     return poll
@@ -39,6 +40,8 @@ def change(poll_id: str, body: Any) -> Poll:
     poll = catalog.fresh_poll(poll_id)
     now = clock.now()
     new, _ = changed_poll(poll, body, now)  # validates every field, the shard count included
+    if new.challenge is not poll.challenge:
+        challenges.check_available(new)
     if new.shards > poll.shards:
         poll = resharding.raise_shards(poll, new.shards)
     others = {name: value for name, value in body.items() if name != "shards"}

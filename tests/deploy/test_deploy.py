@@ -160,8 +160,8 @@ def test_rotating_the_admin_token_keeps_the_hmac_key(aws_backend, monkeypatch):
 
 CHILD = r"""
 import json, sys
-import app, chalice, pynamodb
-for module in (app, chalice, pynamodb):
+import altcha, app, chalice, pynamodb
+for module in (altcha, app, chalice, pynamodb):
     assert module.__file__.startswith(sys.argv[1]), module.__file__
 assert "moto" not in sys.modules
 
@@ -182,13 +182,18 @@ def call(method, path, resource, params, body=None, token=None):
     response = app.app(event, Context())
     return response["statusCode"], json.loads(response["body"] or "null")
 
+def proof():  # the default challenge, solved with the vendored altcha as a client would
+    challenge = altcha.Challenge.from_dict(call("GET", "/polls/packaged/challenge", "/polls/{poll_id}/challenge",
+                                                {"poll_id": "packaged"})[1])
+    return altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+
 token = sys.argv[2]
 print(json.dumps([
     call("POST", "/polls", "/polls", None, {"id": "packaged", "question": "Works?", "options": ["Yes", "No"]}, token),
     call("POST", "/polls/packaged/votes", "/polls/{poll_id}/votes", {"poll_id": "packaged"},
-         {"options": ["yes"], "voter": "packaged-voter-1"}),
+         {"options": ["yes"], "voter": "packaged-voter-1", "proof": proof()}),
     call("POST", "/polls/packaged/votes", "/polls/{poll_id}/votes", {"poll_id": "packaged"},
-         {"options": ["no"], "voter": "packaged-voter-1"}),
+         {"options": ["no"], "voter": "packaged-voter-1", "proof": proof()}),
 ]))
 """
 
