@@ -105,7 +105,7 @@ def embedded_backend() -> Iterator[dict[str, str]]:
         wait_for(f"{endpoint}/moto-api/")
         with applied_environment(env):
             ensure_resources(get_settings())
-            polls.create({"id": POLL_ID, "question": "Cold or warm?", "options": ["Yes", "No"]})
+            polls.create({"id": POLL_ID, "question": "Cold or warm?", "options": ["Yes", "No"], "challenge": "none"})
             yield env
     finally:
         server.stop()

@@ -8,7 +8,6 @@ import math
 import os
 import secrets
 import statistics
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -33,12 +32,12 @@ for _name, _value in FAKE_ENVIRONMENT.items():
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-import botocore.session  # noqa: E402
-import pynamodb.connection.base as pynamodb_base  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib.runtime.settings import get_settings  # noqa: E402
+from devtools import recorder  # noqa: E402
 from devtools.fixtures import reset_process_state, seed_active_polls  # noqa: E402, F401 - used as harness.*
+from devtools.recorder import Call  # noqa: E402 - also harness.Call: what RECORDER holds
 
 ADMIN = {"Authorization": f"Bearer {os.environ['POLL_ADMIN_TOKEN']}", "Content-Type": "application/json"}
 JSON = {"Content-Type": "application/json"}
@@ -153,46 +152,16 @@ def _written_keys(operation: str, params: dict[str, Any]) -> list[tuple[str, dic
     return found
 
 
-@dataclass
-class Call:
-    """One recorded AWS request with the capacity it consumed under DynamoDB's rules."""
-
-    service: str
-    operation: str
-    params: dict[str, Any]
-    wcu: float = 0.0
-    rcu: float = 0.0
-    index_wcu: float = 0.0
-    failed: bool = False
-    s3_bytes: int = 0
-    items: list[tuple[str, str, int]] = field(default_factory=list)  # (table, key, WCU) per item written
-    index_items: list[tuple[str, str, int]] = field(default_factory=list)  # (index, index key, WCU)
-
-
-class Recorder:
-    """Records every AWS request any botocore client makes, with its capacity, while enabled."""
-
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self._lock = threading.Lock()
-
-    def clear(self) -> None:
-        """Forget the recorded calls."""
-        with self._lock:
-            self.calls.clear()
-
-    def add(self, call: Call) -> None:
-        """Record one call."""
-        with self._lock:
-            self.calls.append(call)
+class Recorder(recorder.Recorder):
+    """The benchmarks' recorder: calls with their capacity (DynamoDB's by default), and totals."""
 
     def operations(self, service: str | None = "dynamodb") -> list[str]:
         """The recorded operations, in order."""
-        return [c.operation for c in self.calls if service is None or c.service == service]
+        return super().operations(service)
 
     def count(self, service: str | None = "dynamodb") -> Counter[str]:
         """The recorded operations, counted."""
-        return Counter(self.operations(service))
+        return super().count(service)
 
     def totals(self) -> dict[str, float]:
         """Sum of requests and capacity over the recorded calls."""
@@ -280,59 +249,43 @@ def _body_size(body: Any) -> int:
     return 0
 
 
-def _recording_create_client(original: Any) -> Any:
-    def create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        client = original(self, *args, **kwargs)
-        service = client.meta.service_model.service_name
+class Capacity(recorder.Hook):
+    """While RECORDING is on: runs BEFORE_CALL and AFTER_CALL, measures each call's capacity, adds it to RECORDER."""
 
-        def before_parameter_build(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-            if not RECORDING["on"]:
-                return
-            context["bench_params"] = params
-            for hook in list(BEFORE_CALL):
-                hook(model.name, params)
-            if service == "dynamodb" and model.name in WRITE_OPERATIONS:
-                keys = _written_keys(model.name, params)
-                context["bench_before"] = [(t, k, tx, stored_item(t, k)) for t, k, tx in keys]
+    def prepared(self, call: Call) -> None:
+        """Run BEFORE_CALL and keep the items a write will touch as they were before it."""
+        if not RECORDING["on"]:
+            return
+        for hook in list(BEFORE_CALL):
+            hook(call.operation, call.params)
+        if call.service == "dynamodb" and call.operation in WRITE_OPERATIONS:
+            keys = _written_keys(call.operation, call.params)
+            call.notes["before"] = [(t, k, tx, stored_item(t, k)) for t, k, tx in keys]
 
-        def after_call(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any):
-            if not RECORDING["on"]:
-                return
-            params = context.get("bench_params", {})
-            failed = http_response.status_code >= 300
-            call = Call(service=service, operation=model.name, params=params, failed=failed)
-            if service == "dynamodb":
-                for table, key, transactional, before in context.get("bench_before", []):
-                    after = stored_item(table, key)
-                    units = write_units(max(item_size(before), item_size(after)), transactional)
-                    call.wcu += units
-                    call.items.append((table, json.dumps(key, sort_keys=True), units))
-                    for entry in index_writes(table, before, after):
-                        call.index_wcu += entry[2]
-                        call.index_items.append(entry)
-                if not failed:
-                    call.rcu = _read_cost(model.name, params, parsed)
-            if service == "s3" and model.name == "PutObject":
-                call.s3_bytes = _body_size(params.get("Body", b""))
-            RECORDER.add(call)
-            for hook in list(AFTER_CALL):
-                hook(model.name, params, failed)
-
-        client.meta.events.register("before-parameter-build", before_parameter_build)
-        client.meta.events.register("after-call", after_call)
-        return client
-
-    create_client._bench_recording = True  # type: ignore[attr-defined]
-    return create_client
+    def answered(self, call: Call, http_response: Any, parsed: dict[str, Any]) -> None:
+        """Measure the call's capacity from the items before and after it, record it, then run AFTER_CALL."""
+        if not RECORDING["on"]:
+            return
+        if call.service == "dynamodb":
+            for table, key, transactional, before in call.notes.pop("before", []):
+                after = stored_item(table, key)
+                units = write_units(max(item_size(before), item_size(after)), transactional)
+                call.wcu += units
+                call.items.append((table, json.dumps(key, sort_keys=True), units))
+                for entry in index_writes(table, before, after):
+                    call.index_wcu += entry[2]
+                    call.index_items.append(entry)
+            if not call.failed:
+                call.rcu = _read_cost(call.operation, call.params, parsed)
+        if call.service == "s3" and call.operation == "PutObject":
+            call.s3_bytes = _body_size(call.params.get("Body", b""))
+        RECORDER.add(call)
+        for hook in list(AFTER_CALL):
+            hook(call.operation, call.params, call.failed)
 
 
-if not getattr(botocore.session.Session.create_client, "_bench_recording", False):
-    botocore.session.Session.create_client = _recording_create_client(  # type: ignore[method-assign]
-        botocore.session.Session.create_client
-    )
-    # PynamoDB makes a new botocore session per connection; share one (as the tests do).
-    _SHARED_SESSION = botocore.session.get_session()
-    pynamodb_base.get_session = lambda: _SHARED_SESSION
+recorder.install()
+recorder.HOOKS.add(Capacity())
 
 
 # ---------------------------------------------------------------- the backend and the app

@@ -36,6 +36,7 @@ DEMO_POLL: dict[str, Any] = {
         "in the pay dispute with junior doctors in England?"
     ),
     "options": ["Yes", "No", "Don't know"],
+    # The secure defaults: readers' browsers solve a proof of work; 60 votes per address per 10 minutes.
 }
 
 
@@ -244,19 +245,10 @@ class LocalStack:
             self.endpoint = f"http://127.0.0.1:{self.aws_port}"
             wait_for(f"{self.endpoint}/moto-api/")
         self._provision_and_seed()
-        chalice = Path(sys.executable).with_name("chalice")
+        # `chalice local` with each request's source IP taken from its TCP peer (devtools/local_api.py),
+        # so clients bound to 127.0.0.2, 127.0.0.3, ... are distinct addresses to the address limits.
         self._chalice = subprocess.Popen(
-            [
-                str(chalice),
-                "local",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--stage",
-                "local",
-                "--no-autoreload",
-            ],
+            [sys.executable, "-m", "devtools.local_api", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
             env=self.environment(),
             stdout=subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None,

@@ -1,7 +1,8 @@
 """`make package STAGE=...`: a deployment package of what Lambda lacks, merged with the stage's infrastructure.
 
 The Lambda Python runtime already ships boto3 and botocore, so the package holds only the app,
-`chalicelib/` and PynamoDB (vendored without its dependencies). Chalice runs in a staging copy of
+`chalicelib/` and the other run-time pins of requirements.txt (PynamoDB, altcha), vendored without their
+dependencies. Chalice runs in a staging copy of
 the project under `build/<stage>/project` whose requirements.txt is empty, so the repository's own
 requirements.txt stays the honest list of run-time pins. Powertools comes from AWS's layer (the
 stage's `layers` in .chalice/config.json, `{region}` filled in for the target region), not the zip.
@@ -25,7 +26,19 @@ from pathlib import Path
 from devtools import editors_template, observability
 
 ROOT = Path(__file__).resolve().parent.parent
-VENDORED = ("pynamodb",)
+RUNTIME_PROVIDED = ("boto3", "botocore")  # the Lambda Python runtime ships these
+
+
+def vendored() -> list[str]:
+    """Return the run-time requirements Lambda lacks: everything requirements.txt pins beyond boto3/botocore."""
+    names = []
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        name = line.split("#")[0].partition("==")[0].strip().lower()
+        if name and name not in RUNTIME_PROVIDED:
+            names.append(name)
+    return names
+
+
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
@@ -68,9 +81,9 @@ def build_project(stage: str, build: Path, region: str | None = None) -> Path:
     if (ROOT / ".chalice" / "deployed").is_dir():  # chalice deploy's record of what it created
         shutil.copytree(ROOT / ".chalice" / "deployed", project / ".chalice" / "deployed")
     (project / "requirements.txt").write_text(
-        "# Empty on purpose: boto3/botocore come with the Lambda runtime; PynamoDB is in vendor/.\n"
+        "# Empty on purpose: boto3/botocore come with the Lambda runtime; the other pins are in vendor/.\n"
     )
-    for package in VENDORED:
+    for package in vendored():
         installed = importlib.metadata.version(package)
         if installed != pinned_version(package):
             raise SystemExit(f"{package} {installed} is installed but {pinned_version(package)} is pinned")

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import requests
 
 from devtools.local_stack import LocalStack
+from tests.proofs import solve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,11 +49,12 @@ def close_poll(stack: LocalStack, poll_id: str) -> None:
 
 
 def vote_over_http(stack: LocalStack, poll_id: str, options: list[str]) -> None:
-    """Cast a vote as some other reader, without a browser."""
-    voter = f"other-{uuid.uuid4().hex}"
-    response = requests.post(
-        f"{stack.api_url}/polls/{poll_id}/votes", json={"options": options, "voter": voter}, timeout=10
-    )
+    """Cast a vote as some other reader, without a browser (solving the poll's proof of work if it asks one)."""
+    body: dict[str, Any] = {"options": options, "voter": f"other-{uuid.uuid4().hex}"}
+    poll = requests.get(f"{stack.api_url}/polls/{poll_id}", timeout=10).json()
+    if poll["challenge"] == "proof_of_work":
+        body["proof"] = solve(requests.get(f"{stack.api_url}/polls/{poll_id}/challenge", timeout=10).json())
+    response = requests.post(f"{stack.api_url}/polls/{poll_id}/votes", json=body, timeout=10)
     assert response.status_code == 201, response.text
 
 

@@ -18,9 +18,18 @@ def new_voter() -> str:
     return f"voter-{next(_voters):06d}-token"
 
 
+# Tests of other behaviour opt out of the protective defaults (a proof of work, an address window) explicitly;
+# tests/api/test_stuffing.py proves the defaults.
+UNPROTECTED: dict[str, Any] = {"challenge": "none", "address_limit": None}
+
+
 def create_poll(client: Client, **fields: Any) -> dict[str, Any]:
-    """Create a poll through the admin API and return its body."""
-    body = {"question": "Should the council build the new bridge?", "options": ["Yes", "No", "Don't know"]}
+    """Create a poll (unprotected unless the fields say otherwise) through the admin API and return its body."""
+    body = {
+        "question": "Should the council build the new bridge?",
+        "options": ["Yes", "No", "Don't know"],
+        **UNPROTECTED,
+    }
     body.update(fields)
     response = client.http.post("/polls", headers=ADMIN, body=json.dumps(body))
     assert response.status_code == 201, response.body

@@ -67,6 +67,25 @@ li{margin:0 0 .6rem}
     return token;
   };
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  // ALTCHA v2 proof of work, off the main thread: find the counter whose PBKDF2 key starts with keyPrefix.
+  const WORKER = `onmessage=async({data:p})=>{const h=s=>new Uint8Array(s.match(/../g).map(x=>parseInt(x,16))),
+n=h(p.nonce),salt=h(p.salt),b=new Uint8Array(n.length+4),t=Date.now(),s=crypto.subtle;b.set(n);
+for(let c=0;c<2**32;c++){new DataView(b.buffer).setUint32(n.length,c);const k=await s.importKey("raw",b,"PBKDF2",!1,["deriveBits"]),
+d=[...new Uint8Array(await s.deriveBits({name:"PBKDF2",hash:p.algorithm.split("/")[1],salt,iterations:p.cost},k,p.keyLength*8))]
+.map(x=>x.toString(16).padStart(2,"0")).join("");if(d.startsWith(p.keyPrefix))return postMessage({counter:c,derivedKey:d,time:Date.now()-t})}}`;
+  const solve = (challenge) =>
+    new Promise((done, fail) => {
+      const worker = new Worker(URL.createObjectURL(new Blob([WORKER], { type: "text/javascript" })));
+      worker.onmessage = (e) => {
+        worker.terminate();
+        done({ proof: btoa(JSON.stringify({ challenge, solution: e.data })), until: challenge.parameters.expiresAt * 1000 });
+      };
+      worker.onerror = (e) => {
+        worker.terminate();
+        fail(e);
+      };
+      worker.postMessage(challenge.parameters);
+    });
   const h = (tag, attrs, ...kids) => {
     const el = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -104,6 +123,9 @@ li{margin:0 0 .6rem}
     root.append(region);
     let poll = null;
     let acted = false; // move focus only after the reader did something here
+    let pending = null; // the proof of work being solved while the reader chooses
+    let spent = null; // the proof the last attempt sent: a retry of that attempt sends it again
+    let token = null; // a Turnstile token
 
     const say = (text, error) => {
       status.textContent = text || "";
@@ -195,6 +217,22 @@ li{margin:0 0 .6rem}
       say("This poll could not be found.", true);
     };
 
+    const prove = () => {
+      pending = call(path + "/challenge").then((r) => (r.status === 200 ? solve(r.body) : Promise.reject(r)));
+      pending.catch(() => (pending = null));
+      return pending;
+    };
+    const proofFor = async () => {
+      if (poll.challenge === "turnstile") return token;
+      if (poll.challenge !== "proof_of_work") return null;
+      if (spent) return spent;
+      say("Checking…");
+      let got = await (pending || prove());
+      if (got.until - Date.now() < 5000) got = await prove(); // expired while the reader chose
+      pending = null;
+      return got.proof;
+    };
+
     const form = () => {
       const max = poll.max_choices;
       const type = max > 1 ? "checkbox" : "radio";
@@ -229,20 +267,36 @@ li{margin:0 0 .6rem}
           limit();
         });
       };
-      show(h("form", { submit, change: max > 1 ? limit : null }, fieldset, button));
+      show(h("form", { submit, change: max > 1 ? limit : null }, fieldset, h("slot"), button));
       say("");
+      if (poll.challenge === "proof_of_work") prove();
+      if (poll.challenge === "turnstile") {
+        const box = h("div");
+        host.append(box); // Turnstile renders in the page (light DOM), shown through the slot
+        if (window.turnstile) turnstile.render(box, { sitekey: host.getAttribute("data-turnstile-sitekey"), callback: (t) => (token = t) });
+        else say("This poll needs Cloudflare Turnstile, which this page does not load.", true);
+      }
     };
 
     const vote = async (chosen, retrying, attempt, unlock) => {
-      say(retrying ? "Sending your vote again…" : "Sending your vote…");
       actions.replaceChildren();
       let r;
+      try {
+        spent = await proofFor();
+      } catch (e) {
+        return offerRetry("Your browser could not complete the check.", () => vote(chosen, retrying, attempt, unlock));
+      }
+      if (poll.challenge === "turnstile" && !spent) {
+        unlock();
+        return say("Complete the check above first.", true);
+      }
+      say(retrying ? "Sending your vote again…" : "Sending your vote…");
       try {
         // text/plain keeps this a "simple" request: no CORS preflight.
         r = await call(path + "/votes", {
           method: "POST",
           headers: { "Content-Type": "text/plain" },
-          body: JSON.stringify({ options: chosen, voter: voterToken() }),
+          body: JSON.stringify({ options: chosen, voter: voterToken(), proof: spent || undefined }),
         });
       } catch (e) {
         // The vote may or may not have arrived: the retry sends the same voter token, so it counts at most once.
@@ -251,7 +305,12 @@ li{margin:0 0 .6rem}
         );
       }
       const code = r.code;
+      if (/^challenge_/.test(code || "") && attempt < 2 && poll.challenge === "proof_of_work") {
+        spent = null; // refused before counting: solve a new challenge and send again
+        return vote(chosen, retrying, attempt + 1, unlock);
+      }
       if (r.status === 201 || code === "already_voted") {
+        spent = null;
         const fresh = r.status === 201 || retrying; // a retry's already_voted is our own earlier attempt
         if (fresh || !load("voted:" + id)) save("voted:" + id, JSON.stringify(fresh ? chosen : []));
         const text = fresh ? "Thank you, your vote has been counted." : "You have already voted in this poll.";
@@ -270,6 +329,7 @@ li{margin:0 0 .6rem}
       if (code === "poll_not_open") return notYet();
       if (code === "poll_not_found") return gone();
       if (code === "ip_limit_reached") return say("Sorry, too many votes have come from your network for this poll.", true);
+      if (code === "address_limit_reached") return say("Sorry, too many votes have come from your network recently. Please try again later.", true);
       if (r.status >= 500) {
         return offerRetry("Something went wrong on our side and your vote was not confirmed.", () =>
           vote(chosen, true, 0, unlock)

@@ -1,4 +1,5 @@
-"""Admin routes: create, list, change and delete polls, recount them and run the snapshot job (each one audited)."""
+"""Admin routes: create, list, change and delete polls, recount them, examine and void ballots, run snapshots
+(each change audited)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from chalicelib.api.requests import optional_json_body, parse_json_body, query
 from chalicelib.api.responses import empty_response, json_response
 from chalicelib.api.routing import Routes
 from chalicelib.runtime import clock
-from chalicelib.services import polls, recount, snapshots
+from chalicelib.services import forensics, polls, recount, snapshots
 
 routes = Routes(__name__)
 
@@ -56,6 +57,28 @@ def recount_poll(poll_id: str) -> Response:
     actor = require_editor(request)
     fix = recount.parse_request(optional_json_body(request))
     return json_response(recount.recount(poll_id, fix=fix, actor=actor))
+
+
+@routes.route("/polls/{poll_id}/forensics", "GET")
+def poll_forensics(poll_id: str) -> Response:
+    """Group a poll's ballots by (hashed) source, busiest first."""
+    require_editor(routes.request())
+    return json_response(forensics.report(poll_id))
+
+
+@routes.route("/polls/{poll_id}/void", "POST", json_body=True)
+def void_ballots(poll_id: str) -> Response:
+    """Void one source's ballots: their votes leave the counters, exactly once."""
+    request = routes.request()
+    actor = require_admin(request)
+    return json_response(forensics.void(poll_id, parse_json_body(request.raw_body), actor=actor))
+
+
+@routes.route("/polls/{poll_id}/voids", "GET")
+def list_voids(poll_id: str) -> Response:
+    """List what was voided in a poll, when and why."""
+    require_editor(routes.request())
+    return json_response(forensics.list_voids(poll_id))
 
 
 @routes.route("/snapshots", "POST")

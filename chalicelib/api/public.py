@@ -12,7 +12,7 @@ from chalicelib.core import caching
 from chalicelib.core.errors import DomainError
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import polls, ratelimit, results, votes
+from chalicelib.services import challenges, polls, ratelimit, results, votes
 
 routes = Routes(__name__)
 
@@ -28,6 +28,12 @@ def get_poll(poll_id: str) -> Response:
     """Return a poll's public definition."""
     poll = polls.get(poll_id)
     return json_response(poll.public_dict(clock.now()), cache=caching.public(get_settings().poll_max_age))
+
+
+@routes.route("/polls/{poll_id}/challenge", "GET")
+def get_challenge(poll_id: str) -> Response:
+    """Return a fresh proof-of-work challenge for the poll (ALTCHA v2), never cached."""
+    return json_response(challenges.issue(poll_id))
 
 
 @routes.route("/polls/{poll_id}/votes", "POST", json_body=True)

@@ -52,6 +52,18 @@ class InvalidOption(DomainError):
     status, code = 400, "invalid_option"
 
 
+class ChallengeRequired(DomainError):
+    """The poll asks for a proof (proof of work or Turnstile) and the vote has none."""
+
+    status, code = 400, "challenge_required"
+
+
+class ChallengeFailed(DomainError):
+    """The proof is malformed, wrong, expired, badly signed or for another poll."""
+
+    status, code = 400, "challenge_failed"
+
+
 class InvalidPoll(DomainError):
     """A poll definition (create or change) is invalid; the message names the field."""
 
@@ -151,6 +163,18 @@ class RecountUnavailable(DomainError):
     status, code = 409, "recount_unavailable"
 
 
+class ChallengeUsed(DomainError):
+    """This proof of work has already been spent on a vote."""
+
+    status, code = 409, "challenge_used"
+
+
+class NoBallots(DomainError):
+    """Polls that allow repeat votes keep no ballots, so there is nothing to examine or void."""
+
+    status, code = 409, "no_ballots"
+
+
 class PayloadTooLarge(DomainError):
     """The request body is over the size limit."""
 
@@ -167,6 +191,12 @@ class IpLimitReached(DomainError):
     """This IP address has cast as many votes in this poll as the poll allows."""
 
     status, code = 429, "ip_limit_reached"
+
+
+class AddressLimitReached(_RetryLater):
+    """This address prefix has cast the poll's allowance of votes in the current window."""
+
+    status, code = 429, "address_limit_reached"
 
 
 class RateLimited(_RetryLater):

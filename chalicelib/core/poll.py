@@ -35,6 +35,14 @@ class Block(StrEnum):
         return self is Block.VOTER_AND_IP
 
 
+class Challenge(StrEnum):
+    """What a vote must prove besides its voter token: nothing, a solved proof of work, or a Turnstile pass."""
+
+    NONE = "none"
+    PROOF_OF_WORK = "proof_of_work"
+    TURNSTILE = "turnstile"
+
+
 class Visibility(StrEnum):
     """Who may see a poll's results, and when."""
 
@@ -49,6 +57,34 @@ DEFAULT_VISIBILITY = Visibility.ALWAYS
 DEFAULT_BLOCK = Block.VOTER
 DEFAULT_IP_LIMIT = 20
 DEFAULT_SHARDS = 10
+# New polls are protected by default (stored polls without these attributes keep none: see the store).
+DEFAULT_CHALLENGE = Challenge.PROOF_OF_WORK
+
+
+@dataclass(frozen=True)
+class AddressLimit:
+    """At most `votes` votes per address prefix in each fixed window of `minutes` minutes."""
+
+    votes: int
+    minutes: int
+
+    @property
+    def seconds(self) -> int:
+        """Return the window's length in seconds."""
+        return self.minutes * 60
+
+    def window_start(self, now: float) -> int:
+        """Return the start (epoch seconds) of the window containing `now`."""
+        return int(now) // self.seconds * self.seconds
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the API representation."""
+        return {"votes": self.votes, "minutes": self.minutes}
+
+
+# 60 a prefix per 10 minutes: 50 readers behind one NAT fit in any one window, and one address adds
+# at most 360 votes an hour (BENCHMARKS.md, stuffing drill).
+DEFAULT_ADDRESS_LIMIT = AddressLimit(votes=60, minutes=10)
 
 
 @dataclass(frozen=True)
@@ -97,6 +133,10 @@ class Poll:
     shards: int
     created_at: int
     incarnation: str
+    # Defaults for polls stored before these fields existed; new polls get DEFAULT_CHALLENGE and
+    # DEFAULT_ADDRESS_LIMIT from validation.
+    challenge: Challenge = Challenge.NONE
+    address_limit: AddressLimit | None = None
 
     @property
     def scope(self) -> str:
@@ -127,6 +167,7 @@ class Poll:
             "closes_at": to_iso(self.closes_at),
             "max_choices": self.max_choices,
             "results_visibility": self.results_visibility.value,
+            "challenge": self.challenge.value,
         }
 
     def admin_dict(self, now: float) -> dict[str, Any]:
@@ -135,5 +176,6 @@ class Poll:
         repeat: dict[str, Any] = {"block": self.block.value}
         if self.block.limits_addresses:
             repeat["ip_limit"] = self.ip_limit
-        body.update(repeat_votes=repeat, shards=self.shards, created_at=to_iso(self.created_at))
+        limit = None if self.address_limit is None else self.address_limit.as_dict()
+        body.update(repeat_votes=repeat, address_limit=limit, shards=self.shards, created_at=to_iso(self.created_at))
         return body

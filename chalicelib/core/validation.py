@@ -10,12 +10,16 @@ from typing import Any
 
 from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound, ShardsCannotShrink
 from chalicelib.core.poll import (
+    DEFAULT_ADDRESS_LIMIT,
     DEFAULT_BLOCK,
+    DEFAULT_CHALLENGE,
     DEFAULT_IP_LIMIT,
     DEFAULT_MAX_CHOICES,
     DEFAULT_SHARDS,
     DEFAULT_VISIBILITY,
+    AddressLimit,
     Block,
+    Challenge,
     Option,
     Poll,
     Status,
@@ -30,6 +34,8 @@ MAX_LABEL = 200
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
 MAX_SHARDS = 1000  # a cold read of 1,000 shards and the poll is 11 BatchGetItem requests
 MAX_IP_LIMIT = 1_000_000
+MAX_WINDOW_VOTES = 1_000_000
+MAX_WINDOW_MINUTES = 1440
 MAX_YEARS_AHEAD = 10
 EARLIEST = 946684800  # 2000-01-01T00:00:00Z
 CREATE_FIELDS = {
@@ -42,8 +48,10 @@ CREATE_FIELDS = {
     "results_visibility",
     "repeat_votes",
     "shards",
+    "challenge",
+    "address_limit",
 }
-PATCH_FIELDS = {"question", "options", "opens_at", "closes_at", "status", "shards"}
+PATCH_FIELDS = {"question", "options", "opens_at", "closes_at", "status", "shards", "challenge", "address_limit"}
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
 
@@ -134,7 +142,7 @@ def _int_field(field: str, value: Any, low: int, high: int) -> int:
     return int(value)
 
 
-def _choice(field: str, value: Any, choices: type[Block] | type[Visibility]) -> Any:
+def _choice(field: str, value: Any, choices: type[Block] | type[Visibility] | type[Challenge]) -> Any:
     """Validate a value from a closed set (an enum of strings)."""
     if not isinstance(value, str) or value not in choices._value2member_map_:
         raise InvalidPoll(field, f"must be one of {', '.join(member.value for member in choices)}")
@@ -150,6 +158,19 @@ def _repeat_votes(value: Any) -> tuple[Block, int]:
     block = _choice("repeat_votes.block", value.get("block", DEFAULT_BLOCK), Block)
     ip_limit = _int_field("repeat_votes.ip_limit", value.get("ip_limit", DEFAULT_IP_LIMIT), 1, MAX_IP_LIMIT)
     return block, ip_limit
+
+
+def _address_limit(value: Any) -> AddressLimit | None:
+    """Validate an address limit: null (none) or {"votes", "minutes"}."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidPoll("address_limit", 'must be null or an object {"votes", "minutes"}')
+    unknown = set(value) - {"votes", "minutes"}
+    if unknown:
+        raise InvalidPoll(f"address_limit.{sorted(unknown)[0]}", "unknown field")
+    votes = _int_field("address_limit.votes", value.get("votes"), 1, MAX_WINDOW_VOTES)
+    return AddressLimit(votes, _int_field("address_limit.minutes", value.get("minutes"), 1, MAX_WINDOW_MINUTES))
 
 
 def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
@@ -183,6 +204,8 @@ def new_poll(body: Any, now: float) -> Poll:
     visibility = _choice("results_visibility", body.get("results_visibility", DEFAULT_VISIBILITY), Visibility)
     block, ip_limit = _repeat_votes(body.get("repeat_votes", {}))
     shards = _int_field("shards", body.get("shards", DEFAULT_SHARDS), 1, MAX_SHARDS)
+    challenge = _choice("challenge", body.get("challenge", DEFAULT_CHALLENGE), Challenge)
+    address_limit = _address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
     return Poll(
         id=poll_id,
         question=question,
@@ -197,6 +220,8 @@ def new_poll(body: Any, now: float) -> Poll:
         shards=shards,
         created_at=int(now),
         incarnation=secrets.token_hex(4),
+        challenge=challenge,
+        address_limit=address_limit,
     )
 
 
@@ -236,6 +261,10 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
         if shards < poll.shards:
             raise ShardsCannotShrink(f"the poll has {poll.shards} shards; the count can only rise")
         new = replace(new, shards=shards)
+    if "challenge" in body:
+        new = replace(new, challenge=_choice("challenge", body["challenge"], Challenge))
+    if "address_limit" in body:
+        new = replace(new, address_limit=_address_limit(body["address_limit"]))
     if "opens_at" in body or "closes_at" in body:
         _window(new.opens_at, new.closes_at, now)
     elif new.closes_at is not None and new.closes_at <= new.opens_at:
@@ -268,15 +297,3 @@ def status_filter(status: str | None) -> Status | None:
     if status not in Status._value2member_map_:
         raise InvalidParameter(f"status must be one of {', '.join(member.value for member in Status)}")
     return Status(status)
-
-
-MAX_SEARCH = 100
-
-
-def search_filter(search: str | None) -> list[str]:
-    """Validate a poll search (`q`): up to 100 characters; returns its words, casefolded (all must match)."""
-    if search is None:
-        return []
-    if len(search) > MAX_SEARCH or any(unicodedata.category(c) == "Cc" for c in search):
-        raise InvalidParameter(f"q must be at most {MAX_SEARCH} characters without control characters")
-    return search.casefold().split()

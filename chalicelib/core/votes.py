@@ -8,21 +8,31 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.core.errors import InvalidJson, InvalidOption, InvalidVoter, PollClosed, PollNotOpen
-from chalicelib.core.poll import Poll, Status, Window
+from chalicelib.core.errors import (
+    ChallengeFailed,
+    ChallengeRequired,
+    InvalidJson,
+    InvalidOption,
+    InvalidVoter,
+    PollClosed,
+    PollNotOpen,
+)
+from chalicelib.core.poll import Challenge, Poll, Status, Window
 from chalicelib.core.times import to_iso
 
 VOTER_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
-VOTE_FIELDS = {"options", "voter"}
+VOTE_FIELDS = {"options", "voter", "proof"}
 MAX_CHOSEN = 20
+MAX_PROOF = 4096  # an ALTCHA payload is about 700 characters, a Turnstile token about 2,000
 
 
 @dataclass(frozen=True)
 class VoteRequest:
-    """A vote body whose shape has been checked: chosen option ids and an optional voter token."""
+    """A vote body whose shape has been checked: chosen option ids, an optional voter token and proof."""
 
     options: list[str]
     voter: str | None
+    proof: str | None = None
 
 
 def check_voter(voter: Any) -> str:
@@ -47,7 +57,12 @@ def parse_vote(body: Any) -> VoteRequest:
     if len(set(options)) != len(options):
         raise InvalidOption("each option may be chosen once")
     voter = body.get("voter")
-    return VoteRequest(options=options, voter=None if voter is None else check_voter(voter))
+    proof = body.get("proof")
+    if proof is not None and (not isinstance(proof, str) or not 0 < len(proof) <= MAX_PROOF):
+        raise ChallengeFailed(
+            f"proof must be the solved challenge's payload, a string of at most {MAX_PROOF} characters"
+        )
+    return VoteRequest(options=options, voter=None if voter is None else check_voter(voter), proof=proof)
 
 
 def check_choices(poll: Poll, request: VoteRequest) -> None:
@@ -60,6 +75,16 @@ def check_choices(poll: Poll, request: VoteRequest) -> None:
         raise InvalidOption(f"unknown option '{unknown[0][:40]}'")
     if len(request.options) > poll.max_choices:
         raise InvalidOption(f"choose at most {poll.max_choices} option(s)")
+
+
+def check_proof_given(poll: Poll, request: VoteRequest) -> str | None:
+    """Return the proof a poll's challenge asks for (None when it asks none), or raise ChallengeRequired."""
+    if poll.challenge is Challenge.NONE:
+        return None
+    if request.proof is None:
+        what = "a solved proof of work" if poll.challenge is Challenge.PROOF_OF_WORK else "a Turnstile token"
+        raise ChallengeRequired(f"this poll needs {what} in 'proof' (GET /polls/{poll.id}/challenge)")
+    return request.proof
 
 
 def check_open(window: Window, now: float) -> None:
@@ -88,6 +113,8 @@ class Rejection(StrEnum):
     OWN_BALLOT = "own_ballot"  # this request's own earlier attempt committed
     SHARD = "shard"  # the shard refused: gone, another incarnation, outside its window or unknown option
     IP_LIMIT = "ip_limit"  # the address has used up the poll's limit
+    ADDRESS_WINDOW = "address_window"  # the address prefix has used up this window's allowance
+    PROOF_USED = "proof_used"  # the proof of work was spent on an earlier vote
     CONFLICT = "conflict"  # another transaction held an item: retry on another shard
     BUSY = "busy"  # throttled: not committed, retry after a pause
     REFUSED = "refused"  # refused for another reason: not committed

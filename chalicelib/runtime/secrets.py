@@ -25,6 +25,7 @@ class Secrets:
 
     admin_token: str | None
     hmac_key: bytes
+    turnstile_secret: str | None = None  # only for stages whose newsrooms use Cloudflare Turnstile
 
 
 _lock = threading.Lock()
@@ -53,17 +54,19 @@ def get_secrets() -> Secrets:
             settings = get_settings()
             token = os.environ.get("POLL_ADMIN_TOKEN") or None
             key = os.environ.get("POLL_HMAC_KEY") or None
+            turnstile = os.environ.get("TURNSTILE_SECRET") or None
             if settings.secret_id and (token is None or key is None):
                 document = _load_secret_document(settings.secret_id)
                 token = token or document.get("admin_token") or None
                 key = key or document.get("hmac_key") or None
+                turnstile = turnstile or document.get("turnstile_secret") or None
             if key is None and settings.stage == "local":
                 key = _LOCAL_HMAC_KEY
             if not key:
                 raise ServiceUnavailable("configuration is unavailable")
             if settings.stage != "local" and token is not None and len(token) < MIN_ADMIN_TOKEN:
                 token = None  # a placeholder or weak token disables the admin routes instead of guarding them
-            _secrets = Secrets(admin_token=token, hmac_key=key.encode())
+            _secrets = Secrets(admin_token=token, hmac_key=key.encode(), turnstile_secret=turnstile)
     return _secrets
 
 

@@ -17,6 +17,10 @@ T = TypeVar("T", int, float)
 # reach half their 0.1-a-vote target there), judged over at least this many attempts (0 turns it off).
 AUTO_RESHARD_CONFLICT_SHARE = 0.05
 AUTO_RESHARD_MIN_ATTEMPTS = 100
+# Proof of work (PBKDF2/SHA-256): the counter a reader must find is drawn from [0, POW_SPREAD), each step
+# POW_COST iterations; 200 x 5,000 iterations on average is about 0.25 CPU-seconds (BENCHMARKS.md, stuffing drill).
+POW_COST, POW_SPREAD = 5000, 400
+TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
 
 
 USER_POOL_ID_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$")
@@ -68,6 +72,14 @@ def _client_ids() -> tuple[str, ...]:
     return ids
 
 
+def _url(name: str, default: str) -> str:
+    """Read an http(s) URL setting."""
+    value = (os.environ.get(name) or default).strip()
+    if not value.startswith(("https://", "http://")):
+        raise SettingsError(f"{name} must be an http(s) URL, not {value[:40]!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that differs between stages."""
@@ -98,6 +110,12 @@ class Settings:
     vote_burst: float
     auto_reshard_conflict_share: float
     auto_reshard_min_attempts: int
+    address_prefix_v4: int
+    address_prefix_v6: int
+    pow_cost: int
+    pow_spread: int
+    challenge_seconds: int
+    turnstile_verify_url: str
 
 
 @lru_cache(maxsize=1)
@@ -132,6 +150,12 @@ def get_settings() -> Settings:
         vote_burst=_float("VOTE_BURST", 30.0, 0, 1_000_000),
         auto_reshard_conflict_share=_float("AUTO_RESHARD_CONFLICT_SHARE", AUTO_RESHARD_CONFLICT_SHARE, 0.001, 1),
         auto_reshard_min_attempts=_int("AUTO_RESHARD_MIN_ATTEMPTS", AUTO_RESHARD_MIN_ATTEMPTS, 0, 1_000_000),
+        address_prefix_v4=_int("ADDRESS_PREFIX_V4", 32, 8, 32),
+        address_prefix_v6=_int("ADDRESS_PREFIX_V6", 64, 16, 128),
+        pow_cost=_int("POW_COST", POW_COST, 1, 10_000_000),
+        pow_spread=_int("POW_SPREAD", POW_SPREAD, 1, 1_000_000),
+        challenge_seconds=_int("CHALLENGE_SECONDS", 300, 30, 3600),
+        turnstile_verify_url=_url("TURNSTILE_VERIFY_URL", TURNSTILE_VERIFY_URL),
     )
 
 

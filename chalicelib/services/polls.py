@@ -10,9 +10,10 @@ from chalicelib.core.audit import AuditAction, change_action, changes
 from chalicelib.core.errors import InvalidParameter, ServiceUnavailable
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
-from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, search_filter, status_filter
+from chalicelib.core.search import matches, search_filter
+from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
 from chalicelib.runtime import clock
-from chalicelib.services import audit, catalog, resharding
+from chalicelib.services import audit, catalog, challenges, resharding
 from chalicelib.store.adapters import store
 from chalicelib.store.port import StaleDefinition
 
@@ -22,6 +23,7 @@ STALE_RETRIES = 5
 def create(body: Any, *, actor: Actor = SYSTEM) -> Poll:
     """Create a poll from an admin request, and record who did."""
     poll = new_poll(body, clock.now())
+    challenges.check_available(poll)
     store().create_poll(poll)
     catalog.remember(poll.id, poll)
     audit.record(actor, AuditAction.CREATE, poll.id, {"after": poll.admin_dict(clock.now())})
@@ -48,6 +50,8 @@ def change(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> Poll:
     now = clock.now()
     before = poll.admin_dict(now)
     new, _ = changed_poll(poll, body, now)  # validates every field, the shard count included
+    if new.challenge is not poll.challenge:
+        challenges.check_available(new)
     if new.shards > poll.shards:
         poll = resharding.raise_shards(poll, new.shards)
     others = {name: value for name, value in body.items() if name != "shards"}
@@ -104,7 +108,7 @@ def list_page(status: str | None, limit: str | None, cursor: str | None, search:
     page: list[Poll] = []
     next_cursor = None
     for poll in store().list_polls(start):
-        if (wanted is None or poll.status_at(now) is wanted) and all(w in poll.question.casefold() for w in words):
+        if (wanted is None or poll.status_at(now) is wanted) and matches(poll.question, words):
             page.append(poll)
             if len(page) == size:
                 next_cursor = _encode_cursor(poll.id)

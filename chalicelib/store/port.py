@@ -8,7 +8,25 @@ from typing import Any, Protocol
 
 from chalicelib.core.audit import AuditEntry
 from chalicelib.core.counts import Counts
+from chalicelib.core.forensics import BallotRecord, VoidRecord
 from chalicelib.core.poll import Poll
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    """An address prefix's vote counter for one window: its keyed hash, the allowance, when it may go."""
+
+    key_hash: str
+    limit: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class SpentProof:
+    """A proof of work a vote spends: its identity (put-if-absent) and when its challenge expires."""
+
+    proof_id: str
+    expires_at: int
 
 
 @dataclass(frozen=True)
@@ -23,6 +41,9 @@ class VoteWrite:
     voter_hash: str | None  # a ballot is written, put-if-absent, when set
     address_hash: str | None  # the address counter is checked and bumped when set
     expires_at: int
+    source_hash: str | None = None  # kept on the ballot for forensics
+    window: WindowCount | None = None  # checked and bumped when set
+    proof: SpentProof | None = None  # put-if-absent when set
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,19 @@ class BallotStore(Protocol):
 
     def ballots_in_shard(self, poll: Poll, shard: int) -> Iterator[list[str]]:
         """Yield the chosen options of every ballot counted in one of the poll's shards."""
+
+    def ballot_records(self, poll: Poll, shard: int) -> Iterator[BallotRecord]:
+        """Yield every counted (not voided) ballot of one of the poll's shards, with its source and minute."""
+
+    def void_ballots(self, poll: Poll, record: VoidRecord, ballots: list[BallotRecord]) -> list[BallotRecord]:
+        """Void ballots: take their votes off their shards and add them to the void's record, atomically per batch.
+
+        Ballots voided meanwhile are skipped; returns the ballots this call voided. A voided ballot
+        stays, so its voter cannot vote again. Raises PollNotFound when the poll was deleted or re-created.
+        """
+
+    def voids(self, poll: Poll) -> list[VoidRecord]:
+        """Return the poll's void records."""
 
 
 class Store(PollStore, CountStore, BallotStore, Protocol):

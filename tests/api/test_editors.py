@@ -27,6 +27,9 @@ OPERATIONS = [
     ("GET", "/polls/{id}/history", None),
     ("GET", "/polls/{id}/results.csv", None),
     ("GET", "/audit", None),
+    ("GET", "/polls/{id}/forensics", None),
+    ("POST", "/polls/{id}/void", {"source": "s" * 16, "reason": "stuffed"}),
+    ("GET", "/polls/{id}/voids", None),
 ]
 # What each writing operation records, and who may do it.
 WRITES = {
@@ -165,9 +168,7 @@ def test_the_audit_log_reads_through_keys_and_the_feed_index_never_a_scan(client
     calls.clear()
     audit_entries(client, editor, poll_id)
     audit_entries(client, editor)
-    queries = [
-        params for service, op, params in calls.calls if op in ("Query", "Scan") and "audit" in params["TableName"]
-    ]
+    queries = [c.params for c in calls.calls if c.operation in ("Query", "Scan") and "audit" in c.params["TableName"]]
     assert [q.get("IndexName") for q in queries] == [None, "feed"]
 
 
@@ -260,3 +261,21 @@ def test_polls_can_be_searched_by_words_of_the_question(client, editor):
     found = client.http.get("/polls?q=LIBRARY%20sundays", headers=editor).json_body["polls"]
     assert [p["question"] for p in found] == ["Should the library open on Sundays?"]
     assert client.http.get(f"/polls?q={'x' * 101}", headers=editor).status_code == 400
+
+
+def test_voiding_needs_admins_and_is_recorded_with_the_source_reason_and_counts(client, editor, admin):
+    from tests.api.test_stuffing import from_address
+
+    poll_id = create_poll(client)["id"]
+    with from_address(client, "198.51.100.7"):
+        vote(client, poll_id, ["no"], "voter-void-000001")
+    source = client.http.get(f"/polls/{poll_id}/forensics", headers=editor).json_body["sources"][0]["source"]
+    body = json.dumps({"source": source, "reason": "one address, many tokens"})
+    refused = client.http.post(f"/polls/{poll_id}/void", headers=editor, body=body)
+    assert (refused.status_code, error_code(refused)) == (403, "forbidden")
+    assert client.http.post(f"/polls/{poll_id}/void", headers=admin, body=body).json_body["voided"] == 1
+    entry = audit_entries(client, editor, poll_id)[0]
+    assert (entry["action"], entry["actor"]) == ("void", ADMIN)
+    assert entry["details"]["source"] == source and entry["details"]["reason"] == "one address, many tokens"
+    assert entry["details"]["voided"] == 1 and entry["details"]["votes_removed"]["no"] == 1
+    assert client.http.get(f"/polls/{poll_id}/voids", headers=editor).status_code == 200

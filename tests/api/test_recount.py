@@ -78,7 +78,7 @@ def test_recount_queries_the_ballot_index_once_per_shard_and_never_scans(client,
     dynamo = calls.count("dynamodb")
     assert "Scan" not in dynamo
     assert dynamo["Query"] == 3
-    queries = [p for s, op, p in calls.calls if op == "Query"]
+    queries = [c.params for c in calls.calls if c.operation == "Query"]
     assert {q["IndexName"] for q in queries} == {"by-slot"}
 
 

@@ -25,7 +25,7 @@ def test_a_warm_vote_in_each_blocking_mode_is_one_request(client, calls):
         calls.clear()
         assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
         assert dynamodb_calls(calls) == ["TransactWriteItems"], block
-        items = calls.calls[-1][2]["TransactItems"]
+        items = calls.calls[-1].params["TransactItems"]
         assert len(items) == {"voter": 2, "voter_and_ip": 3, "none": 1}[block]
 
 
@@ -45,7 +45,7 @@ def test_a_cold_results_read_is_one_batch_get_and_a_warm_one_is_free(client, cal
     calls.clear()
     assert client.http.get(f"/polls/{poll['id']}/results").json_body["total_voters"] == 1
     assert dynamodb_calls(calls) == ["BatchGetItem"]
-    keys = calls.calls[-1][2]["RequestItems"]
+    keys = calls.calls[-1].params["RequestItems"]
     assert sum(len(t["Keys"]) for t in keys.values()) == 11  # the poll item rides with its 10 shards
     calls.clear()
     client.http.get(f"/polls/{poll['id']}/results")
@@ -79,7 +79,7 @@ def test_creating_and_closing_a_poll_are_one_transaction_each(client, calls):
     calls.clear()
     poll = create_poll(client, shards=20)
     assert dynamodb_calls(calls) == ["TransactWriteItems"]
-    assert len(calls.calls[-1][2]["TransactItems"]) == 21
+    assert len(calls.calls[-1].params["TransactItems"]) == 21
     from tests.helpers import patch
 
     calls.clear()

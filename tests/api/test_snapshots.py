@@ -160,7 +160,7 @@ def test_unchanged_polls_are_skipped_without_s3_writes(client, calls, frozen):
     report = run_scheduled(client)
     assert (report["written"], report["skipped"]) == (1, 2)
     assert report["written_polls"] == [polls[1]["id"]]
-    puts = [p["Key"] for svc, op, p in calls.calls if op == "PutObject"]
+    puts = [c.params["Key"] for c in calls.calls if c.operation == "PutObject"]
     assert sorted(puts) == sorted(
         [
             f"results/{polls[1]['id']}/latest.json",
@@ -285,7 +285,9 @@ def test_a_run_over_250_active_polls_stays_within_the_batched_request_bound(clie
     assert dynamo["UpdateItem"] == 250  # one mark per written poll
     assert sum(dynamo.values()) <= 2 + 25 + 250
     batch_sizes = [
-        sum(len(t["Keys"]) for t in p["RequestItems"].values()) for s, op, p in calls.calls if op == "BatchGetItem"
+        sum(len(t["Keys"]) for t in c.params["RequestItems"].values())
+        for c in calls.calls
+        if c.operation == "BatchGetItem"
     ]
     assert max(batch_sizes) == 100
     s3_calls = calls.count("s3")
@@ -347,7 +349,7 @@ def test_open_polls_are_read_eventually_consistent_and_final_snapshots_strongly(
     patch(client, closing["id"], status="closed")
     calls.clear()
     run_scheduled(client)
-    batches = [p["RequestItems"] for s, op, p in calls.calls if op == "BatchGetItem"]
+    batches = [c.params["RequestItems"] for c in calls.calls if c.operation == "BatchGetItem"]
     keys = {t["ConsistentRead"]: len(t["Keys"]) for batch in batches for t in batch.values()}
     assert keys == {False: 2, True: 3}
     assert len(batches) == 2

@@ -241,7 +241,7 @@ def test_a_transaction_conflict_is_retried_on_another_shard_and_counted_once(cli
     faults.add("TransactWriteItems", conflict_on_shard, times=2)
     calls.clear()
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
-    writes = [p for s, op, p in calls.calls if op == "TransactWriteItems"]
+    writes = [c.params for c in calls.calls if c.operation == "TransactWriteItems"]
     assert len(writes) == 3
     shards_tried = [next(i["Update"]["Key"]["pk"]["S"] for i in w["TransactItems"] if "Update" in i) for w in writes]
     assert shards_tried[0] != shards_tried[1] and shards_tried[1] != shards_tried[2]

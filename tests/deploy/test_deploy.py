@@ -35,6 +35,8 @@ NAME_PROPERTY = {
 }
 # What the Lambda Python runtime provides besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+# What AWS's Powertools layer puts on the path (/opt/python): Powertools, the X-Ray SDK and what they import.
+LAYER_PACKAGES = ("aws_lambda_powertools", "aws_xray_sdk", "wrapt", "typing_extensions.py")
 
 
 @pytest.fixture(scope="module")
@@ -159,8 +161,8 @@ def test_rotating_the_admin_token_keeps_the_hmac_key(aws_backend, monkeypatch):
 
 CHILD = r"""
 import json, sys
-import app, chalice, pynamodb
-for module in (app, chalice, pynamodb):
+import altcha, app, chalice, pynamodb
+for module in (altcha, app, chalice, pynamodb):
     assert module.__file__.startswith(sys.argv[1]), module.__file__
 assert "moto" not in sys.modules
 
@@ -181,18 +183,23 @@ def call(method, path, resource, params, body=None, token=None):
     response = app.app(event, Context())
     return response["statusCode"], json.loads(response["body"] or "null")
 
+def proof():  # the default challenge, solved with the vendored altcha as a client would
+    challenge = altcha.Challenge.from_dict(call("GET", "/polls/packaged/challenge", "/polls/{poll_id}/challenge",
+                                                {"poll_id": "packaged"})[1])
+    return altcha.Payload(challenge, altcha.solve_challenge(challenge)).to_base64()
+
 token = sys.argv[2]
 print(json.dumps([
     call("POST", "/polls", "/polls", None, {"id": "packaged", "question": "Works?", "options": ["Yes", "No"]}, token),
     call("POST", "/polls/packaged/votes", "/polls/{poll_id}/votes", {"poll_id": "packaged"},
-         {"options": ["yes"], "voter": "packaged-voter-1"}),
+         {"options": ["yes"], "voter": "packaged-voter-1", "proof": proof()}),
     call("POST", "/polls/packaged/votes", "/polls/{poll_id}/votes", {"poll_id": "packaged"},
-         {"options": ["no"], "voter": "packaged-voter-1"}),
+         {"options": ["no"], "voter": "packaged-voter-1", "proof": proof()}),
 ]))
 """
 
 
-def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3(packages, tmp_path):
+def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3_and_the_powertools_layer(packages, tmp_path):
     from moto.server import ThreadedMotoServer
 
     unpacked = tmp_path / "task"
@@ -202,6 +209,10 @@ def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3(packages, t
     site = Path(boto3.__file__).parent.parent
     for name in RUNTIME_PACKAGES:
         (runtime / name).symlink_to(site / name)
+    layer = tmp_path / "layer"  # stands in for the Powertools layer the stage attaches
+    layer.mkdir()
+    for name in LAYER_PACKAGES:
+        (layer / name).symlink_to(site / name)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -224,7 +235,7 @@ def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3(packages, t
             )["admin_token"]
             result = subprocess.run(
                 [sys.executable, "-S", "-c", CHILD, str(unpacked), token],
-                env={**env, "PYTHONPATH": f"{unpacked}:{runtime}"},
+                env={**env, "PYTHONPATH": f"{unpacked}:{layer}:{runtime}"},
                 cwd=unpacked,
                 capture_output=True,
                 text=True,

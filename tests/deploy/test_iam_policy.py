@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from devtools.recorder import Call
 from tests.conftest import APP_CALLS, ROOT
 
 pytestmark = pytest.mark.runs_last
@@ -46,7 +47,7 @@ def renamer(stage: str) -> dict[str, str]:
     return {local[var]: target[var] for var in RESOURCE_VARS if var in local and var in target}
 
 
-def permissions(calls: Iterable[tuple[str, str, dict[str, Any]]], stage: str) -> Iterator[Permission]:
+def permissions(calls: Iterable[Call], stage: str) -> Iterator[Permission]:
     """Turn recorded API calls into the IAM permissions they need on the stage's resources."""
     names = renamer(stage)
     secret = stage_env(stage).get("SECRET_ID", "")
@@ -54,7 +55,8 @@ def permissions(calls: Iterable[tuple[str, str, dict[str, Any]]], stage: str) ->
     def table(name: str) -> str:
         return f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{names.get(name, name)}"
 
-    for service, operation, params in calls:
+    for call in calls:
+        service, operation, params = call.service, call.operation, call.params
         if (service, operation) in UNSIGNED:
             continue
         if service == "dynamodb" and operation == "TransactWriteItems":
@@ -137,7 +139,7 @@ def test_policies_grant_only_explicit_actions_on_the_stages_own_resources():
 
 
 def test_the_checker_notices_a_missing_and_an_unused_grant():
-    calls = [("dynamodb", "GetItem", {"TableName": stage_env("local")["POLLS_TABLE"]})]
+    calls = [Call("dynamodb", "GetItem", {"TableName": stage_env("local")["POLLS_TABLE"]})]
     needed = set(permissions(calls, "dev"))
     statements = [
         {

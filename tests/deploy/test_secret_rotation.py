@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 
 def test_rotating_the_hmac_key_keeps_the_admin_token(aws_backend, monkeypatch):
-    from chalicelib import settings as settings_module
+    from chalicelib.runtime import settings as settings_module
 
     monkeypatch.setenv("SECRET_ID", "polls/local")
     reset_process_state()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import cold_start, hot_poll, overhead, package_size, request_costs, run, snapshot_scale, widget
+from bench import cold_start, hot_poll, overhead, package_size, request_costs, run, snapshot_scale, stuffing, widget
 
 NO_DEDUPE = "UpdateItem ADD, no dedupe"
 READ_THEN_WRITE = "GetItem + PutItem + UpdateItem"
@@ -95,3 +95,13 @@ def test_benchmarks_md_names_the_command_date_and_machine(tmp_path, costs):
     text = target.read_text()
     assert "Command:" in text and "cores" in text and "Python" in text
     assert "| warm vote (voter) | 1 | TransactWriteItems |" in text
+
+
+def test_the_stuffing_drill_bounds_one_address_and_counts_no_replayed_proof():
+    figures = stuffing.run(quick=True)[0].data
+    cases = figures["cases"]
+    assert cases["address limit only, one address"]["refused"] > 0  # the window binds within the run
+    assert cases["default (proof of work + address limit), one address"]["per_hour_per_address"] <= 400
+    assert cases["no protection, one address"]["cpu_per_vote"] < cases["default, 64 addresses"]["cpu_per_vote"]
+    assert (figures["replays"]["replayed"], figures["replays"]["cross-poll"]) == (0, 0)
+    assert figures["office"]["refused"] == 0

@@ -68,6 +68,7 @@ def chosen_option(index: int) -> str:
 def create_poll(stack: LocalStack) -> str:
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     body = {"id": "concurrency-poll", "question": "Which colour?", "options": [{"id": o, "label": o} for o in OPTIONS]}
+    body.update(challenge="none", address_limit=None)  # 1,000 scripted voters from one address, on purpose
     response = requests.post(f"{stack.api_url}/polls", json=body, headers=admin, timeout=30)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])

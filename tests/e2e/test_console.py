@@ -303,3 +303,27 @@ def test_the_console_fits_a_phone_and_stays_accessible(stack, new_page):
     page.goto(f"{stack.console_url}#/polls/{poll['id']}")
     expect(page.get_by_role("heading", name=poll["question"])).to_be_focused()
     shot(page, "8-phone-poll")
+
+
+def test_an_admin_voids_a_source_after_a_dry_run_and_the_audit_trail_says_why(stack, page):
+    from tests.browser_support import vote_over_http
+
+    poll = service_create(stack)
+    vote_over_http(stack, poll["id"], ["no"])
+    sign_in(page, stack, ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD)
+    page.goto(f"{stack.console_url}#/polls/{poll['id']}")
+    sources = page.get_by_role("region", name="Sources")
+    expect(sources.get_by_role("row", name="Source 1")).to_contain_text("1")
+    sources.get_by_role("button", name="Void…").click()
+    expect(page.get_by_label("Reason for voiding source 1")).to_be_focused()  # a reason is required
+    page.get_by_label("Reason for voiding source 1").fill("one address, many tokens")
+    sources.get_by_role("button", name="Void…").click()
+    dialog = page.get_by_role("dialog", name="Void these votes?")
+    expect(dialog).to_contain_text("1 vote(s) from this source")
+    dialog.get_by_role("button", name="Void votes").click()
+    expect(page.get_by_text("1 vote(s) voided — “one address, many tokens”")).to_be_visible()
+    trail = page.get_by_role("region", name="This poll's audit log")
+    expect(trail.get_by_role("row").nth(1)).to_contain_text(ADMIN_EMAIL)
+    expect(trail.get_by_role("row").nth(1)).to_contain_text("voided votes in")
+    assert serious_violations(page) == []
+    shot(page, "9-void")

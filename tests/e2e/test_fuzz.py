@@ -41,12 +41,16 @@ SEEDED: dict[str, dict[str, Any]] = {  # the demo poll is open and shows results
         "question": "Results only for voters?",
         "options": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
         "results_visibility": "after_vote",
+        "challenge": "none",  # fuzzed votes count here; the demo poll refuses them without a proof
+        "address_limit": None,
     },
     CLOSED_POLL: {
         "id": CLOSED_POLL,
         "question": "Closed already?",
         "options": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
         "results_visibility": "after_close",
+        "challenge": "none",  # fuzzed votes count here; the demo poll refuses them without a proof
+        "address_limit": None,
     },
 }
 OPTION_IDS = {DEMO_POLL["id"]: ["yes", "no", "dont-know"], HIDDEN_POLL: ["yes", "no"], CLOSED_POLL: ["yes", "no"]}

@@ -8,6 +8,8 @@ import pytest
 import requests
 
 from devtools.local_stack import DEMO_POLL, LocalStack, free_port
+from devtools.source_address import session_from
+from tests.proofs import solve
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +30,9 @@ def test_the_local_stack_serves_the_seeded_demo_poll(stack):
 def test_a_vote_over_http_is_counted_once(stack):
     url = f"{stack.api_url}/polls/{DEMO_POLL['id']}/votes"
     before = requests.get(f"{stack.api_url}/polls/{DEMO_POLL['id']}/results", timeout=10).json()["total_voters"]
-    first = requests.post(url, json={"options": ["yes"], "voter": "http-voter-0001"}, timeout=10)
-    again = requests.post(url, json={"options": ["no"], "voter": "http-voter-0001"}, timeout=10)
+    proof = solve(requests.get(f"{stack.api_url}/polls/{DEMO_POLL['id']}/challenge", timeout=10).json())
+    first = requests.post(url, json={"options": ["yes"], "voter": "http-voter-0001", "proof": proof}, timeout=10)
+    again = requests.post(url, json={"options": ["no"], "voter": "http-voter-0001", "proof": proof}, timeout=10)
     assert first.status_code == 201
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_voted"
     assert first.json()["results"]["total_voters"] == before + 1
@@ -58,3 +61,16 @@ def test_a_second_start_on_the_same_endpoint_keeps_existing_data(stack):
     again._provision_and_seed()  # creates only what is missing; the demo poll already exists
     response = requests.get(f"{stack.api_url}/polls/{DEMO_POLL['id']}/results", timeout=10)
     assert response.json()["total_voters"] >= 1
+
+
+def test_the_local_api_sees_each_clients_own_loopback_address(stack):
+    admin = {"Authorization": "Bearer http-test-token"}
+    body = {"question": "Which address?", "options": ["A", "B"], "challenge": "none"}
+    body["address_limit"] = {"votes": 1, "minutes": 10}
+    poll_id = requests.post(f"{stack.api_url}/polls", json=body, headers=admin, timeout=10).json()["id"]
+    answers = []
+    for address in ("127.0.0.2", "127.0.0.2", "127.0.0.3"):
+        vote = {"options": ["a"], "voter": f"voter-{address.replace('.', '-')}-{len(answers)}"}
+        answers.append(session_from(address).post(f"{stack.api_url}/polls/{poll_id}/votes", json=vote, timeout=10))
+    assert [a.status_code for a in answers] == [201, 429, 201]
+    assert answers[1].json()["error"]["code"] == "address_limit_reached"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import time
 
@@ -153,7 +155,7 @@ def test_two_readers_in_separate_browsers_make_two_votes(stack, new_page):
 
 
 def test_a_reader_who_already_voted_elsewhere_sees_the_results_from_the_409(stack, page):
-    poll_id = create_poll(stack)["id"]
+    poll_id = create_poll(stack, challenge="none")["id"]  # the other tab's vote is posted here without a browser
     token = "reader-who-voted-in-another-tab"
     page.add_init_script(f"localStorage.setItem('pollw:voter', '{token}')")
     vote = {"options": ["tea"], "voter": token}
@@ -429,3 +431,75 @@ def test_the_demo_page_has_no_serious_accessibility_violations(stack, page):
     page.goto(f"{stack.web_url}/demo")
     expect(widget(page, DEMO_ID).get_by_role("button", name="Vote")).to_be_visible()
     assert _serious_violations(page) == []
+
+
+def _record_status(page: Page, poll_id: str) -> None:
+    """Keep every text the widget's live region shows, in order, in window.said."""
+    page.evaluate(
+        """id => {
+          window.said = [];
+          const status = document.querySelector(`[data-poll-id="${id}"]`).shadowRoot.querySelector("[role=status]");
+          new MutationObserver(() => window.said.push(status.textContent)).observe(status, {childList: true});
+        }""",
+        poll_id,
+    )
+
+
+def test_on_a_proof_of_work_poll_the_widget_solves_in_a_worker_says_checking_and_sends_the_proof(stack, page):
+    poll_id = create_poll(stack, challenge="proof_of_work")["id"]
+    workers = []
+
+    def started(worker: object) -> None:
+        workers.append(worker)
+
+    page.on("worker", started)
+    open_host_page(page, stack, poll_id)
+    poll = widget(page, poll_id)
+    poll.get_by_role("radio", name="Tea").check()
+    _record_status(page, poll_id)
+    with page.expect_request(f"**/polls/{poll_id}/votes") as sent:
+        poll.get_by_role("button", name="Vote").click()
+    expect(poll.get_by_role("status")).to_have_text("Thank you, your vote has been counted.")
+    said = page.evaluate("window.said")
+    assert said[:2] == ["Checking…", "Sending your vote…"], said
+    assert workers, "the proof of work did not run in a Web Worker"
+    proof = json.loads(base64.b64decode(vote_body(sent.value)["proof"]))
+    assert proof["challenge"]["parameters"]["data"] == {"poll": poll_id}
+    assert results(stack, poll_id)["total_voters"] == 1
+
+
+def test_a_refused_proof_is_replaced_by_a_fresh_one_and_the_vote_counted_once(stack, page):
+    poll_id = create_poll(stack, challenge="proof_of_work")["id"]
+    sent = []
+
+    def refuse_first_proof(route: Route) -> None:
+        sent.append(vote_body(route.request))
+        if len(sent) > 1:
+            return route.continue_()
+        route.fulfill(
+            status=400,
+            headers={"Access-Control-Allow-Origin": "*"},
+            json={"error": {"code": "challenge_failed", "message": "the challenge has expired"}},
+        )
+
+    page.route(f"**/polls/{poll_id}/votes", refuse_first_proof)
+    open_host_page(page, stack, poll_id)
+    poll = widget(page, poll_id)
+    poll.get_by_role("radio", name="Coffee").check()
+    poll.get_by_role("button", name="Vote").click()
+    expect(poll.get_by_role("status")).to_have_text("Thank you, your vote has been counted.")
+    assert len(sent) == 2 and sent[0]["proof"] != sent[1]["proof"] and sent[0]["voter"] == sent[1]["voter"]
+    assert results(stack, poll_id)["total_voters"] == 1
+
+
+def test_a_reader_over_the_address_limit_is_told_to_try_later(stack, page):
+    poll_id = create_poll(stack, challenge="none", address_limit={"votes": 1, "minutes": 10})["id"]
+    vote_over_http(stack, poll_id, ["tea"])  # from 127.0.0.1, as the browser
+    open_host_page(page, stack, poll_id)
+    poll = widget(page, poll_id)
+    poll.get_by_role("radio", name="Coffee").check()
+    poll.get_by_role("button", name="Vote").click()
+    expect(poll.get_by_role("status")).to_have_text(
+        "Sorry, too many votes have come from your network recently. Please try again later."
+    )
+    assert results(stack, poll_id)["total_voters"] == 1

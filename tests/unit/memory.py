@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollHasVotes, PollNotFound
+from chalicelib.core.forensics import BallotRecord, VoidRecord
 from chalicelib.core.poll import Poll, Status, Window
 from chalicelib.core.votes import Rejection, ShardState, VoteRejected
 from chalicelib.store.port import SHARDS_PER_STEP, DuePoll, StaleDefinition, VoteWrite
@@ -32,6 +33,9 @@ class Ballot:
     shard: int
     options: list[str]
     request_id: str
+    source: str | None = None
+    minute: int = 0
+    voided: bool = False
 
 
 @dataclass
@@ -42,6 +46,9 @@ class MemoryStore:
     shards: dict[tuple[str, int], Shard] = field(default_factory=dict)
     ballots: dict[str, Ballot] = field(default_factory=dict)
     addresses: dict[str, int] = field(default_factory=dict)
+    windows: dict[str, int] = field(default_factory=dict)
+    spent: set[str] = field(default_factory=set)
+    void_records: dict[str, list[VoidRecord]] = field(default_factory=dict)
     marks: dict[str, tuple[str, int, bool]] = field(default_factory=dict)
     resharded: dict[str, int] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
@@ -185,12 +192,22 @@ class MemoryStore:
         in_window = item.window.status_at(vote.now) is Status.OPEN
         if item.incarnation != vote.poll.incarnation or not in_window or set(vote.options) - set(item.counts.votes):
             raise VoteRejected(Rejection.SHARD, state)
+        if vote.proof is not None and vote.proof.proof_id in self.spent:
+            raise VoteRejected(Rejection.PROOF_USED)
         if vote.address_hash is not None and self.addresses.get(vote.address_hash, 0) >= vote.poll.ip_limit:
             raise VoteRejected(Rejection.IP_LIMIT)
+        window = vote.window
+        if window is not None and self.windows.get(window.key_hash, 0) >= window.limit:
+            raise VoteRejected(Rejection.ADDRESS_WINDOW)
         if vote.voter_hash is not None:
-            self.ballots[vote.voter_hash] = Ballot(vote.poll.scope, vote.shard, list(vote.options), vote.request_id)
+            ballot = Ballot(vote.poll.scope, vote.shard, list(vote.options), vote.request_id)
+            self.ballots[vote.voter_hash] = replace(ballot, source=vote.source_hash, minute=vote.now // 60 * 60)
         if vote.address_hash is not None:
             self.addresses[vote.address_hash] = self.addresses.get(vote.address_hash, 0) + 1
+        if window is not None:
+            self.windows[window.key_hash] = self.windows.get(window.key_hash, 0) + 1
+        if vote.proof is not None:
+            self.spent.add(vote.proof.proof_id)
         item.counts.add(vote.options)
 
     def ballot_exists(self, poll: Poll, voter_hash: str) -> bool:
@@ -202,8 +219,40 @@ class MemoryStore:
         """The ballots counted in one shard."""
         self.calls.append("ballots_in_shard")
         for ballot in list(self.ballots.values()):
-            if ballot.scope == poll.scope and ballot.shard == shard:
+            if ballot.scope == poll.scope and ballot.shard == shard and not ballot.voided:
                 yield list(ballot.options)
+
+    def ballot_records(self, poll: Poll, shard: int) -> Iterator[BallotRecord]:
+        """The counted ballots of one shard, with source and minute."""
+        self.calls.append("ballot_records")
+        for key, ballot in list(self.ballots.items()):
+            if ballot.scope == poll.scope and ballot.shard == shard and not ballot.voided:
+                yield BallotRecord(key, shard, tuple(ballot.options), ballot.source, ballot.minute)
+
+    def void_ballots(self, poll: Poll, record: VoidRecord, ballots: list[BallotRecord]) -> list[BallotRecord]:
+        """Void the ballots not voided yet: off their shards, onto the record."""
+        self.calls.append("void_ballots")
+        current = self.polls.get(poll.id)
+        if current is None or current.incarnation != poll.incarnation:
+            raise PollNotFound(f"poll '{poll.id}' was deleted or re-created")
+        voided = [b for b in ballots if b.key in self.ballots and not self.ballots[b.key].voided]
+        for found in voided:
+            self.ballots[found.key].voided = True
+            counts = self.shards[(poll.id, found.shard)].counts
+            counts.voters -= 1
+            for option_id in found.options:
+                counts.votes[option_id] -= 1
+        if voided:
+            tally = {o: sum(o in b.options for b in voided) for o in poll.option_ids()}
+            kept = replace(record, voided=len(voided), options=tally)
+            self.void_records.setdefault(poll.scope, []).append(kept)
+        self.marks.pop(poll.id, None)
+        return voided
+
+    def voids(self, poll: Poll) -> list[VoidRecord]:
+        """The poll's void records."""
+        self.calls.append("voids")
+        return list(self.void_records.get(poll.scope, []))
 
     def set_window(self, poll_id: str, **changes: Any) -> None:
         """Change a stored poll's window behind the services' back, as another process would."""
@@ -236,3 +285,8 @@ class MemoryArchive:
     def list_keys(self, prefix: str) -> list[str]:
         """Return the keys under a prefix, in key order."""
         return sorted(key for key in self.objects if key.startswith(prefix))
+
+
+# Polls for tests of other behaviour opt out of the protective defaults (no challenge, no address window);
+# tests/unit/test_stuffing.py proves the defaults.
+UNPROTECTED: dict[str, Any] = {"challenge": "none", "address_limit": None}

@@ -8,6 +8,7 @@ from chalicelib.core.audit import AuditAction, change_action, changes
 from chalicelib.core.errors import Forbidden, Unauthorized
 from chalicelib.core.identity import SERVICE, SYSTEM, Actor, ActorKind, Group, Role, editor_from
 from chalicelib.services import audit, polls, votes
+from tests.unit.memory import UNPROTECTED
 from tests.unit.test_resharding import cast_many
 
 EDITOR = Actor(ActorKind.EDITOR, "editor@example.com", "sub-1", frozenset({Group.EDITORS}))
@@ -16,7 +17,7 @@ ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"
 
 def test_an_automatic_reshard_is_recorded_as_the_system_with_its_reason(memory, frozen, monkeypatch, audit_log):
     monkeypatch.setattr(votes, "_backoff", lambda attempt: None)
-    poll = polls.create({"question": "Busy?", "options": ["Yes", "No"], "shards": 2})
+    poll = polls.create({"question": "Busy?", "options": ["Yes", "No"], "shards": 2, **UNPROTECTED})
     cast_many(memory, poll.id, "busy", clean=90, contended=10)
     entry = audit_log.entries[-1]
     assert (entry.actor, entry.action, entry.poll_id) == (SYSTEM, AuditAction.AUTO_RESHARD, poll.id)

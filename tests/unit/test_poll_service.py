@@ -8,10 +8,11 @@ import pytest
 
 from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollHasVotes, PollOpen, RecountUnavailable
 from chalicelib.services import polls, recount, snapshots, votes
+from tests.unit.memory import UNPROTECTED
 
 
 def new(**fields):
-    return polls.create({"question": "Build the bridge?", "options": ["Yes", "No"], **fields})
+    return polls.create({"question": "Build the bridge?", "options": ["Yes", "No"], **UNPROTECTED, **fields})
 
 
 @pytest.mark.parametrize(

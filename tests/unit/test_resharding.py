@@ -9,10 +9,13 @@ from chalicelib.core.votes import Rejection, VoteRejected
 from chalicelib.runtime.settings import AUTO_RESHARD_CONFLICT_SHARE
 from chalicelib.services import catalog, polls, recount, resharding, results, snapshots, votes
 from chalicelib.store.port import StaleDefinition
+from tests.unit.memory import UNPROTECTED
 
 
 def new(**fields):
-    return polls.create({"question": "Build the bridge?", "options": ["Yes", "No"], "shards": 2, **fields})
+    return polls.create(
+        {"question": "Build the bridge?", "options": ["Yes", "No"], "shards": 2, **UNPROTECTED, **fields}
+    )
 
 
 def shard_numbers(memory, poll_id):

@@ -6,10 +6,11 @@ import pytest
 
 from chalicelib.core.errors import InvalidVoter, ResultsHidden
 from chalicelib.services import catalog, polls, results, votes
+from tests.unit.memory import UNPROTECTED
 
 
 def new(**fields):
-    return polls.create({"question": "Build the bridge?", "options": ["Yes", "No"], **fields})
+    return polls.create({"question": "Build the bridge?", "options": ["Yes", "No"], **UNPROTECTED, **fields})
 
 
 def test_a_cold_read_is_one_store_call_and_a_warm_one_none(memory):

@@ -16,10 +16,11 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.votes import Rejection, VoteRejected
 from chalicelib.services import catalog, polls, votes
+from tests.unit.memory import UNPROTECTED
 
 
 def new(memory, **fields):
-    body = {"question": "Build the bridge?", "options": ["Yes", "No"], "shards": 3, **fields}
+    body = {"question": "Build the bridge?", "options": ["Yes", "No"], "shards": 3, **UNPROTECTED, **fields}
     return polls.create(body)
 
 

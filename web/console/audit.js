@@ -1,7 +1,7 @@
 // The audit log: who did what to which poll, newest first; the same list on each poll's page.
 
 import * as api from "./api.js";
-import { h, show, when } from "./dom.js";
+import { h, put, show, when } from "./dom.js";
 
 const ACTIONS = {
   create: "created", change: "changed", close: "closed", reopen: "reopened", reshard: "raised the shards of",
@@ -25,6 +25,7 @@ export function describe(details) {
   if (details.before && details.before.question) return `was “${details.before.question}”`;
   if (details.drift) return `drift ${details.drift.total_voters} voters; fixed shards: ${value(details.fixed_shards) || "none"}`;
   if ("written" in details) return `${details.written} written, ${details.failed} failed`;
+  if ("voided" in details) return `${details.voided} vote(s) voided: “${details.reason}”`;
   return "";
 }
 
@@ -65,7 +66,7 @@ export function auditTable(pollId, label) {
   const heads = ["When", "Who", "Action", withPoll ? "Poll" : null, "What changed"].filter(Boolean);
   const table = h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": label },
     h("table", { class: "audit" }, h("thead", {}, h("tr", {}, heads.map((name) => h("th", { scope: "col" }, name)))), body));
-  return { element: h("div", {}, status, table, more), load, reload: () => { body.replaceChildren(); cursor = null; return load(); } };
+  return { element: h("div", {}, status, table, more), load, reload: () => { put(body); cursor = null; return load(); } };
 }
 
 export async function auditView() {

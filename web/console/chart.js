@@ -1,14 +1,14 @@
 // Votes over time: a uPlot line chart (vendored, pinned) of total voters and each option's votes,
 // with the same numbers as a table for screen readers and keyboard users.
 
-import { h, when } from "./dom.js";
+import { h, put, when } from "./dom.js";
 
 const COLOURS = ["#0b5cad", "#b3261e", "#1b7f3b", "#7a4fb5", "#9a5b00", "#00707a", "#a3336d", "#4d5d00"];
 
 export function renderChart(container, history, width) {
   const points = history.points;
   if (!points.length) {
-    container.replaceChildren(h("p", {}, "No history yet: the snapshot job writes a point each minute while the poll changes."));
+    put(container, h("p", {}, "No history yet: the snapshot job writes a point each minute while the poll changes."));
     return null;
   }
   const times = points.map((p) => Date.parse(p.at) / 1000);
@@ -27,12 +27,14 @@ export function renderChart(container, history, width) {
       h("table", {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Time"), h("th", { scope: "col" }, "Voters"), history.options.map((o) => h("th", { scope: "col" }, o.label)))),
         h("tbody", {}, points.map((p) => h("tr", {}, h("th", { scope: "row" }, when(p.at)), h("td", {}, p.total_voters), history.options.map((o) => h("td", {}, p.options[o.id] || 0))))))));
-  container.replaceChildren(figure, table);
+  put(container, figure, table);
   if (!window.uPlot) {
-    plot.replaceChildren(h("p", {}, "The chart library did not load; the numbers are in the table below."));
+    put(plot, h("p", {}, "The chart library did not load; the numbers are in the table below."));
     return null;
   }
-  const x = { time: true, range: (u, min, max) => (min === max ? [min - 600, max + 60] : [min, max]) };
+  const x = { time: true };
+  if (times.length === 1) x.range = [times[0] - 600, times[0] + 60]; // one point: the ten minutes before it
+
   const options = { width: Math.max(260, width), height: 240, series, scales: { x }, axes: [{}, { label: "votes" }], legend: { live: false } };
   return new window.uPlot(options, data, plot);
 }

@@ -15,6 +15,11 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// Replace an element's children, skipping null, undefined and false (optional parts of a view).
+export function put(element, ...children) {
+  element.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+}
+
 export function announce(message) {
   const region = document.getElementById("announce");
   region.textContent = "";
@@ -24,7 +29,7 @@ export function announce(message) {
 // Show a view: replace main's content, set the title, move focus to the view's heading.
 export function show(title, ...content) {
   const main = document.getElementById("main");
-  main.replaceChildren(...content);
+  put(main, ...content);
   document.title = `${title} · Polls console`;
   const heading = main.querySelector("h1");
   if (heading) {

@@ -107,7 +107,7 @@ export async function formView({ session, onStop }, pollId) {
   block.addEventListener("change", showIp);
   showIp();
   const setOnCreate = editing ? "Set when the poll is created." : null;
-  for (const control of [maxChoices, visibility, block, ipLimit, challenge]) if (editing) control.disabled = true;
+  for (const control of [maxChoices, visibility, block, ipLimit]) if (editing) control.disabled = true;
 
   const form = h("form", { class: "poll-form", novalidate: true },
     problem,
@@ -122,8 +122,8 @@ export async function formView({ session, onStop }, pollId) {
     field("poll-block", "Repeat-vote blocking", block, setOnCreate),
     ipField,
     challengeKnown
-      ? field("poll-challenge", "Bot challenge", challenge, setOnCreate || "What a reader's browser must pass before a vote counts.")
-      : h("p", { class: "hint waiting" }, "Bot challenge: arrives with the stuffing defences; this API does not accept it yet."),
+      ? field("poll-challenge", "Bot challenge", challenge, "What a reader's browser must pass before a vote counts.")
+      : h("p", { class: "hint waiting" }, "Bot challenge: this API does not offer one."),
     field("poll-shards", "Counter shards", shards, editing ? `Raise only (now ${draft.shards}); about 8 votes a second each.` : "1 to 1,000; about 8 votes a second each."),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, editing ? "Save changes" : "Create poll"),
@@ -151,6 +151,7 @@ export async function formView({ session, onStop }, pollId) {
     const closesAt = isoOf(closes.value);
     if (closesAt !== poll.closes_at) changed.closes_at = closesAt;
     if (Number(shards.value) !== poll.shards) changed.shards = Number(shards.value);
+    if (challengeKnown && challenge.value !== poll.challenge) changed.challenge = challenge.value;
     return changed;
   }
 

@@ -1,7 +1,7 @@
 // The poll list: a status filter, search by question, and paging through the API's cursors.
 
 import * as api from "./api.js";
-import { field, h, show, when } from "./dom.js";
+import { field, h, put, show, when } from "./dom.js";
 
 const STATUSES = [["", "Any status"], ["scheduled", "Scheduled"], ["open", "Open"], ["closed", "Closed"]];
 
@@ -38,7 +38,7 @@ export async function listView({ params }) {
   try {
     page = await api.get(`/polls?${query}`);
   } catch (error) {
-    results.replaceChildren(h("p", { class: "form-error", role: "alert" }, error.message));
+    put(results, h("p", { class: "form-error", role: "alert" }, error.message));
     return;
   }
   const summary = page.polls.length
@@ -54,7 +54,8 @@ export async function listView({ params }) {
   const nav = h("nav", { class: "pager", "aria-label": "Pages of polls" },
     cursor ? h("a", { class: "button secondary", href: link({ q, status, cursor: earlier.at(-1) || "", back: earlier.slice(0, -1).join(",") }) }, "Previous page") : null,
     page.next_cursor ? h("a", { class: "button secondary", href: link({ q, status, cursor: page.next_cursor, back: [...earlier, cursor].join(",") }) }, "Next page") : null);
-  results.replaceChildren(
+  put(
+    results,
     h("p", { role: "status" }, summary),
     page.polls.length ? h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Polls" },
       h("table", {},

@@ -4,7 +4,8 @@ import * as api from "./api.js";
 import { auditTable } from "./audit.js";
 import { isAdmin } from "./auth.js";
 import { renderChart } from "./chart.js";
-import { announce, confirmDialog, h, show, when } from "./dom.js";
+import { announce, confirmDialog, h, put, show, when } from "./dom.js";
+import { forensicsSection } from "./forensics.js";
 import { loadWidget, previewPoll } from "./preview.js";
 
 const RESULTS_EVERY = 5000; // ms
@@ -41,7 +42,7 @@ export async function pollView({ session, onStop }, pollId) {
     if (document.hidden) return;
     try {
       const results = await api.get(`${path}/results`);
-      resultsBox.replaceChildren(resultsTable(results));
+      put(resultsBox, resultsTable(results));
       updated.textContent = `Updated ${new Date().toLocaleTimeString()}; refreshes every ${RESULTS_EVERY / 1000} seconds.`;
     } catch (error) {
       updated.textContent = `Results could not be refreshed: ${error.message}`;
@@ -55,7 +56,7 @@ export async function pollView({ session, onStop }, pollId) {
       const history = await api.get(`${path}/history?points=120`);
       renderChart(chartBox, history, chartBox.clientWidth - 8);
     } catch (error) {
-      chartBox.replaceChildren(h("p", {}, `The chart could not be loaded: ${error.message}`));
+      put(chartBox, h("p", {}, `The chart could not be loaded: ${error.message}`));
     }
   }
 
@@ -115,7 +116,7 @@ export async function pollView({ session, onStop }, pollId) {
       const text = drift === 0 && !report.drifting_shards.length
         ? "Recount: the counters agree with the ballots (drift 0)."
         : `Recount: drift of ${drift} voters in shards ${report.drifting_shards.join(", ")}; fixed: ${report.fixed_shards.join(", ") || "none"}.`;
-      recountBox.replaceChildren(h("p", {}, text));
+      put(recountBox, h("p", {}, text));
       if (!fix && report.drifting_shards.length && report.status === "closed") {
         const fixButton = h("button", { type: "button", class: "danger" }, "Fix the drifting shards");
         fixButton.addEventListener("click", async () => {
@@ -125,7 +126,7 @@ export async function pollView({ session, onStop }, pollId) {
       }
       announce(text);
     } catch (error) {
-      recountBox.replaceChildren(h("p", { role: "alert" }, error.message));
+      put(recountBox, h("p", { role: "alert" }, error.message));
     }
   }
   if (isAdmin(session)) {
@@ -143,14 +144,10 @@ export async function pollView({ session, onStop }, pollId) {
     actions.append(del);
   }
 
-  // HOOK(stuffing): forensics and void. The stuffing branch adds GET /polls/{id}/forensics, POST .../void and
-  // GET .../voids (admins void); until then the API answers 404 not_found and this section says so.
-  const forensicsBox = h("div", {}, h("p", {}, "Checking…"));
-  api.get(`${path}/forensics`).then(
-    (report) => forensicsBox.replaceChildren(h("pre", { class: "forensics" }, JSON.stringify(report, null, 2))),
-    (error) => forensicsBox.replaceChildren(h("p", { class: "waiting" }, ["not_found", "network", "method_not_allowed"].includes(error.code)
-      ? "Forensics and voiding votes arrive with the stuffing defences; this API does not have them yet."
-      : error.message)));
+  const forensicsBox = forensicsSection(poll, session, () => {
+    timers.forEach((t) => window.clearInterval(t));
+    pollView({ session, onStop }, pollId);
+  });
 
   const log = auditTable(poll.id, "This poll's audit log");
   const preview = h("div", { class: "preview-box" });
@@ -164,6 +161,7 @@ export async function pollView({ session, onStop }, pollId) {
       h("dt", {}, "Closes"), h("dd", {}, when(poll.closes_at)),
       h("dt", {}, "Results"), h("dd", {}, poll.results_visibility.replace("_", " ")),
       h("dt", {}, "Blocking"), h("dd", {}, poll.repeat_votes.block.replaceAll("_", " ")),
+      "challenge" in poll ? [h("dt", {}, "Challenge"), h("dd", {}, poll.challenge.replaceAll("_", " "))] : null,
       h("dt", {}, "Shards"), h("dd", {}, poll.shards)),
     actions, actionStatus, recountBox,
     isAdmin(session) ? null : h("p", { class: "hint" }, "Deleting a poll needs the admins group."),

@@ -29,3 +29,28 @@ def ballot_key(voter_hash: str) -> str:
 def address_key(address_hash: str) -> str:
     """Return the key of an address counter, from the keyed hash of (poll, address)."""
     return "ip#" + address_hash
+
+
+def window_key(window_hash: str) -> str:
+    """Return the key of an address prefix's counter for one window."""
+    return "aw#" + window_hash
+
+
+def proof_key(proof_id: str) -> str:
+    """Return the key of a spent proof of work."""
+    return "pow#" + proof_id
+
+
+def void_key(void_hash: str) -> str:
+    """Return the key of a void record."""
+    return "v#" + void_hash
+
+
+def voids_slot(poll: Poll) -> str:
+    """Return the by-slot index key under which a poll incarnation's void records are listed."""
+    return f"{poll.scope}#voids"
+
+
+def shard_of_slot(value: str) -> int:
+    """Return the shard number of a ballot's slot."""
+    return int(value.rpartition("#")[2])

@@ -66,6 +66,11 @@ class PollModel(Model):
     snapshot_signature = UnicodeAttribute(null=True)  # what the last snapshot showed
     snapshot_at = NumberAttribute(null=True)
     resharded_at = NumberAttribute(null=True)  # the start of the last window automatic resharding was claimed
+    # No defaults on purpose: a poll stored before these existed reads as challenge none and no address
+    # limit (a PynamoDB default would be applied to old items too); new polls always write them.
+    challenge = UnicodeAttribute(null=True)
+    address_votes = NumberAttribute(null=True)
+    address_minutes = NumberAttribute(null=True)
     snapshot_index = SnapshotDueIndex()
 
 
@@ -111,27 +116,63 @@ class BallotModel(Model):
         region = "us-east-1"
 
     pk = UnicodeAttribute(hash_key=True)  # "b#" + HMAC
-    slot = UnicodeAttribute()  # "{poll_id}/{epoch}#{shard:03d}": the shard the vote was added to
+    # "{poll_id}/{epoch}#{shard:03d}": the shard the vote was added to; removed when the ballot is voided,
+    # so it leaves the by-slot index (recounts and forensics) but still blocks its voter.
+    slot = UnicodeAttribute(null=True)
     options = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
     request_id = UnicodeAttribute()  # lets a retried request recognise its own committed ballot
-    voted_at = NumberAttribute()
+    voted_at = NumberAttribute()  # the minute of the vote (epoch seconds, a multiple of 60)
+    src = UnicodeAttribute(null=True)  # keyed hash of (poll, address prefix): forensics' source id
+    voided_at = NumberAttribute(null=True)
+    void_id = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
     slot_index = BallotSlotIndex()
 
 
 class IpCounterModel(Model):
-    """Votes cast from one IP address in one poll, keyed by a keyed hash of (poll, IP)."""
+    """Votes from one address in one poll ("ip#" + HMAC) or from one prefix in one window ("aw#" + HMAC)."""
 
     class Meta:
         table_name = "poll-ballots"
         region = "us-east-1"
 
-    pk = UnicodeAttribute(hash_key=True)  # "ip#" + HMAC
+    pk = UnicodeAttribute(hash_key=True)
     n = NumberAttribute(default=0)
     expires_at = TTLAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (PollModel, ShardModel, BallotModel, IpCounterModel)
+class ProofModel(Model):
+    """A spent proof of work ("pow#" + its challenge's signature), kept until the challenge expires."""
+
+    class Meta:
+        table_name = "poll-ballots"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute()
+
+
+class VoidModel(Model):
+    """What one void removed from a poll; its slot ("{scope}#voids") lists it through the by-slot index."""
+
+    class Meta:
+        table_name = "poll-ballots"
+        region = "us-east-1"
+
+    pk = UnicodeAttribute(hash_key=True)  # "v#" + HMAC of (poll incarnation, void id)
+    slot = UnicodeAttribute()
+    void_id = UnicodeAttribute()
+    source = UnicodeAttribute()
+    start = NumberAttribute(null=True)
+    end = NumberAttribute(null=True)
+    reason = UnicodeAttribute()
+    voided = NumberAttribute(default=0)
+    counts = MapAttribute(default=dict)  # type: ignore[var-annotated]  # option id -> votes removed
+    at = NumberAttribute()
+    expires_at = TTLAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (PollModel, ShardModel, BallotModel, IpCounterModel, ProofModel, VoidModel)
 
 
 def bind(settings: Settings) -> None:
@@ -141,6 +182,8 @@ def bind(settings: Settings) -> None:
         ShardModel: settings.counters_table,
         BallotModel: settings.ballots_table,
         IpCounterModel: settings.ballots_table,
+        ProofModel: settings.ballots_table,
+        VoidModel: settings.ballots_table,
     }
     for model, table in tables.items():
         model.Meta.table_name = table

@@ -9,7 +9,7 @@ from typing import Any
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import PollExists, PollHasVotes, PollNotFound
-from chalicelib.core.poll import Block, Option, Poll, Visibility
+from chalicelib.core.poll import AddressLimit, Block, Challenge, Option, Poll, Visibility
 from chalicelib.store.dynamo.connection import (
     CONDITION_FAILED,
     Cancelled,
@@ -45,7 +45,26 @@ def poll_from_model(item: PollModel) -> Poll:
         shards=int(item.shards),
         created_at=int(item.created_at),
         incarnation=item.epoch,
+        challenge=Challenge(item.challenge or Challenge.NONE.value),
+        address_limit=_address_limit(item),
     )
+
+
+def _address_limit(item: PollModel) -> AddressLimit | None:
+    """Read a poll item's address limit (None when it has none, as polls stored before limits existed)."""
+    if item.address_votes is None or item.address_minutes is None:
+        return None
+    return AddressLimit(votes=int(item.address_votes), minutes=int(item.address_minutes))
+
+
+def _protection(poll: Poll) -> dict[str, Any]:
+    """Return the attributes that store a poll's challenge and address limit (None removes one)."""
+    limit = poll.address_limit
+    return {
+        "challenge": poll.challenge.value,
+        "address_votes": None if limit is None else limit.votes,
+        "address_minutes": None if limit is None else limit.minutes,
+    }
 
 
 def poll_to_model(poll: Poll) -> PollModel:
@@ -65,6 +84,7 @@ def poll_to_model(poll: Poll) -> PollModel:
         created_at=poll.created_at,
         epoch=poll.incarnation,
         snapshot_due=SNAPSHOT_DUE,
+        **_protection(poll),
     )
 
 
@@ -148,6 +168,9 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
             PollModel.closed.set(new.closed),
             PollModel.snapshot_due.set(SNAPSHOT_DUE),  # any change needs a new snapshot
         ]
+        for name, value in _protection(new).items():
+            attribute = getattr(PollModel, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
         tx.update(POLL_ITEM, PollModel(id=old.id), actions=actions, condition=same_definition(old))
 
     def update_shard(tx: NamedWrites, shard: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.store.dynamo import counts, polls, reshard, votes
+from chalicelib.store.dynamo import counts, forensics, polls, reshard, votes
 
 
 class DynamoStore:
@@ -24,3 +24,6 @@ class DynamoStore:
     write_vote = staticmethod(votes.write_vote)
     ballot_exists = staticmethod(votes.ballot_exists)
     ballots_in_shard = staticmethod(votes.ballots_in_shard)
+    ballot_records = staticmethod(forensics.ballot_records)
+    void_ballots = staticmethod(forensics.void_ballots)
+    voids = staticmethod(forensics.voids)

@@ -13,11 +13,11 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.core.poll import Poll, Window
 from chalicelib.core.votes import Rejection, ShardState, VoteRejected
 from chalicelib.store.dynamo.connection import THROTTLE_CODES, NamedWrites, conn, error_code, named_reasons, translated
-from chalicelib.store.dynamo.keys import address_key, ballot_key, shard_key, slot
-from chalicelib.store.dynamo.models import BallotModel, IpCounterModel, ShardModel
+from chalicelib.store.dynamo.keys import address_key, ballot_key, proof_key, shard_key, slot, window_key
+from chalicelib.store.dynamo.models import BallotModel, IpCounterModel, ProofModel, ShardModel
 from chalicelib.store.port import VoteWrite
 
-BALLOT, SHARD, ADDRESS = "ballot", "shard", "address"
+BALLOT, SHARD, ADDRESS, WINDOW, PROOF = "ballot", "shard", "address", "window", "proof"
 SERVER_ERRORS = ("InternalServerError", "ServiceUnavailable")
 
 
@@ -41,10 +41,16 @@ def _items(tx: NamedWrites, vote: VoteWrite) -> None:
             slot=slot(vote.poll, vote.shard),
             options=vote.options,
             request_id=vote.request_id,
-            voted_at=vote.now,
+            voted_at=vote.now // 60 * 60,  # the minute is enough for forensics, and tells less
+            src=vote.source_hash,
             expires_at=expires,
         )
         tx.save(BALLOT, ballot, condition=BallotModel.pk.does_not_exist(), return_values="ALL_OLD")
+    if vote.proof is not None:
+        spent = ProofModel(
+            pk=proof_key(vote.proof.proof_id), expires_at=datetime.fromtimestamp(vote.proof.expires_at, UTC)
+        )
+        tx.save(PROOF, spent, condition=ProofModel.pk.does_not_exist())
     condition = _open_condition(vote)
     actions: list[Any] = [ShardModel.voters.add(1)]
     for option_id in vote.options:
@@ -58,6 +64,16 @@ def _items(tx: NamedWrites, vote: VoteWrite) -> None:
             IpCounterModel(pk=address_key(vote.address_hash)),
             actions=[IpCounterModel.n.add(1), IpCounterModel.expires_at.set(expires)],
             condition=IpCounterModel.n.does_not_exist() | (IpCounterModel.n < vote.poll.ip_limit),
+        )
+    if vote.window is not None:
+        tx.update(
+            WINDOW,
+            IpCounterModel(pk=window_key(vote.window.key_hash)),
+            actions=[
+                IpCounterModel.n.add(1),
+                IpCounterModel.expires_at.set(datetime.fromtimestamp(vote.window.expires_at, UTC)),
+            ],
+            condition=IpCounterModel.n.does_not_exist() | (IpCounterModel.n < vote.window.limit),
         )
 
 
@@ -93,8 +109,12 @@ def _rejection(exc: TransactWriteError, names: list[str], vote: VoteWrite) -> Vo
         return VoteRejected(Rejection.OWN_BALLOT if own else Rejection.ALREADY_VOTED)
     if shard is not None:
         return VoteRejected(Rejection.SHARD, shard)
+    if codes.get(PROOF) == "ConditionalCheckFailed":
+        return VoteRejected(Rejection.PROOF_USED)
     if codes.get(ADDRESS) == "ConditionalCheckFailed":
         return VoteRejected(Rejection.IP_LIMIT)
+    if codes.get(WINDOW) == "ConditionalCheckFailed":
+        return VoteRejected(Rejection.ADDRESS_WINDOW)
     all_codes = set(codes.values())
     if "TransactionConflict" in all_codes:
         return VoteRejected(Rejection.CONFLICT)

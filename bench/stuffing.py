@@ -1,0 +1,243 @@
+"""Benchmark 8: the stuffing drill: scripted attackers against the local stack, with and without each protection."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import statistics
+import threading
+import time
+import uuid
+from typing import Any
+
+import requests
+
+from bench.harness import Section
+from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT
+from chalicelib.runtime.settings import POW_COST, POW_SPREAD
+from devtools.local_stack import LocalStack, free_port
+from devtools.source_address import loopback, session_from
+from tests.proofs import solve
+
+ADMIN_TOKEN = "stuffing-drill-token"
+THREADS = 4
+CASES: list[tuple[str, dict[str, Any], int]] = [  # name, poll protection, attacker addresses
+    ("no protection, one address", {"challenge": "none", "address_limit": None}, 1),
+    ("address limit only, one address", {"challenge": "none"}, 1),
+    ("proof of work only, one address", {"challenge": "proof_of_work", "address_limit": None}, 1),
+    ("default (proof of work + address limit), one address", {}, 1),
+    ("no protection, 64 addresses", {"challenge": "none", "address_limit": None}, 64),
+    ("default, 64 addresses", {}, 64),
+]
+
+
+def _poll(stack: LocalStack, **fields: Any) -> str:
+    body = {"question": "Should the bypass be built?", "options": ["Yes", "No"], **fields}
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    response = requests.post(f"{stack.api_url}/polls", json=body, headers=headers, timeout=30)
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def _attack(stack: LocalStack, poll_id: str, addresses: int, seconds: float, pow_needed: bool) -> dict[str, Any]:
+    """THREADS scripted clients, each with fresh voter tokens, spread over `addresses` source addresses."""
+    accepted, refused, cpu = [0] * THREADS, [0] * THREADS, [0.0] * THREADS
+    deadline = time.monotonic() + seconds
+    sessions = [session_from(loopback(index)) for index in range(addresses)]
+
+    def client(number: int) -> None:
+        turn = number
+        while time.monotonic() < deadline:
+            session = sessions[turn % addresses]
+            turn += THREADS
+            started = time.thread_time()
+            body: dict[str, Any] = {"options": ["no"], "voter": f"stuffer-{uuid.uuid4().hex}"}
+            if pow_needed:
+                challenge = session.get(f"{stack.api_url}/polls/{poll_id}/challenge", timeout=30).json()
+                body["proof"] = solve(challenge)
+            answer = session.post(f"{stack.api_url}/polls/{poll_id}/votes", json=body, timeout=30)
+            cpu[number] += time.thread_time() - started
+            if answer.status_code == 201:
+                accepted[number] += 1
+            else:
+                refused[number] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"accepted": sum(accepted), "refused": sum(refused), "cpu": sum(cpu), "seconds": seconds}
+
+
+def _per_hour_per_address(figures: dict[str, Any], addresses: int, limited: bool) -> float:
+    """Accepted votes an hour per address: the run's rate, capped by the window allowance once the window refused."""
+    rate = figures["accepted"] / figures["seconds"] * 3600 / addresses
+    if limited:  # the window allows no more, whatever the rate (the refusals in the run show it binding)
+        return min(rate, DEFAULT_ADDRESS_LIMIT.votes * 60 / DEFAULT_ADDRESS_LIMIT.minutes)
+    return rate
+
+
+def _replays(stack: LocalStack, times: int) -> dict[str, int]:
+    """One proof spent, then replayed on its poll and offered to another poll: how many of those count."""
+    poll, other = _poll(stack, address_limit=None), _poll(stack, address_limit=None)
+    proof = solve(requests.get(f"{stack.api_url}/polls/{poll}/challenge", timeout=30).json())
+    url = f"{stack.api_url}/polls/{{}}/votes"
+    first = requests.post(
+        url.format(poll), json={"options": ["no"], "voter": "replay-first", "proof": proof}, timeout=30
+    )
+    counted = {"first use": int(first.status_code == 201), "replayed": 0, "cross-poll": 0}
+    for index in range(times):
+        for name, target in (("replayed", poll), ("cross-poll", other)):
+            body = {"options": ["no"], "voter": f"replay-{name}-{index}", "proof": proof}
+            counted[name] += int(requests.post(url.format(target), json=body, timeout=30).status_code == 201)
+    return counted
+
+
+def _office(stack: LocalStack, readers: int) -> dict[str, int]:
+    """Readers behind one office NAT (one address) on a default poll, each solving its proof: how many are refused."""
+    poll = _poll(stack)
+    session = session_from("127.0.0.250")
+    refused = 0
+    for index in range(readers):
+        challenge = session.get(f"{stack.api_url}/polls/{poll}/challenge", timeout=30).json()
+        body = {"options": ["yes"], "voter": f"office-reader-{index:04d}", "proof": solve(challenge)}
+        refused += int(session.post(f"{stack.api_url}/polls/{poll}/votes", json=body, timeout=30).status_code != 201)
+    return {"readers": readers, "refused": refused}
+
+
+def _kdf_rates() -> dict[str, float]:
+    """This machine's single-core rates: PBKDF2-SHA256 iterations a second and scrypt evaluations a second."""
+    started = time.process_time()
+    hashlib.pbkdf2_hmac("sha256", b"p" * 20, b"s" * 16, 400_000, 32)
+    rates = {"pbkdf2_iterations_per_s": 400_000 / (time.process_time() - started)}
+    for n in (1024, 16384):
+        started = time.process_time()
+        for _ in range(5):
+            hashlib.scrypt(b"p" * 20, salt=b"s" * 16, n=n, r=8, p=1, dklen=32, maxmem=2 * 128 * n * 8 + 2**20)
+        rates[f"scrypt_n{n}_per_s"] = 5 / (time.process_time() - started)
+    return rates
+
+
+def _chromium(stack: LocalStack, runs: int) -> dict[str, float] | None:
+    """Median seconds from clicking Vote to the thank-you in Chromium, on a proof-of-work poll and on one without."""
+    chromium = "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        return None
+    from playwright.sync_api import expect, sync_playwright  # noqa: PLC0415 - only when a browser runs
+
+    timings: dict[str, list[float]] = {"proof_of_work": [], "none": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{stack.web_url}/embed")  # a secure context (127.0.0.1): WebCrypto is there
+        rate = page.evaluate(
+            """async () => { const s = crypto.subtle, k = await s.importKey("raw", new Uint8Array(20), "PBKDF2",
+            false, ["deriveBits"]); const t = performance.now(); await s.deriveBits({name: "PBKDF2",
+            hash: "SHA-256", salt: new Uint8Array(16), iterations: 400000}, k, 256);
+            return 400000 / ((performance.now() - t) / 1000); }"""
+        )
+        for challenge in ("proof_of_work", "none"):
+            for _ in range(runs):
+                poll = _poll(stack, challenge=challenge, address_limit=None)
+                context = browser.new_context()
+                tab = context.new_page()
+                tab.goto(f"{stack.web_url}/embed?poll={poll}")
+                widget = tab.locator(f'[data-poll-id="{poll}"]')
+                widget.get_by_role("radio", name="Yes").check()  # the reader clicks as soon as the form shows
+                started = time.perf_counter()
+                widget.get_by_role("button", name="Vote").click()
+                expect(widget.get_by_role("status")).to_have_text(
+                    "Thank you, your vote has been counted.", timeout=30000
+                )
+                timings[challenge].append(time.perf_counter() - started)
+                context.close()
+        browser.close()
+    return {
+        "pow_median": statistics.median(timings["proof_of_work"]),
+        "none_median": statistics.median(timings["none"]),
+        "webcrypto_pbkdf2_iterations_per_s": float(rate),
+    }
+
+
+def run(quick: bool = False) -> list[Section]:
+    """Run the drill against a fresh local stack."""
+    seconds, replays, readers, runs = (1.5, 2, 3, 2) if quick else (10.0, 20, 50, 20)
+    os.environ["QUIET_CHALICE"] = "1"
+    section = Section("8. Stuffing drill: scripted attackers, proofs of work and address limits")
+    data: dict[str, Any] = {"cases": {}}
+    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as stack:
+        rows = []
+        for name, protection, addresses in CASES:
+            poll = _poll(stack, **protection)
+            pow_needed = protection.get("challenge", "proof_of_work") == "proof_of_work"
+            limited = "address_limit" not in protection
+            figures = _attack(stack, poll, addresses, seconds, pow_needed)
+            per_hour = _per_hour_per_address(figures, addresses, limited)
+            cpu_per_vote = figures["cpu"] / figures["accepted"] if figures["accepted"] else float("inf")
+            data["cases"][name] = {**figures, "per_hour_per_address": per_hour, "cpu_per_vote": cpu_per_vote}
+            rows.append([name, figures["accepted"], figures["refused"], f"{per_hour:,.0f}", f"{cpu_per_vote:.3f}"])
+        section.table(
+            [
+                "attack (4 threads, fresh voter token each vote)",
+                f"accepted in {seconds:g} s",
+                "refused",
+                "accepted / hour / address",
+                "attacker CPU-s / accepted vote",
+            ],
+            rows,
+        )
+        data["replays"] = _replays(stack, replays)
+        data["office"] = _office(stack, readers)
+        data["kdf"] = _kdf_rates()
+        data["chromium"] = _chromium(stack, runs)
+    section.table(
+        ["proof reuse", "votes counted"],
+        [[f"{name} ({1 if name == 'first use' else replays} tries)", n] for name, n in data["replays"].items()],
+    )
+    office, kdf, browser = data["office"], data["kdf"], data["chromium"]
+    section.table(
+        ["honest readers", "figure"],
+        [
+            [f"{office['readers']} readers behind one NAT address, default poll: refused", office["refused"]],
+            *(
+                [
+                    [
+                        f"reader's vote in Chromium, median of {runs}: proof of work / none (s)",
+                        f"{browser['pow_median']:.2f} / {browser['none_median']:.2f}",
+                    ],
+                    ["reader's added time (s)", f"{browser['pow_median'] - browser['none_median']:.2f}"],
+                ]
+                if browser
+                else [["Chromium", "not available"]]
+            ),
+        ],
+    )
+    web = f"{browser['webcrypto_pbkdf2_iterations_per_s']:,.0f}" if browser else "n/a"
+    section.table(
+        ["algorithm (one core here)", "rate", "cost of one default challenge (mean)"],
+        [
+            [
+                "PBKDF2-SHA256, Python hashlib (OpenSSL)",
+                f"{kdf['pbkdf2_iterations_per_s']:,.0f} iterations/s",
+                f"{POW_SPREAD / 2 * POW_COST / kdf['pbkdf2_iterations_per_s']:.2f} s",
+            ],
+            ["PBKDF2-SHA256, Chromium WebCrypto", f"{web} iterations/s", "(the reader, in a Web Worker)"],
+            ["scrypt N=1024 r=8, Python hashlib", f"{kdf['scrypt_n1024_per_s']:,.0f}/s", "(no WebCrypto scrypt)"],
+            ["scrypt N=16384 r=8, Python hashlib", f"{kdf['scrypt_n16384_per_s']:,.1f}/s", "(no WebCrypto scrypt)"],
+        ],
+    )
+    section.notes += [
+        f"Local stack (`devtools/local_api.py`: each request's source IP is its TCP peer), attackers bound to "
+        f"127.0.0.2 upwards; default poll = `proof_of_work` (PBKDF2-SHA256, cost {POW_COST}, counter uniform in "
+        f"[0, {POW_SPREAD})) + {DEFAULT_ADDRESS_LIMIT.votes} votes per address per "
+        f"{DEFAULT_ADDRESS_LIMIT.minutes} min.",
+        "'accepted / hour / address' is the run's rate per address, capped on polls with the address limit at "
+        f"its allowance ({DEFAULT_ADDRESS_LIMIT.votes * 60 // DEFAULT_ADDRESS_LIMIT.minutes} an hour: the run is "
+        "shorter than a window; 'refused' shows the window binding). Attacker CPU is the attacking threads' own "
+        "CPU time (requests, JSON and solving), divided by accepted votes; refused votes' work counts too.",
+        "Reader's time: from clicking Vote, as soon as the form shows, to the thank-you (the worst case: a reader "
+        "who takes a few seconds to choose finds the proof already solved).",
+    ]
+    section.data = data
+    return [section]

@@ -1,0 +1,148 @@
+"""Forensics: ballots grouped by their (hashed) source, and the rules of voiding one source's ballots."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.core.errors import InvalidJson
+from chalicelib.core.times import parse_iso, to_iso
+
+SOURCE_RE = re.compile(r"^[0-9a-f]{32}$")
+MAX_SOURCES = 100
+MAX_REASON = 500
+VOID_FIELDS = {"source", "from", "to", "reason", "dry_run"}
+
+
+@dataclass(frozen=True)
+class BallotRecord:
+    """A counted (not voided) ballot as forensics sees it: no voter, only a keyed hash of its address prefix."""
+
+    key: str  # the store's own key of the ballot
+    shard: int
+    options: tuple[str, ...]
+    source: str | None  # None for ballots cast before sources were kept
+    minute: int  # epoch seconds of the minute the vote was cast
+
+
+@dataclass(frozen=True)
+class VoidRequest:
+    """Which ballots to void: one source, optionally within [start, end] (epoch seconds), and why."""
+
+    source: str
+    start: int | None
+    end: int | None
+    reason: str
+    dry_run: bool = False
+
+    def matches(self, ballot: BallotRecord) -> bool:
+        """Tell whether a ballot falls under this request."""
+        if ballot.source != self.source:
+            return False
+        return (self.start is None or ballot.minute >= self.start // 60 * 60) and (
+            self.end is None or ballot.minute <= self.end
+        )
+
+
+@dataclass(frozen=True)
+class VoidRecord:
+    """What one void removed, when and why."""
+
+    id: str
+    request: VoidRequest
+    voided: int
+    options: dict[str, int]
+    at: int
+    expires_at: int | None = None  # when the record may be forgotten (with the poll's ballots)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the API representation (GET /polls/{id}/voids)."""
+        return {
+            "id": self.id,
+            "source": self.request.source,
+            "from": to_iso(self.request.start),
+            "to": to_iso(self.request.end),
+            "reason": self.request.reason,
+            "voided": self.voided,
+            "options": dict(self.options),
+            "at": to_iso(self.at),
+        }
+
+
+def _time(body: dict[str, Any], name: str) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    try:
+        return int(parse_iso(value))
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidJson(f"'{name}' must be an ISO 8601 time or null") from exc
+
+
+def parse_void(body: Any) -> VoidRequest:
+    """Check a void request body: {"source", "from"?, "to"?, "reason", "dry_run"?}."""
+    if not isinstance(body, dict) or set(body) - VOID_FIELDS:
+        raise InvalidJson(f"the body must be an object with only {', '.join(sorted(VOID_FIELDS))}")
+    source = body.get("source")
+    if not isinstance(source, str) or not SOURCE_RE.match(source):
+        raise InvalidJson("'source' must be a source id from GET /polls/{poll_id}/forensics")
+    reason = body.get("reason")
+    if not isinstance(reason, str) or not 1 <= len(reason.strip()) <= MAX_REASON:
+        raise InvalidJson(f"'reason' must be a text of 1 to {MAX_REASON} characters")
+    dry_run = body.get("dry_run", False)
+    if not isinstance(dry_run, bool):
+        raise InvalidJson("'dry_run' must be true or false")
+    start, end = _time(body, "from"), _time(body, "to")
+    if start is not None and end is not None and end < start:
+        raise InvalidJson("'to' must not be before 'from'")
+    return VoidRequest(source=source, start=start, end=end, reason=reason.strip(), dry_run=dry_run)
+
+
+@dataclass
+class _Source:
+    votes: int = 0
+    first: int = 0
+    last: int = 0
+    minutes: Counter[int] = field(default_factory=Counter)
+    options: Counter[str] = field(default_factory=Counter)
+
+
+def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, Any]:
+    """Group counted ballots by source: the busiest MAX_SOURCES first, with their minutes and choices."""
+    total = 0
+    sources: dict[str, _Source] = {}
+    for ballot in ballots:
+        total += 1
+        if ballot.source is None:
+            continue
+        found = sources.get(ballot.source)
+        if found is None:
+            found = sources[ballot.source] = _Source(first=ballot.minute, last=ballot.minute)
+        found.votes += 1
+        found.first, found.last = min(found.first, ballot.minute), max(found.last, ballot.minute)
+        found.minutes[ballot.minute] += 1
+        found.options.update(ballot.options)
+    busiest = sorted(sources.items(), key=lambda item: (-item[1].votes, item[1].first, item[0]))[:MAX_SOURCES]
+    return {
+        "total_voters": total,
+        "sources": [
+            {
+                "source": source,
+                "votes": found.votes,
+                "first": to_iso(found.first),
+                "last": to_iso(found.last),
+                "max_per_minute": max(found.minutes.values()),
+                "options": {o: found.options.get(o, 0) for o in option_ids},
+            }
+            for source, found in busiest
+        ],
+    }
+
+
+def tally(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, int]:
+    """Count the choices of some ballots per option."""
+    counted = Counter(o for ballot in ballots for o in ballot.options)
+    return {o: counted.get(o, 0) for o in option_ids}

@@ -1,0 +1,26 @@
+"""Solving the API's proof-of-work challenges as a client would (ALTCHA v2), for tests and drills."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altcha
+
+# Cheap challenges for tests that are not about their cost: one PBKDF2 iteration, a counter below 4.
+CHEAP_POW = {"POW_COST": "1", "POW_SPREAD": "4"}
+
+
+def solve(document: dict[str, Any]) -> str:
+    """Solve a challenge document (GET /polls/{id}/challenge) and return the base64 payload a vote sends as proof."""
+    challenge = altcha.Challenge.from_dict(document)
+    solution = altcha.solve_challenge(challenge, timeout=60)
+    assert solution is not None, "the challenge was not solved in time"
+    return str(altcha.Payload(challenge, solution).to_base64())
+
+
+def tampered(proof: str, **changes: Any) -> str:
+    """Return a proof whose challenge parameters were changed after signing (the signature no longer matches)."""
+    payload = altcha.Payload.from_base64(proof)
+    for name, value in changes.items():
+        setattr(payload.challenge.parameters, name, value)
+    return str(payload.to_base64())

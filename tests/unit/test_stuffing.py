@@ -1,0 +1,223 @@
+"""Stuffing defences on the in-memory store: proofs of work, address windows across processes, forensics and voids."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.core.errors import (
+    AddressLimitReached,
+    AlreadyVoted,
+    ChallengeFailed,
+    ChallengeRequired,
+    ChallengeUsed,
+    InvalidJson,
+    NoBallots,
+)
+from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT, Challenge
+from chalicelib.runtime import state
+from chalicelib.services import catalog, challenges, forensics, polls, recount, votes
+from tests.proofs import CHEAP_POW, solve, tampered
+from tests.unit.memory import UNPROTECTED
+
+
+@pytest.fixture
+def cheap(monkeypatch, memory):
+    for name, value in CHEAP_POW.items():
+        monkeypatch.setenv(name, value)
+    state.reset_all()  # settings are read again; the in-memory store stays in place
+    from chalicelib.store import adapters
+
+    adapters.use(memory, adapters.archive())
+    return memory
+
+
+def new(**fields):
+    return polls.create({"question": "Build the bridge?", "options": ["Yes", "No"], "shards": 3, **fields})
+
+
+def total(memory, poll_id):
+    return sum(shard.counts.voters for (pid, _), shard in memory.shards.items() if pid == poll_id)
+
+
+def cast(poll, voter, ip="192.0.2.1", option="yes", **extra):
+    return votes.cast(poll.id, {"options": [option], "voter": voter, **extra}, ip)
+
+
+def test_a_new_poll_asks_for_proof_of_work_and_limits_addresses_by_default(memory):
+    poll = new()
+    assert poll.challenge is Challenge.PROOF_OF_WORK
+    assert poll.address_limit == DEFAULT_ADDRESS_LIMIT
+    assert poll.public_dict(0)["challenge"] == "proof_of_work"
+
+
+def test_an_editor_can_relax_a_polls_protection(memory):
+    poll = new()
+    relaxed = polls.change(poll.id, {"challenge": "none", "address_limit": None})
+    assert (relaxed.challenge, relaxed.address_limit) == (Challenge.NONE, None)
+    assert memory.polls[poll.id].challenge is Challenge.NONE
+
+
+def test_issuing_a_challenge_for_a_cached_poll_makes_no_store_call(cheap):
+    poll = new(address_limit=None)
+    cheap.calls.clear()
+    document = challenges.issue(poll.id)
+    assert cheap.calls == []
+    assert set(document) == {"parameters", "signature"}
+    assert document["parameters"]["data"] == {"poll": poll.id}
+    assert document["parameters"]["algorithm"] == "PBKDF2/SHA-256"
+
+
+def test_a_solved_proof_counts_the_vote_once_and_cannot_be_spent_again(cheap):
+    poll = new(address_limit=None)
+    proof = solve(challenges.issue(poll.id))
+    cast(poll, "reader-0001", proof=proof)
+    with pytest.raises(ChallengeUsed):
+        cast(poll, "reader-0002", proof=proof)
+    assert total(cheap, poll.id) == 1
+
+
+@pytest.mark.parametrize(
+    ("make_proof", "error"),
+    [
+        (lambda poll, other: None, ChallengeRequired),
+        (lambda poll, other: "not base64 at all", ChallengeFailed),
+        (lambda poll, other: solve(challenges.issue(other.id)), ChallengeFailed),
+        (lambda poll, other: tampered(solve(challenges.issue(poll.id)), cost=2), ChallengeFailed),
+        (lambda poll, other: tampered(solve(challenges.issue(poll.id)), data={"poll": other.id}), ChallengeFailed),
+    ],
+    ids=["missing", "garbage", "another poll's", "tampered cost", "tampered poll"],
+)
+def test_a_vote_without_a_valid_proof_for_this_poll_is_refused_and_not_counted(cheap, make_proof, error):
+    poll, other = new(address_limit=None), new(address_limit=None)
+    proof = make_proof(poll, other)
+    with pytest.raises(error):
+        cast(poll, "reader-0001", **({} if proof is None else {"proof": proof}))
+    assert total(cheap, poll.id) == 0 and "write_vote" not in cheap.calls
+
+
+def test_an_expired_proof_is_refused(cheap, frozen):
+    poll = new(address_limit=None)
+    proof = solve(challenges.issue(poll.id))
+    frozen["now"] += 301
+    with pytest.raises(ChallengeFailed, match="expired"):
+        cast(poll, "reader-0001", proof=proof)
+
+
+def test_an_address_window_refuses_votes_past_its_allowance_until_the_next_window(memory, frozen):
+    poll = new(challenge="none", address_limit={"votes": 3, "minutes": 10})
+    for index in range(3):
+        cast(poll, f"reader-{index:04d}")
+    with pytest.raises(AddressLimitReached) as refused:
+        cast(poll, "reader-0009")
+    assert 1 <= int(refused.value.headers["Retry-After"]) <= 600
+    cast(poll, "reader-0010", ip="192.0.2.2")  # another address
+    frozen["now"] += 600
+    cast(poll, "reader-0011")  # the next window
+    assert total(memory, poll.id) == 5
+
+
+def test_the_address_window_holds_across_processes(memory):
+    poll = new(challenge="none", address_limit={"votes": 2, "minutes": 10})
+    for index in range(2):
+        cast(poll, f"reader-{index:04d}")
+        state.reset_all()  # another Lambda: no cache, no token bucket; the store is shared
+        from chalicelib.store import adapters
+
+        adapters.use(memory)
+    with pytest.raises(AddressLimitReached):
+        cast(poll, "reader-0009")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("192.0.2.1", "::ffff:192.0.2.1", True),
+        ("192.0.2.1", "192.0.2.2", False),
+    ],
+    ids=["one /64", "two /64s", "IPv4-mapped", "two IPv4 addresses"],
+)
+def test_addresses_share_a_window_exactly_when_they_share_a_prefix(memory, first, second, shared):
+    poll = new(challenge="none", address_limit={"votes": 1, "minutes": 10})
+    cast(poll, "reader-0001", ip=first)
+    if shared:
+        with pytest.raises(AddressLimitReached):
+            cast(poll, "reader-0002", ip=second)
+    else:
+        cast(poll, "reader-0002", ip=second)
+
+
+def stuffed(memory):
+    poll = new(**UNPROTECTED)
+    for index in range(5):
+        cast(poll, f"stuffer-{index:04d}", ip="198.51.100.7", option="no")
+    for index in range(3):
+        cast(poll, f"reader-{index:04d}", ip=f"192.0.2.{index + 1}")
+    return poll
+
+
+def test_forensics_lists_the_busiest_source_first_with_its_choices(memory):
+    poll = stuffed(memory)
+    report = forensics.report(poll.id)
+    assert report["total_voters"] == 8
+    busiest = report["sources"][0]
+    assert (busiest["votes"], busiest["options"], busiest["max_per_minute"]) == (5, {"yes": 0, "no": 5}, 5)
+    assert len(report["sources"]) == 4 and all(s["votes"] == 1 for s in report["sources"][1:])
+
+
+@pytest.mark.parametrize("close_first", [False, True], ids=["open poll", "closed poll"])
+def test_voiding_a_source_removes_exactly_its_votes_once(memory, close_first):
+    poll = stuffed(memory)
+    source = forensics.report(poll.id)["sources"][0]["source"]
+    if close_first:
+        polls.change(poll.id, {"status": "closed"})
+    body = {"source": source, "reason": "one address, five tokens in a minute"}
+    assert forensics.void(poll.id, {**body, "dry_run": True})["voided"] == 5
+    assert total(memory, poll.id) == 8
+    first = forensics.void(poll.id, body)
+    assert (first["voided"], first["options"]) == (5, {"yes": 0, "no": 5})
+    assert forensics.void(poll.id, body)["voided"] == 0
+    assert total(memory, poll.id) == 3
+    assert recount.recount(poll.id)["drift"] == {"total_voters": 0, "options": {"yes": 0, "no": 0}}
+    records = forensics.list_voids(poll.id)["voids"]
+    assert [(r["voided"], r["reason"]) for r in records] == [(5, body["reason"])]
+
+
+def test_a_voided_voter_token_cannot_vote_again(memory):
+    poll = stuffed(memory)
+    source = forensics.report(poll.id)["sources"][0]["source"]
+    forensics.void(poll.id, {"source": source, "reason": "stuffing"})
+    catalog.forget(poll.id)
+    with pytest.raises(AlreadyVoted):
+        cast(poll, "stuffer-0000", ip="203.0.113.9")
+    assert total(memory, poll.id) == 3
+
+
+def test_polls_without_ballots_have_no_forensics(memory):
+    poll = new(**UNPROTECTED, repeat_votes={"block": "none"})
+    with pytest.raises(NoBallots):
+        forensics.report(poll.id)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"reason": "x"},
+        {"source": "ABC", "reason": "x"},
+        {"source": "0" * 32},
+        {"source": "0" * 32, "reason": " "},
+        {"source": "0" * 32, "reason": "x", "dry_run": "yes"},
+        {"source": "0" * 32, "reason": "x", "from": "yesterday"},
+        {"source": "0" * 32, "reason": "x", "from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+        {"source": "0" * 32, "reason": "x", "extra": 1},
+    ],
+)
+def test_a_malformed_void_request_is_refused_before_any_read(memory, body):
+    poll = new(**UNPROTECTED)
+    memory.calls.clear()
+    with pytest.raises(InvalidJson):
+        forensics.void(poll.id, body)
+    assert memory.calls == []
