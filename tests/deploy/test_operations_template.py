@@ -39,6 +39,10 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
     "BallotsTableThrottledRequestsAlarm": [
         ("AWS/DynamoDB", "ThrottledRequests", {"TableName": "${BallotsTable}"}, "SUM"),
     ],
+    "AuditTableThrottledRequestsAlarm": [
+        ("AWS/DynamoDB", "ThrottledRequests", {"TableName": "${AuditTable}"}, "SUM"),
+    ],
+    "AuditWriteFailuresAlarm": [("Polls", "AuditWriteFailures", APP, "Sum")],
     "SnapshotFailedAlarm": [("Polls", "SnapshotFailed", APP, "Sum")],
     "SnapshotAgeAlarm": [("Polls", "SnapshotAgeSeconds", APP, "Maximum")],
     "SnapshotResultsFailureQueueAlarm": [
@@ -88,6 +92,7 @@ SKIPS = {
     ("PollsTable", "CKV_AWS_119"),
     ("CountersTable", "CKV_AWS_119"),
     ("BallotsTable", "CKV_AWS_119"),
+    ("AuditTable", "CKV_AWS_119"),
     ("ResultsBucket", "CKV_AWS_18"),
     ("AppSecret", "CKV_AWS_149"),
     ("RestAPI", "CKV_AWS_120"),
