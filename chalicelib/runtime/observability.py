@@ -13,6 +13,7 @@ import threading
 from typing import Any, TextIO
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 NAMESPACE = "Polls"
@@ -60,6 +61,11 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 logger = Logger(service=SERVICE, logger_handler=_StdoutHandler())
+# The AWS libraries' own lines, warnings and worse only, in the same JSON shape (no plain-text lines).
+LIBRARY_LOGGERS = {"boto3", "botocore", "pynamodb", "urllib3"}
+for _name in LIBRARY_LOGGERS:
+    logging.getLogger(_name)
+copy_config_to_registered_loggers(source_logger=logger, log_level="WARNING", include=LIBRARY_LOGGERS)
 _tracer: Any = None
 _metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 _lock = threading.Lock()
