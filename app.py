@@ -3,9 +3,11 @@
 from chalice import Chalice, Rate
 
 from chalicelib.api import admin, editors, middleware, public
+from chalicelib.runtime.observability import start_tracing
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import snapshots
 
+start_tracing()  # X-Ray subsegments for every DynamoDB and S3 call, in Lambda only
 app = Chalice(app_name="polls")
 app.register_middleware(middleware.middleware, "http")
 app.register_blueprint(public.routes.blueprint())

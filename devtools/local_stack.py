@@ -144,6 +144,7 @@ class LocalStack:
         web_port: int = 0,
         snapshot_every: float = 0,
         verbose: bool = False,
+        api_log: Path | None = None,
     ) -> None:
         self.port = port
         self.aws_port = aws_port
@@ -152,6 +153,7 @@ class LocalStack:
         self.web_port = web_port  # 0: any free port, known once started
         self.snapshot_every = snapshot_every  # seconds; 0: no snapshot timer
         self.verbose = verbose
+        self.api_log = api_log  # where the API's output (its JSON log lines) goes; None: this terminal
         self.snapshot_reports: list[dict[str, Any]] = []
         self.user_pool: Any = None  # the editors' pool on the endpoint (devtools.cognito.UserPool), once created
         self._moto: Any = None
@@ -247,13 +249,17 @@ class LocalStack:
         self._provision_and_seed()
         # `chalice local` with each request's source IP taken from its TCP peer (devtools/local_api.py),
         # so clients bound to 127.0.0.2, 127.0.0.3, ... are distinct addresses to the address limits.
+        quiet = subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None
+        output: Any = self.api_log.open("ab") if self.api_log is not None else quiet
         self._chalice = subprocess.Popen(
             [sys.executable, "-m", "devtools.local_api", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
             env=self.environment(),
-            stdout=subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None,
-            stderr=subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None,
+            stdout=output,
+            stderr=quiet,
         )
+        if self.api_log is not None:
+            output.close()  # the child holds its own handle
         wait_for(f"{self.api_url}/health", process=self._chalice)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:

@@ -7,7 +7,8 @@ One line per step, PASS, FAIL or SKIP, with its time:
                  secret in Secrets Manager (`admin_token` of SECRET_ID, with your AWS credentials)
   create         POST /polls makes a canary poll: id smoke-<UTC time>-<random>, closes in 15 minutes,
                  results_visibility `never` (its snapshots stay under private/, off the public index)
-  vote           POST /polls/{id}/votes with a fresh voter token: 201
+  vote           POST /polls/{id}/votes with a fresh voter token (and a solved proof of work
+                 when the canary has the default challenge): 201
   results        GET /polls/{id}/results (as admin): 200, one voter, on the option voted for
   edge document  with SITE: GET <SITE>/<EDGE_PATH> (default results/index.json, the public results
                  index the CDN serves from the bucket) answers 200 with the index document
@@ -34,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from devtools.local_stack import stage_environment
+from devtools.proofs import solve
 
 TIMEOUT = 15.0
 CANARY_MINUTES = 15
@@ -115,6 +117,7 @@ class Smoke:
     poll_id: str = field(default_factory=lambda: f"smoke-{datetime.now(UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}")
     token: str | None = None
     canary_may_exist: bool = False  # True from the moment POST /polls is sent until it is refused
+    challenge: str = "none"  # the canary's challenge, as the stage created it
 
     def report(self, status: str, name: str, seconds: float | None, detail: str) -> None:
         """Print one step's line."""
@@ -170,10 +173,14 @@ class Smoke:
         body = expect(answer, 201, "POST /polls")
         if body.get("id") != self.poll_id or [o["id"] for o in body["options"]] != ["yes", "no"]:
             raise StepFailed(f"POST /polls: unexpected poll {body!r}")
-        return f"canary poll {self.poll_id}"
+        self.challenge = str(body.get("challenge", "none"))
+        return f"canary poll {self.poll_id} (challenge {self.challenge})"
 
     def vote(self) -> str:
-        ballot = {"options": ["yes"], "voter": f"smoke-voter-{secrets.token_hex(8)}"}
+        ballot: dict[str, Any] = {"options": ["yes"], "voter": f"smoke-voter-{secrets.token_hex(8)}"}
+        if self.challenge == "proof_of_work":  # the canary keeps the stage's protective defaults: solve as a reader
+            document = expect(call("GET", self.url(f"/polls/{self.poll_id}/challenge")), 200, "GET challenge")
+            ballot["proof"] = solve(document)
         answer = call("POST", self.url(f"/polls/{self.poll_id}/votes"), body=ballot)
         body = expect(answer, 201, f"POST /polls/{self.poll_id}/votes")
         if body.get("options") != ["yes"]:

@@ -6,16 +6,10 @@ from typing import Any
 
 import altcha
 
+from devtools.proofs import solve  # noqa: F401 - the tests' one way to solve a challenge
+
 # Cheap challenges for tests that are not about their cost: one PBKDF2 iteration, a counter below 4.
 CHEAP_POW = {"POW_COST": "1", "POW_SPREAD": "4"}
-
-
-def solve(document: dict[str, Any]) -> str:
-    """Solve a challenge document (GET /polls/{id}/challenge) and return the base64 payload a vote sends as proof."""
-    challenge = altcha.Challenge.from_dict(document)
-    solution = altcha.solve_challenge(challenge, timeout=60)
-    assert solution is not None, "the challenge was not solved in time"
-    return str(altcha.Payload(challenge, solution).to_base64())
 
 
 def tampered(proof: str, **changes: Any) -> str:

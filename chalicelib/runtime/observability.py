@@ -7,11 +7,13 @@ Nothing logged or measured identifies a person: no voter token, no address, not 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from typing import Any, TextIO
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 NAMESPACE = "Polls"
@@ -61,9 +63,29 @@ class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 logger = Logger(service=SERVICE, logger_handler=_StdoutHandler())
-tracer = Tracer(service=SERVICE)  # disabled outside Lambda (chalice local, tests); patches botocore in Lambda
+# The AWS libraries' own lines, warnings and worse only, in the same JSON shape (no plain-text lines).
+LIBRARY_LOGGERS = {"boto3", "botocore", "pynamodb", "urllib3"}
+for _name in LIBRARY_LOGGERS:
+    logging.getLogger(_name)
+copy_config_to_registered_loggers(source_logger=logger, log_level="WARNING", include=LIBRARY_LOGGERS)
+_tracer: Any = None
 _metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 _lock = threading.Lock()
+
+
+def start_tracing() -> bool:
+    """In Lambda, start Powertools' X-Ray tracer: botocore is patched, so DynamoDB and S3 calls are subsegments.
+
+    Outside Lambda (chalice local, tests, benchmarks) nothing is imported: the X-Ray SDK alone takes about
+    120 ms to import, and there is no daemon to send to. Returns whether tracing is on.
+    """
+    global _tracer
+    in_lambda = bool(os.environ.get("LAMBDA_TASK_ROOT")) and not os.environ.get("AWS_CHALICE_CLI_MODE")
+    if _tracer is None and in_lambda:
+        from aws_lambda_powertools import Tracer  # noqa: PLC0415 - only where traces can be sent
+
+        _tracer = Tracer(service=SERVICE)
+    return _tracer is not None and not _tracer.disabled
 
 
 def count(metric: str, value: float = 1) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from devtools.fixtures import reset_process_state
+from devtools.local_stack import stage_environment
 from tests.helpers import create_poll, new_voter, vote
 
 
@@ -75,13 +76,16 @@ def test_a_cold_vote_reads_the_definition_then_writes_once(client, calls):
     assert dynamodb_calls(calls) == ["GetItem", "TransactWriteItems", "BatchGetItem"]
 
 
-def test_creating_and_closing_a_poll_are_one_transaction_each(client, calls):
+def test_creating_and_closing_a_poll_are_one_transaction_each_and_one_audit_entry(client, calls):
+    audit_table = stage_environment("local")["AUDIT_TABLE"]
     calls.clear()
     poll = create_poll(client, shards=20)
-    assert dynamodb_calls(calls) == ["TransactWriteItems"]
-    assert len(calls.calls[-1].params["TransactItems"]) == 21
+    assert dynamodb_calls(calls) == ["TransactWriteItems", "PutItem"]
+    assert len(calls.calls[0].params["TransactItems"]) == 21
+    assert calls.calls[-1].params["TableName"] == audit_table
     from tests.helpers import patch
 
     calls.clear()
     patch(client, poll["id"], status="closed")
-    assert dynamodb_calls(calls) == ["GetItem", "TransactWriteItems"]
+    assert dynamodb_calls(calls) == ["GetItem", "TransactWriteItems", "PutItem"]
+    assert calls.calls[-1].params["TableName"] == audit_table
