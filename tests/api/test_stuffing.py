@@ -146,7 +146,7 @@ def test_a_warm_protected_vote_is_still_one_transact_write_of_named_items(cheap,
     calls.clear()
     assert vote(cheap, poll, ["no"], new_voter(), proof=proof).status_code == 201
     assert calls.operations("dynamodb") == ["TransactWriteItems"]
-    items = calls.calls[-1][2]["TransactItems"]
+    items = calls.calls[-1].params["TransactItems"]
     keys = [next(iter(item.values()))["Key" if "Update" in item else "Item"]["pk"]["S"] for item in items]
     assert sorted(key.split("#")[0] for key in keys) == sorted(["b", "pow", poll, "aw"])  # ballot, proof, shard, window
 
