@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.api.auth import require_admin
-from chalicelib.api.requests import optional_json_body, parse_json_body, query
+from chalicelib.api.requests import MAX_POLL_BODY_BYTES, optional_json_body, parse_json_body, query
 from chalicelib.api.responses import empty_response, json_response
 from chalicelib.api.routing import Routes
 from chalicelib.runtime import clock
@@ -19,7 +19,7 @@ def create_poll() -> Response:
     """Create a poll."""
     request = routes.request()
     require_admin(request)
-    poll = polls.create(parse_json_body(request.raw_body))
+    poll = polls.create(parse_json_body(request.raw_body, MAX_POLL_BODY_BYTES))
     return json_response(poll.admin_dict(clock.now()), status=201, headers={"Location": f"/polls/{poll.id}"})
 
 
@@ -36,7 +36,7 @@ def change_poll(poll_id: str) -> Response:
     """Change, close or reopen a poll."""
     request = routes.request()
     require_admin(request)
-    poll = polls.change(poll_id, parse_json_body(request.raw_body))
+    poll = polls.change(poll_id, parse_json_body(request.raw_body, MAX_POLL_BODY_BYTES))
     return json_response(poll.admin_dict(clock.now()))
 
 
