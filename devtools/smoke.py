@@ -6,7 +6,8 @@ One line per step, PASS, FAIL or SKIP, with its time:
   credential     the automation credential (admin bearer token): POLL_ADMIN_TOKEN, else the stage's
                  secret in Secrets Manager (`admin_token` of SECRET_ID, with your AWS credentials)
   create         POST /polls makes a canary poll: id smoke-<UTC time>-<random>, closes in 15 minutes,
-                 results_visibility `never` (its snapshots stay under private/, off the public index)
+                 results_visibility `never` (its snapshots stay under private/, off the public index),
+                 challenge `none` (its vote carries no proof of work)
   vote           POST /polls/{id}/votes with a fresh voter token: 201
   results        GET /polls/{id}/results (as admin): 200, one voter, on the option voted for
   edge document  with SITE: GET <SITE>/<EDGE_PATH> (default results/index.json, the public results
@@ -163,6 +164,7 @@ class Smoke:
             "options": ["Yes", "No"],
             "closes_at": closes.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "results_visibility": "never",
+            "challenge": "none",  # the canary's vote carries no proof of work (new polls ask for one by default)
         }
         self.canary_may_exist = True  # a timeout or a 5XX leaves the outcome unknown
         answer = call("POST", self.url("/polls"), token=self.token, body=poll)
