@@ -151,7 +151,13 @@ def test_the_api_answers_every_generated_request_as_documented(case, stack):
 
 
 def test_votes_on_a_poll_that_hides_results_until_close_answer_as_documented(stack):
-    hidden = {"id": "fuzz-after-close-open", "question": "Hidden until close?", "options": ["Yes", "No"]}
+    hidden = {
+        "id": "fuzz-after-close-open",
+        "question": "Hidden until close?",
+        "options": ["Yes", "No"],
+        "challenge": "none",  # the votes below carry no proof of work
+        "address_limit": None,
+    }
     created = requests.post(
         f"{stack.api_url}/polls", json={**hidden, "results_visibility": "after_close"}, headers=ADMIN, timeout=30
     )
