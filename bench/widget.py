@@ -93,6 +93,9 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
             '<script src="/poll-widget.js" defer></script></html>'
         ).encode()
         files = {"/article": (page_html, "text/html"), "/poll-widget.js": (source, "text/javascript")}
+        solver = ROOT / "web" / "pow-worker.js"  # the proof of work's worker, loaded beside the widget
+        if solver.exists():
+            files["/pow-worker.js"] = (solver.read_bytes(), "text/javascript")
         with serve_page(files) as host, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             context = browser.new_context()
