@@ -21,8 +21,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # What the code does (web/poll-widget.js `start`, `showResults`, `vote`), for when no browser can measure it.
 READ_FROM_CODE = {
-    "first render, new reader (the vote form)": "1: GET /polls/{id}",
-    "first render, returning voter (results)": "2: GET /polls/{id}, GET /polls/{id}/results?voter=",
+    "first render, new reader (the vote form)": "1: GET /polls/{id}?lang=<the page's language>",
+    "first render, returning voter (results)": "2: GET /polls/{id}?lang=, GET /polls/{id}/results?voter=",
     "a vote (through to the results)": "1: POST /polls/{id}/votes (text/plain, no preflight; the 201 has the results)",
 }
 
@@ -136,6 +136,21 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
     return steps
 
 
+def _companions() -> list[list[str]]:
+    """Rows for the files loaded beside the widget: the proof of work's worker and the locale files."""
+    web = ROOT / "web"
+    rows = []
+    solver = web / "pow-worker.js"
+    if solver.exists():
+        size = len(gzip.compress(solver.read_bytes(), compresslevel=9))
+        rows.append(["pow-worker.js gzipped (loaded on a proof-of-work poll)", f"{size:,} bytes"])
+    locales = {path.stem: len(gzip.compress(path.read_bytes(), compresslevel=9)) for path in web.glob("locales/*.js")}
+    if locales:
+        sizes = ", ".join(f"{lang} {size:,}" for lang, size in sorted(locales.items()))
+        rows.append([f"locales/<lang>.js gzipped (loaded by that language's readers), {len(locales)} files", sizes])
+    return rows
+
+
 def run(quick: bool = False) -> list[Section]:
     """Run benchmark 7 (the browser part only without --quick)."""
     section = Section("7. Widget")
@@ -150,6 +165,7 @@ def run(quick: bool = False) -> list[Section]:
         ["size", f"{len(source):,} bytes"],
         ["gzipped (level 9)", f"{gzipped:,} bytes ({gzipped / 1024:.1f} KB)"],
     ]
+    rows += _companions()
     why_not = "skipped in --quick" if quick else _browser_available()
     steps: dict[str, dict[str, Any]] = {}
     if why_not is None:
