@@ -21,8 +21,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # What the code does (web/poll-widget.js `start`, `showResults`, `vote`), for when no browser can measure it.
 READ_FROM_CODE = {
-    "first render, new reader (the vote form)": "1: GET /polls/{id}",
-    "first render, returning voter (results)": "2: GET /polls/{id}, GET /polls/{id}/results?voter=",
+    "first render, new reader (the vote form)": "1: GET /polls/{id}?lang=<the page's language>",
+    "first render, returning voter (results)": "2: GET /polls/{id}?lang=, GET /polls/{id}/results?voter=",
     "a vote (through to the results)": "1: POST /polls/{id}/votes (text/plain, no preflight; the 201 has the results)",
 }
 
@@ -93,6 +93,9 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
             '<script src="/poll-widget.js" defer></script></html>'
         ).encode()
         files = {"/article": (page_html, "text/html"), "/poll-widget.js": (source, "text/javascript")}
+        solver = ROOT / "web" / "pow-worker.js"  # the proof of work's worker, loaded beside the widget
+        if solver.exists():
+            files["/pow-worker.js"] = (solver.read_bytes(), "text/javascript")
         with serve_page(files) as host, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
             context = browser.new_context()
@@ -133,6 +136,21 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
     return steps
 
 
+def _companions() -> list[list[str]]:
+    """Rows for the files loaded beside the widget: the proof of work's worker and the locale files."""
+    web = ROOT / "web"
+    rows = []
+    solver = web / "pow-worker.js"
+    if solver.exists():
+        size = len(gzip.compress(solver.read_bytes(), compresslevel=9))
+        rows.append(["pow-worker.js gzipped (loaded on a proof-of-work poll)", f"{size:,} bytes"])
+    locales = {path.stem: len(gzip.compress(path.read_bytes(), compresslevel=9)) for path in web.glob("locales/*.js")}
+    if locales:
+        sizes = ", ".join(f"{lang} {size:,}" for lang, size in sorted(locales.items()))
+        rows.append([f"locales/<lang>.js gzipped (loaded by that language's readers), {len(locales)} files", sizes])
+    return rows
+
+
 def run(quick: bool = False) -> list[Section]:
     """Run benchmark 7 (the browser part only without --quick)."""
     section = Section("7. Widget")
@@ -147,6 +165,7 @@ def run(quick: bool = False) -> list[Section]:
         ["size", f"{len(source):,} bytes"],
         ["gzipped (level 9)", f"{gzipped:,} bytes ({gzipped / 1024:.1f} KB)"],
     ]
+    rows += _companions()
     why_not = "skipped in --quick" if quick else _browser_available()
     steps: dict[str, dict[str, Any]] = {}
     if why_not is None:

@@ -71,14 +71,14 @@ def wait_for(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] |
     raise RuntimeError(f"{url} did not answer within {timeout} seconds")
 
 
-def embed_page(api_url: str, poll_ids: list[str], theme: str | None) -> bytes:
-    """Return a bare page embedding the given polls, to preview polls made through the admin API."""
+def embed_page(api_url: str, poll_ids: list[str], theme: str | None, lang: str | None = None) -> bytes:
+    """Return a bare page embedding the given polls (in a page of language `lang`, English by default)."""
     themed = f' data-theme="{html.escape(theme)}"' if theme else ""
     polls = "\n".join(
         f'<div data-poll-id="{html.escape(poll_id)}" data-api="{api_url}"{themed}></div>' for poll_id in poll_ids
     )
     return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Poll preview</title></head>\n'
         f"<body><main><h1>Poll preview</h1>\n{polls}\n</main>\n"
         '<script src="/poll-widget.js" defer></script></body></html>\n'
@@ -90,7 +90,7 @@ def web_handler(api_url: str, console: Callable[[], dict[str, Any]] | None = Non
     the editors' console under `/console/` (its config.json from `console`)."""
 
     class WebHandler(BaseHTTPRequestHandler):
-        """Serves the files of web/ by name; `/` and `/demo` are the demo page, `/embed?poll=ID` a preview."""
+        """Serves web/ and web/locales/ by name; `/` and `/demo` are the demo page, `/embed?poll=ID` a preview."""
 
         def do_GET(self) -> None:  # the name http.server calls
             url = urlsplit(self.path)
@@ -101,13 +101,13 @@ def web_handler(api_url: str, console: Callable[[], dict[str, Any]] | None = Non
             name = url.path.lstrip("/") or "demo"
             if name == "embed":
                 query = parse_qs(url.query)
-                theme = (query.get("theme") or [None])[0]
-                self._send(200, embed_page(api_url, query.get("poll", []), theme), WEB_TYPES[".html"])
+                theme, lang = ((query.get(key) or [None])[0] for key in ("theme", "lang"))
+                self._send(200, embed_page(api_url, query.get("poll", []), theme, lang), WEB_TYPES[".html"])
                 return
             if name == "demo":
                 name = "demo.html"
             path = WEB / name
-            if not re.fullmatch(r"[A-Za-z0-9_-]+\.(html|js|css)", name) or not path.is_file():
+            if not re.fullmatch(r"(locales/)?[A-Za-z0-9_-]+\.(html|js|css)", name) or not path.is_file():
                 self._send(404, b"not found\n", "text/plain; charset=utf-8")
                 return
             body = path.read_bytes()

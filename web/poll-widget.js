@@ -1,8 +1,7 @@
-/* Poll widget, no dependencies: <div data-poll-id="ID" data-api="https://example.com/api"></div> and
-   <script src="poll-widget.js" defer></script>. Renders in an open shadow root; theme with data-theme="dark"
-   and the --poll-* custom properties below (README, "Widget"). */
+/* Poll widget: README, "Widget" (notes there; this file stays under 6 KB gzipped). */
 (() => {
   "use strict";
+  const SRC = document.currentScript?.src || location.href;
   const CSS = `
 :host{display:block}
 .w{all:initial;display:block;box-sizing:border-box;max-width:40rem;margin:1.5rem 0;padding:1rem 1.25rem;
@@ -20,7 +19,7 @@ legend,.q{display:block;padding:0;margin:0 0 .5rem;font-weight:700;font-size:1.1
 label{display:flex;align-items:center;gap:.6rem;padding:.3rem 0;cursor:pointer;color:var(--f)}
 label.d{color:var(--m);cursor:default}
 input{width:1.15rem;height:1.15rem;margin:0;flex:none;accent-color:var(--a)}
-button{font:inherit;font-weight:700;margin:.75rem .5rem 0 0;padding:.45rem 1.2rem;border:2px solid var(--a);
+button{font:inherit;font-weight:700;margin:.75rem 0 0;margin-inline-end:.5rem;padding:.45rem 1.2rem;border:2px solid var(--a);
 border-radius:4px;background:var(--a);color:var(--c);cursor:pointer}
 button.x{background:var(--b);color:var(--a)}
 button:disabled{opacity:.65;cursor:default}
@@ -36,119 +35,129 @@ li{margin:0 0 .6rem}
 .s{margin:.5rem 0 0;min-height:1.45em}
 .s.e{color:var(--e);font-weight:700}
 `;
-  const PREFIX = "pollw:";
-  const memory = {}; // the fallback when the browser blocks storage
+  // English is the key of locales/<lang>.js.
+  const SAY = {
+    after_vote: "Results are shown to readers who have voted.",
+    after_close: "Results will be published when the poll closes.",
+    never: "The results of this poll are not published.",
+    already_voted: "You have already voted in this poll.",
+    poll_closed: "Sorry, this poll has closed.",
+    poll_not_found: "This poll could not be found.",
+    ip_limit_reached: "Sorry, too many votes have come from your network for this poll.",
+    address_limit_reached: "Sorry, too many votes have come from your network recently. Please try again later.",
+    rate_limited: "Sorry, too many votes have come from your network recently. Please try again later.",
+    invalid_option: "Choose between 1 and {n} of the options.",
+    invalid_voter: "This browser's voting id was not accepted. Please vote again.",
+    challenge_failed: "Your browser could not complete the check. Please reload the page.",
+  };
+  const LOCALES = "cy gd ga fr de es it pt nl pl ar".split(" ");
+  const packs = { en: {} };
+  const memory = {};
   const load = (key) => {
+    let value;
     try {
-      const value = localStorage.getItem(PREFIX + key);
-      if (value !== null) return value;
+      value = localStorage.getItem("pollw:" + key);
     } catch (e) {}
-    return key in memory ? memory[key] : null;
+    return value ?? memory[key] ?? null;
   };
   const save = (key, value) => {
     memory[key] = value;
     try {
-      localStorage.setItem(PREFIX + key, value);
-    } catch (e) {}
-  };
-  const forget = (key) => {
-    delete memory[key];
-    try {
-      localStorage.removeItem(PREFIX + key);
+      value == null ? localStorage.removeItem("pollw:" + key) : localStorage.setItem("pollw:" + key, value);
     } catch (e) {}
   };
   const voterToken = () => {
     let token = load("voter");
-    if (!token || !/^[\w-]{8,128}$/.test(token)) {
-      const bytes = crypto.getRandomValues(new Uint8Array(16));
-      token = "v" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-      save("voter", token);
+    if (!/^[\w-]{8,128}$/.test(token)) {
+      save("voter", (token = "v" + [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("")));
     }
     return token;
   };
-  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-  // ALTCHA v2 proof of work, off the main thread: find the counter whose PBKDF2 key starts with keyPrefix.
-  const WORKER = `onmessage=async({data:p})=>{const h=s=>new Uint8Array(s.match(/../g).map(x=>parseInt(x,16))),
-n=h(p.nonce),salt=h(p.salt),b=new Uint8Array(n.length+4),t=Date.now(),s=crypto.subtle;b.set(n);
-for(let c=0;c<2**32;c++){new DataView(b.buffer).setUint32(n.length,c);const k=await s.importKey("raw",b,"PBKDF2",!1,["deriveBits"]),
-d=[...new Uint8Array(await s.deriveBits({name:"PBKDF2",hash:p.algorithm.split("/")[1],salt,iterations:p.cost},k,p.keyLength*8))]
-.map(x=>x.toString(16).padStart(2,"0")).join("");if(d.startsWith(p.keyPrefix))return postMessage({counter:c,derivedKey:d,time:Date.now()-t})}}`;
-  const solve = (challenge) =>
-    new Promise((done, fail) => {
-      const worker = new Worker(URL.createObjectURL(new Blob([WORKER], { type: "text/javascript" })));
-      worker.onmessage = (e) => {
-        worker.terminate();
-        done({ proof: btoa(JSON.stringify({ challenge, solution: e.data })), until: challenge.parameters.expiresAt * 1000 });
-      };
-      worker.onerror = (e) => {
-        worker.terminate();
-        fail(e);
-      };
-      worker.postMessage(challenge.parameters);
-    });
+  const solve = (challenge) => {
+    const worker = new Worker(URL.createObjectURL(new Blob([`importScripts("${new URL("pow-worker.js", SRC)}")`], { type: "text/javascript" })));
+    worker.postMessage(challenge.parameters);
+    return new Promise((done, fail) => {
+      worker.onmessage = (e) => done({ proof: btoa(JSON.stringify({ challenge, solution: e.data })), until: challenge.parameters.expiresAt * 1e3 });
+      worker.onerror = fail;
+    }).finally(() => worker.terminate());
+  };
   const h = (tag, attrs, ...kids) => {
     const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (typeof v === "function") el.addEventListener(k, v);
-      else if (v != null && v !== false) el.setAttribute(k, v === true ? "" : v);
-    }
-    el.append(...kids.filter((k) => k != null && k !== "")); // strings become text nodes: labels are never HTML
+    for (const [k, v] of Object.entries(attrs)) v?.call ? el.addEventListener(k, v) : v != null && v !== false && el.setAttribute(k, v);
+    el.append(...kids.filter((k) => k));
     return el;
   };
-  let sheet = null;
-  const HIDDEN = {
-    after_vote: "Results are shown to readers who have voted.",
-    after_close: "Results will be published when the poll closes.",
-    never: "The results of this poll are not published.",
+  const words = async (lang) => {
+    const S = await (packs[lang] ||= new Promise((done) => {
+      const got = () => done((window.pollWidgetLocales || {})[lang] || {});
+      document.head.append(h("script", { src: new URL(`locales/${lang}.js`, SRC), load: got, error: got }));
+    }));
+    const number = new Intl.NumberFormat(lang);
+    const plural = new Intl.PluralRules(lang);
+    const dated = Intl.DateTimeFormat.supportedLocalesOf(lang)[0];
+    const t = (english, n, x) => {
+      let s = S[english.other || english] || english;
+      if (s.other) s = s[plural.select(n)] || s.other;
+      return s.replace(/{(.)}/g, (_, k) => (k == "n" ? number.format(n) : x));
+    };
+    t.percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
+    t.date = (d) => new Date(d).toLocaleString(dated || "en-GB", { dateStyle: dated ? "long" : "short", timeStyle: "short" });
+    return t;
   };
+  const hash = (text) => [...text].reduce((a, c) => Math.imul(a ^ c.charCodeAt(), 16777619), 2166136261) >>> 0;
+  let sheet;
 
   const mount = (host) => {
     if (host.pollWidget) return;
-    host.pollWidget = true;
-    const id = host.getAttribute("data-poll-id") || "";
-    const api = (host.getAttribute("data-api") || "").replace(/\/+$/, "");
+    host.pollWidget = 1;
+    const attr = (name) => host.getAttribute("data-" + name) || "";
+    const id = attr("poll-id");
+    const api = attr("api").replace(/\/+$/, "");
     const path = "/polls/" + encodeURIComponent(id);
+    const asked = (attr("lang") || host.closest("[lang]")?.lang || "").replace(/_/g, "-");
+    const tag = (asked.match(/^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|\d{3}))?(?=-|$)/i) || [""])[0].toLowerCase();
+    const ui = LOCALES.find((l) => tag.split("-")[0] == l) || "en";
     const root = host.attachShadow({ mode: "open" });
     try {
-      sheet = sheet || new CSSStyleSheet();
+      sheet ||= new CSSStyleSheet();
       if (!sheet.cssRules.length) sheet.replaceSync(CSS);
       root.adoptedStyleSheets = [sheet];
     } catch (e) {
       root.append(h("style", {}, CSS));
     }
-    const main = h("div");
+    const main = h("div", {});
     const status = h("p", { class: "s", role: "status", "aria-live": "polite" });
-    const actions = h("div");
-    const region = h("section", { class: "w", "aria-label": "Poll" }, main, status, actions);
+    const actions = h("div", {});
+    const region = h("section", { class: "w", lang: ui, dir: ui == "ar" ? "rtl" : "ltr" }, main, status, actions);
     root.append(region);
-    let poll = null;
-    let acted = false; // move focus only after the reader did something here
-    let pending = null; // the proof of work being solved while the reader chooses
-    let spent = null; // the proof the last attempt sent: a retry of that attempt sends it again
-    let token = null; // a Turnstile token
+    let t, poll;
+    let acted = false;
+    let pending = null;
+    let spent = null;
+    let token = null;
 
-    const say = (text, error) => {
-      status.textContent = text || "";
+    const text = (words, tag = "span", attrs) => h(tag, { lang: poll.lang, dir: "auto", ...attrs }, words);
+    const question = (q = poll.question, lang = poll.lang) => text(q, "p", { class: "q", lang });
+    const query = (...parts) => (parts = parts.filter((p) => p).join("&")) && "?" + parts;
+    const lang = () => poll.lang != poll.languages?.[0] && "lang=" + poll.lang;
+    const say = (words, error) => {
+      status.textContent = words || "";
       status.className = error ? "s e" : "s";
     };
     const show = (...nodes) => {
       main.replaceChildren(...nodes);
       actions.replaceChildren();
     };
-    const offerRetry = (text, again) => {
-      say(text, true);
-      const button = h("button", { type: "button", class: "x", click: () => again() }, "Try again");
+    const offerRetry = (words, again) => {
+      say(words, 1);
+      const button = h("button", { type: "button", class: "x", click: () => again() }, t("Try again"));
       actions.replaceChildren(button);
       if (acted) button.focus();
     };
     const call = async (url, options) => {
       const response = await fetch(api + url, options);
-      let body = null;
-      try {
-        body = await response.json();
-      } catch (e) {}
-      const code = body && body.error ? body.error.code : null;
-      return { status: response.status, body, code, retryAfter: parseInt(response.headers.get("Retry-After"), 10) };
+      const body = await response.json().catch(() => ({}));
+      return { status: response.status, body, code: body.error?.code, wait: parseInt(response.headers.get("Retry-After")) };
     };
     const mine = () => {
       try {
@@ -157,124 +166,112 @@ d=[...new Uint8Array(await s.deriveBits({name:"PBKDF2",hash:p.algorithm.split("/
         return [];
       }
     };
-    const hidden = (text) => {
-      show(h("p", { class: "q" }, poll.question));
-      say([text, HIDDEN[poll.results_visibility]].filter(Boolean).join(" "));
+    const hidden = (said) => {
+      show(question());
+      say(said + " " + t(SAY[poll.results_visibility] || ""));
     };
 
-    const render = (results, text) => {
+    const render = (results, said) => {
       const chosen = mine();
-      const total = results.total_voters;
-      const closed = results.status === "closed";
-      const list = h("ul", { "aria-label": closed ? "Final results" : "Results" });
-      for (const option of results.options) {
-        const bar = h("i");
-        bar.style.width = Math.min(100, option.percent) + "%";
-        list.append(
-          h(
-            "li",
-            {},
-            h(
-              "div",
-              { class: "r" },
-              h("span", {}, option.label, chosen.includes(option.id) ? h("span", { class: "me" }, " (your choice)") : ""),
-              h("span", { class: "p" }, `${option.percent}% (${option.votes} ${option.votes === 1 ? "vote" : "votes"})`)
-            ),
-            h("div", { class: "bar", "aria-hidden": "true" }, bar)
-          )
-        );
+      const closed = results.status == "closed";
+      const list = h("ul", { "aria-label": closed ? t("Final results") : t("Results") });
+      for (const o of results.options) {
+        const bar = h("i", {});
+        bar.style.width = Math.min(100, o.percent) + "%";
+        const label = h("span", {}, text(o.label), chosen.includes(o.id) && h("span", { class: "me" }, " " + t("(your choice)")));
+        const figures = h("span", { class: "p" }, t({ one: "{x} ({n} vote)", other: "{x} ({n} votes)" }, o.votes, t.percent.format(o.percent / 100)));
+        list.append(h("li", {}, h("div", { class: "r" }, label, figures), h("div", { class: "bar", "aria-hidden": "true" }, bar)));
       }
-      const box = h("div", { tabindex: "-1" }, h("p", { class: "q" }, results.question), list);
-      const note = `${total} ${total === 1 ? "person has" : "people have"} voted${closed ? ". Final results" : ""}.`;
-      const multi = poll.max_choices > 1 ? ` Percentages are of voters, who could choose up to ${poll.max_choices}.` : "";
-      show(box, h("p", { class: "n" }, note + multi));
-      say(text);
+      const box = h("div", { tabindex: -1 }, question(results.question, results.lang), list);
+      const note = [
+        t({ one: "{n} person has voted.", other: "{n} people have voted." }, results.total_voters),
+        closed && t("Final results") + ".",
+        poll.max_choices > 1 && t("Percentages are of voters, who could choose up to {n}.", poll.max_choices),
+      ];
+      show(box, h("p", { class: "n" }, note.filter((n) => n).join(" ")));
+      say(said);
       if (acted) box.focus();
     };
 
-    const showResults = async (text, voted) => {
-      say("Loading the results…");
+    const showResults = async (said, voted) => {
+      say(t("Loading the results…"));
       let r;
       try {
-        r = await call(path + "/results" + (voted ? "?voter=" + voterToken() : ""));
+        r = await call(path + "/results" + query(voted && "voter=" + voterToken(), lang()));
       } catch (e) {
-        return offerRetry("The results could not be loaded. Check your connection.", () => showResults(text, voted));
+        return offerRetry(t("This could not be loaded. Check your connection."), () => showResults(said, voted));
       }
-      if (r.status === 200) return render(r.body, text);
-      if (r.code === "results_hidden") {
-        if (voted && poll.results_visibility === "after_vote" && poll.status === "open") {
-          forget("voted:" + id); // the API does not know this browser's vote: let it vote
+      if (r.status == 200) return render(r.body, said);
+      if (r.code == "results_hidden") {
+        if (voted && poll.results_visibility == "after_vote" && poll.status == "open") {
+          save("voted:" + id);
           return form();
         }
-        return hidden(text);
+        return hidden(said);
       }
-      if (r.code === "poll_not_found") return gone();
-      offerRetry("The results could not be loaded.", () => showResults(text, voted));
+      if (r.code == "poll_not_found") return gone();
+      offerRetry(t("This could not be loaded."), () => showResults(said, voted));
     };
 
     const gone = () => {
       show();
-      say("This poll could not be found.", true);
+      say(t(SAY.poll_not_found), 1);
     };
 
     const prove = () => {
-      pending = call(path + "/challenge").then((r) => (r.status === 200 ? solve(r.body) : Promise.reject(r)));
+      pending = call(path + "/challenge").then((r) => (r.status == 200 ? solve(r.body) : Promise.reject(r)));
       pending.catch(() => (pending = null));
       return pending;
     };
     const proofFor = async () => {
-      if (poll.challenge === "turnstile") return token;
-      if (poll.challenge !== "proof_of_work") return null;
+      if (poll.challenge == "turnstile") return token;
+      if (poll.challenge != "proof_of_work") return null;
       if (spent) return spent;
-      say("Checking…");
+      say(t("Checking…"));
       let got = await (pending || prove());
-      if (got.until - Date.now() < 5000) got = await prove(); // expired while the reader chose
+      if (got.until - Date.now() < 5e3) got = await prove();
       pending = null;
       return got.proof;
     };
 
     const form = () => {
       const max = poll.max_choices;
-      const type = max > 1 ? "checkbox" : "radio";
-      const legend = h("legend", {}, poll.question, max > 1 ? h("span", { class: "h" }, `Choose up to ${max}.`) : "");
-      const fieldset = h("fieldset", {}, legend);
-      const boxes = poll.options.map((option) => {
-        const input = h("input", { type, name: "choice", value: option.id });
-        fieldset.append(h("label", {}, input, h("span", {}, option.label)));
+      const fieldset = h("fieldset", {}, h("legend", {}, text(poll.question), max > 1 && h("span", { class: "h" }, t("Choose up to {n}.", max))));
+      const seed = poll.randomize_options && voterToken() + id;
+      const options = seed ? [...poll.options].sort((a, b) => hash(a.id + seed) - hash(b.id + seed)) : poll.options;
+      const boxes = options.map((option) => {
+        const input = h("input", { type: max > 1 ? "checkbox" : "radio", name: "choice", value: option.id });
+        fieldset.append(h("label", {}, input, text(option.label)));
         return input;
       });
-      const button = h("button", { type: "submit" }, "Vote");
+      const button = h("button", { type: "submit" }, t("Vote"));
       const limit = () => {
         const full = boxes.filter((b) => b.checked).length >= max;
-        for (const b of boxes) {
-          b.disabled = full && !b.checked;
-          b.parentNode.className = b.disabled ? "d" : "";
-        }
-        say(full && max > 1 ? `You have chosen ${max}, the most this poll allows.` : "");
+        for (const b of boxes) b.parentNode.className = (b.disabled = full && !b.checked) ? "d" : "";
+        say(full && max > 1 && t("You have chosen {n}, the most this poll allows.", max));
       };
       const submit = (event) => {
         event.preventDefault();
         acted = true;
         const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
         if (!chosen.length) {
-          say("Choose an option first.", true);
+          say(t("Choose an option first."), 1);
           return boxes[0].focus();
         }
-        if (chosen.length > max) return say(`Choose at most ${max}.`, true);
+        if (chosen.length > max) return say(t("Choose at most {n}.", max), 1);
         for (const b of boxes.concat(button)) b.disabled = true;
         vote(chosen, false, 0, () => {
           button.disabled = false;
           limit();
         });
       };
-      show(h("form", { submit, change: max > 1 ? limit : null }, fieldset, h("slot"), button));
-      say("");
-      if (poll.challenge === "proof_of_work") prove();
-      if (poll.challenge === "turnstile") {
-        const box = h("div");
-        host.append(box); // Turnstile renders in the page (light DOM), shown through the slot
-        if (window.turnstile) turnstile.render(box, { sitekey: host.getAttribute("data-turnstile-sitekey"), callback: (t) => (token = t) });
-        else say("This poll needs Cloudflare Turnstile, which this page does not load.", true);
+      show(h("form", { submit, change: max > 1 && limit }, fieldset, h("slot", {}), button));
+      say();
+      if (poll.challenge == "proof_of_work") prove();
+      if (poll.challenge == "turnstile") {
+        const box = h("div", {});
+        host.append(box);
+        window.turnstile?.render(box, { sitekey: attr("turnstile-sitekey"), callback: (v) => (token = v) });
       }
     };
 
@@ -284,94 +281,82 @@ d=[...new Uint8Array(await s.deriveBits({name:"PBKDF2",hash:p.algorithm.split("/
       try {
         spent = await proofFor();
       } catch (e) {
-        return offerRetry("Your browser could not complete the check.", () => vote(chosen, retrying, attempt, unlock));
+        return offerRetry(t("Your browser could not complete the check."), () => vote(chosen, retrying, attempt, unlock));
       }
-      if (poll.challenge === "turnstile" && !spent) {
+      if (poll.challenge == "turnstile" && !spent) {
         unlock();
-        return say("Complete the check above first.", true);
+        return say(t("Complete the check above first."), 1);
       }
-      say(retrying ? "Sending your vote again…" : "Sending your vote…");
+      say(retrying ? t("Sending your vote again…") : t("Sending your vote…"));
       try {
-        // text/plain keeps this a "simple" request: no CORS preflight.
-        r = await call(path + "/votes", {
+        // text/plain: no preflight; a retry sends the same voter token.
+        r = await call(path + "/votes" + query(lang()), {
           method: "POST",
           headers: { "Content-Type": "text/plain" },
           body: JSON.stringify({ options: chosen, voter: voterToken(), proof: spent || undefined }),
         });
       } catch (e) {
-        // The vote may or may not have arrived: the retry sends the same voter token, so it counts at most once.
-        return offerRetry("Your vote could not be sent. Check your connection and try again.", () =>
-          vote(chosen, true, 0, unlock)
-        );
+        return offerRetry(t("Your vote could not be sent. Check your connection and try again."), () => vote(chosen, true, 0, unlock));
       }
       const code = r.code;
-      if (/^challenge_/.test(code || "") && attempt < 2 && poll.challenge === "proof_of_work") {
-        spent = null; // refused before counting: solve a new challenge and send again
+      const challenged = /^challenge_/.test(code);
+      if (challenged && attempt < 2 && poll.challenge == "proof_of_work") {
+        spent = null;
         return vote(chosen, retrying, attempt + 1, unlock);
       }
-      if (r.status === 201 || code === "already_voted") {
+      if (r.status == 201 || code == "already_voted") {
         spent = null;
-        const fresh = r.status === 201 || retrying; // a retry's already_voted is our own earlier attempt
+        const fresh = r.status == 201 || retrying;
         if (fresh || !load("voted:" + id)) save("voted:" + id, JSON.stringify(fresh ? chosen : []));
-        const text = fresh ? "Thank you, your vote has been counted." : "You have already voted in this poll.";
-        return r.body && r.body.results ? render(r.body.results, text) : hidden(text);
+        const said = fresh ? t("Thank you, your vote has been counted.") : t(SAY[code]);
+        return r.body.results ? render(r.body.results, said) : hidden(said);
       }
-      if (r.status === 503 && attempt < 3) {
-        const wait = Math.min(30, r.retryAfter > 0 ? r.retryAfter : 2);
-        say(`The poll is busy. Trying again in ${wait} second${wait === 1 ? "" : "s"}…`);
-        await sleep(wait * 1000);
+      if (r.status == 503 && attempt < 3) {
+        const wait = Math.min(30, r.wait > 0 ? r.wait : 2);
+        say(t({ one: "The poll is busy. Trying again in {n} second…", other: "The poll is busy. Trying again in {n} seconds…" }, wait));
+        await new Promise((done) => setTimeout(done, wait * 1e3));
         return vote(chosen, true, attempt + 1, unlock);
       }
-      if (code === "poll_closed") {
+      if (code == "poll_closed") {
         poll.status = "closed";
-        return showResults("Sorry, this poll has closed.", false);
+        return showResults(t(SAY[code]));
       }
-      if (code === "poll_not_open") return notYet();
-      if (code === "poll_not_found") return gone();
-      if (code === "ip_limit_reached") return say("Sorry, too many votes have come from your network for this poll.", true);
-      if (code === "address_limit_reached") return say("Sorry, too many votes have come from your network recently. Please try again later.", true);
-      if (r.status >= 500) {
-        return offerRetry("Something went wrong on our side and your vote was not confirmed.", () =>
-          vote(chosen, true, 0, unlock)
-        );
-      }
-      unlock();
-      if (code === "invalid_option") return say(`Choose between 1 and ${poll.max_choices} of the options.`, true);
-      if (code === "invalid_voter") {
-        forget("voter");
-        return say("This browser's voting id was not accepted. Please vote again.", true);
-      }
-      say(`Sorry, your vote was not accepted (${code || "error " + r.status}). Please reload the page.`, true);
+      if (code == "poll_not_open") return notYet();
+      if (code == "poll_not_found") return gone();
+      if (r.status > 499)
+        return offerRetry(t("Something went wrong on our side and your vote was not confirmed."), () => vote(chosen, true, 0, unlock));
+      if (code != "ip_limit_reached") unlock();
+      if (code == "invalid_voter") save("voter");
+      const known = SAY[challenged ? "challenge_failed" : code];
+      say(known ? t(known, poll.max_choices) : t("Sorry, your vote was not accepted ({x}). Please reload the page.", 0, code || r.status), 1);
     };
 
     const notYet = () => {
-      show(h("p", { class: "q" }, poll.question));
-      say(poll.opens_at ? `This poll opens on ${new Date(poll.opens_at).toLocaleString()}.` : "This poll is not open yet.");
+      show(question());
+      say(poll.opens_at ? t("This poll opens on {x}.", 0, t.date(poll.opens_at)) : t("This poll is not open yet."));
     };
 
     const start = async () => {
-      say("Loading the poll…");
-      if (!api || !id) return say("This poll is missing its data-poll-id or data-api attribute.", true);
-      let r;
-      try {
-        r = await call(path);
-      } catch (e) {
-        return offerRetry("The poll could not be loaded. Check your connection.", start);
-      }
-      if (r.code === "poll_not_found") return gone();
-      if (r.status !== 200) return offerRetry("The poll could not be loaded.", start);
+      const got = api && id && call(path + query(tag && "lang=" + tag)).catch(() => 0);
+      t ||= await words(ui);
+      say(t("Loading the poll…"));
+      const r = await got;
+      if (!got) return gone();
+      if (!r) return offerRetry(t("This could not be loaded. Check your connection."), start);
+      if (r.code == "poll_not_found") return gone();
+      if (r.status != 200) return offerRetry(t("This could not be loaded."), start);
       poll = r.body;
-      region.setAttribute("aria-label", "Poll: " + poll.question);
-      if (load("voted:" + id) !== null) return showResults("You have already voted in this poll.", true);
-      if (poll.status === "open") return form();
-      if (poll.status === "scheduled") return notYet();
-      showResults("This poll is closed.", false);
+      region.setAttribute("aria-label", t("Poll: {x}", 0, poll.question));
+      if (load("voted:" + id) != null) return showResults(t(SAY.already_voted), 1);
+      if (poll.status == "open") return form();
+      if (poll.status == "scheduled") return notYet();
+      showResults(t("This poll is closed."));
     };
     start();
   };
 
   const all = () => document.querySelectorAll("[data-poll-id]").forEach(mount);
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all);
+  if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", all);
   else all();
   window.PollWidget = { mount };
 })();

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.api.auth import require_admin, require_editor
-from chalicelib.api.requests import optional_json_body, parse_json_body, query
+from chalicelib.api.requests import MAX_POLL_BODY_BYTES, optional_json_body, parse_json_body, query
 from chalicelib.api.responses import empty_response, json_response
 from chalicelib.api.routing import Routes
 from chalicelib.runtime import clock
@@ -20,7 +20,7 @@ def create_poll() -> Response:
     """Create a poll."""
     request = routes.request()
     actor = require_editor(request)
-    poll = polls.create(parse_json_body(request.raw_body), actor=actor)
+    poll = polls.create(parse_json_body(request.raw_body, MAX_POLL_BODY_BYTES), actor=actor)
     return json_response(poll.admin_dict(clock.now()), status=201, headers={"Location": f"/polls/{poll.id}"})
 
 
@@ -38,7 +38,7 @@ def change_poll(poll_id: str) -> Response:
     """Change, close or reopen a poll."""
     request = routes.request()
     actor = require_editor(request)
-    poll = polls.change(poll_id, parse_json_body(request.raw_body), actor=actor)
+    poll = polls.change(poll_id, parse_json_body(request.raw_body, MAX_POLL_BODY_BYTES), actor=actor)
     return json_response(poll.admin_dict(clock.now()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalice import Response
+from chalice.app import Request
 
 from chalicelib.api.auth import is_staff
 from chalicelib.api.requests import parse_json_body, query, source_ip
@@ -10,6 +11,7 @@ from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
 from chalicelib.core import caching
 from chalicelib.core.errors import DomainError
+from chalicelib.core.languages import requested_language
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import challenges, polls, ratelimit, results, votes
@@ -23,11 +25,18 @@ def health() -> Response:
     return json_response({"status": "ok"})
 
 
+def _language(request: Request) -> str | None:
+    """Return the language the caller asks for (`?lang=`); the answer depends on no header, so it needs no Vary."""
+    return requested_language(query(request, "lang"))
+
+
 @routes.route("/polls/{poll_id}", "GET")
 def get_poll(poll_id: str) -> Response:
-    """Return a poll's public definition."""
-    poll = polls.get(poll_id)
-    return json_response(poll.public_dict(clock.now()), cache=caching.public(get_settings().poll_max_age))
+    """Return a poll's public definition, in the language asked for where it has one."""
+    lang = _language(routes.request())
+    body = polls.get(poll_id).public_dict(clock.now(), lang)
+    cache = caching.public(get_settings().poll_max_age)
+    return json_response(body, cache=cache, headers={"Content-Language": body["lang"]})
 
 
 @routes.route("/polls/{poll_id}/challenge", "GET")
@@ -43,7 +52,7 @@ def cast_vote(poll_id: str) -> Response:
     ip = source_ip(request)
     try:
         ratelimit.check_vote(ip)
-        body = votes.cast(poll_id, parse_json_body(request.raw_body), ip)
+        body = votes.cast(poll_id, parse_json_body(request.raw_body), ip, _language(request))
     except DomainError as refusal:
         observability.count_by(observability.VOTE_REFUSED, observability.REASON_DIMENSION, refusal.code)
         raise
@@ -54,6 +63,7 @@ def cast_vote(poll_id: str) -> Response:
 def get_results(poll_id: str) -> Response:
     """Return a poll's results, as its visibility allows for this reader."""
     request = routes.request()
-    found = results.for_reader(poll_id, query(request, "voter"), is_staff(request))
+    lang = _language(request)
+    found = results.for_reader(poll_id, query(request, "voter"), is_staff(request), lang)
     cache = caching.public(get_settings().results_max_age) if found.shareable else caching.NO_STORE
-    return json_response(found.document, cache=cache)
+    return json_response(found.document, cache=cache, headers={"Content-Language": found.document["lang"]})

@@ -10,14 +10,15 @@ from chalice.app import Request
 from chalicelib.core.errors import InvalidJson, PayloadTooLarge
 
 MAX_BODY_BYTES = 8 * 1024
+MAX_POLL_BODY_BYTES = 64 * 1024  # a poll definition with its translations
 
 
-def parse_json_body(raw: bytes | str | None) -> Any:
-    """Decode a request body of at most 8 KiB as JSON, or raise the matching API error."""
+def parse_json_body(raw: bytes | str | None, limit: int = MAX_BODY_BYTES) -> Any:
+    """Decode a request body of at most `limit` bytes (8 KiB unless given) as JSON, or raise the matching API error."""
     if raw is None or len(raw) == 0:
         raise InvalidJson("the body must be a JSON object")
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"the body must be at most {limit} bytes")
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         return json.loads(text)

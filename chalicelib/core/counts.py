@@ -60,18 +60,20 @@ def percent(votes: int, voters: int) -> float:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def results_document(tally: Tally, now: float) -> dict[str, Any]:
-    """Build the results document (GET /polls/{id}/results, the snapshots)."""
+def results_document(tally: Tally, now: float, requested: str | None = None) -> dict[str, Any]:
+    """Build the results document (GET /polls/{id}/results, the snapshots), in the language asked for if any."""
     poll, counts = tally.poll, tally.counts
+    lang, question, labels = poll.text_in(requested)
     return {
         "poll_id": poll.id,
-        "question": poll.question,
+        "lang": lang,
+        "question": question,
         "status": poll.status_at(now).value,
         "total_voters": counts.voters,
         "options": [
             {
                 "id": o.id,
-                "label": o.label,
+                "label": labels[o.id],
                 "votes": counts.votes.get(o.id, 0),
                 "percent": percent(counts.votes.get(o.id, 0), counts.voters),
             }
@@ -87,11 +89,15 @@ def _spreadsheet_safe(text: str) -> str:
 
 
 def results_csv(document: dict[str, Any]) -> bytes:
-    """Render a results document as CSV with a UTF-8 byte order mark."""
+    """Render a results document as CSV (UTF-8 with a BOM): original labels, then a column per translation."""
+    translations = document.get("translations") or {}
+    tags = sorted(translations)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["option_id", "label", "votes", "percent"])
+    writer.writerow(["option_id", "label", "votes", "percent", *(f"label_{tag}" for tag in tags)])
     for option in document["options"]:
-        writer.writerow([option["id"], _spreadsheet_safe(option["label"]), option["votes"], option["percent"]])
-    writer.writerow(["total_voters", "", document["total_voters"], ""])
+        translated = [translations[tag]["options"].get(option["id"], "") for tag in tags]
+        labels = [_spreadsheet_safe(label) for label in (option["label"], *translated)]
+        writer.writerow([option["id"], labels[0], option["votes"], option["percent"], *labels[1:]])
+    writer.writerow(["total_voters", "", document["total_voters"], "", *("" for _ in tags)])
     return buffer.getvalue().encode("utf-8-sig")

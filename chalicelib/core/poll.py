@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.core.languages import DEFAULT_LANG, Translation, choose
 from chalicelib.core.times import to_iso
 
 
@@ -137,6 +139,9 @@ class Poll:
     # DEFAULT_ADDRESS_LIMIT from validation.
     challenge: Challenge = Challenge.NONE
     address_limit: AddressLimit | None = None
+    lang: str = DEFAULT_LANG  # the language of question and labels
+    translations: Mapping[str, Translation] = field(default_factory=dict)
+    randomize_options: bool = False  # the widget shows each reader their own (stable) order
 
     @property
     def scope(self) -> str:
@@ -156,12 +161,33 @@ class Poll:
         """Return the option ids in display order."""
         return [option.id for option in self.options]
 
-    def public_dict(self, now: float) -> dict[str, Any]:
-        """Return the public representation (GET /polls/{id})."""
+    def languages(self) -> list[str]:
+        """Return the languages the poll can be read in: its own first, then its translations."""
+        return [self.lang, *sorted(self.translations)]
+
+    def text_in(self, requested: str | None) -> tuple[str, str, dict[str, str]]:
+        """Return the language answered in (asked for, a shorter form of it, or the original), question and labels."""
+        lang = choose(requested, self.lang, self.translations)
+        found = self.translations.get(lang)
+        if found is None:
+            return self.lang, self.question, {o.id: o.label for o in self.options}
+        return lang, found.question, {o.id: found.labels.get(o.id, o.label) for o in self.options}
+
+    def translations_dict(self) -> dict[str, Any]:
+        """Return every translation in its API form."""
+        ids = self.option_ids()
+        return {tag: self.translations[tag].as_dict(ids) for tag in sorted(self.translations)}
+
+    def public_dict(self, now: float, requested: str | None = None) -> dict[str, Any]:
+        """Return the public representation (GET /polls/{id}), in the language asked for where there is one."""
+        lang, question, labels = self.text_in(requested)
         return {
             "id": self.id,
-            "question": self.question,
-            "options": [{"id": o.id, "label": o.label} for o in self.options],
+            "lang": lang,
+            "languages": self.languages(),
+            "question": question,
+            "options": [{"id": o.id, "label": labels[o.id]} for o in self.options],
+            "randomize_options": self.randomize_options,
             "status": self.status_at(now).value,
             "opens_at": to_iso(self.opens_at),
             "closes_at": to_iso(self.closes_at),
@@ -171,8 +197,9 @@ class Poll:
         }
 
     def admin_dict(self, now: float) -> dict[str, Any]:
-        """Return the full representation editors see."""
+        """Return the full representation editors see (the original language, and every translation)."""
         body = self.public_dict(now)
+        body["translations"] = self.translations_dict()
         repeat: dict[str, Any] = {"block": self.block.value}
         if self.block.limits_addresses:
             repeat["ip_limit"] = self.ip_limit

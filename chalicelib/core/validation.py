@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound, ShardsCannotShrink
+from chalicelib.core.languages import DEFAULT_LANG
 from chalicelib.core.poll import (
     DEFAULT_ADDRESS_LIMIT,
     DEFAULT_BLOCK,
@@ -20,18 +20,15 @@ from chalicelib.core.poll import (
     AddressLimit,
     Block,
     Challenge,
-    Option,
     Poll,
     Status,
     Visibility,
 )
+from chalicelib.core.text import parse_options, question_text
 from chalicelib.core.times import parse_iso
+from chalicelib.core.translations import parse_translations, poll_language
 
 POLL_ID_RE = re.compile(r"^[a-z0-9-]{3,64}$")
-OPTION_ID_RE = re.compile(r"^[a-z0-9-]{1,40}$")
-MAX_QUESTION = 300
-MAX_LABEL = 200
-MIN_OPTIONS, MAX_OPTIONS = 2, 20
 MAX_SHARDS = 1000  # a cold read of 1,000 shards and the poll is 11 BatchGetItem requests
 MAX_IP_LIMIT = 1_000_000
 MAX_WINDOW_VOTES = 1_000_000
@@ -50,69 +47,28 @@ CREATE_FIELDS = {
     "shards",
     "challenge",
     "address_limit",
+    "lang",
+    "translations",
+    "randomize_options",
 }
-PATCH_FIELDS = {"question", "options", "opens_at", "closes_at", "status", "shards", "challenge", "address_limit"}
+PATCH_FIELDS = {
+    "question",
+    "options",
+    "opens_at",
+    "closes_at",
+    "status",
+    "shards",
+    "challenge",
+    "address_limit",
+    "lang",
+    "translations",
+    "randomize_options",
+}
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _text(field: str, value: Any, max_len: int, allow_newlines: bool) -> str:
-    """Validate a user-visible text: a non-blank string without control characters."""
-    if not isinstance(value, str):
-        raise InvalidPoll(field, "must be a string")
-    text = value.strip()
-    if not 1 <= len(text) <= max_len:
-        raise InvalidPoll(field, f"must be 1 to {max_len} characters")
-    allowed = "\n\t" if allow_newlines else ""
-    for char in text:
-        category = unicodedata.category(char)
-        if (category == "Cc" and char not in allowed) or category == "Cs":
-            raise InvalidPoll(field, "must not contain control characters")
-    return text
-
-
-def slugify(label: str) -> str:
-    """Turn a label into an option id: "Don't know" -> "dont-know" (may be empty)."""
-    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode("ascii")
-    ascii_text = ascii_text.lower().replace("'", "")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40].strip("-")
-
-
-def _options(value: Any) -> tuple[Option, ...]:
-    """Validate options given as labels or {"id", "label"} objects; slug ids are made unique."""
-    if not isinstance(value, list) or not MIN_OPTIONS <= len(value) <= MAX_OPTIONS:
-        raise InvalidPoll("options", f"must be a list of {MIN_OPTIONS} to {MAX_OPTIONS} options")
-    explicit: list[tuple[str | None, str]] = []
-    for index, entry in enumerate(value):
-        field = f"options[{index}]"
-        if isinstance(entry, str):
-            explicit.append((None, _text(field, entry, MAX_LABEL, allow_newlines=True)))
-        elif isinstance(entry, dict):
-            if set(entry) - {"id", "label"}:
-                raise InvalidPoll(field, "only 'id' and 'label' are allowed")
-            option_id = entry.get("id")
-            if not isinstance(option_id, str) or not OPTION_ID_RE.match(option_id):
-                raise InvalidPoll(f"{field}.id", "must match [a-z0-9-]{1,40}")
-            explicit.append((option_id, _text(f"{field}.label", entry.get("label"), MAX_LABEL, True)))
-        else:
-            raise InvalidPoll(field, "must be a label or an object with 'id' and 'label'")
-    taken = {option_id for option_id, _ in explicit if option_id is not None}
-    if len(taken) != sum(1 for option_id, _ in explicit if option_id is not None):
-        raise InvalidPoll("options", "option ids must be unique")
-    options = []
-    for index, (given_id, label) in enumerate(explicit):
-        option_id = given_id
-        if option_id is None:
-            base = slugify(label) or f"option-{index + 1}"
-            option_id, suffix = base, 2
-            while option_id in taken:
-                option_id, suffix = f"{base[:36]}-{suffix}", suffix + 1
-            taken.add(option_id)
-        options.append(Option(id=option_id, label=label))
-    return tuple(options)
 
 
 def _time(field: str, value: Any, now: float) -> int | None:
@@ -173,6 +129,12 @@ def _address_limit(value: Any) -> AddressLimit | None:
     return AddressLimit(votes, _int_field("address_limit.minutes", value.get("minutes"), 1, MAX_WINDOW_MINUTES))
 
 
+def _flag(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidPoll(field, "must be true or false")
+    return value
+
+
 def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidPoll("body", "must be a JSON object")
@@ -192,10 +154,10 @@ def new_poll(body: Any, now: float) -> Poll:
         raise InvalidPoll("id", "must match [a-z0-9-]{3,64}")
     if "question" not in body:
         raise InvalidPoll("question", "is required")
-    question = _text("question", body["question"], MAX_QUESTION, allow_newlines=False)
+    question = question_text("question", body["question"])
     if "options" not in body:
         raise InvalidPoll("options", "is required")
-    options = _options(body["options"])
+    options = parse_options(body["options"])
     opens_at = _time("opens_at", body.get("opens_at"), now)
     opens_at = int(now) if opens_at is None else opens_at
     closes_at = _time("closes_at", body.get("closes_at"), now)
@@ -206,6 +168,8 @@ def new_poll(body: Any, now: float) -> Poll:
     shards = _int_field("shards", body.get("shards", DEFAULT_SHARDS), 1, MAX_SHARDS)
     challenge = _choice("challenge", body.get("challenge", DEFAULT_CHALLENGE), Challenge)
     address_limit = _address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
+    lang = poll_language("lang", body.get("lang", DEFAULT_LANG))
+    translations = parse_translations(body.get("translations", {}), [o.id for o in options], lang)
     return Poll(
         id=poll_id,
         question=question,
@@ -222,6 +186,9 @@ def new_poll(body: Any, now: float) -> Poll:
         incarnation=secrets.token_hex(4),
         challenge=challenge,
         address_limit=address_limit,
+        lang=lang,
+        translations=translations,
+        randomize_options=_flag("randomize_options", body.get("randomize_options", False)),
     )
 
 
@@ -233,10 +200,10 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
     new = poll
     reset_counts = False
     if "question" in body:
-        new = replace(new, question=_text("question", body["question"], MAX_QUESTION, False))
+        new = replace(new, question=question_text("question", body["question"]))
         reset_counts = True
     if "options" in body:
-        options = _options(body["options"])
+        options = parse_options(body["options"])
         if new.max_choices > len(options):
             raise InvalidPoll("options", f"max_choices is {new.max_choices}; give at least that many options")
         new = replace(new, options=options)
@@ -265,11 +232,26 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
         new = replace(new, challenge=_choice("challenge", body["challenge"], Challenge))
     if "address_limit" in body:
         new = replace(new, address_limit=_address_limit(body["address_limit"]))
+    if "randomize_options" in body:
+        new = replace(new, randomize_options=_flag("randomize_options", body["randomize_options"]))
+    new = _languages_changed(new, body)
     if "opens_at" in body or "closes_at" in body:
         _window(new.opens_at, new.closes_at, now)
     elif new.closes_at is not None and new.closes_at <= new.opens_at:
         raise InvalidPoll("closes_at", "must be after opens_at")
     return new, reset_counts
+
+
+def _languages_changed(poll: Poll, body: dict[str, Any]) -> Poll:
+    """Apply a PATCH's lang and translations (labels only: allowed with votes); re-check kept translations."""
+    lang = poll_language("lang", body["lang"]) if "lang" in body else poll.lang
+    if "translations" in body:
+        raw: Any = body["translations"]
+    elif {"lang", "options"} & set(body) and poll.translations:
+        raw = poll.translations_dict()  # the options or the language changed: the kept translations must still fit
+    else:
+        return replace(poll, lang=lang)
+    return replace(poll, lang=lang, translations=parse_translations(raw, poll.option_ids(), lang))
 
 
 def validate_poll_id(poll_id: str) -> str:

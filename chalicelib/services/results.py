@@ -76,13 +76,13 @@ def after_vote(poll: Poll, options: list[str]) -> Tally:
     return bumped
 
 
-def for_voter(poll: Poll, options: list[str] | None) -> dict[str, Any] | None:
+def for_voter(poll: Poll, options: list[str] | None, lang: str | None = None) -> dict[str, Any] | None:
     """Return the results a voter sees after voting (with their vote when given), or None if hidden."""
     now = clock.now()
     if not visibility.shown(poll, now, voted=True):
         return None
     tally = after_vote(poll, options) if options is not None else current(poll.id)
-    return results_document(tally, now)
+    return results_document(tally, now, lang)
 
 
 def has_voted(poll: Poll, voter: str) -> bool:
@@ -93,11 +93,11 @@ def has_voted(poll: Poll, voter: str) -> bool:
     return store().ballot_exists(poll, voter_hash(poll, voter))
 
 
-def for_reader(poll_id: str, voter: str | None, is_admin: bool) -> ReaderResults:
-    """Return the results for a reader, or raise ResultsHidden when visibility forbids it."""
+def for_reader(poll_id: str, voter: str | None, is_admin: bool, lang: str | None = None) -> ReaderResults:
+    """Return the results for a reader (in the language asked for where there is one), or raise ResultsHidden."""
     tally = current(poll_id)
     now = clock.now()
-    document = results_document(tally, now)
+    document = results_document(tally, now, lang)
     if is_admin:
         return ReaderResults(document, shareable=False)
     if visibility.is_public(tally.poll, now):

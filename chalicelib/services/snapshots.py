@@ -69,6 +69,8 @@ def signature(poll: Poll, counts: Counts, now: float) -> str:
     shown = [
         poll.question,
         [(o.id, o.label, counts.votes.get(o.id, 0)) for o in poll.options],
+        poll.lang,
+        poll.translations_dict(),
         counts.voters,
         poll.status_at(now).value,
         is_public(poll, now),
@@ -79,6 +81,7 @@ def signature(poll: Poll, counts: Counts, now: float) -> str:
 def _write_poll(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
     """Write one poll's history, latest JSON and latest CSV; return its index entry."""
     body = results_document(Tally(poll=poll, counts=counts, as_of=now), now)
+    body["translations"] = poll.translations_dict()  # every language, for pages that serve the snapshot
     body["snapshot_at"] = to_iso(now)
     prefix = prefix_for(poll, now)
     public = is_public(poll, now)
@@ -91,6 +94,7 @@ def _write_poll(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
     return {
         "id": poll.id,
         "question": poll.question,
+        "languages": poll.languages(),
         "status": body["status"],
         "total_voters": counts.voters,
         "snapshot_at": body["snapshot_at"],

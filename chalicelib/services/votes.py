@@ -75,16 +75,16 @@ def ballot_expiry(poll: Poll, now: int) -> int:
     return max(end, now) + settings.retention_days * DAY
 
 
-def cast(poll_id: str, body: Any, source_ip: str | None) -> dict[str, Any]:
-    """Validate and commit one vote; return the 201 body."""
+def cast(poll_id: str, body: Any, source_ip: str | None, lang: str | None = None) -> dict[str, Any]:
+    """Validate and commit one vote; return the 201 body (its results in the language asked for, if any)."""
     request = parse_vote(body)
     poll = catalog.poll(poll_id)
     check_choices(poll, request)
     check_open(poll.window, clock.now())
     proof = challenges.verify(poll, check_proof_given(poll, request), source_ip)
-    poll = _commit(poll, request, source_ip or "unknown", proof)
+    poll = _commit(poll, request, source_ip or "unknown", proof, lang)
     observability.count(observability.VOTE_ACCEPTED)
-    return {"poll_id": poll.id, "options": request.options, "results": results.for_voter(poll, request.options)}
+    return {"poll_id": poll.id, "options": request.options, "results": results.for_voter(poll, request.options, lang)}
 
 
 def _write(
@@ -111,7 +111,7 @@ def _write(
     )
 
 
-def _commit(poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof | None) -> Poll:
+def _commit(poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof | None, lang: str | None) -> Poll:
     """Commit the vote, retrying conflicts elsewhere and unknown outcomes safely; return the poll it counted in."""
     request_id = uuid.uuid4().hex
     shard = choose_shard(poll.shards)
@@ -129,7 +129,8 @@ def _commit(poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof 
                 return poll  # an earlier attempt of this request committed
             if reason is Rejection.ALREADY_VOTED:
                 raise AlreadyVoted(
-                    "this browser has already voted in this poll", extra={"results": results.for_voter(poll, None)}
+                    "this browser has already voted in this poll",
+                    extra={"results": results.for_voter(poll, None, lang)},
                 ) from rejection
             if reason is Rejection.IP_LIMIT:
                 raise IpLimitReached("too many votes from this network for this poll") from rejection

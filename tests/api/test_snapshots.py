@@ -70,6 +70,7 @@ def test_the_scheduled_run_writes_latest_json_csv_history_and_index(client, froz
         {
             "id": poll["id"],
             "question": poll["question"],
+            "languages": ["en"],
             "status": "open",
             "total_voters": 1,
             "snapshot_at": to_iso(clock.now()),
@@ -77,7 +78,7 @@ def test_the_scheduled_run_writes_latest_json_csv_history_and_index(client, froz
     ]
 
 
-def test_latest_json_is_the_results_route_plus_snapshot_at(client, frozen):
+def test_latest_json_is_the_results_route_plus_snapshot_at_and_translations(client, frozen):
     poll = create_poll(client)
     for choice in ("yes", "no", "no"):
         vote(client, poll["id"], [choice], new_voter())
@@ -86,6 +87,7 @@ def test_latest_json_is_the_results_route_plus_snapshot_at(client, frozen):
     route = client.http.get(f"/polls/{poll['id']}/results").json_body
     assert snapshot.pop("snapshot_at") == to_iso(clock.now())
     assert snapshot.pop("as_of") == to_iso(clock.now())
+    assert snapshot.pop("translations") == {}
     route.pop("as_of")
     assert snapshot == route
 

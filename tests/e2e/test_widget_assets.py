@@ -1,4 +1,4 @@
-"""The widget without a browser: its size, the local stack serving web/ and running the snapshot timer."""
+"""The widget without a browser: its size and locale files; the local stack serving web/ and running snapshots."""
 
 from __future__ import annotations
 
@@ -10,17 +10,116 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from devtools.local_stack import DEMO_POLL, LocalStack, banner, free_port
 from tests.proofs import solve
+from tests.widget_texts import (
+    LANGUAGES,
+    LOCALES,
+    SHOWN_FOR_CODE,
+    WEB,
+    english,
+    forms,
+    locale,
+    placeholders,
+)
 
-WIDGET = Path(__file__).resolve().parents[2] / "web" / "poll-widget.js"
-GZIP_BUDGET = 6 * 1024
+WIDGET = WEB / "poll-widget.js"
+GZIP_BUDGET = 6 * 1024  # the core: what every reader loads
+LOCALE_BUDGET = 2 * 1024  # each language's texts, loaded only by its readers
+SOLVER_BUDGET = 1024  # the proof of work's worker, loaded while a reader chooses on a protected poll
+PLURAL_CATEGORIES = {"zero", "one", "two", "few", "many", "other"}
+SAME_AS_ENGLISH = {("fr", "{x} ({n} vote)"), ("fr", "{x} ({n} votes)")}  # French says "vote" too
+SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
+WIDGET_OPERATIONS = {"getPoll", "getChallenge", "castVote", "getResults"}
+
+
+def gzipped(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
 
 def test_the_widget_is_at_most_6_kb_gzipped():
-    size = len(gzip.compress(WIDGET.read_bytes(), compresslevel=9))
+    size = gzipped(WIDGET)
     assert size <= GZIP_BUDGET, f"poll-widget.js is {size} bytes gzipped, over the {GZIP_BUDGET} byte budget"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_locale_file_is_at_most_2_kb_gzipped(lang):
+    assert gzipped(LOCALES / f"{lang}.js") <= LOCALE_BUDGET
+
+
+def test_the_proof_of_work_worker_is_at_most_1_kb_gzipped():
+    assert gzipped(WEB / "pow-worker.js") <= SOLVER_BUDGET
+
+
+def test_there_is_a_locale_file_for_each_language_the_widget_offers_and_no_other():
+    offered = WIDGET.read_text().split('const LOCALES = "')[1].split('"')[0].split()
+    assert sorted(offered) == sorted(LANGUAGES) == sorted(path.stem for path in LOCALES.glob("*.js"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_locale_file_translates_every_english_text_and_nothing_else(lang):
+    assert sorted(locale(lang)) == sorted(english())
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_locale_keeps_the_placeholders_and_has_a_form_per_plural_category(lang):
+    for key, translated in locale(lang).items():
+        source = english()[key]
+        if isinstance(source, dict):  # plurals: any categories of CLDR's six, always "other"; {n} may be spelt out
+            assert isinstance(translated, dict) and "other" in translated and set(translated) <= PLURAL_CATEGORIES
+            for form in translated.values():
+                assert placeholders(form) - {"{n}"} == placeholders(key) - {"{n}"}, (key, form)
+        else:
+            assert isinstance(translated, str) and placeholders(translated) == placeholders(key), (key, translated)
+        same = {form for form in forms(translated) if form in forms(source)}
+        assert all(form.strip() for form in forms(translated)) and same <= {
+            f for lg, f in SAME_AS_ENGLISH if lg == lang
+        }
+
+
+def widget_error_codes() -> set[str]:
+    """Return the error codes openapi.yaml documents for the requests the widget makes."""
+    spec = yaml.safe_load(SPEC.read_text())
+    codes: set[str] = set()
+
+    def collect(node: object) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                target: object = spec
+                for part in node["$ref"].lstrip("#/").split("/"):
+                    target = target[part]  # type: ignore[index]
+                collect(target)
+            code = node.get("code") if isinstance(node.get("code"), dict) else None
+            if (
+                code
+                and "enum" in code
+                and node is not spec["components"]["schemas"]["Error"]["properties"]["error"]["properties"]
+            ):
+                codes.update(code["enum"])
+            for key, value in node.items():
+                if key != "$ref":
+                    collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and operation.get("operationId") in WIDGET_OPERATIONS:
+                collect(operation["responses"])
+    return codes
+
+
+def test_every_error_code_the_widget_can_meet_has_a_message_in_every_language():
+    codes = widget_error_codes() - {"unauthorized"}  # only a wrong admin token gets it; the widget sends none
+    assert {"challenge_required", "challenge_failed", "challenge_used", "address_limit_reached"} <= codes
+    assert codes == set(SHOWN_FOR_CODE)
+    for code, text in SHOWN_FOR_CODE.items():
+        assert text in english(), code
+        for lang in LANGUAGES:
+            assert text in locale(lang), (code, lang)
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +129,18 @@ def stack():
         yield running
 
 
-def test_the_local_stack_serves_the_widget_script(stack):
-    response = requests.get(f"{stack.web_url}/poll-widget.js", timeout=10)
+@pytest.mark.parametrize("name", ["poll-widget.js", "pow-worker.js", "locales/cy.js", "locales/ar.js"])
+def test_the_local_stack_serves_the_widget_script_its_worker_and_its_locales(stack, name):
+    response = requests.get(f"{stack.web_url}/{name}", timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/javascript")
-    assert response.content == WIDGET.read_bytes()
+    assert response.content == (WEB / name).read_bytes()
+
+
+def test_the_preview_page_is_in_the_language_it_is_asked_for(stack):
+    page = requests.get(f"{stack.web_url}/embed", params={"poll": "a-poll", "lang": "cy"}, timeout=10).text
+    assert '<html lang="cy">' in page
+    assert '<html lang="en">' in requests.get(f"{stack.web_url}/embed", params={"poll": "a-poll"}, timeout=10).text
 
 
 def test_the_demo_page_embeds_the_demo_poll_pointed_at_the_stacks_api(stack):
@@ -45,7 +151,9 @@ def test_the_demo_page_embeds_the_demo_poll_pointed_at_the_stacks_api(stack):
     assert '<script src="poll-widget.js" defer></script>' in response.text
 
 
-@pytest.mark.parametrize("path", ["/../app.py", "/chalicelib/settings.py", "/missing.js", "/.env"])
+@pytest.mark.parametrize(
+    "path", ["/../app.py", "/chalicelib/settings.py", "/missing.js", "/.env", "/locales/../../app.py", "/locales/xx.js"]
+)
 def test_the_web_server_serves_only_files_of_web(stack, path):
     assert requests.get(f"{stack.web_url}{path}", timeout=10).status_code == 404
 

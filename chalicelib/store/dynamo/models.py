@@ -71,6 +71,10 @@ class PollModel(Model):
     challenge = UnicodeAttribute(null=True)
     address_votes = NumberAttribute(null=True)
     address_minutes = NumberAttribute(null=True)
+    # Languages: absent on polls stored before them (English, no translations, the poll's own order).
+    lang = UnicodeAttribute(null=True)
+    translations = MapAttribute(null=True)  # type: ignore[var-annotated]  # tag -> {"question", "options": {id: label}}
+    randomize_options = BooleanAttribute(null=True)
     snapshot_index = SnapshotDueIndex()
 
 

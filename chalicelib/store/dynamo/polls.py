@@ -9,6 +9,7 @@ from typing import Any
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import PollExists, PollHasVotes, PollNotFound
+from chalicelib.core.languages import DEFAULT_LANG, Translation
 from chalicelib.core.poll import AddressLimit, Block, Challenge, Option, Poll, Visibility
 from chalicelib.store.dynamo.connection import (
     CONDITION_FAILED,
@@ -47,7 +48,19 @@ def poll_from_model(item: PollModel) -> Poll:
         incarnation=item.epoch,
         challenge=Challenge(item.challenge or Challenge.NONE.value),
         address_limit=_address_limit(item),
+        lang=item.lang or DEFAULT_LANG,
+        translations=_translations(item),
+        randomize_options=bool(item.randomize_options),
     )
+
+
+def _translations(item: PollModel) -> dict[str, Translation]:
+    """Read a poll item's translations (none when the attribute is absent, as on polls stored before them)."""
+    stored = item.translations.as_dict() if item.translations is not None else {}
+    return {
+        tag: Translation(question=str(entry["question"]), labels={k: str(v) for k, v in entry["options"].items()})
+        for tag, entry in stored.items()
+    }
 
 
 def _address_limit(item: PollModel) -> AddressLimit | None:
@@ -57,13 +70,16 @@ def _address_limit(item: PollModel) -> AddressLimit | None:
     return AddressLimit(votes=int(item.address_votes), minutes=int(item.address_minutes))
 
 
-def _protection(poll: Poll) -> dict[str, Any]:
-    """Return the attributes that store a poll's challenge and address limit (None removes one)."""
+def _optional(poll: Poll) -> dict[str, Any]:
+    """Return the attributes a poll may lack: challenge, address limit, languages (None removes one)."""
     limit = poll.address_limit
     return {
         "challenge": poll.challenge.value,
         "address_votes": None if limit is None else limit.votes,
         "address_minutes": None if limit is None else limit.minutes,
+        "lang": poll.lang,
+        "translations": poll.translations_dict() or None,
+        "randomize_options": poll.randomize_options or None,
     }
 
 
@@ -84,7 +100,7 @@ def poll_to_model(poll: Poll) -> PollModel:
         created_at=poll.created_at,
         epoch=poll.incarnation,
         snapshot_due=SNAPSHOT_DUE,
-        **_protection(poll),
+        **_optional(poll),
     )
 
 
@@ -168,7 +184,7 @@ def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
             PollModel.closed.set(new.closed),
             PollModel.snapshot_due.set(SNAPSHOT_DUE),  # any change needs a new snapshot
         ]
-        for name, value in _protection(new).items():
+        for name, value in _optional(new).items():
             attribute = getattr(PollModel, name)
             actions.append(attribute.remove() if value is None else attribute.set(value))
         tx.update(POLL_ITEM, PollModel(id=old.id), actions=actions, condition=same_definition(old))

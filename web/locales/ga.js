@@ -1,0 +1,63 @@
+/* Poll widget: Irish (ga). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js);
+   a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
+(window.pollWidgetLocales ||= {}).ga = {
+  "Poll: {x}": "Pobalbhreith: {x}",
+  "Loading the poll…": "An phobalbhreith á lódáil…",
+  "Loading the results…": "Na torthaí á lódáil…",
+  "This could not be loaded.": "Níorbh fhéidir é seo a lódáil.",
+  "This could not be loaded. Check your connection.": "Níorbh fhéidir é seo a lódáil. Seiceáil do cheangal.",
+  "Results": "Torthaí",
+  "Final results": "Torthaí deiridh",
+  "(your choice)": "(do rogha)",
+  "{x} ({n} votes)": {
+    "one": "{x} ({n} vóta)",
+    "two": "{x} ({n} vóta)",
+    "few": "{x} ({n} vóta)",
+    "many": "{x} ({n} vóta)",
+    "other": "{x} ({n} vóta)"
+  },
+  "{n} people have voted.": {
+    "one": "Tá {n} duine tar éis vótáil.",
+    "two": "Tá {n} duine tar éis vótáil.",
+    "few": "Tá {n} duine tar éis vótáil.",
+    "many": "Tá {n} duine tar éis vótáil.",
+    "other": "Tá {n} duine tar éis vótáil."
+  },
+  "Percentages are of voters, who could choose up to {n}.": "Is céatadáin de na vótálaithe iad seo; bhí cead acu suas le {n} a roghnú.",
+  "Results are shown to readers who have voted.": "Taispeántar na torthaí do léitheoirí a vótáil.",
+  "Results will be published when the poll closes.": "Foilseofar na torthaí nuair a dhúnfar an phobalbhreith.",
+  "The results of this poll are not published.": "Ní fhoilsítear torthaí na pobalbhreithe seo.",
+  "Choose up to {n}.": "Roghnaigh suas le {n}.",
+  "Vote": "Vótáil",
+  "You have chosen {n}, the most this poll allows.": "Tá {n} roghnaithe agat, an líon is mó a cheadaíonn an phobalbhreith seo.",
+  "Choose an option first.": "Roghnaigh freagra ar dtús.",
+  "Choose at most {n}.": "Roghnaigh {n} ar a mhéad.",
+  "Checking…": "Á sheiceáil…",
+  "Your browser could not complete the check.": "Níorbh fhéidir le do bhrabhsálaí an seiceáil a chríochnú.",
+  "Complete the check above first.": "Críochnaigh an seiceáil thuas ar dtús.",
+  "Sending your vote…": "Do vóta á sheoladh…",
+  "Sending your vote again…": "Do vóta á sheoladh arís…",
+  "Your vote could not be sent. Check your connection and try again.": "Níorbh fhéidir do vóta a sheoladh. Seiceáil do cheangal agus bain triail eile as.",
+  "Thank you, your vote has been counted.": "Go raibh maith agat, comhaireadh do vóta.",
+  "You have already voted in this poll.": "Vótáil tú sa phobalbhreith seo cheana.",
+  "The poll is busy. Trying again in {n} seconds…": {
+    "one": "Tá an phobalbhreith gnóthach. Triail eile i gceann {n} soicind…",
+    "two": "Tá an phobalbhreith gnóthach. Triail eile i gceann {n} soicind…",
+    "few": "Tá an phobalbhreith gnóthach. Triail eile i gceann {n} soicind…",
+    "many": "Tá an phobalbhreith gnóthach. Triail eile i gceann {n} soicind…",
+    "other": "Tá an phobalbhreith gnóthach. Triail eile i gceann {n} soicind…"
+  },
+  "Try again": "Bain triail eile as",
+  "This poll opens on {x}.": "Osclófar an phobalbhreith seo ar {x}.",
+  "This poll is not open yet.": "Níl an phobalbhreith seo oscailte fós.",
+  "This poll is closed.": "Tá an phobalbhreith seo dúnta.",
+  "Sorry, this poll has closed.": "Ár leithscéal, dúnadh an phobalbhreith seo.",
+  "This poll could not be found.": "Níorbh fhéidir an phobalbhreith seo a aimsiú.",
+  "Sorry, too many votes have come from your network for this poll.": "Ár leithscéal, tháinig an iomarca vótaí ó do líonra don phobalbhreith seo.",
+  "Sorry, too many votes have come from your network recently. Please try again later.": "Ár leithscéal, tháinig an iomarca vótaí ó do líonra le déanaí. Bain triail eile as ar ball.",
+  "Choose between 1 and {n} of the options.": "Roghnaigh idir 1 agus {n} de na freagraí.",
+  "This browser's voting id was not accepted. Please vote again.": "Níor glacadh le haitheantas vótála an bhrabhsálaí seo. Vótáil arís.",
+  "Your browser could not complete the check. Please reload the page.": "Níorbh fhéidir le do bhrabhsálaí an seiceáil a chríochnú. Athlódáil an leathanach.",
+  "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ár leithscéal, níor glacadh le do vóta ({x}). Athlódáil an leathanach.",
+  "Something went wrong on our side and your vote was not confirmed.": "Chuaigh rud éigin mícheart ar ár dtaobh agus níor deimhníodh do vóta."
+};
