@@ -1,11 +1,12 @@
 """The Chalice app: registers the route blueprints, the middleware and the snapshot schedule."""
 
 from chalice import Chalice, Rate
+from chalice.app import DynamoDBEvent
 
 from chalicelib.api import admin, editors, middleware, public
 from chalicelib.runtime.observability import start_tracing
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import snapshots
+from chalicelib.services import edge, snapshots
 
 start_tracing()  # X-Ray subsegments for every DynamoDB and S3 call, in Lambda only
 app = Chalice(app_name="polls")
@@ -19,6 +20,18 @@ app.register_blueprint(editors.routes.blueprint())
 def snapshot_results(event: object) -> dict[str, object]:
     """Run the snapshot job on the schedule; the report is the Lambda's result."""
     return snapshots.run().as_dict()
+
+
+@app.on_dynamodb_record(
+    stream_arn=get_settings().counters_stream_arn,
+    batch_size=1000,
+    starting_position="LATEST",
+    name="publish_results",
+    maximum_batching_window_in_seconds=get_settings().stream_batch_seconds,
+)
+def publish_results(event: DynamoDBEvent) -> dict[str, object]:
+    """Rewrite the results documents of the polls whose counts changed in a batch of the counters table's stream."""
+    return edge.publish_changed(event.to_dict().get("Records", [])).as_dict()
 
 
 # API Gateway answers OPTIONS only for routes that declare it: one preflight view per path.

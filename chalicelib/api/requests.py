@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
 from chalice.app import Request
 
 from chalicelib.core.errors import InvalidJson, PayloadTooLarge
+from chalicelib.runtime.secrets import edge_key, tokens_match
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_POLL_BODY_BYTES = 64 * 1024  # a poll definition with its translations
@@ -38,8 +40,23 @@ def query(request: Request, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+EDGE_HEADER = "x-origin-verify"  # CloudFront adds it (the stage's edge key) to every request it sends the API
+VIEWER_HEADER = "cloudfront-viewer-address"  # the reader's address and port, as CloudFront saw them
+
+
 def source_ip(request: Request) -> str | None:
-    """Return the caller's IP from API Gateway's request context (never from a client header)."""
+    """Return the caller's IP: the reader's address CloudFront reports when the request came through our edge,
+    else API Gateway's source IP (never a client header alone)."""
     identity = (request.context or {}).get("identity") or {}
     ip = identity.get("sourceIp")
+    headers = request.headers or {}
+    viewer, verify = headers.get(VIEWER_HEADER), headers.get(EDGE_HEADER)
+    if viewer and verify:
+        key = edge_key()
+        if key is not None and tokens_match(verify, key):
+            address = viewer.rpartition(":")[0].strip("[]")
+            try:
+                return str(ipaddress.ip_address(address))
+            except ValueError:
+                pass  # not an address: the API Gateway source IP stands
     return str(ip) if ip else None

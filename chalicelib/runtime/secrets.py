@@ -70,6 +70,29 @@ def get_secrets() -> Secrets:
     return _secrets
 
 
+_edge: list[str | None] = []
+
+
+def edge_key() -> str | None:
+    """Return the key CloudFront sends as X-Origin-Verify (EDGE_KEY, else the EDGE_SECRET_ID secret), once a process.
+
+    Loaded only when a request claims to come through the edge, so the vote path's cold start does not pay for it.
+    """
+    if _edge:
+        return _edge[0]
+    with _lock:
+        if not _edge:
+            key = os.environ.get("EDGE_KEY") or None
+            secret_id = get_settings().edge_secret_id
+            if key is None and secret_id:
+                try:
+                    key = str(client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"]) or None
+                except Exception as exc:  # botocore: either way the edge cannot be recognised
+                    raise ServiceUnavailable("configuration is unavailable") from exc
+            _edge.append(key if key and len(key) >= MIN_ADMIN_TOKEN else None)
+    return _edge[0]
+
+
 def keyed_hash(*parts: str) -> str:
     """Return the hex HMAC-SHA256 of the parts under the stage's secret key (how tokens and IPs are stored)."""
     message = "\x1f".join(parts).encode("utf-8")
@@ -86,6 +109,7 @@ def reset() -> None:
     global _secrets
     with _lock:
         _secrets = None
+        _edge.clear()
 
 
 state.register("secrets", reset)

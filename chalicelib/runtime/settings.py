@@ -25,6 +25,7 @@ TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverif
 
 USER_POOL_ID_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$")
 CLIENT_ID_RE = re.compile(r"^[0-9A-Za-z]{1,128}$")
+STREAM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]+/stream/\S+$")
 
 
 class SettingsError(ValueError):
@@ -116,6 +117,9 @@ class Settings:
     pow_spread: int
     challenge_seconds: int
     turnstile_verify_url: str
+    counters_stream_arn: str  # the counters table's stream, which feeds the near-live results documents
+    edge_secret_id: str | None  # the secret CloudFront sends as X-Origin-Verify; None: EDGE_KEY or no edge
+    stream_batch_seconds: int  # how long the stream consumer gathers records before one run
 
 
 @lru_cache(maxsize=1)
@@ -156,7 +160,21 @@ def get_settings() -> Settings:
         pow_spread=_int("POW_SPREAD", POW_SPREAD, 1, 1_000_000),
         challenge_seconds=_int("CHALLENGE_SECONDS", 300, 30, 3600),
         turnstile_verify_url=_url("TURNSTILE_VERIFY_URL", TURNSTILE_VERIFY_URL),
+        counters_stream_arn=_stream_arn(stage),
+        edge_secret_id=os.environ.get("EDGE_SECRET_ID") or None,
+        stream_batch_seconds=_int("STREAM_BATCH_SECONDS", 5, 0, 300),
     )
+
+
+def _stream_arn(stage: str) -> str:
+    """Read COUNTERS_STREAM_ARN; unset, a placeholder naming the table (the packaged template puts the real one)."""
+    value = (os.environ.get("COUNTERS_STREAM_ARN") or "").strip()
+    if not value:
+        table = os.environ.get("COUNTERS_TABLE", f"poll-counters-{stage}")
+        return f"arn:aws:dynamodb:us-east-1:000000000000:table/{table}/stream/unset"
+    if not STREAM_ARN_RE.match(value):
+        raise SettingsError(f"COUNTERS_STREAM_ARN must be a DynamoDB stream ARN, not {value[:60]!r}")
+    return value
 
 
 def user_pool_issuer(settings: Settings) -> str | None:
