@@ -3,7 +3,7 @@
 from chalice import Chalice, Rate
 from chalice.app import DynamoDBEvent
 
-from chalicelib.api import admin, editors, middleware, public
+from chalicelib.api import admin, editors, forms, middleware, public
 from chalicelib.runtime.observability import start_tracing
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import edge, snapshots
@@ -14,6 +14,7 @@ app.register_middleware(middleware.middleware, "http")
 app.register_blueprint(public.routes.blueprint())
 app.register_blueprint(admin.routes.blueprint())
 app.register_blueprint(editors.routes.blueprint())
+app.register_blueprint(forms.routes.blueprint())
 
 
 @app.schedule(Rate(get_settings().snapshot_rate_minutes, unit=Rate.MINUTES), name="snapshot_results")

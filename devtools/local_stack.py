@@ -158,6 +158,7 @@ class LocalStack:
         self.user_pool: Any = None  # the editors' pool on the endpoint (devtools.cognito.UserPool), once created
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
+        self._streams: subprocess.Popen[bytes] | None = None  # the counters stream's reader (devtools/local_streams.py)
         self._web: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -261,6 +262,14 @@ class LocalStack:
         if self.api_log is not None:
             output.close()  # the child holds its own handle
         wait_for(f"{self.api_url}/health", process=self._chalice)
+        # Lambda's event source mapping, locally: the counters table's stream to the app's publish_results handler.
+        self._streams = subprocess.Popen(
+            [sys.executable, "-m", "devtools.local_streams"],
+            cwd=ROOT,
+            env=self.environment(),
+            stdout=quiet,
+            stderr=None,
+        )
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         """Run `target` in a daemon thread that `stop` joins."""
@@ -320,12 +329,13 @@ class LocalStack:
         for thread in self._threads:
             thread.join(timeout=70)
         self._threads = []
-        if self._chalice is not None and self._chalice.poll() is None:
-            self._chalice.terminate()
-            try:
-                self._chalice.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._chalice.kill()
+        for process in (self._streams, self._chalice):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
         if self._moto is not None:
             self._moto.stop()
             self._moto = None

@@ -20,6 +20,10 @@ from chalicelib.store.dynamo import audit, models
 
 TABLE_MODELS: tuple[type[Model], ...] = (models.PollModel, models.ShardModel, models.BallotModel, audit.AuditModel)
 HISTORY_TAG = {"Key": "kind", "Value": "history"}
+# The counters table's stream feeds the near-live results documents (chalicelib/services/edge.py).
+STREAMS: dict[type[Model], dict[str, Any]] = {
+    models.ShardModel: {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+}
 LIFECYCLE_RULES = [
     {
         "ID": "history-to-infrequent-access",
@@ -51,6 +55,8 @@ def table_spec(model: type[Model]) -> dict[str, Any]:
         "BillingMode": "PAY_PER_REQUEST",
         "SSESpecification": {"Enabled": True},
     }
+    if model in STREAMS:
+        spec["StreamSpecification"] = STREAMS[model]
     if schema["global_secondary_indexes"]:
         spec["GlobalSecondaryIndexes"] = [
             {
@@ -95,6 +101,10 @@ def ensure_tables(settings: Settings) -> list[str]:
                 dynamodb.update_time_to_live(
                     TableName=spec["TableName"], TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
                 )
+        if model in STREAMS:
+            described = dynamodb.describe_table(TableName=spec["TableName"])["Table"]
+            if not described.get("StreamSpecification", {}).get("StreamEnabled"):
+                dynamodb.update_table(TableName=spec["TableName"], StreamSpecification=STREAMS[model])
         dynamodb.update_continuous_backups(
             TableName=spec["TableName"], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
         )

@@ -1,4 +1,4 @@
-"""The site's static files (widget, its worker and locales, the console): their bucket keys, caching and the embed snippet.
+"""The site's static files (widget, worker, locales, console): their bucket keys, caching and the embed snippet.
 
 One list serves both the deployed site (`make deploy` uploads it to the stage's bucket, CloudFront serves it) and
 `make run` (uploaded to the embedded bucket, which the local site origin serves), so the two lay out the same.
@@ -96,7 +96,11 @@ def upload(s3: Any, bucket: str, assets: list[Asset]) -> None:
     """Write the assets to a bucket (a boto3 S3 client), the content-named widget before the manifest naming it."""
     for asset in sorted(assets, key=lambda a: a.key == MANIFEST_KEY):
         s3.put_object(
-            Bucket=bucket, Key=asset.key, Body=asset.body, ContentType=asset.content_type, CacheControl=asset.cache_control
+            Bucket=bucket,
+            Key=asset.key,
+            Body=asset.body,
+            ContentType=asset.content_type,
+            CacheControl=asset.cache_control,
         )
 
 

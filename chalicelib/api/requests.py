@@ -49,8 +49,9 @@ def source_ip(request: Request) -> str | None:
     else API Gateway's source IP (never a client header alone)."""
     identity = (request.context or {}).get("identity") or {}
     ip = identity.get("sourceIp")
-    headers = request.headers or {}
-    viewer, verify = headers.get(VIEWER_HEADER), headers.get(EDGE_HEADER)
+    headers = request.headers
+    viewer = headers.get(VIEWER_HEADER) if headers is not None else None
+    verify = headers.get(EDGE_HEADER) if headers is not None else None
     if viewer and verify:
         key = edge_key()
         if key is not None and tokens_match(verify, key):

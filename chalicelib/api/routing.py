@@ -25,11 +25,13 @@ class Routes:
         self._views: list[tuple[str, dict[str, Any], View]] = []
         self._blueprint: Blueprint | None = None
 
-    def route(self, path: str, method: str, json_body: bool = False) -> Callable[[View], View]:
+    def route(
+        self, path: str, method: str, json_body: bool = False, content_types: list[str] | None = None
+    ) -> Callable[[View], View]:
         """Declare a view for one method of a path; with json_body it accepts JSON (or text/plain) bodies."""
         options: dict[str, Any] = {"methods": [method]}
-        if json_body:
-            options["content_types"] = JSON_BODIES
+        if json_body or content_types:
+            options["content_types"] = JSON_BODIES if json_body else content_types
 
         def declare(view: View) -> View:
             self._views.append((path, options, view))

@@ -222,3 +222,15 @@ class InternalError(DomainError):
     """Something failed that should not have; details are logged, never returned."""
 
     status, code = 500, "internal_error"
+
+
+class InvalidForm(DomainError):
+    """A form vote's body is not a URL-encoded form of `option` (and optionally `lang`) fields."""
+
+    status, code = 400, "invalid_form"
+
+
+class CrossSiteForm(DomainError):
+    """A form vote was posted from another site (a page could otherwise vote with its visitors' browsers)."""
+
+    status, code = 403, "cross_site_form"

@@ -33,6 +33,8 @@ SNAPSHOT_FAILED = "SnapshotFailed"  # Count: polls that failed in one snapshot r
 SNAPSHOT_AGE_SECONDS = "SnapshotAgeSeconds"  # Seconds: how far behind the oldest stale snapshot is, every run
 AUTO_RESHARDS = "AutoReshards"  # Count: polls whose shards were raised automatically
 AUDIT_WRITE_FAILURES = "AuditWriteFailures"  # Count: audit entries that could not be stored (logged whole instead)
+EDGE_RESULTS_WRITTEN = "EdgeResultsWritten"  # Count: results documents the stream consumer rewrote
+EDGE_PUBLISH_FAILED = "EdgePublishFailed"  # Count: edge documents a poll change could not write (readers use the API)
 
 UNITS: dict[str, MetricUnit] = {
     VOTE_ACCEPTED: MetricUnit.Count,
@@ -46,6 +48,8 @@ UNITS: dict[str, MetricUnit] = {
     SNAPSHOT_AGE_SECONDS: MetricUnit.Seconds,
     AUTO_RESHARDS: MetricUnit.Count,
     AUDIT_WRITE_FAILURES: MetricUnit.Count,
+    EDGE_RESULTS_WRITTEN: MetricUnit.Count,
+    EDGE_PUBLISH_FAILED: MetricUnit.Count,
 }
 
 

@@ -120,6 +120,7 @@ class Settings:
     counters_stream_arn: str  # the counters table's stream, which feeds the near-live results documents
     edge_secret_id: str | None  # the secret CloudFront sends as X-Origin-Verify; None: EDGE_KEY or no edge
     stream_batch_seconds: int  # how long the stream consumer gathers records before one run
+    site_url: str | None  # the site's public URL (CloudFront or a custom domain), for the hosted pages' links
 
 
 @lru_cache(maxsize=1)
@@ -163,6 +164,7 @@ def get_settings() -> Settings:
         counters_stream_arn=_stream_arn(stage),
         edge_secret_id=os.environ.get("EDGE_SECRET_ID") or None,
         stream_batch_seconds=_int("STREAM_BATCH_SECONDS", 5, 0, 300),
+        site_url=_url("SITE_URL", "https://unset").rstrip("/") if os.environ.get("SITE_URL") else None,
     )
 
 

@@ -1,9 +1,39 @@
-"""The edge documents the CDN serves from the bucket: each poll's public document, its results and its hosted page."""
+"""The edge documents the CDN serves from the bucket: each poll's document, its latest results and its hosted pages.
+
+  polls/<id>.json              the poll's public document (everything the widget needs to render the form)
+  results/<id>/latest.json     the results while they are public (else under private/results/, never served)
+  results/<id>/latest.csv      the same as CSV
+  p/<id>, p/<id>/<lang>        the hosted poll page, in the poll's language and in each translation
+
+Written when a poll is created or changed, by the snapshot job, and (results only) by the counters table's stream
+consumer, so a vote reaches the edge within seconds at a cost that follows votes, not readers.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from chalicelib.core import caching, pages
+from chalicelib.core.counts import Counts, Tally, results_csv, results_document
+from chalicelib.core.errors import DomainError, PollNotFound
+from chalicelib.core.poll import Poll, Status
+from chalicelib.core.times import to_iso
+from chalicelib.core.visibility import is_public
+from chalicelib.runtime import clock, observability
+from chalicelib.runtime.settings import get_settings
+from chalicelib.services import catalog
+from chalicelib.store.adapters import archive, changed_polls, store
+from chalicelib.store.port import ArchiveError
+
+PUBLIC_PREFIX = "results"
+PRIVATE_PREFIX = "private/results"
+POLL_PREFIX = "polls"
+PAGE_PREFIX = "p"
+JSON_TYPE = "application/json; charset=utf-8"
+CSV_TYPE = "text/csv; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
 
 
 @dataclass
@@ -21,6 +51,124 @@ class StreamReport:
         return asdict(self)
 
 
+def json_bytes(document: Any) -> bytes:
+    """Encode a document as compact UTF-8 JSON."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def prefix_for(poll: Poll, now: float) -> str:
+    """Return the key prefix of a poll's results: public while anyone may see them, else private."""
+    return f"{PUBLIC_PREFIX if is_public(poll, now) else PRIVATE_PREFIX}/{poll.id}"
+
+
+def latest_cache(public: bool) -> str:
+    """Return the Cache-Control of a latest results object."""
+    return caching.public(get_settings().snapshot_max_age) if public else caching.NO_STORE
+
+
+def poll_document(poll: Poll, now: float) -> dict[str, Any]:
+    """Return a poll's public document: the API's public body in its own language, with every translation."""
+    return {**poll.public_dict(now), "translations": poll.translations_dict(), "published_at": to_iso(now)}
+
+
+def results_body(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
+    """Return the results document of the snapshots and the edge: with every translation and its time."""
+    body = results_document(Tally(poll=poll, counts=counts, as_of=now), now)
+    body["translations"] = poll.translations_dict()
+    body["snapshot_at"] = to_iso(now)
+    return body
+
+
+def write_latest(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
+    """Write a poll's latest results (JSON and CSV) where its visibility puts them; remove a stale public copy."""
+    body = results_body(poll, counts, now)
+    public = is_public(poll, now)
+    prefix = prefix_for(poll, now)
+    archive().put(f"{prefix}/latest.json", json_bytes(body), JSON_TYPE, latest_cache(public))
+    archive().put(f"{prefix}/latest.csv", results_csv(body), CSV_TYPE, latest_cache(public))
+    if not public:  # results hidden again (a poll reopened, or made private): the edge must not keep serving them
+        archive().delete([f"{PUBLIC_PREFIX}/{poll.id}/latest.json", f"{PUBLIC_PREFIX}/{poll.id}/latest.csv"])
+    return body
+
+
+def _page_keys(poll: Poll) -> dict[str | None, str]:
+    """Return the hosted pages' keys: the poll's own language (None) and one per translation."""
+    return {None: f"{PAGE_PREFIX}/{poll.id}", **{tag: f"{PAGE_PREFIX}/{poll.id}/{tag}" for tag in poll.translations}}
+
+
+def write_poll(poll: Poll, now: float) -> None:
+    """Write a poll's document and its hosted pages."""
+    cache = caching.public(get_settings().poll_max_age)
+    archive().put(f"{POLL_PREFIX}/{poll.id}.json", json_bytes(poll_document(poll, now)), JSON_TYPE, cache)
+    site = get_settings().site_url
+    for lang, key in _page_keys(poll).items():
+        archive().put(key, pages.poll_page(poll, now, lang, site).encode("utf-8"), HTML_TYPE, cache)
+
+
+def publish(poll: Poll, counts: Counts | None = None) -> bool:
+    """Publish a created or changed poll to the edge (its document, pages and results); False if that failed.
+
+    A failure is logged and counted, not raised: the poll is saved, readers fall back to the API until the
+    snapshot job publishes it again.
+    """
+    now = clock.now()
+    try:
+        write_poll(poll, now)
+        if poll.status_at(now) is Status.SCHEDULED:
+            return True  # no results before it opens: the snapshot job writes them once it has
+        if counts is None:
+            counts = store().read_many_counts([poll], consistent=True).get(poll.id) or Counts()
+        write_latest(poll, counts, now)
+        return True
+    except ArchiveError as exc:
+        observability.logger.warning("edge publish failed", extra={"poll_id": poll.id, "error": str(exc)})
+        observability.count(observability.EDGE_PUBLISH_FAILED)
+        return False
+
+
+def withdraw(poll: Poll) -> None:
+    """Remove a deleted poll's edge documents and pages (its snapshots' history stays until its lifecycle)."""
+    keys = [f"{POLL_PREFIX}/{poll.id}.json", *_page_keys(poll).values()]
+    keys += [
+        f"{prefix}/{poll.id}/latest.{kind}" for prefix in (PUBLIC_PREFIX, PRIVATE_PREFIX) for kind in ("json", "csv")
+    ]
+    try:
+        archive().delete(keys)
+    except ArchiveError as exc:
+        observability.logger.warning("edge withdraw failed", extra={"poll_id": poll.id, "error": str(exc)})
+        observability.count(observability.EDGE_PUBLISH_FAILED)
+
+
 def publish_changed(records: list[dict[str, Any]]) -> StreamReport:
-    """Rewrite the results documents of the polls whose counts changed in a batch of stream records."""
-    raise NotImplementedError  # written next: see the commit after this one
+    """Rewrite the latest results of the polls whose counts changed in a batch of the counters table's stream.
+
+    Safe to repeat (a redelivered batch rewrites the same counts); polls whose results are not public get their
+    private copy only, so the edge never shows hidden results.
+    """
+    report = StreamReport(records=len(records))
+    ids = changed_polls(records)
+    report.changed_polls = ids
+    found: list[Poll] = []
+    for poll_id in ids:
+        try:
+            found.append(catalog.poll(poll_id))
+        except (PollNotFound, DomainError):
+            report.skipped += 1  # deleted since, or a key that is not a poll's: nothing to publish
+    if found:
+        now = clock.now()
+        counts = store().read_many_counts(found, consistent=False)
+        for poll in found:
+            poll_counts = counts.get(poll.id)
+            if poll_counts is None:
+                report.skipped += 1
+                continue
+            try:
+                write_latest(poll, poll_counts, now)
+                report.written += 1
+            except ArchiveError as exc:
+                observability.logger.warning("stream publish failed", extra={"poll_id": poll.id, "error": str(exc)})
+                report.failed += 1
+    observability.count(observability.EDGE_RESULTS_WRITTEN, report.written)
+    observability.log_event("stream_batch", **{k: v for k, v in report.as_dict().items() if k != "changed_polls"})
+    observability.flush()
+    return report

@@ -7,13 +7,14 @@ import binascii
 from typing import Any
 
 from chalicelib.core.audit import AuditAction, change_action, changes
+from chalicelib.core.counts import Counts
 from chalicelib.core.errors import InvalidParameter, ServiceUnavailable
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
 from chalicelib.core.search import matches, search_filter
 from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
 from chalicelib.runtime import clock
-from chalicelib.services import audit, catalog, challenges, resharding
+from chalicelib.services import audit, catalog, challenges, edge, resharding
 from chalicelib.store.adapters import store
 from chalicelib.store.port import StaleDefinition
 
@@ -27,6 +28,7 @@ def create(body: Any, *, actor: Actor = SYSTEM) -> Poll:
     store().create_poll(poll)
     catalog.remember(poll.id, poll)
     audit.record(actor, AuditAction.CREATE, poll.id, {"after": poll.admin_dict(clock.now())})
+    edge.publish(poll, Counts())  # a new poll has no votes: nothing to read
     return poll
 
 
@@ -70,6 +72,8 @@ def change(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> Poll:
     catalog.forget(poll_id)
     catalog.remember(poll_id, new)
     audit.record(actor, change_action(body), poll_id, changes(before, new.admin_dict(clock.now())))
+    if others:  # a shards-only change shows nothing new to readers
+        edge.publish(new)
     return new
 
 
@@ -80,6 +84,7 @@ def delete(poll_id: str, *, actor: Actor = SYSTEM) -> None:
     catalog.forget(poll_id)
     catalog.remember(poll_id, None)
     audit.record(actor, AuditAction.DELETE, poll_id, {"before": poll.admin_dict(clock.now())})
+    edge.withdraw(poll)
 
 
 def _decode_cursor(cursor: str | None) -> str | None:

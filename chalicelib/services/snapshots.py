@@ -10,23 +10,21 @@ from typing import Any
 
 from chalicelib.core import caching
 from chalicelib.core.audit import AuditAction
-from chalicelib.core.counts import Counts, Tally, results_csv, results_document
+from chalicelib.core.counts import Counts
 from chalicelib.core.errors import DomainError
 from chalicelib.core.identity import Actor
 from chalicelib.core.poll import Poll, Status
 from chalicelib.core.times import minute_key, to_iso
 from chalicelib.core.visibility import is_public
 from chalicelib.runtime import clock, observability
-from chalicelib.runtime.settings import get_settings
-from chalicelib.services import audit
+from chalicelib.services import audit, edge
 from chalicelib.store.adapters import archive, store
 from chalicelib.store.port import ArchiveError, DuePoll
 
-PUBLIC_PREFIX = "results"
-PRIVATE_PREFIX = "private/results"
+PUBLIC_PREFIX = edge.PUBLIC_PREFIX
+PRIVATE_PREFIX = edge.PRIVATE_PREFIX
 HISTORY_TAGS = "kind=history"  # the bucket's lifecycle rule moves these to infrequent access
-JSON_TYPE = "application/json; charset=utf-8"
-CSV_TYPE = "text/csv; charset=utf-8"
+JSON_TYPE = edge.JSON_TYPE
 
 
 @dataclass
@@ -51,17 +49,9 @@ class Report:
         self.failures.append({"poll_id": what, "error": error})
 
 
-def prefix_for(poll: Poll, now: float) -> str:
-    """Return the key prefix of a poll's snapshots."""
-    return f"{PUBLIC_PREFIX if is_public(poll, now) else PRIVATE_PREFIX}/{poll.id}"
-
-
-def _latest_cache(public: bool) -> str:
-    return caching.public(get_settings().snapshot_max_age) if public else caching.NO_STORE
-
-
-def _json_bytes(document: Any) -> bytes:
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+prefix_for = edge.prefix_for
+_latest_cache = edge.latest_cache
+_json_bytes = edge.json_bytes
 
 
 def signature(poll: Poll, counts: Counts, now: float) -> str:
@@ -78,19 +68,20 @@ def signature(poll: Poll, counts: Counts, now: float) -> str:
     return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 
-def _write_poll(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
-    """Write one poll's history, latest JSON and latest CSV; return its index entry."""
-    body = results_document(Tally(poll=poll, counts=counts, as_of=now), now)
-    body["translations"] = poll.translations_dict()  # every language, for pages that serve the snapshot
-    body["snapshot_at"] = to_iso(now)
-    prefix = prefix_for(poll, now)
-    public = is_public(poll, now)
-    document = _json_bytes(body)
-    history_cache = caching.IMMUTABLE if public else caching.NO_STORE
-    target = archive()
-    target.put(f"{prefix}/history/{minute_key(now)}.json", document, JSON_TYPE, history_cache, tags=HISTORY_TAGS)
-    target.put(f"{prefix}/latest.json", document, JSON_TYPE, _latest_cache(public))
-    target.put(f"{prefix}/latest.csv", results_csv(body), CSV_TYPE, _latest_cache(public))
+def _moved(item: DuePoll, now: float) -> bool:
+    """Tell whether a poll's status moved with the clock since its last snapshot (or its creation, published then)."""
+    since = item.poll.created_at if item.snapshot_at is None else item.snapshot_at
+    return item.poll.status_at(since) is not item.poll.status_at(now)
+
+
+def _write_poll(poll: Poll, counts: Counts, now: float, moved: bool) -> dict[str, Any]:
+    """Write a poll's history and latest results, its document too if its status moved; return its index entry."""
+    body = edge.write_latest(poll, counts, now)
+    history_cache = caching.IMMUTABLE if is_public(poll, now) else caching.NO_STORE
+    key = f"{prefix_for(poll, now)}/history/{minute_key(now)}.json"
+    archive().put(key, _json_bytes(body), JSON_TYPE, history_cache, tags=HISTORY_TAGS)
+    if moved:  # opened or closed by its schedule: the edge document says so (edits publish it themselves)
+        edge.write_poll(poll, now)
     return {
         "id": poll.id,
         "question": poll.question,
@@ -151,7 +142,7 @@ def run() -> Report:
             report.skipped += 1
             continue
         try:
-            entries[poll.id] = (is_public(poll, now), _write_poll(poll, poll_counts, now))
+            entries[poll.id] = (is_public(poll, now), _write_poll(poll, poll_counts, now, _moved(item, now)))
             marks.append((poll, mark))
         except ArchiveError as exc:
             report.fail(poll.id, str(exc))

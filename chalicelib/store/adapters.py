@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.runtime import state
 from chalicelib.store.port import Archive, AuditLog, Store
 
@@ -18,6 +20,13 @@ def store() -> Store:
 
         _store = DynamoStore()
     return _store
+
+
+def changed_polls(records: list[dict[str, Any]]) -> list[str]:
+    """Return the polls whose counts a batch of the counters table's stream records changed."""
+    from chalicelib.store.dynamo.stream import changed_polls as read  # noqa: PLC0415 - the stream is DynamoDB's
+
+    return read(records)
 
 
 def archive() -> Archive:

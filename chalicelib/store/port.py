@@ -147,6 +147,9 @@ class Archive(Protocol):
     def get_json(self, key: str) -> Any:
         """Read a JSON object, or None when there is none (ArchiveError on failure)."""
 
+    def delete(self, keys: list[str]) -> None:
+        """Delete objects (absent ones are no error)."""
+
     def list_keys(self, prefix: str) -> list[str]:
         """Return every key under a prefix, in key order (ArchiveError on failure)."""
 

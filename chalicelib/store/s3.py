@@ -45,6 +45,19 @@ class S3Archive:
         except (BotoCoreError, ValueError) as exc:
             raise ArchiveError(f"could not read {key}") from exc
 
+    def delete(self, keys: list[str]) -> None:
+        """Delete objects in one DeleteObjects call per 1,000 keys (absent ones are no error)."""
+        try:
+            for start in range(0, len(keys), 1000):
+                chunk = [{"Key": key} for key in keys[start : start + 1000]]
+                answer = client("s3").delete_objects(
+                    Bucket=get_settings().results_bucket, Delete={"Objects": chunk, "Quiet": True}
+                )
+                if answer.get("Errors"):
+                    raise ArchiveError(f"could not delete {answer['Errors'][0].get('Key')}")
+        except (BotoCoreError, ClientError) as exc:
+            raise ArchiveError(f"could not delete {keys[:1]}") from exc
+
     def list_keys(self, prefix: str) -> list[str]:
         """Return every key under a prefix, in key order (one ListObjectsV2 per 1,000 keys)."""
         keys: list[str] = []

@@ -76,16 +76,29 @@ def test_a_cold_vote_reads_the_definition_then_writes_once(client, calls):
     assert dynamodb_calls(calls) == ["GetItem", "TransactWriteItems", "BatchGetItem"]
 
 
-def test_creating_and_closing_a_poll_are_one_transaction_each_and_one_audit_entry(client, calls):
+def dynamodb_writes(calls):
+    return [c for c in calls.calls if c.service == "dynamodb"]
+
+
+def s3_keys(calls, operation="PutObject"):
+    return sorted(c.params["Key"] for c in calls.calls if c.service == "s3" and c.operation == operation)
+
+
+def test_creating_and_closing_a_poll_are_one_transaction_each_one_audit_entry_and_its_edge_documents(client, calls):
     audit_table = stage_environment("local")["AUDIT_TABLE"]
     calls.clear()
     poll = create_poll(client, shards=20)
-    assert dynamodb_calls(calls) == ["TransactWriteItems", "PutItem"]
+    assert dynamodb_calls(calls) == ["TransactWriteItems", "PutItem"]  # a new poll's results need no read
     assert len(calls.calls[0].params["TransactItems"]) == 21
-    assert calls.calls[-1].params["TableName"] == audit_table
+    assert dynamodb_writes(calls)[-1].params["TableName"] == audit_table
+    pid = poll["id"]
+    edge = [f"p/{pid}", f"polls/{pid}.json", f"results/{pid}/latest.csv", f"results/{pid}/latest.json"]
+    assert s3_keys(calls) == edge
     from tests.helpers import patch
 
     calls.clear()
-    patch(client, poll["id"], status="closed")
-    assert dynamodb_calls(calls) == ["GetItem", "TransactWriteItems", "PutItem"]
-    assert calls.calls[-1].params["TableName"] == audit_table
+    patch(client, pid, status="closed")
+    # read, write, audit; then the edge: the counts (one batch for 20 shards) and the same four documents
+    assert dynamodb_calls(calls) == ["GetItem", "TransactWriteItems", "PutItem", "BatchGetItem"]
+    assert dynamodb_writes(calls)[2].params["TableName"] == audit_table
+    assert s3_keys(calls) == edge

@@ -212,9 +212,10 @@ def test_reopening_a_poll_puts_it_back_on_the_schedule(client, frozen):
 def test_scheduled_polls_are_not_snapshotted_before_they_open(client, frozen):
     from tests.helpers import iso_in
 
-    create_poll(client, opens_at=iso_in(3600))
+    poll = create_poll(client, opens_at=iso_in(3600))
     assert run_scheduled(client)["written"] == 0
-    assert keys() == []
+    assert keys("results/") == keys("private/") == []
+    assert keys("polls/") == [f"polls/{poll['id']}.json"]  # the edge document says when it opens
 
 
 @pytest.mark.parametrize("visibility", ["after_vote", "never", "after_close"])

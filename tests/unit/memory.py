@@ -282,6 +282,15 @@ class MemoryArchive:
         found = self.objects.get(key)
         return None if found is None else json.loads(found[0])
 
+    def delete(self, keys: list[str]) -> None:
+        """Delete objects (absent ones are no error)."""
+        from chalicelib.store.port import ArchiveError
+
+        if self.broken:
+            raise ArchiveError(f"could not delete {keys[:1]}")
+        for key in keys:
+            self.objects.pop(key, None)
+
     def list_keys(self, prefix: str) -> list[str]:
         """Return the keys under a prefix, in key order."""
         return sorted(key for key in self.objects if key.startswith(prefix))
