@@ -21,9 +21,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # What the code does (web/poll-widget.js `start`, `showResults`, `vote`), for when no browser can measure it.
 READ_FROM_CODE = {
-    "first render, new reader (the vote form)": "1: GET /polls/{id}?lang=<the page's language>",
-    "first render, returning voter (results)": "2: GET /polls/{id}?lang=, GET /polls/{id}/results?voter=",
-    "a vote (through to the results)": "1: POST /polls/{id}/votes (text/plain, no preflight; the 201 has the results)",
+    "first render, new reader (the vote form)": "0 (the poll's document from the site: <site>/polls/{id}.json)",
+    "first render, returning voter (results)": "1: GET /polls/{id}/results?voter= (the poll's document from the site)",
+    "a vote (through to the results)": (
+        "1: POST /polls/{id}/votes (text/plain, no preflight; the 201 has the results), "
+        "+1 GET /polls/{id}/challenge on a proof_of_work poll"
+    ),
 }
 
 
@@ -89,10 +92,11 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
     with LocalStack(port=free_port(), aws_port=free_port(), admin_token="bench-widget-admin-token") as stack:
         page_html = (
             f'<!doctype html><html lang="en"><title>Article</title><p>An article.</p>'
-            f'<div data-poll-id="{poll_id}" data-api="{stack.api_url}"></div>'
+            f'<div data-poll-id="{poll_id}" data-site="{stack.web_url}"></div>'
             '<script src="/poll-widget.js" defer></script></html>'
         ).encode()
         files = {"/article": (page_html, "text/html"), "/poll-widget.js": (source, "text/javascript")}
+        api = f"{stack.web_url}/api"  # the site's API paths, passed to `chalice local`
         solver = ROOT / "web" / "pow-worker.js"  # the proof of work's worker, loaded beside the widget
         if solver.exists():
             files["/pow-worker.js"] = (solver.read_bytes(), "text/javascript")
@@ -103,8 +107,8 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
             context.on(
                 "request",
                 lambda request: (
-                    seen.append(f"{request.method} {request.url[len(stack.api_url) :].split('=')[0]}")
-                    if request.url.startswith(stack.api_url)
+                    seen.append(f"{request.method} {request.url[len(api) :].split('=')[0]}")
+                    if request.url.startswith(api)
                     else None
                 ),
             )
@@ -178,8 +182,10 @@ def run(quick: bool = False) -> list[Section]:
             rows.append([f"requests: {name}", f"{figures['count']}: {', '.join(figures['requests'])}"])
         section.notes.append(
             "Requests measured in headless Chromium (/usr/bin/chromium through Playwright) against the local stack "
-            "(moto + `chalice local`), counting every request the page sent to the API origin; the host page and "
-            "the script come from another local origin (cross-origin, as on a news site). Fresh browser context. "
+            "(moto + `chalice local`), counting every request the page sent to the API (the site's `/api/*`, passed "
+            "to `chalice local`); the widget reads the poll and public results from the site (`data-site`); the "
+            "host page and the script come from another local origin (cross-origin, as on a news site). Fresh "
+            "browser context; the demo poll asks a proof of work, so a vote is the challenge and the vote. "
             "The widget sends only CORS-simple requests (GET, and POST as text/plain), so no preflight is needed."
         )
     else:

@@ -1,13 +1,11 @@
 """`make run`: the whole stack on one machine: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`,
-the widget's demo page and the results snapshot job on a timer."""
+the site origin (CloudFront's stand-in: devtools/site_server.py), the demo article's origin and the snapshot timer."""
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -17,18 +15,18 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from devtools.console_site import console_file, local_config
+from devtools import site_assets
+from devtools.console_site import local_config
+from devtools.site_server import Site, demo_handler, site_handler
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB = ROOT / "web"
-WEB_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css"}
-DATA_API = re.compile(rb'data-api="[^"]*"')
 DEFAULT_ADMIN_TOKEN = "local-admin-token"
+# The key the site origin sends the API as X-Origin-Verify (deployed: a generated secret); not a secret locally.
+LOCAL_EDGE_KEY = "local-edge-key-not-a-secret-0123456789"
 DEMO_POLL: dict[str, Any] = {
     "id": "junior-doctors-mediation",
     "question": (
@@ -71,68 +69,9 @@ def wait_for(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] |
     raise RuntimeError(f"{url} did not answer within {timeout} seconds")
 
 
-def embed_page(api_url: str, poll_ids: list[str], theme: str | None, lang: str | None = None) -> bytes:
-    """Return a bare page embedding the given polls (in a page of language `lang`, English by default)."""
-    themed = f' data-theme="{html.escape(theme)}"' if theme else ""
-    polls = "\n".join(
-        f'<div data-poll-id="{html.escape(poll_id)}" data-api="{api_url}"{themed}></div>' for poll_id in poll_ids
-    )
-    return (
-        f'<!doctype html>\n<html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Poll preview</title></head>\n'
-        f"<body><main><h1>Poll preview</h1>\n{polls}\n</main>\n"
-        '<script src="/poll-widget.js" defer></script></body></html>\n'
-    ).encode()
-
-
-def web_handler(api_url: str, console: Callable[[], dict[str, Any]] | None = None) -> type[BaseHTTPRequestHandler]:
-    """Return a request handler serving web/ with pages' data-api set to `api_url`, `/embed` previews, and
-    the editors' console under `/console/` (its config.json from `console`)."""
-
-    class WebHandler(BaseHTTPRequestHandler):
-        """Serves web/ and web/locales/ by name; `/` and `/demo` are the demo page, `/embed?poll=ID` a preview."""
-
-        def do_GET(self) -> None:  # the name http.server calls
-            url = urlsplit(self.path)
-            answer = console_file(url.path, console) if console is not None else None
-            if answer is not None:
-                self._send(answer[0], answer[1], answer[2], answer[3])
-                return
-            name = url.path.lstrip("/") or "demo"
-            if name == "embed":
-                query = parse_qs(url.query)
-                theme, lang = ((query.get(key) or [None])[0] for key in ("theme", "lang"))
-                self._send(200, embed_page(api_url, query.get("poll", []), theme, lang), WEB_TYPES[".html"])
-                return
-            if name == "demo":
-                name = "demo.html"
-            path = WEB / name
-            if not re.fullmatch(r"(locales/)?[A-Za-z0-9_-]+\.(html|js|css)", name) or not path.is_file():
-                self._send(404, b"not found\n", "text/plain; charset=utf-8")
-                return
-            body = path.read_bytes()
-            if path.suffix == ".html":  # point the page's polls at this stack's API
-                body = DATA_API.sub(f'data-api="{api_url}"'.encode(), body)
-            self._send(200, body, WEB_TYPES[path.suffix])
-
-        def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-cache")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:  # http.server's signature
-            """Keep quiet: one line per request would drown the API's own log."""
-
-    return WebHandler
-
-
 class LocalStack:
-    """The AWS endpoint, `chalice local`, the web/ pages and the snapshot timer, started and stopped together."""
+    """The AWS endpoint, `chalice local`, the site and demo origins and the snapshot timer, started and stopped
+    together."""
 
     def __init__(
         self,
@@ -142,6 +81,7 @@ class LocalStack:
         endpoint: str | None = None,
         *,
         web_port: int = 0,
+        demo_port: int = 0,
         snapshot_every: float = 0,
         verbose: bool = False,
         api_log: Path | None = None,
@@ -150,7 +90,8 @@ class LocalStack:
         self.aws_port = aws_port
         self.admin_token = admin_token
         self.endpoint = endpoint
-        self.web_port = web_port  # 0: any free port, known once started
+        self.web_port = web_port  # the site origin's; 0: any free port, known once started
+        self.demo_port = demo_port  # the demo article's origin's; 0: any free port
         self.snapshot_every = snapshot_every  # seconds; 0: no snapshot timer
         self.verbose = verbose
         self.api_log = api_log  # where the API's output (its JSON log lines) goes; None: this terminal
@@ -159,7 +100,8 @@ class LocalStack:
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
         self._streams: subprocess.Popen[bytes] | None = None  # the counters stream's reader (devtools/local_streams.py)
-        self._web: ThreadingHTTPServer | None = None
+        self._servers: list[ThreadingHTTPServer] = []
+        self.site: Site | None = None  # the site origin's settings and its log of requests passed to the API
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
 
@@ -170,8 +112,32 @@ class LocalStack:
 
     @property
     def web_url(self) -> str:
-        """The base URL of the web/ pages (the demo page is `/demo`)."""
+        """The site's base URL (CloudFront's stand-in): the API under `/api`, the bucket's public objects."""
         return f"http://127.0.0.1:{self.web_port}"
+
+    site_url = web_url
+
+    @property
+    def demo_url(self) -> str:
+        """The demo article, on its own origin (a newsroom's page embedding the widget from the site)."""
+        return f"http://127.0.0.1:{self.demo_port}/"
+
+    def api_requests(self, text: str = "") -> list[tuple[str, str, str]]:
+        """Return the requests the site passed to the API (method, path, browser address) whose path has `text`."""
+        return self.site.log.matching(text) if self.site is not None else []
+
+    def s3(self) -> Any:
+        """Return a boto3 S3 client on the embedded endpoint, with the stack's credentials."""
+        import boto3  # noqa: PLC0415 - only tools and tests reach the bucket directly
+
+        env = self.environment()
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=env["AWS_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
 
     @property
     def results_bucket(self) -> str:
@@ -180,16 +146,7 @@ class LocalStack:
 
     def read_snapshot(self, key: str) -> Any:
         """Read a JSON object from the local stage's bucket on the embedded endpoint (None if absent)."""
-        import boto3  # noqa: PLC0415 - only tests and tools read the bucket directly
-
-        env = self.environment()
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            region_name=env["AWS_REGION"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        )
+        s3 = self.s3()
         try:
             return json.loads(s3.get_object(Bucket=self.results_bucket, Key=key)["Body"].read())
         except s3.exceptions.NoSuchKey:
@@ -205,6 +162,9 @@ class LocalStack:
         env["AWS_REGION"] = env["AWS_DEFAULT_REGION"]
         env["AWS_ENDPOINT_URL"] = str(self.endpoint)
         env["POLL_ADMIN_TOKEN"] = self.admin_token
+        env["EDGE_KEY"] = LOCAL_EDGE_KEY
+        if self.web_port:
+            env["SITE_URL"] = self.web_url
         env.update(self.user_pool.environment() if self.user_pool is not None else {})
         return env
 
@@ -218,24 +178,47 @@ class LocalStack:
         pool = self.user_pool
         if pool is None:
             raise RuntimeError("the editors' user pool is not created yet")
-        return local_config(self.api_url, str(self.endpoint), pool.region, pool.pool_id, pool.client_id)
+        return local_config(f"{self.web_url}/api", str(self.endpoint), pool.region, pool.pool_id, pool.client_id)
 
     def start(self) -> None:
         """Start everything; if any part fails, stop the parts already started and raise."""
         try:
             self._stopping.clear()
-            # Bind the web port first, so that a busy port fails before anything else has started.
-            handler = web_handler(self.api_url, self.console_config)
-            self._web = ThreadingHTTPServer(("127.0.0.1", self.web_port), handler)
-            self._web.daemon_threads = True
-            self.web_port = int(self._web.server_address[1])
+            # Bind the web ports first, so that a busy port fails before anything else has started.
+            site = self._bind(self.web_port, None)
+            demo = self._bind(self.demo_port, demo_handler(lambda: self.web_url, str(DEMO_POLL["id"])))
+            self.web_port, self.demo_port = int(site.server_address[1]), int(demo.server_address[1])
             self._start_api()
-            self._spawn(self._web.serve_forever, "web")
+            self.site = Site(
+                s3=self.s3(),
+                bucket=self.results_bucket,
+                api_host="127.0.0.1",
+                api_port=self.port,
+                edge_key=LOCAL_EDGE_KEY,
+                url=lambda: self.web_url,
+                connect=lambda: str(self.endpoint),
+            )
+            site.RequestHandlerClass = site_handler(self.site)
+            self.upload_site_assets()
+            for server in self._servers:
+                self._spawn(server.serve_forever, "web")
             if self.snapshot_every > 0:
                 self._spawn(self._snapshot_loop, "snapshots")
         except BaseException:
             self.stop()
             raise
+
+    def _bind(self, port: int, handler: Any) -> ThreadingHTTPServer:
+        """Bind a web server on loopback (its handler may be set later, before it serves)."""
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        server.daemon_threads = True
+        self._servers.append(server)
+        return server
+
+    def upload_site_assets(self) -> None:
+        """Put the widget and the console into the bucket, as `make deploy` does, for the site to serve."""
+        assets = site_assets.widget_assets() + site_assets.console_assets(self.console_config())
+        site_assets.upload(self.s3(), self.results_bucket, assets)
 
     def _start_api(self) -> None:
         """Start the endpoint (unless one is given), create resources, seed, start the API."""
@@ -319,13 +302,13 @@ class LocalStack:
                 pass
 
     def stop(self) -> None:
-        """Stop the snapshot timer, the web server, the API and the embedded endpoint."""
+        """Stop the snapshot timer, the web servers, the API and the embedded endpoint."""
         self._stopping.set()
-        if self._web is not None:
-            if self._threads:  # shutdown() waits for serve_forever, which runs in the first thread
-                self._web.shutdown()
-            self._web.server_close()
-            self._web = None
+        for index, server in enumerate(self._servers):
+            if index < len(self._threads):  # shutdown() waits for serve_forever, which runs in a thread
+                server.shutdown()
+            server.server_close()
+        self._servers = []
         for thread in self._threads:
             thread.join(timeout=70)
         self._threads = []
@@ -356,21 +339,26 @@ def banner(stack: LocalStack) -> str:
     latest = f"{stack.endpoint}/{stack.results_bucket}/results/{poll_id}/latest.json"
     sign = f"--aws-sigv4 aws:amz:{stack.environment()['AWS_REGION']}:s3 --user local:local"
     every = f"every {stack.snapshot_every:g} s" if stack.snapshot_every > 0 else "off (SNAPSHOT_EVERY=0)"
+    site = stack.web_url
+    snippet = site_assets.embed_snippet(site, site_assets.manifest(), poll_id).replace("\n", "\n              ")
     return (
-        f"\nDemo page     {stack.web_url}/demo   <- open this and vote\n"
-        f"Preview       {stack.web_url}/embed?poll=<poll id>   (any poll, e.g. one made with the admin API)\n"
-        f"Widget        {stack.web_url}/poll-widget.js\n"
-        f"Poll API      {stack.api_url}\n"
+        f"\nSite          {site}   (the CDN's stand-in: the API under /api, the bucket's public objects)\n"
+        f"Demo page     {stack.demo_url}   <- open this and vote (a newsroom's page on its own origin)\n"
+        f"Hosted page   {site}/p/{poll_id}   (works without JavaScript too)\n"
+        f"Preview       {site}/embed?poll=<poll id>   (any poll, e.g. one made with the admin API)\n"
+        f"Embed         {snippet}\n"
+        f"Poll API      {stack.api_url}   (chalice local; through the site: {site}/api)\n"
         f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
-        f"Demo poll     {poll_id}  ->  {stack.api_url}/polls/{poll_id}\n"
+        f"Demo poll     {poll_id}  ->  {site}/polls/{poll_id}.json\n"
         f"Admin token   {stack.admin_token}   (the service token: automation and scripts)\n"
         f"Console       {stack.console_url}   <- editors sign in here\n"
         f"              {EDITOR_EMAIL} / {local_users()[EDITOR_EMAIL][0]} (editors; EDITOR_PASSWORD)\n"
         f"              {ADMIN_EMAIL} / {local_users()[ADMIN_EMAIL][0]} (admins; ADMIN_PASSWORD)\n"
         f"Snapshots     {every}, into bucket {stack.results_bucket} on the AWS endpoint:\n"
         "              results/<poll id>/latest.json, latest.csv, history/<minute>.json and results/index.json\n"
-        "              (under private/results/ for polls whose results are not public)\n"
-        f"Try:          curl {stack.api_url}/polls/{poll_id}/results\n"
+        "              (under private/results/ for polls whose results are not public; latest.json also within\n"
+        "              seconds of a vote, from the counters table's stream)\n"
+        f"Try:          curl {site}/results/{poll_id}/latest.json\n"
         f"              curl {sign} {latest}\n"
         "Ctrl-C stops everything.\n"
     )
@@ -384,6 +372,7 @@ def main() -> int:
         admin_token=os.environ.get("POLL_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN,
         endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
         web_port=int(os.environ.get("WEB_PORT", "8001")),
+        demo_port=int(os.environ.get("DEMO_PORT", "8002")),
         snapshot_every=float(os.environ.get("SNAPSHOT_EVERY", "60")),
         verbose=True,
     )

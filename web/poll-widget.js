@@ -105,26 +105,21 @@ li{margin:0 0 .6rem}
     return t;
   };
   const hash = (text) => [...text].reduce((a, c) => Math.imul(a ^ c.charCodeAt(), 16777619), 2166136261) >>> 0;
-  let sheet;
 
   const mount = (host) => {
     if (host.pollWidget) return;
     host.pollWidget = 1;
     const attr = (name) => host.getAttribute("data-" + name) || "";
     const id = attr("poll-id");
-    const api = attr("api").replace(/\/+$/, "");
+    const site = (attr("site") || (!attr("api") && (SRC.match(/(.*)\/widget\//) || [])[1]) || "").replace(/\/+$/, "");
+    const api = (attr("api") || site + "/api").replace(/\/+$/, "");
     const path = "/polls/" + encodeURIComponent(id);
+    const latest = path.replace("polls", "results") + "/latest.json";
     const asked = (attr("lang") || host.closest("[lang]")?.lang || "").replace(/_/g, "-");
     const tag = (asked.match(/^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|\d{3}))?(?=-|$)/i) || [""])[0].toLowerCase();
     const ui = LOCALES.find((l) => tag.split("-")[0] == l) || "en";
     const root = host.attachShadow({ mode: "open" });
-    try {
-      sheet ||= new CSSStyleSheet();
-      if (!sheet.cssRules.length) sheet.replaceSync(CSS);
-      root.adoptedStyleSheets = [sheet];
-    } catch (e) {
-      root.append(h("style", {}, CSS));
-    }
+    root.append(h("style", {}, CSS));
     const main = h("div", {});
     const status = h("p", { class: "s", role: "status", "aria-live": "polite" });
     const actions = h("div", {});
@@ -135,6 +130,7 @@ li{margin:0 0 .6rem}
     let pending = null;
     let spent = null;
     let token = null;
+    let timer, shown;
 
     const text = (words, tag = "span", attrs) => h(tag, { lang: poll.lang, dir: "auto", ...attrs }, words);
     const question = (q = poll.question, lang = poll.lang) => text(q, "p", { class: "q", lang });
@@ -145,6 +141,7 @@ li{margin:0 0 .6rem}
       status.className = error ? "s e" : "s";
     };
     const show = (...nodes) => {
+      shown = 0;
       main.replaceChildren(...nodes);
       actions.replaceChildren();
     };
@@ -153,6 +150,12 @@ li{margin:0 0 .6rem}
       const button = h("button", { type: "button", class: "x", click: () => again() }, t("Try again"));
       actions.replaceChildren(button);
       if (acted) button.focus();
+    };
+    const edge = async (key, cache) => site && fetch(site + key, { cache }).then((r) => r.ok && r.json()).catch(() => 0);
+    const local = (doc, tr = doc.translations || {}) => {
+      let l;
+      for (let p = tag; p && !l; p = p.replace(/-?[^-]*$/, "")) l = [doc.lang, ...Object.keys(tr)].find((k) => k.toLowerCase() == p);
+      return (tr = tr[l]) ? { ...doc, lang: l, question: tr.question, options: doc.options.map((o) => ({ ...o, label: tr.options[o.id] })) } : doc;
     };
     const call = async (url, options) => {
       const response = await fetch(api + url, options);
@@ -191,11 +194,29 @@ li{margin:0 0 .6rem}
       show(box, h("p", { class: "n" }, note.filter((n) => n).join(" ")));
       say(said);
       if (acted) box.focus();
+      shown = results;
+      live();
     };
+    const counted = (r) => r.status + r.total_voters + r.options.map((o) => o.votes);
+    const live = () => {
+      clearTimeout(timer);
+      timer = shown && !document.hidden && poll.status == "open" && poll.results_visibility == "always" && setTimeout(async () => {
+        const r = await edge(latest, "no-cache");
+        if (shown && r?.total_voters >= shown.total_voters && counted(r) != counted(shown)) {
+          poll.status = r.status;
+          acted = main.contains(root.activeElement);
+          render(local(r), t({ one: "{n} person has voted.", other: "{n} people have voted." }, r.total_voters));
+        } else live();
+      }, 12e3 + Math.random() * 6e3);
+    };
+    document.addEventListener("visibilitychange", live);
 
     const showResults = async (said, voted) => {
+      const open = { always: 1, after_close: poll.status == "closed" }[poll.results_visibility];
+      if (!open && !voted) return hidden(said);
       say(t("Loading the results…"));
-      let r;
+      let r = !voted && open && (await edge(latest));
+      if (r) return render(local(r), said);
       try {
         r = await call(path + "/results" + query(voted && "voter=" + voterToken(), lang()));
       } catch (e) {
@@ -265,9 +286,12 @@ li{margin:0 0 .6rem}
           limit();
         });
       };
-      show(h("form", { submit, change: max > 1 && limit }, fieldset, h("slot", {}), button));
+      const change = () => {
+        if (poll.challenge == "proof_of_work" && !pending) prove();
+        if (max > 1) limit();
+      };
+      show(h("form", { submit, change }, fieldset, h("slot", {}), button));
       say();
-      if (poll.challenge == "proof_of_work") prove();
       if (poll.challenge == "turnstile") {
         const box = h("div", {});
         host.append(box);
@@ -337,7 +361,7 @@ li{margin:0 0 .6rem}
     };
 
     const start = async () => {
-      const got = api && id && call(path + query(tag && "lang=" + tag)).catch(() => 0);
+      const got = api && id && edge(path + ".json").then((d) => (d && !(Date.parse(d[{ open: "closes_at", scheduled: "opens_at" }[d.status]]) < Date.now()) ? { status: 200, body: local(d) } : call(path + query(tag && "lang=" + tag)))).catch(() => 0);
       t ||= await words(ui);
       say(t("Loading the poll…"));
       const r = await got;

@@ -229,7 +229,7 @@ def test_an_editor_cannot_delete_and_the_api_refuses_with_403(stack, page):
             const answer = await fetch(`${api}/polls/${id}`, {method: "DELETE", headers});
             return [answer.status, (await answer.json()).error.code];
         }""",
-        [stack.api_url, poll["id"]],
+        [f"{stack.web_url}/api", poll["id"]],  # the console's API: the site's /api
     )
     assert status == [403, "forbidden"]
     assert requests.get(f"{stack.api_url}/polls/{poll['id']}", timeout=10).status_code == 200

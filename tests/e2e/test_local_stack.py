@@ -74,3 +74,32 @@ def test_the_local_api_sees_each_clients_own_loopback_address(stack):
         answers.append(session_from(address).post(f"{stack.api_url}/polls/{poll_id}/votes", json=vote, timeout=10))
     assert [a.status_code for a in answers] == [201, 429, 201]
     assert answers[1].json()["error"]["code"] == "address_limit_reached"
+
+
+def test_through_the_site_the_api_sees_each_browsers_own_address_not_a_forged_one(stack):
+    admin = {"Authorization": "Bearer http-test-token"}
+    body = {"question": "Which reader?", "options": ["A", "B"], "challenge": "none"}
+    body["address_limit"] = {"votes": 1, "minutes": 10}
+    poll_id = requests.post(f"{stack.web_url}/api/polls", json=body, headers=admin, timeout=10).json()["id"]
+    forged = {"CloudFront-Viewer-Address": "203.0.113.9:4000", "X-Origin-Verify": "guess"}
+    answers = []
+    for n, (address, headers) in enumerate([("127.0.0.2", {}), ("127.0.0.2", forged), ("127.0.0.3", forged)]):
+        vote = {"options": ["a"], "voter": f"site-voter-{n:04d}"}
+        url = f"{stack.web_url}/api/polls/{poll_id}/votes"
+        answers.append(session_from(address).post(url, json=vote, headers=headers, timeout=10))
+    assert [a.status_code for a in answers] == [201, 429, 201]
+    assert answers[1].json()["error"]["code"] == "address_limit_reached"
+    passed = stack.api_requests(f"/polls/{poll_id}/votes")
+    assert [(method, address) for method, _, address in passed] == [
+        ("POST", "127.0.0.2"),
+        ("POST", "127.0.0.2"),
+        ("POST", "127.0.0.3"),
+    ]
+
+
+def test_the_site_passes_the_apis_answer_back_with_its_status_and_headers(stack):
+    response = requests.get(f"{stack.web_url}/api/polls/no-such-poll", timeout=10)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "poll_not_found"
+    assert requests.get(f"{stack.web_url}/api/health", timeout=10).status_code == 200

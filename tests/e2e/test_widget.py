@@ -78,7 +78,7 @@ def widget(page: Page, poll_id: str):
 
 
 def test_a_reader_votes_with_the_mouse_and_sees_each_result_as_text(stack, page):
-    page.goto(f"{stack.web_url}/demo")
+    page.goto(stack.demo_url)
     poll = widget(page, DEMO_ID)
     expect(poll.get_by_role("group", name=DEMO_POLL["question"])).to_be_visible()
     poll.get_by_text("No", exact=True).click()
@@ -393,7 +393,7 @@ def test_voting_works_when_the_browser_blocks_storage(stack, page):
 
 def test_the_host_pages_styles_and_the_widgets_styles_stay_apart(stack, page):
     # demo.html styles label, button, input, legend and li in red capitals on purpose.
-    page.goto(f"{stack.web_url}/demo")
+    page.goto(stack.demo_url)
     label = widget(page, DEMO_ID).locator("label").first
     expect(label).to_be_visible()
     style = label.evaluate("e => [getComputedStyle(e).color, getComputedStyle(e).textTransform]")
@@ -428,7 +428,7 @@ def test_the_widget_has_no_serious_accessibility_violations_before_and_after_vot
 
 
 def test_the_demo_page_has_no_serious_accessibility_violations(stack, page):
-    page.goto(f"{stack.web_url}/demo")
+    page.goto(stack.demo_url)
     expect(widget(page, DEMO_ID).get_by_role("button", name="Vote")).to_be_visible()
     assert _serious_violations(page) == []
 

@@ -1,4 +1,4 @@
-"""The widget without a browser: its size and locale files; the local stack serving web/ and running snapshots."""
+"""The widget without a browser: its size and locale files; the local site and demo origins, and snapshots."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import requests
 import yaml
 
 from devtools.local_stack import DEMO_POLL, LocalStack, banner, free_port
+from devtools.site_assets import embed_snippet, integrity, manifest
 from tests.proofs import solve
 from tests.widget_texts import (
     LANGUAGES,
@@ -26,7 +27,9 @@ from tests.widget_texts import (
 )
 
 WIDGET = WEB / "poll-widget.js"
-GZIP_BUDGET = 6 * 1024  # the core: what every reader loads
+# The core: what every reader loads. 6.5 KB since the widget reads the edge first (issue 12: the poll's document in
+# the reader's language, public results from the site, their calm refresh; about 560 bytes of the 6 KB it had).
+GZIP_BUDGET = 6656
 LOCALE_BUDGET = 2 * 1024  # each language's texts, loaded only by its readers
 SOLVER_BUDGET = 1024  # the proof of work's worker, loaded while a reader chooses on a protected poll
 PLURAL_CATEGORIES = {"zero", "one", "two", "few", "many", "other"}
@@ -39,7 +42,7 @@ def gzipped(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
 
-def test_the_widget_is_at_most_6_kb_gzipped():
+def test_the_widget_is_at_most_6_5_kb_gzipped():
     size = gzipped(WIDGET)
     assert size <= GZIP_BUDGET, f"poll-widget.js is {size} bytes gzipped, over the {GZIP_BUDGET} byte budget"
 
@@ -130,11 +133,31 @@ def stack():
 
 
 @pytest.mark.parametrize("name", ["poll-widget.js", "pow-worker.js", "locales/cy.js", "locales/ar.js"])
-def test_the_local_stack_serves_the_widget_script_its_worker_and_its_locales(stack, name):
-    response = requests.get(f"{stack.web_url}/{name}", timeout=10)
+def test_the_site_serves_the_widget_script_its_worker_and_its_locales_from_the_bucket(stack, name):
+    response = requests.get(f"{stack.web_url}/widget/{name}", timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/javascript")
+    assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.content == (WEB / name).read_bytes()
+
+
+def test_the_site_serves_the_content_named_widget_immutable_and_its_manifest_names_it(stack):
+    found = requests.get(f"{stack.web_url}/widget/manifest.json", timeout=10).json()
+    assert found == manifest()
+    response = requests.get(f"{stack.web_url}/{found['widget']}", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"  # the snippet loads it with crossorigin
+    assert integrity(response.content) == found["integrity"]
+
+
+def test_the_site_answers_a_conditional_request_for_an_unchanged_object_with_304(stack):
+    first = requests.get(f"{stack.web_url}/polls/{DEMO_POLL['id']}.json", timeout=10)
+    assert first.status_code == 200 and first.headers["Cache-Control"].startswith("public, max-age=")
+    again = requests.get(first.url, headers={"If-None-Match": first.headers["ETag"]}, timeout=10)
+    assert (again.status_code, again.content, again.headers["ETag"]) == (304, b"", first.headers["ETag"])
+    changed = requests.get(first.url, headers={"If-None-Match": '"something-else"'}, timeout=10)
+    assert changed.status_code == 200 and changed.content == first.content
 
 
 def test_the_preview_page_is_in_the_language_it_is_asked_for(stack):
@@ -143,19 +166,31 @@ def test_the_preview_page_is_in_the_language_it_is_asked_for(stack):
     assert '<html lang="en">' in requests.get(f"{stack.web_url}/embed", params={"poll": "a-poll"}, timeout=10).text
 
 
-def test_the_demo_page_embeds_the_demo_poll_pointed_at_the_stacks_api(stack):
-    response = requests.get(f"{stack.web_url}/demo", timeout=10)
+def test_the_demo_article_on_its_own_origin_embeds_the_demo_poll_from_the_site_with_its_integrity(stack):
+    response = requests.get(stack.demo_url, timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
-    assert f'data-poll-id="{DEMO_POLL["id"]}" data-api="{stack.api_url}"' in response.text
-    assert '<script src="poll-widget.js" defer></script>' in response.text
+    assert stack.demo_url != f"{stack.web_url}/"
+    assert embed_snippet(stack.web_url, manifest(), DEMO_POLL["id"]) in response.text
+    assert "data-api" not in response.text
+    assert requests.get(f"{stack.demo_url}widget/poll-widget.js", timeout=10).status_code == 404
 
 
 @pytest.mark.parametrize(
-    "path", ["/../app.py", "/chalicelib/settings.py", "/missing.js", "/.env", "/locales/../../app.py", "/locales/xx.js"]
+    ("path", "status"),
+    [
+        ("/private/results/junior-doctors-mediation/latest.json", 403),
+        ("/private/results/index.json", 403),
+        ("/app.py", 403),
+        ("/.env", 403),
+        ("/widget/../private/results/index.json", 403),
+        ("/widget/missing.js", 404),
+        ("/widget/locales/xx.js", 404),
+        ("/polls/no-such-poll.json", 404),
+    ],
 )
-def test_the_web_server_serves_only_files_of_web(stack, path):
-    assert requests.get(f"{stack.web_url}{path}", timeout=10).status_code == 404
+def test_the_site_serves_only_the_buckets_public_prefixes(stack, path, status):
+    assert requests.get(f"{stack.web_url}{path}", timeout=10).status_code == status
 
 
 def _latest_snapshot(stack: LocalStack) -> dict | None:
@@ -186,16 +221,18 @@ def test_stopping_the_stack_stops_the_web_server_and_the_snapshot_timer():
     stack = LocalStack(port=free_port(), aws_port=free_port(), admin_token="t-stop", snapshot_every=0.2)
     with stack:
         web_url = stack.web_url
-        assert requests.get(f"{web_url}/poll-widget.js", timeout=10).status_code == 200
+        assert requests.get(f"{web_url}/widget/poll-widget.js", timeout=10).status_code == 200
         threads = list(stack._threads)
     assert not any(thread.is_alive() for thread in threads)
     with pytest.raises(requests.ConnectionError):
-        requests.get(f"{web_url}/poll-widget.js", timeout=2)
+        requests.get(f"{web_url}/widget/poll-widget.js", timeout=2)
 
 
-def test_make_runs_banner_says_where_the_demo_page_and_the_snapshots_are(stack):
+def test_make_runs_banner_says_where_the_site_the_demo_page_and_the_snapshots_are(stack):
     text = banner(stack)
-    assert f"{stack.web_url}/demo" in text
+    assert stack.demo_url in text and f"{stack.web_url}/p/{DEMO_POLL['id']}" in text
+    assert f'data-site="{stack.web_url}"' in text and manifest()["integrity"] in text
+    assert f"{stack.web_url}/console/" in text
     assert f"{stack.endpoint}/{stack.results_bucket}/results/{DEMO_POLL['id']}/latest.json" in text
     assert "every 1 s" in text and stack.admin_token in text
 
@@ -203,7 +240,7 @@ def test_make_runs_banner_says_where_the_demo_page_and_the_snapshots_are(stack):
 def test_the_preview_page_embeds_the_polls_it_is_asked_for_escaped(stack):
     response = requests.get(f"{stack.web_url}/embed", params={"poll": ["a-poll", '"><script>x()</script>']}, timeout=10)
     assert response.status_code == 200
-    assert f'<div data-poll-id="a-poll" data-api="{stack.api_url}"></div>' in response.text
+    assert f'<div data-poll-id="a-poll" data-site="{stack.web_url}"></div>' in response.text
     assert "<script>x()" not in response.text and "&quot;&gt;&lt;script&gt;" in response.text
 
 

@@ -25,6 +25,7 @@ except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
 from devtools.local_stack import LocalStack, free_port
+from devtools.site_assets import embed_snippet, manifest
 from tests.browser_support import create_poll, open_host_page, votes_by_option
 from tests.widget_texts import (
     LANGUAGES,
@@ -245,7 +246,7 @@ def test_data_lang_on_the_element_wins_over_the_pages_language(stack, page):
         """id => {
           const el = document.createElement("div");
           el.setAttribute("data-poll-id", id);
-          el.setAttribute("data-api", document.querySelector("[data-api]").getAttribute("data-api"));
+          el.setAttribute("data-site", document.querySelector("[data-site]").getAttribute("data-site"));
           el.setAttribute("data-lang", "pt_BR");
           el.id = "second";
           document.body.append(el);
@@ -370,8 +371,7 @@ def test_a_widget_hosted_on_another_origin_loads_its_locale_and_solves_its_proof
     poll_id = create_poll(stack, options=OPTIONS, challenge="proof_of_work", translations={"cy": WELSH})["id"]
     html = (
         f'<!doctype html><html lang="cy"><title>Erthygl</title><p>Erthygl.</p>'
-        f'<div data-poll-id="{poll_id}" data-api="{stack.api_url}"></div>'
-        f'<script src="{stack.web_url}/poll-widget.js" defer></script></html>'
+        f"{embed_snippet(stack.web_url, manifest(), poll_id)}</html>"
     )
     workers = []
 

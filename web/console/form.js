@@ -224,6 +224,6 @@ export async function formView({ session, onStop }, pollId) {
         h("h2", { id: "preview-title" }, "Preview"),
         h("p", { class: "hint" }, "The real widget, as readers will see it. A vote here counts nowhere."),
         preview)));
-  await loadWidget(new URL("../poll-widget.js", window.location.href).href);
+  await loadWidget(new URL("../widget/poll-widget.js", window.location.href).href);
   update();
 }

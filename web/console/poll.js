@@ -19,9 +19,14 @@ function resultsTable(results) {
       h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, "Voters"), h("td", {}, results.total_voters), h("td", {})))));
 }
 
-function embedSnippet(poll) {
-  const widget = new URL("../poll-widget.js", window.location.href).href;
-  return `<div data-poll-id="${poll.id}" data-api="${api.apiUrl()}"></div>\n<script src="${widget}" defer></script>`;
+// The site's embed snippet (devtools/site_assets.py embed_snippet): the content-named widget with its integrity.
+async function embedSnippet(poll) {
+  const site = new URL("..", window.location.href).href.replace(/\/$/, "");
+  const found = await fetch("../widget/manifest.json", { cache: "no-store" }).then((r) => r.json()).catch(() => null);
+  const script = found
+    ? `<script src="${site}/${found.widget}" integrity="${found.integrity}" crossorigin="anonymous" defer></script>`
+    : `<script src="${site}/widget/poll-widget.js" defer></script>`;
+  return `${script}\n<div data-poll-id="${poll.id}" data-site="${site}"></div>`;
 }
 
 export async function pollView({ session, onStop }, pollId) {
@@ -74,7 +79,7 @@ export async function pollView({ session, onStop }, pollId) {
     }
   });
 
-  const snippet = h("textarea", { readonly: true, rows: 3, id: "embed-code", spellcheck: "false" }, embedSnippet(poll));
+  const snippet = h("textarea", { readonly: true, rows: 3, id: "embed-code", spellcheck: "false" }, await embedSnippet(poll));
   const copy = h("button", { type: "button", class: "secondary" }, "Copy embed code");
   copy.addEventListener("click", async () => {
     snippet.select();
@@ -174,7 +179,7 @@ export async function pollView({ session, onStop }, pollId) {
       h("p", { class: "hint waiting" }, "A hosted page link, an iframe and AMP arrive with the edge work; not available yet.")),
     h("section", { "aria-labelledby": "forensics-title" }, h("h2", { id: "forensics-title" }, "Forensics and voids"), forensicsBox),
     h("section", { "aria-labelledby": "audit-title" }, h("h2", { id: "audit-title" }, "Audit log"), log.element));
-  await loadWidget(new URL("../poll-widget.js", window.location.href).href);
+  await loadWidget(new URL("../widget/poll-widget.js", window.location.href).href);
   previewPoll(preview, poll.id, api.apiUrl());
   refreshResults();
   refreshChart();
