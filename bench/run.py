@@ -28,6 +28,7 @@ BENCHMARKS = (
     "hot_poll",
     "widget",
     "stuffing",
+    "edge",
 )
 
 

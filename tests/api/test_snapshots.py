@@ -98,7 +98,7 @@ def test_snapshot_objects_carry_content_type_and_cache_control(client, frozen):
     prefix = f"results/{poll['id']}"
     latest = read(f"{prefix}/latest.json")
     assert latest["ContentType"] == "application/json; charset=utf-8"
-    assert latest["CacheControl"] == "public, max-age=30"
+    assert latest["CacheControl"] == "public, max-age=5"
     assert read(f"{prefix}/latest.csv")["ContentType"] == "text/csv; charset=utf-8"
     history = read(keys(f"{prefix}/history/")[0])
     assert history["CacheControl"] == "public, max-age=31536000, immutable"

@@ -71,7 +71,10 @@ def permissions(calls: Iterable[Call], stage: str) -> Iterator[Permission]:
             yield f"dynamodb:{operation}", table(params["TableName"]) + index
         elif service == "s3":
             bucket = names.get(params["Bucket"], params["Bucket"])
-            if "Key" in params:
+            if operation == "DeleteObjects":  # one s3:DeleteObject per key
+                for item in params["Delete"]["Objects"]:
+                    yield "s3:DeleteObject", f"arn:aws:s3:::{bucket}/{item['Key']}"
+            elif "Key" in params:
                 yield f"s3:{operation}", f"arn:aws:s3:::{bucket}/{params['Key']}"
                 if operation == "PutObject" and params.get("Tagging"):
                     yield "s3:PutObjectTagging", f"arn:aws:s3:::{bucket}/{params['Key']}"

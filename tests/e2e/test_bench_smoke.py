@@ -105,3 +105,12 @@ def test_the_stuffing_drill_bounds_one_address_and_counts_no_replayed_proof():
     assert cases["no protection, one address"]["cpu_per_vote"] < cases["default, 64 addresses"]["cpu_per_vote"]
     assert (figures["replays"]["replayed"], figures["replays"]["cross-poll"]) == (0, 0)
     assert figures["office"]["refused"] == 0
+
+
+def test_the_edge_benchmark_sees_votes_reach_the_document_and_readers_cost_less_through_the_site():
+    from bench import edge
+
+    figures = edge.run(quick=True)[0].data
+    assert figures["accepted"] > 0 and figures["shown"] == figures["accepted"]  # every vote reached the document
+    assert 0 < figures["p50"] <= figures["max"]
+    assert figures["edge_api_per_1000"] < figures["direct_api_per_1000"] and figures["edge"] < figures["direct"]

@@ -184,7 +184,12 @@ def vote_watch_and_download(page: Page, stack: LocalStack, poll_id: str) -> None
         page.get_by_role("button", name="Download results (CSV)").click()
     csv = download.value.path().read_text(encoding="utf-8-sig")
     assert csv.splitlines()[:2] == ["option_id,label,votes,percent", "yes,Yes,1,100.0"]
-    assert f'data-poll-id="{poll_id}"' in page.get_by_label("Script and element for an article").input_value()
+    embed = page.get_by_label("Embed code").input_value()
+    assert f'data-poll-id="{poll_id}"' in embed and "data-site=" in embed
+    hosted = page.locator("#hosted-page").get_attribute("href")
+    assert hosted is not None and hosted.endswith(f"/p/{poll_id}")
+    assert f'<iframe src="{hosted}"' in page.get_by_label("Iframe code").input_value()
+    assert f'<amp-iframe src="{hosted}"' in page.get_by_label("AMP code").input_value()
     assert serious_violations(page) == []
     shot(page, "5-poll")
 

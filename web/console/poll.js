@@ -19,14 +19,42 @@ function resultsTable(results) {
       h("tfoot", {}, h("tr", {}, h("th", { scope: "row" }, "Voters"), h("td", {}, results.total_voters), h("td", {})))));
 }
 
-// The site's embed snippet (devtools/site_assets.py embed_snippet): the content-named widget with its integrity.
-async function embedSnippet(poll) {
-  const site = new URL("..", window.location.href).href.replace(/\/$/, "");
-  const found = await fetch("../widget/manifest.json", { cache: "no-store" }).then((r) => r.json()).catch(() => null);
-  const script = found
-    ? `<script src="${site}/${found.widget}" integrity="${found.integrity}" crossorigin="anonymous" defer></script>`
-    : `<script src="${site}/widget/poll-widget.js" defer></script>`;
-  return `${script}\n<div data-poll-id="${poll.id}" data-site="${site}"></div>`;
+// The site serves the console, the widget and the hosted pages: its origin is this page's.
+const SITE = window.location.origin;
+
+async function embedCodes(poll) {
+  let widget = { widget: "widget/poll-widget.js", integrity: null };
+  try {
+    const response = await fetch(`${SITE}/widget/manifest.json`, { cache: "no-cache" });
+    if (response.ok) widget = await response.json();
+  } catch {}
+  const page = `${SITE}/p/${encodeURIComponent(poll.id)}`;
+  const sri = widget.integrity ? ` integrity="${widget.integrity}" crossorigin="anonymous"` : "";
+  const title = poll.question.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
+  return {
+    script: `<script src="${SITE}/${widget.widget}"${sri} defer></script>\n<div data-poll-id="${poll.id}" data-site="${SITE}"></div>`,
+    page,
+    iframe: `<iframe src="${page}" title="Poll: ${title}" width="100%" height="520" style="border:0" loading="lazy"></iframe>`,
+    amp: `<script async custom-element="amp-iframe" src="https://cdn.ampproject.org/v0/amp-iframe-0.1.js"></script>\n` +
+      `<amp-iframe src="${page}" title="Poll: ${title}" width="600" height="520" layout="responsive" ` +
+      `sandbox="allow-scripts allow-same-origin allow-forms allow-popups" frameborder="0">\n` +
+      `  <a placeholder href="${page}">Vote in the poll</a>\n</amp-iframe>`,
+  };
+}
+
+function codeField(id, label, value, rows) {
+  const area = h("textarea", { readonly: true, rows, id, spellcheck: "false" }, value);
+  const copy = h("button", { type: "button", class: "secondary" }, `Copy ${label.toLowerCase()}`);
+  copy.addEventListener("click", async () => {
+    area.select();
+    try {
+      await navigator.clipboard.writeText(area.value);
+      announce(`${label} copied.`);
+    } catch {
+      announce(`Select the ${label.toLowerCase()} and copy it with your keyboard.`);
+    }
+  });
+  return [h("label", { for: id }, label), area, copy];
 }
 
 export async function pollView({ session, onStop }, pollId) {
@@ -79,17 +107,7 @@ export async function pollView({ session, onStop }, pollId) {
     }
   });
 
-  const snippet = h("textarea", { readonly: true, rows: 3, id: "embed-code", spellcheck: "false" }, await embedSnippet(poll));
-  const copy = h("button", { type: "button", class: "secondary" }, "Copy embed code");
-  copy.addEventListener("click", async () => {
-    snippet.select();
-    try {
-      await navigator.clipboard.writeText(snippet.value);
-      announce("Embed code copied.");
-    } catch {
-      announce("Select the embed code and copy it with your keyboard.");
-    }
-  });
+  const codes = await embedCodes(poll);
 
   const actionStatus = h("p", { role: "status", class: "action-status" });
   const recountBox = h("div");
@@ -175,8 +193,11 @@ export async function pollView({ session, onStop }, pollId) {
     h("section", { "aria-labelledby": "widget-title" }, h("h2", { id: "widget-title" }, "The widget"),
       h("p", { class: "hint" }, "The live poll as readers see it: a vote here is a real vote."), preview),
     h("section", { "aria-labelledby": "embed-title" }, h("h2", { id: "embed-title" }, "Embed"),
-      h("label", { for: "embed-code" }, "Script and element for an article"), snippet, copy,
-      h("p", { class: "hint waiting" }, "A hosted page link, an iframe and AMP arrive with the edge work; not available yet.")),
+      ...codeField("embed-code", "Embed code", codes.script, 3),
+      h("p", { class: "hint" }, "For an article: the widget with its integrity hash, and the poll's element."),
+      h("p", {}, "Hosted page (for social media, and readers without JavaScript): ", h("a", { href: codes.page, id: "hosted-page" }, codes.page)),
+      ...codeField("iframe-code", "Iframe code", codes.iframe, 2),
+      ...codeField("amp-code", "AMP code", codes.amp, 5)),
     h("section", { "aria-labelledby": "forensics-title" }, h("h2", { id: "forensics-title" }, "Forensics and voids"), forensicsBox),
     h("section", { "aria-labelledby": "audit-title" }, h("h2", { id: "audit-title" }, "Audit log"), log.element));
   await loadWidget(new URL("../widget/poll-widget.js", window.location.href).href);

@@ -1,0 +1,178 @@
+"""The edge documents: a poll's document, results and hosted pages in the bucket, kept in step with the poll;
+the counters stream's consumer (`publish_results`) fed with the records moto's stream really holds."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.runtime.clients import client as aws
+from chalicelib.runtime.settings import get_settings
+from tests.conftest import ADMIN
+from tests.helpers import create_poll, new_voter, patch, vote
+
+TRANSLATION = {"cy": {"question": "A ddylai'r cyngor adeiladu'r bont?", "options": {"yes": "Dylai", "no": "Na ddylai"}}}
+
+
+def keys(prefix: str = "") -> list[str]:
+    listing = aws("s3").list_objects_v2(Bucket=get_settings().results_bucket, Prefix=prefix)
+    return sorted(o["Key"] for o in listing.get("Contents", []))
+
+
+def read(key: str) -> dict[str, Any]:
+    return aws("s3").get_object(Bucket=get_settings().results_bucket, Key=key)
+
+
+def document(key: str) -> Any:
+    return json.loads(read(key)["Body"].read())
+
+
+def stream_records() -> list[dict[str, Any]]:
+    """Every record the counters table's stream holds (moto), as Lambda would deliver them."""
+    import boto3
+    from botocore.config import Config
+
+    from devtools.local_streams import StreamReader, jsonable
+
+    table = aws("dynamodb").describe_table(TableName=get_settings().counters_table)["Table"]
+    # botocore's account-based stream endpoints are not moto's: ask for the regional one
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    return [jsonable(r) for r in StreamReader(streams, table["LatestStreamArn"]).read()]
+
+
+def publish(records: list[dict[str, Any]]) -> dict[str, Any]:
+    from app import publish_results
+
+    return publish_results({"Records": records}, None)
+
+
+def test_creating_a_poll_publishes_its_document_results_and_page(client):
+    poll = create_poll(client, options=["Yes", "No"])
+    pid = poll["id"]
+    assert keys(f"polls/{pid}") == [f"polls/{pid}.json"]
+    found = document(f"polls/{pid}.json")
+    public = client.http.get(f"/polls/{pid}").json_body
+    assert {k: v for k, v in found.items() if k not in ("translations", "published_at")} == public
+    assert found["translations"] == {}
+    assert read(f"polls/{pid}.json")["CacheControl"] == "public, max-age=30"
+    results = document(f"results/{pid}/latest.json")
+    assert (results["total_voters"], [o["votes"] for o in results["options"]]) == (0, [0, 0])
+    page = read(f"p/{pid}")
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    assert f'<meta property="og:title" content="{poll["question"]}">' in page["Body"].read().decode()
+
+
+@pytest.mark.parametrize(
+    ("visibility", "closed", "public"),
+    [
+        ("always", False, True),
+        ("after_vote", False, False),
+        ("never", False, False),
+        ("after_close", False, False),
+        ("after_close", True, True),
+    ],
+)
+def test_results_are_published_at_the_edge_only_while_anyone_may_see_them(client, visibility, closed, public):
+    poll = create_poll(client, results_visibility=visibility)
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    if closed:
+        assert patch(client, poll["id"], status="closed").status_code == 200
+    assert bool(keys(f"results/{poll['id']}/")) is public
+    assert f"private/results/{poll['id']}/latest.json" in keys("private/") or public
+
+
+def test_reopening_an_after_close_poll_removes_its_public_results(client):
+    poll = create_poll(client, results_visibility="after_close")
+    assert patch(client, poll["id"], status="closed").status_code == 200
+    assert keys(f"results/{poll['id']}/") == [f"results/{poll['id']}/latest.csv", f"results/{poll['id']}/latest.json"]
+    assert patch(client, poll["id"], status="open").status_code == 200
+    assert keys(f"results/{poll['id']}/") == []
+    assert document(f"polls/{poll['id']}.json")["status"] == "open"
+
+
+def test_a_translated_poll_has_a_page_per_language_with_hreflang_links(client, monkeypatch):
+    monkeypatch.setenv("SITE_URL", "https://polls.example-news.com")
+    get_settings.cache_clear()
+    poll = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)
+    pid = poll["id"]
+    assert keys(f"p/{pid}") == [f"p/{pid}", f"p/{pid}/cy"]
+    welsh = read(f"p/{pid}/cy")["Body"].read().decode()
+    assert '<html lang="cy" dir="ltr">' in welsh and "A ddylai&#x27;r cyngor" in welsh
+    for tag, path in (("en", f"/p/{pid}"), ("cy", f"/p/{pid}/cy"), ("x-default", f"/p/{pid}")):
+        assert f'<link rel="alternate" hreflang="{tag}" href="https://polls.example-news.com{path}">' in welsh
+    assert f'<meta property="og:url" content="https://polls.example-news.com/p/{pid}/cy">' in welsh
+    assert document(f"polls/{pid}.json")["translations"]["cy"]["question"] == TRANSLATION["cy"]["question"]
+
+
+def test_deleting_a_poll_withdraws_its_edge_documents(client):
+    poll = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)
+    pid = poll["id"]
+    assert client.http.delete(f"/polls/{pid}", headers=ADMIN).status_code == 204
+    assert [k for k in keys() if pid in k] == []
+
+
+def test_the_stream_consumer_publishes_the_counts_votes_made(client):
+    poll = create_poll(client, options=["Yes", "No"], shards=3)
+    for option in ("yes", "yes", "no"):
+        assert vote(client, poll["id"], [option], new_voter()).status_code == 201
+    stale = document(f"results/{poll['id']}/latest.json")
+    assert stale["total_voters"] == 0  # nothing but the stream (or the minute job) rewrites it
+    report = publish(stream_records())
+    assert (report["changed_polls"], report["written"], report["failed"]) == ([poll["id"]], 1, 0)
+    fresh = document(f"results/{poll['id']}/latest.json")
+    assert (fresh["total_voters"], [o["votes"] for o in fresh["options"]]) == (3, [2, 1])
+
+
+def test_a_redelivered_batch_writes_the_same_counts_again(client, calls):
+    poll = create_poll(client, options=["Yes", "No"])
+    assert vote(client, poll["id"], ["no"], new_voter()).status_code == 201
+    records = stream_records()
+    publish(records)
+    first = document(f"results/{poll['id']}/latest.json")
+    calls.clear()
+    again = publish(records)
+    # one batched read of the poll's shards, two objects: the cost follows batches, not readers
+    assert calls.count("dynamodb") == {"BatchGetItem": 1}
+    assert calls.count("s3") == {"PutObject": 2}
+    second = document(f"results/{poll['id']}/latest.json")
+    assert again["written"] == 1
+    assert {k: v for k, v in first.items() if k not in ("as_of", "snapshot_at")} == {
+        k: v for k, v in second.items() if k not in ("as_of", "snapshot_at")
+    }
+
+
+def test_a_batch_without_changed_counts_writes_nothing(client, calls):
+    poll = create_poll(client, shards=2)
+    stream_records()  # the creation's records: new, empty shards
+    assert patch(client, poll["id"], shards=6).status_code == 200  # four new empty shards, windows unchanged
+    records = stream_records()
+    assert records  # the stream did carry the new shards
+    calls.clear()
+    report = publish(records)
+    assert (report["changed_polls"], report["written"]) == ([], 0)
+    assert calls.count("s3") == {}
+
+
+def test_a_vote_on_a_hidden_results_poll_reaches_only_the_private_copy(client):
+    poll = create_poll(client, results_visibility="after_vote")
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    publish(stream_records())
+    assert document(f"private/results/{poll['id']}/latest.json")["total_voters"] == 1
+    assert keys(f"results/{poll['id']}/") == []
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [],
+        [{"eventName": "INSERT"}],
+        [{"dynamodb": {"Keys": {"pk": {"S": "not-a-shard-key"}}, "NewImage": {"voters": {"N": "1"}}}}],
+        [{"dynamodb": {"Keys": {"pk": {"S": "gone-poll#001"}}, "NewImage": {"voters": {"N": "1"}}}}],
+        [{"dynamodb": "garbage"}],
+    ],
+)
+def test_malformed_or_stale_records_are_skipped_without_failing(client, records):
+    report = publish(records)
+    assert (report["written"], report["failed"]) == (0, 0)

@@ -1,0 +1,79 @@
+"""Behind the CDN the reader's address comes from CloudFront-Viewer-Address, trusted only with the edge's key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import JSON
+from tests.helpers import create_poll, new_voter
+
+EDGE_KEY = "edge-key-for-the-api-tests-0001"
+
+
+@pytest.fixture
+def edge_key(monkeypatch):
+    from chalicelib.runtime import state
+
+    monkeypatch.setenv("EDGE_KEY", EDGE_KEY)
+    state.reset_all()
+    yield EDGE_KEY
+    state.reset_all()
+
+
+def vote_from(client, poll_id, headers):
+    body = json.dumps({"options": ["yes"], "voter": new_voter()})
+    return client.http.post(f"/polls/{poll_id}/votes", headers={**JSON, **headers}, body=body)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "distinct"),
+    [
+        # through the edge: two readers are two addresses
+        (
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "198.51.100.7:40001"},
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "203.0.113.9:40002"},
+            True,
+        ),
+        (
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "2001:db8::1:40001"},
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "2001:db9::1:40002"},
+            True,
+        ),
+        # the same reader through the edge, another port: one address
+        (
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "198.51.100.7:40001"},
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "198.51.100.7:40999"},
+            False,
+        ),
+        # a caller that claims an address without the key, or with a wrong one: its own source IP counts
+        ({"CloudFront-Viewer-Address": "198.51.100.7:1"}, {"CloudFront-Viewer-Address": "203.0.113.9:1"}, False),
+        (
+            {"X-Origin-Verify": "wrong-key-wrong-key-wrong-key", "CloudFront-Viewer-Address": "198.51.100.7:1"},
+            {"X-Origin-Verify": "wrong-key-wrong-key-wrong-key", "CloudFront-Viewer-Address": "203.0.113.9:1"},
+            False,
+        ),
+        # the key with an address that is not one: the source IP counts
+        (
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "not-an-ip:1"},
+            {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "also-not:2"},
+            False,
+        ),
+    ],
+)
+def test_the_address_limit_sees_the_readers_address_only_through_the_edge(client, edge_key, first, second, distinct):
+    poll = create_poll(client, options=["Yes", "No"], address_limit={"votes": 1, "minutes": 10})
+    assert vote_from(client, poll["id"], first).status_code == 201
+    answer = vote_from(client, poll["id"], second)
+    assert answer.status_code == (201 if distinct else 429)
+
+
+def test_without_an_edge_key_no_header_is_trusted(client):
+    poll = create_poll(client, options=["Yes", "No"], address_limit={"votes": 1, "minutes": 10})
+    claims = [
+        {"X-Origin-Verify": "any-value-any-value-any-value", "CloudFront-Viewer-Address": f"198.51.100.{n}:1"}
+        for n in (1, 2)
+    ]
+    assert vote_from(client, poll["id"], claims[0]).status_code == 201
+    assert vote_from(client, poll["id"], claims[1]).status_code == 429
