@@ -290,10 +290,10 @@ li{margin:0 0 .6rem}
         if (poll.challenge == "proof_of_work" && !pending) prove();
         if (max > 1) limit();
       };
-      show(h("form", { submit, change }, fieldset, h("slot", {}), button));
+      show(h("form", { submit, change }, fieldset, h("slot", { name: "t" }), button));
       say();
       if (poll.challenge == "turnstile") {
-        const box = h("div", {});
+        const box = h("div", { slot: "t" });
         host.append(box);
         window.turnstile?.render(box, { sitekey: attr("turnstile-sitekey"), callback: (v) => (token = v) });
       }
