@@ -79,14 +79,17 @@ def results_body(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
     return body
 
 
-def write_latest(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
-    """Write a poll's latest results (JSON and CSV) where its visibility puts them; remove a stale public copy."""
+def write_latest(poll: Poll, counts: Counts, now: float, withdraw: bool = True) -> dict[str, Any]:
+    """Write a poll's latest results where its visibility puts them; `withdraw`: also remove a stale public copy.
+
+    The stream passes False: votes alone never make public results hidden, so it spends no delete on them.
+    """
     body = results_body(poll, counts, now)
     public = is_public(poll, now)
     prefix = prefix_for(poll, now)
     archive().put(f"{prefix}/latest.json", json_bytes(body), JSON_TYPE, latest_cache(public))
     archive().put(f"{prefix}/latest.csv", results_csv(body), CSV_TYPE, latest_cache(public))
-    if not public:  # results hidden again (a poll reopened, or made private): the edge must not keep serving them
+    if withdraw and not public:  # hidden again (an after_close poll reopened): the edge must stop serving them
         archive().delete([f"{PUBLIC_PREFIX}/{poll.id}/latest.json", f"{PUBLIC_PREFIX}/{poll.id}/latest.csv"])
     return body
 
@@ -163,7 +166,7 @@ def publish_changed(records: list[dict[str, Any]]) -> StreamReport:
                 report.skipped += 1
                 continue
             try:
-                write_latest(poll, poll_counts, now)
+                write_latest(poll, poll_counts, now, withdraw=False)
                 report.written += 1
             except ArchiveError as exc:
                 observability.logger.warning("stream publish failed", extra={"poll_id": poll.id, "error": str(exc)})

@@ -155,10 +155,13 @@ def test_a_batch_without_changed_counts_writes_nothing(client, calls):
     assert calls.count("s3") == {}
 
 
-def test_a_vote_on_a_hidden_results_poll_reaches_only_the_private_copy(client):
+def test_a_vote_on_a_hidden_results_poll_reaches_only_the_private_copy(client, calls):
     poll = create_poll(client, results_visibility="after_vote")
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
-    publish(stream_records())
+    records = stream_records()
+    calls.clear()
+    publish(records)
+    assert calls.count("s3") == {"PutObject": 2}  # votes never hide results: no delete spent on a public copy
     assert document(f"private/results/{poll['id']}/latest.json")["total_voters"] == 1
     assert keys(f"results/{poll['id']}/") == []
 
