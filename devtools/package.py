@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools import editors_template, observability
+from devtools import editors_template, observability, site_template
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PROVIDED = ("boto3", "botocore")  # the Lambda Python runtime ships these
@@ -119,15 +119,16 @@ def package(stage: str, out: Path | None = None) -> Path:
     target = build / "package"
     shutil.rmtree(target, ignore_errors=True)
     chalice(project, "package", "--stage", stage, "--merge-template", str(template), str(target))
-    add_operations(target / "sam.json")
+    add_operations(target / "sam.json", stage)
     return target
 
 
-def add_operations(path: Path) -> None:
-    """Add the operations resources to the packaged template (see devtools.observability)."""
+def add_operations(path: Path, stage: str) -> None:
+    """Add the operations resources and the site to the packaged template (devtools.observability, site_template)."""
     template = json.loads(path.read_text())
     editors_template.apply(template)
     observability.apply(template)
+    site_template.apply(template, stage)
     path.write_text(json.dumps(template, indent=2) + "\n")
 
 

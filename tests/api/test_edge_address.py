@@ -77,3 +77,21 @@ def test_without_an_edge_key_no_header_is_trusted(client):
     ]
     assert vote_from(client, poll["id"], claims[0]).status_code == 201
     assert vote_from(client, poll["id"], claims[1]).status_code == 429
+
+
+def test_deployed_the_edge_key_is_read_once_from_its_secret(client, monkeypatch, calls):
+    from chalicelib.runtime import state
+    from chalicelib.runtime.clients import client as aws
+
+    aws("secretsmanager").create_secret(Name="polls/local/edge", SecretString=EDGE_KEY)
+    monkeypatch.delenv("EDGE_KEY", raising=False)
+    monkeypatch.setenv("EDGE_SECRET_ID", "polls/local/edge")
+    state.reset_all()
+    poll = create_poll(client, options=["Yes", "No"], address_limit={"votes": 1, "minutes": 10})
+    calls.clear()
+    for n in (1, 2):  # two readers through the edge: two addresses, the secret read once
+        edge = {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": f"198.51.100.{n}:443"}
+        assert vote_from(client, poll["id"], edge).status_code == 201
+    edge_reads = [c for c in calls.calls if c.operation == "GetSecretValue" and c.params["SecretId"].endswith("/edge")]
+    assert len(edge_reads) == 1
+    state.reset_all()

@@ -77,7 +77,7 @@ def test_every_resource_name_the_code_reads_exists_in_the_template(packages, sta
         if resource["Type"] in NAME_PROPERTY
     }
     functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 2
+    assert len(functions) == 3  # the API, the snapshot job, the stream's results publisher
     for function in functions:
         env = function["Properties"]["Environment"]["Variables"]
         for var, kind in RESOURCE_VARS.items():

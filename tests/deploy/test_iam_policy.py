@@ -35,6 +35,9 @@ UNSIGNED = {("cognito-idp", "GetUser")}
 S3_ACTIONS = {"ListObjectsV2": "ListBucket"}
 
 Permission = tuple[str, str]  # (IAM action, resource ARN)
+# Grants Lambda itself uses with the function's role, never the app's code: the event source mapping polls the
+# counters table's stream (path 1; the packaged template gives them to the publisher's role alone).
+SERVICE_SIDE = {"CountersStreamForTheEventSource"}
 
 
 def stage_env(stage: str) -> dict[str, str]:
@@ -83,7 +86,8 @@ def permissions(calls: Iterable[Call], stage: str) -> Iterator[Permission]:
             else:
                 yield f"s3:{S3_ACTIONS.get(operation, operation)}", f"arn:aws:s3:::{bucket}"
         elif service == "secretsmanager":
-            yield f"secretsmanager:{operation}", f"arn:aws:secretsmanager:{ACCOUNT_ARN}:secret:{secret}-AbCdEf"
+            name = f"polls/{stage}/edge" if str(params.get("SecretId", "")).endswith("/edge") else secret
+            yield f"secretsmanager:{operation}", f"arn:aws:secretsmanager:{ACCOUNT_ARN}:secret:{name}-AbCdEf"
         else:
             yield f"{service}:{operation}", "*"
 
@@ -120,6 +124,7 @@ def missing_and_unused(statements: list[dict[str, Any]], needed: set[Permission]
         (sid, action, resource)
         for sid, action, resource in grants(statements)
         if not action.startswith("logs:")
+        and sid not in SERVICE_SIDE
         and not any(fnmatchcase(a, action) and fnmatchcase(arn, resource) for a, arn in needed)
     }
     return missing, unused

@@ -30,6 +30,16 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
     "APIHandlerThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${APIHandler}"}, "Sum")],
     "SnapshotResultsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${SnapshotResults}"}, "Sum")],
     "SnapshotResultsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${SnapshotResults}"}, "Sum")],
+    "PublishResultsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${PublishResults}"}, "Sum")],
+    "PublishResultsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${PublishResults}"}, "Sum")],
+    "PublishResultsFailureQueueAlarm": [
+        (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": "${PublishResultsFailureQueue.QueueName}"},
+            "Maximum",
+        ),
+    ],
     "PollsTableThrottledRequestsAlarm": [
         ("AWS/DynamoDB", "ThrottledRequests", {"TableName": "${PollsTable}"}, "SUM"),
     ],
@@ -57,7 +67,11 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
 ALARM_CASES = [(alarm, metric) for alarm, metrics in ALARMS.items() for metric in metrics]
 
 # Every function: its name, and whether it is invoked asynchronously (so needs an on-failure destination).
-FUNCTIONS = {"APIHandler": ("polls-${Stage}", False), "SnapshotResults": ("polls-${Stage}-snapshot_results", True)}
+FUNCTIONS = {
+    "APIHandler": ("polls-${Stage}", False),
+    "SnapshotResults": ("polls-${Stage}-snapshot_results", True),
+    "PublishResults": ("polls-${Stage}-publish_results", False),  # its stream source has its own failure queue
+}
 
 # What each dashboard widget must show (substrings of its metric lines and expressions).
 DASHBOARD = {
@@ -87,6 +101,8 @@ MANAGED_GROUPS = {
     "AWSManagedRulesKnownBadInputsRuleSet": {"count": "None", "block": "None"},
 }
 
+from devtools.site_template import DISTRIBUTION_SKIPS  # noqa: E402 - the distribution's, with their reasons
+
 # Every deliberate checkov exception: (resource, check).
 SKIPS = {
     ("PollsTable", "CKV_AWS_119"),
@@ -102,6 +118,11 @@ SKIPS = {
     ("SnapshotResults", "CKV_AWS_116"),
     ("SnapshotResults", "CKV_AWS_117"),
     ("SnapshotResults", "CKV_AWS_173"),
+    ("PublishResults", "CKV_AWS_116"),
+    ("PublishResults", "CKV_AWS_117"),
+    ("PublishResults", "CKV_AWS_173"),
+    ("EdgeSecret", "CKV_AWS_149"),
+    *(("SiteDistribution", check) for check in DISTRIBUTION_SKIPS),
 }
 
 

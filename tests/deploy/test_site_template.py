@@ -1,0 +1,208 @@
+"""The site in the packaged template (path 2) and as its own stack (path 1): one CloudFront distribution in front of
+a private bucket (Origin Access Control, public prefixes only) and the API; the counters stream's publisher."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devtools import package as packaging
+from devtools.site_template import PUBLIC_PREFIXES, site_stack
+
+STAGES = ("dev", "prod")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    out = {}
+    for stage in STAGES:
+        path = packaging.package(stage, tmp_path_factory.mktemp(stage))
+        out[stage] = json.loads((path / "sam.json").read_text())
+    return out
+
+
+@pytest.fixture
+def resources(templates):
+    return templates["dev"]["Resources"]
+
+
+def distribution(resources: dict[str, Any]) -> dict[str, Any]:
+    return resources["SiteDistribution"]["Properties"]["DistributionConfig"]
+
+
+def behaviour(resources: dict[str, Any], pattern: str | None) -> dict[str, Any]:
+    config = distribution(resources)
+    if pattern is None:
+        return config["DefaultCacheBehavior"]
+    return next(b for b in config["CacheBehaviors"] if b["PathPattern"] == pattern)
+
+
+def origin(resources: dict[str, Any], origin_id: str) -> dict[str, Any]:
+    return next(o for o in distribution(resources)["Origins"] if o["Id"] == origin_id)
+
+
+def test_readers_paths_go_to_the_private_bucket_through_origin_access_control(resources):
+    bucket = origin(resources, "bucket")
+    assert bucket["DomainName"] == {"Fn::GetAtt": ["ResultsBucket", "RegionalDomainName"]}
+    assert bucket["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert bucket["S3OriginConfig"] == {"OriginAccessIdentity": ""}  # OAC, not the legacy identity
+    control = resources["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (control["SigningBehavior"], control["SigningProtocol"]) == ("always", "sigv4")
+    block = resources["ResultsBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(block.values())  # the bucket stays private
+
+
+@pytest.mark.parametrize(
+    ("pattern", "target", "methods", "cached"),
+    [
+        (None, "bucket", ["GET", "HEAD", "OPTIONS"], ["GET", "HEAD"]),
+        ("/console/*", "bucket", ["GET", "HEAD", "OPTIONS"], ["GET", "HEAD"]),
+        ("/api/*", "api", ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"], ["GET", "HEAD"]),
+    ],
+)
+def test_each_behaviour_sends_its_paths_to_its_origin_and_never_caches_writes(
+    resources, pattern, target, methods, cached
+):
+    found = behaviour(resources, pattern)
+    assert found["TargetOriginId"] == target
+    assert sorted(found["AllowedMethods"]) == sorted(methods)
+    assert found["CachedMethods"] == cached  # a POST, PATCH or DELETE is never answered from the cache
+    assert found["ViewerProtocolPolicy"] in ("redirect-to-https", "https-only")
+    assert "ResponseHeadersPolicyId" in found
+
+
+def test_the_api_origin_is_the_stage_over_https_with_the_edge_key(resources):
+    api = origin(resources, "api")
+    assert api["DomainName"] == {"Fn::Sub": "${RestAPI}.execute-api.${AWS::Region}.amazonaws.com"}
+    assert "OriginPath" not in api  # Chalice's stage is `api`: /api/polls/x reaches route /polls/x
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert api["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Origin-Verify", "HeaderValue": {"Fn::Sub": "{{resolve:secretsmanager:${EdgeSecret}}}"}}
+    ]
+    assert resources["EdgeSecret"]["Properties"]["GenerateSecretString"]["PasswordLength"] >= 24
+    env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["EDGE_SECRET_ID"] == {"Ref": "EdgeSecret"}
+
+
+def test_api_gets_are_cached_only_as_the_api_says_and_it_receives_what_it_reads(resources):
+    cache = resources["ApiCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert (cache["MinTTL"], cache["DefaultTTL"]) == (0, 0)  # no Cache-Control: not cached; no-store: never
+    keyed = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keyed["HeadersConfig"]["Headers"] == ["Authorization"]  # so one caller's answer never serves another
+    assert keyed["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    forwarded = resources["ApiOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    assert {"Content-Type", "Origin", "CloudFront-Viewer-Address", "Sec-Fetch-Site"} <= set(
+        forwarded["HeadersConfig"]["Headers"]
+    )
+    assert "Host" not in forwarded["HeadersConfig"]["Headers"]
+    assert forwarded["CookiesConfig"] == {"CookieBehavior": "whitelist", "Cookies": ["poll_voter"]}
+    assert behaviour(resources, "/api/*")["CachePolicyId"] == {"Ref": "ApiCachePolicy"}
+    assert behaviour(resources, "/api/*")["OriginRequestPolicyId"] == {"Ref": "ApiOriginRequestPolicy"}
+
+
+def statements(resources: dict[str, Any]) -> list[dict[str, Any]]:
+    return resources["ResultsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_the_bucket_policy_lets_only_this_distribution_read_only_the_public_prefixes(resources):
+    allows = [s for s in statements(resources) if s["Effect"] == "Allow"]
+    assert len(allows) == 1
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"} and allow["Action"] == "s3:GetObject"
+    assert allow["Condition"] == {
+        "StringEquals": {
+            "AWS:SourceArn": {"Fn::Sub": "arn:aws:cloudfront::${AWS::AccountId}:distribution/${SiteDistribution}"}
+        }
+    }
+    prefixes = [r["Fn::Join"][1][1] for r in allow["Resource"]]
+    assert prefixes == [f"/{prefix}/*" for prefix in PUBLIC_PREFIXES]
+
+
+@pytest.mark.parametrize(
+    ("key", "readable"),
+    [
+        ("polls/abc.json", True),
+        ("results/abc/latest.json", True),
+        ("p/abc", True),
+        ("widget/poll-widget.0123456789ab.js", True),
+        ("console/index.html", True),
+        ("private/results/abc/latest.json", False),
+        ("private/results/index.json", False),
+        ("results", False),
+        ("other/file.json", False),
+    ],
+)
+def test_private_keys_are_unreachable_through_the_site(resources, key, readable):
+    (allow,) = [s for s in statements(resources) if s["Effect"] == "Allow"]
+    patterns = [r["Fn::Join"][1][1].lstrip("/") for r in allow["Resource"]]
+    assert any(fnmatchcase(key, pattern) for pattern in patterns) is readable
+
+
+def test_the_hosted_pages_may_be_framed_but_the_console_may_not(resources):
+    site = resources["SiteResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    console = resources["ConsoleResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert "FrameOptions" not in site["SecurityHeadersConfig"]  # iframe and amp-iframe embeds of /p/<id>
+    assert console["SecurityHeadersConfig"]["FrameOptions"]["FrameOption"] == "DENY"
+    assert (
+        "frame-ancestors 'none'"
+        in console["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"]
+    )
+    assert site["SecurityHeadersConfig"]["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert behaviour(resources, "/console/*")["ResponseHeadersPolicyId"] == {"Ref": "ConsoleResponseHeadersPolicy"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_cors_at_the_edge_allows_the_stages_newsroom_origins(templates, stage):
+    config = json.loads((packaging.ROOT / ".chalice" / "config.json").read_text())
+    expected = config["stages"][stage]["environment_variables"]["CORS_ALLOW_ORIGINS"].split(",")
+    policy = templates[stage]["Resources"]["SiteResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert policy["CorsConfig"]["AccessControlAllowOrigins"]["Items"] == expected
+    assert policy["CorsConfig"]["OriginOverride"] is False  # the API's own CORS answers stand
+
+
+def test_the_outputs_give_the_site_url(templates):
+    outputs = templates["dev"]["Outputs"]
+    assert outputs["SiteUrl"]["Value"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}"}
+    assert outputs["DistributionId"]["Value"] == {"Ref": "SiteDistribution"}
+
+
+def test_the_results_publisher_reads_the_counters_stream_and_keeps_failed_batches(resources):
+    table = resources["CountersTable"]["Properties"]
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    function = resources["PublishResults"]["Properties"]
+    (event,) = function["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    source = event["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": ["CountersTable", "StreamArn"]}  # not the placeholder
+    assert (source["BatchSize"], source["MaximumBatchingWindowInSeconds"]) == (1000, 5)
+    assert source["BisectBatchOnFunctionError"] is True
+    assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["PublishResultsFailureQueue", "Arn"]
+    }
+    role = resources[function["Role"]["Fn::GetAtt"][0]]["Properties"]
+    granted = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    stream = next(s for s in granted if s.get("Sid") == "LambdaPollsTheStream")
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} <= set(stream["Action"])
+    assert stream["Resource"] == {"Fn::GetAtt": ["CountersTable", "StreamArn"]}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_make_deploy_site_stack_is_the_same_site_and_passes_cfn_lint(templates, stage, tmp_path):
+    stack = site_stack(stage)
+    packaged = templates[stage]["Resources"]
+    assert set(stack["Resources"]) <= set(packaged)
+    assert (
+        stack["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+        == (packaged["SiteDistribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"])
+    )
+    path = tmp_path / "site.json"
+    path.write_text(json.dumps(stack))
+    lint = Path(sys.executable).with_name("cfn-lint")
+    done = subprocess.run([str(lint), str(path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
