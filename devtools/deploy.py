@@ -54,7 +54,7 @@ def prepare(stage: str) -> list[str]:
 def main() -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["deploy", "prepare", "set-admin-token", "rotate-hmac-key"])
+    parser.add_argument("command", choices=["deploy", "prepare", "publish-site", "set-admin-token", "rotate-hmac-key"])
     parser.add_argument("--stage", required=True, choices=DEPLOYABLE_STAGES)
     parser.add_argument(
         "--voters-can-vote-again",
@@ -62,6 +62,8 @@ def main() -> int:
         help="rotate-hmac-key: confirm that voters on open polls will be able to vote again",
     )
     args = parser.parse_args()
+    if args.command == "publish-site":
+        return publish_site(args.stage)
     if args.command == "rotate-hmac-key":
         return rotate_hmac_key(args.stage, confirmed=args.voters_can_vote_again)
     if args.command == "set-admin-token":
@@ -75,9 +77,49 @@ def main() -> int:
     if args.command == "deploy":
         build = ROOT / "build" / args.stage
         build.mkdir(parents=True, exist_ok=True)
-        project = build_project(args.stage, build, region=deploy_region())
+        region = deploy_region()
+        os.environ["COUNTERS_STREAM_ARN"] = counters_stream_arn()  # the publisher's event source
+        project = build_project(args.stage, build, region=region)
         chalice(project, "deploy", "--stage", args.stage)
         _keep_deployed_record(project)
+        deploy_site_stack(args.stage, region)
+    return 0
+
+
+def counters_stream_arn() -> str:
+    """Return the counters table's stream ARN (provisioning turned the stream on)."""
+    from chalicelib.runtime.clients import client  # noqa: PLC0415
+    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
+
+    return str(client("dynamodb").describe_table(TableName=get_settings().counters_table)["Table"]["LatestStreamArn"])
+
+
+def deploy_site_stack(stage: str, region: str) -> None:
+    """Path 1: the site stack after `chalice deploy`, then the site's files; print where it is."""
+    from chalicelib.runtime.clients import client  # noqa: PLC0415
+    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
+    from devtools.site_deploy import api_domain, deploy_site, publish  # noqa: PLC0415
+
+    outputs = deploy_site(client("cloudformation"), stage, api_domain(ROOT / ".chalice" / "deployed", stage, region))
+    site = outputs["SiteUrl"]
+    snippet = publish(client("s3"), get_settings().results_bucket, site, console=None)
+    print(f"{stage}: site {site} (hosted pages {site}/p/<poll id>; API {site}/api)")
+    print("The editors' console needs the stage's user pool, which only the CloudFormation path creates.")
+    print(f"Embed a poll:\n{snippet}")
+
+
+def publish_site(stage: str) -> int:
+    """Path 2: after `aws cloudformation deploy`, upload the site's files and print the embed snippet."""
+    from chalicelib.runtime.clients import client  # noqa: PLC0415
+    from devtools.site_deploy import APP_STACK, console_config, publish, stack_outputs  # noqa: PLC0415
+
+    settings = stage_settings(stage)
+    outputs = stack_outputs(client("cloudformation"), APP_STACK.format(stage=stage))
+    site = outputs["SiteUrl"]
+    console = console_config(site, settings.region, outputs.get("UserPoolId"), outputs.get("ConsoleClientId"))
+    snippet = publish(client("s3"), outputs["ResultsBucketName"], site, console)
+    print(f"{stage}: site {site}; console {site}/console/; hosted pages {site}/p/<poll id>")
+    print(f"Embed a poll:\n{snippet}")
     return 0
 
 

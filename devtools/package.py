@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools import editors_template, observability, site_template
+from devtools import editors_template, observability, site_assets, site_template
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PROVIDED = ("boto3", "botocore")  # the Lambda Python runtime ships these
@@ -140,6 +140,8 @@ def main() -> int:
     target = package(args.stage)
     size = (target / "deployment.zip").stat().st_size
     print(f"{target / 'deployment.zip'}: {size:,} bytes; template {target / 'sam.json'}")
+    snippet = site_assets.embed_snippet("https://SITE_URL", site_assets.manifest())
+    print(f"Embed a poll (SITE_URL: the deployed stack's SiteUrl output):\n{snippet}")
     return 0
 
 
