@@ -143,6 +143,11 @@ def write_markdown(sections: list[Section], seconds: float, argv: list[str], pat
     path.write_text("\n".join(header) + "\n".join(section.markdown() for section in sections))
 
 
+def _last_number(text: str) -> int:
+    """Return the highest section number in BENCHMARKS.md."""
+    return max((int(n) for n in re.findall(r"^## (\d+)[ab]?\. ", text, re.MULTILINE)), default=0)
+
+
 def update_markdown(sections: list[Section], seconds: float, argv: list[str], path: Path = OUTPUT) -> None:
     """Replace these sections and their headlines in BENCHMARKS.md, keeping every other section as it is."""
     text = path.read_text()
@@ -155,6 +160,9 @@ def update_markdown(sections: list[Section], seconds: float, argv: list[str], pa
         )
         pattern = re.compile(rf"^## {re.escape(number)}\. .*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
         matches = list(pattern.finditer(text))
+        if not matches and int(number.rstrip("ab") or 0) > _last_number(text):  # a new benchmark: add it at the end
+            text = text.rstrip("\n") + "\n\n" + section.markdown()
+            continue
         if len(matches) != 1:
             raise SystemExit(f"{path} has {len(matches)} sections numbered {number}: run the full `make bench` instead")
         start, end = matches[0].span()
