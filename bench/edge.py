@@ -194,6 +194,8 @@ def run(quick: bool = False) -> list[Section]:
         "(STREAM_BATCH_SECONDS) before a batch, as the deployed event source mapping does; the document is read "
         f"every {SAMPLE_SECONDS} s. Target: a vote on the edge within 10 s. Deployed, CloudFront may keep the "
         "document up to its max-age (SNAPSHOT_MAX_AGE) longer.",
+        "Requests per view are those measured in Chromium in section 7: none for a reader who does not vote, "
+        "two for a vote on a proof-of-work poll (the challenge and the vote).",
         "Costs are list prices (an assumption; us-east-1, on-demand): CloudFront $1.00 per million HTTPS requests "
         "and $0.085/GB, API Gateway REST $3.50 per million, Lambda $0.20 per million and $0.0000166667 per "
         "GB-second (512 MB, 50 ms assumed). A page view reads two documents of about 2 KB; a vote is the vote and "
