@@ -52,7 +52,9 @@ def test_the_stream_arn_and_site_url_are_taken_as_given_or_left_for_the_template
 
 
 def test_one_call_resets_every_piece_of_process_state():
-    import chalicelib.services.catalog  # noqa: F401 - registers its caches
+    import chalicelib.runtime.clients  # noqa: F401 - each registers its state when imported
+    import chalicelib.runtime.secrets  # noqa: F401
+    import chalicelib.services.catalog  # noqa: F401
     import chalicelib.store.adapters  # noqa: F401
 
     assert {"settings", "secrets", "clients", "catalog", "adapters"} <= set(state.registered())
