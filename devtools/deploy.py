@@ -98,9 +98,10 @@ def deploy_site_stack(stage: str, region: str) -> None:
     """Path 1: the site stack after `chalice deploy`, then the site's files; print where it is."""
     from chalicelib.runtime.clients import client  # noqa: PLC0415
     from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
-    from devtools.site_deploy import api_domain, deploy_site, publish  # noqa: PLC0415
+    from devtools.site_deploy import api_domain, deploy_site, edge_key_version, publish  # noqa: PLC0415
 
-    outputs = deploy_site(client("cloudformation"), stage, api_domain(ROOT / ".chalice" / "deployed", stage, region))
+    domain = api_domain(ROOT / ".chalice" / "deployed", stage, region)
+    outputs = deploy_site(client("cloudformation"), stage, domain, edge_key_version(client("secretsmanager"), stage))
     site = outputs["SiteUrl"]
     snippet = publish(client("s3"), get_settings().results_bucket, site, console=None)
     print(f"{stage}: site {site} (hosted pages {site}/p/<poll id>; API {site}/api)")

@@ -19,6 +19,7 @@ from devtools.site_template import site_stack
 
 SITE_STACK = "polls-{stage}-site"
 APP_STACK = "polls-{stage}"
+EDGE_SECRET = "polls/{stage}/edge"
 
 
 def api_domain(deployed: Path, stage: str, region: str) -> str:
@@ -30,8 +31,20 @@ def api_domain(deployed: Path, stage: str, region: str) -> str:
     raise SystemExit(f"no REST API in {deployed / f'{stage}.json'}: run `chalice deploy` first")
 
 
-def deploy_site(cloudformation: Any, stage: str, domain: str) -> dict[str, str]:
-    """Create or update the site stack of a `make deploy` stage; wait for it; return its outputs."""
+def edge_key_version(secretsmanager: Any, stage: str) -> str:
+    """Return the current version id of the stage's edge secret ("0" before the site stack created it)."""
+    try:
+        versions = secretsmanager.describe_secret(SecretId=EDGE_SECRET.format(stage=stage))["VersionIdsToStages"]
+    except secretsmanager.exceptions.ResourceNotFoundException:
+        return "0"
+    return next((v for v, stages in versions.items() if "AWSCURRENT" in stages), "0")
+
+
+def deploy_site(cloudformation: Any, stage: str, domain: str, edge_version: str = "0") -> dict[str, str]:
+    """Create or update the site stack of a `make deploy` stage; wait for it; return its outputs.
+
+    `edge_version` (the edge secret's current version) changes after a rotation, so the stack takes the new key.
+    """
     name = SITE_STACK.format(stage=stage)
     arguments = {
         "StackName": name,
@@ -39,6 +52,7 @@ def deploy_site(cloudformation: Any, stage: str, domain: str) -> dict[str, str]:
         "Parameters": [
             {"ParameterKey": "Stage", "ParameterValue": stage},
             {"ParameterKey": "ApiDomain", "ParameterValue": domain},
+            {"ParameterKey": "EdgeKeyRotation", "ParameterValue": edge_version},
         ],
     }
     try:

@@ -7,9 +7,10 @@ stream's event source in the packaged template (the real stream ARN, retries, an
 permissions Lambda's poller needs to read it.
 
   /api/*       the API Gateway stage (Chalice's stage is `api`, so no origin path): GETs cached as the API's
-               Cache-Control says, other methods never; query strings, Authorization, Content-Type, Origin,
-               Sec-Fetch-Site, CloudFront-Viewer-Address and the `poll_voter` cookie reach the API, with the
-               origin header X-Origin-Verify (the generated edge secret) that lets the API trust the address
+               Cache-Control says, keyed on query strings, Authorization and Origin; other methods never cached;
+               Content-Type, Sec-Fetch-Site, CloudFront-Viewer-Address and the `poll_voter` cookie reach the API,
+               with the origin header X-Origin-Verify (the generated edge secret) that lets the API trust the
+               address, and X-Viewer-Ip (a viewer-request function) that the regional WAF counts votes by
   /console/*   the editors' console from the bucket, with a content security policy and no framing
   everything   the bucket through Origin Access Control: the bucket stays private and its policy lets only
   else         this distribution read the public prefixes (never private/)
@@ -27,13 +28,36 @@ Template = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_PREFIXES = ("polls", "results", "p", "widget", "console")  # what the distribution may read; not private/
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy: origin Cache-Control, gzip/br
-API_HEADERS = ["Content-Type", "Origin", "Sec-Fetch-Site", "CloudFront-Viewer-Address"]
+# In the API's cache key (so forwarded too): Authorization (CloudFront forwards it no other way; admin answers are
+# no-store) and Origin (the API answers CORS per origin with `Vary: Origin`, which CloudFront's cache ignores).
+API_CACHE_KEY_HEADERS = ["Authorization", "Origin"]
+VIEWER_IP_HEADER = "X-Viewer-Ip"  # set by the viewer-request function on /api/*: the regional WAF's per-reader key
+API_HEADERS = ["Content-Type", "Sec-Fetch-Site", "CloudFront-Viewer-Address", VIEWER_IP_HEADER]
+# Overwrites whatever a client sent under that name: only CloudFront's view of the reader's address reaches the API.
+VIEWER_IP_CODE = f"""function handler(event) {{
+  var request = event.request;
+  request.headers['{VIEWER_IP_HEADER.lower()}'] = {{ value: event.viewer.ip }};
+  return request;
+}}
+"""
 VOTER_COOKIE = "poll_voter"
 EDGE_HEADER = "X-Origin-Verify"
 STREAM_FUNCTION = "PublishResults"
+# CloudFormation resolves the edge secret's dynamic references only when it updates the resource that holds them:
+# a new value of this parameter (path 1: the secret's current version id) makes it update them after a rotation.
+EDGE_KEY_ROTATION = {
+    "EdgeKeyRotation": {
+        "Type": "String",
+        "Default": "0",
+        "AllowedPattern": "^[A-Za-z0-9-]{1,64}$",
+        "Description": "Change it after putting a new value in polls/<stage>/edge, so the distribution's origin "
+        "header (and the vote WAF's edge rule) take the new key (OPERATIONS.md).",
+    }
+}
 DISTRIBUTION_SKIPS = {
-    "CKV_AWS_68": "The API's vote route has its own regional WAF (managed rules and a per-IP rate rule); readers' "
-    "GETs of static documents need none, and a CloudFront web ACL must live in us-east-1",
+    "CKV_AWS_68": "The API's vote and form routes have the regional WAF, which counts votes through the site per "
+    "reader (X-Viewer-Ip, set by the viewer-request function); a CloudFront web ACL would bill every reader's GET "
+    "of a static document and must live in us-east-1",
     "CKV_AWS_86": "Standard logs need a log bucket with ACLs enabled; the API's access logs and the functions' "
     "logs record every vote, and CloudFront's metrics cover the reads",
     "CKV_AWS_174": "The default *.cloudfront.net certificate: a newsroom's own domain needs its ACM certificate "
@@ -105,9 +129,7 @@ def site_resources(stage: str, bucket: Any, bucket_arn: Any, bucket_domain: Any,
                     "ParametersInCacheKeyAndForwardedToOrigin": {
                         "EnableAcceptEncodingGzip": True,
                         "EnableAcceptEncodingBrotli": True,
-                        # Authorization can only reach the origin through the cache key: admin answers are
-                        # no-store, and public ones then never mix callers.
-                        "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]},
+                        "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": API_CACHE_KEY_HEADERS},
                         "CookiesConfig": {"CookieBehavior": "none"},
                         "QueryStringsConfig": {"QueryStringBehavior": "all"},
                     },
@@ -124,6 +146,18 @@ def site_resources(stage: str, bucket: Any, bucket_arn: Any, bucket_domain: Any,
                     "CookiesConfig": {"CookieBehavior": "whitelist", "Cookies": [VOTER_COOKIE]},
                     "QueryStringsConfig": {"QueryStringBehavior": "all"},
                 }
+            },
+        },
+        "ViewerIpFunction": {
+            "Type": "AWS::CloudFront::Function",
+            "Properties": {
+                "Name": sub("polls-${Stage}-viewer-ip"),
+                "AutoPublish": True,
+                "FunctionConfig": {
+                    "Comment": "API requests: the reader's address in X-Viewer-Ip for the vote route's per-IP WAF rule",
+                    "Runtime": "cloudfront-js-2.0",
+                },
+                "FunctionCode": VIEWER_IP_CODE,
             },
         },
         "SiteResponseHeadersPolicy": {
@@ -174,7 +208,9 @@ def site_resources(stage: str, bucket: Any, bucket_arn: Any, bucket_domain: Any,
             "Properties": {
                 "DistributionConfig": {
                     "Enabled": True,
-                    "Comment": sub("polls-${Stage}: widget, poll documents, results, hosted pages, console, API"),
+                    "Comment": sub(
+                        "polls-${Stage} site: widget, documents, pages, console, API (edge key ${EdgeKeyRotation})"
+                    ),
                     "HttpVersion": "http2and3",
                     "IPV6Enabled": True,
                     "PriceClass": "PriceClass_100",
@@ -264,6 +300,9 @@ def _behaviour(origin: str, headers_policy: str, *, read_only: bool) -> Template
             CachedMethods=["GET", "HEAD"],
             CachePolicyId={"Ref": "ApiCachePolicy"},
             OriginRequestPolicyId={"Ref": "ApiOriginRequestPolicy"},
+            FunctionAssociations=[
+                {"EventType": "viewer-request", "FunctionARN": {"Fn::GetAtt": ["ViewerIpFunction", "FunctionARN"]}}
+            ],
         )
     return behaviour
 
@@ -354,7 +393,8 @@ def stream_source(template: Template) -> None:
 def apply(template: Template, stage: str) -> None:
     """Add the site and the stream's event source to a packaged template (path 2)."""
     resources = template["Resources"]
-    template.setdefault("Parameters", {})["SiteUrl"] = {
+    template.setdefault("Parameters", {}).update(EDGE_KEY_ROTATION)
+    template["Parameters"]["SiteUrl"] = {
         "Type": "String",
         "Default": "",
         "Description": "The site's public URL (the SiteUrl output, or your domain) for the hosted pages' og:url, "
@@ -385,6 +425,7 @@ def site_stack(stage: str) -> Template:
         "Parameters": {
             "Stage": {"Type": "String", "AllowedValues": ["dev", "prod"], "Default": stage},
             "ApiDomain": {"Type": "String", "Description": "<rest api id>.execute-api.<region>.amazonaws.com"},
+            **EDGE_KEY_ROTATION,
         },
         "Resources": site_resources(
             stage,

@@ -270,12 +270,3 @@ def test_gateway_errors_and_throttles_carry_cors_headers_and_the_api_error_shape
         assert "code" in json.loads(response["ResponseTemplates"]["application/json"])["error"]
     assert responses["THROTTLED"]["StatusCode"] == "429"
     assert responses["THROTTLED"]["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
-
-
-def test_the_edge_rate_limit_applies_per_ip_to_the_vote_route_only():
-    resources = json.loads((ROOT / "infra" / "template.json").read_text())["Resources"]
-    rule = resources["VoteRateLimitAcl"]["Properties"]["Rules"][0]
-    statement = rule["Statement"]["RateBasedStatement"]
-    assert statement["AggregateKeyType"] == "IP"
-    assert statement["ScopeDownStatement"]["ByteMatchStatement"]["SearchString"] == "/votes"
-    assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from devtools import site_assets
-from devtools.site_deploy import api_domain, console_config, deploy_site, publish
+from devtools.site_deploy import api_domain, console_config, deploy_site, edge_key_version, publish
 
 BUCKET = "poll-results-dev"
 SITE = "https://d111111abcdef8.cloudfront.net"
@@ -93,6 +93,7 @@ OUTPUTS = {
 PARAMETERS = [
     {"ParameterKey": "Stage", "ParameterValue": "dev"},
     {"ParameterKey": "ApiDomain", "ParameterValue": "abc.execute-api.us-east-1.amazonaws.com"},
+    {"ParameterKey": "EdgeKeyRotation", "ParameterValue": "0"},
 ]
 
 
@@ -130,3 +131,13 @@ def test_path_1_updates_an_existing_site_stack_and_an_unchanged_one_is_fine(monk
     stub.add_response("describe_stacks", OUTPUTS, {"StackName": "polls-dev-site"})
     with stub:
         assert deploy_site(client, "dev", "abc.execute-api.us-east-1.amazonaws.com")["SiteUrl"] == SITE
+
+
+def test_after_the_edge_secret_is_rotated_path_1_passes_a_new_version_so_the_site_takes_the_new_key(aws_backend):
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    assert edge_key_version(secrets, "dev") == "0"  # first deploy: the site stack creates the secret
+    secrets.create_secret(Name="polls/dev/edge", SecretString="a" * 48)
+    first = edge_key_version(secrets, "dev")
+    assert first != "0" and edge_key_version(secrets, "dev") == first  # unchanged: the stack stays as it is
+    rotated = secrets.put_secret_value(SecretId="polls/dev/edge", SecretString="b" * 48)["VersionId"]
+    assert edge_key_version(secrets, "dev") == rotated != first

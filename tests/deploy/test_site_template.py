@@ -4,6 +4,7 @@ a private bucket (Origin Access Control, public prefixes only) and the API; the 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from fnmatch import fnmatchcase
@@ -94,16 +95,65 @@ def test_api_gets_are_cached_only_as_the_api_says_and_it_receives_what_it_reads(
     cache = resources["ApiCachePolicy"]["Properties"]["CachePolicyConfig"]
     assert (cache["MinTTL"], cache["DefaultTTL"]) == (0, 0)  # no Cache-Control: not cached; no-store: never
     keyed = cache["ParametersInCacheKeyAndForwardedToOrigin"]
-    assert keyed["HeadersConfig"]["Headers"] == ["Authorization"]  # so one caller's answer never serves another
     assert keyed["QueryStringsConfig"]["QueryStringBehavior"] == "all"
     forwarded = resources["ApiOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
-    assert {"Content-Type", "Origin", "CloudFront-Viewer-Address", "Sec-Fetch-Site"} <= set(
+    assert {"Content-Type", "CloudFront-Viewer-Address", "Sec-Fetch-Site", "X-Viewer-Ip"} <= set(
         forwarded["HeadersConfig"]["Headers"]
     )
     assert "Host" not in forwarded["HeadersConfig"]["Headers"]
     assert forwarded["CookiesConfig"] == {"CookieBehavior": "whitelist", "Cookies": ["poll_voter"]}
     assert behaviour(resources, "/api/*")["CachePolicyId"] == {"Ref": "ApiCachePolicy"}
     assert behaviour(resources, "/api/*")["OriginRequestPolicyId"] == {"Ref": "ApiOriginRequestPolicy"}
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        (
+            "Authorization",
+            "CloudFront forwards it only through the cache key; one caller's answer never serves another",
+        ),
+        ("Origin", "the API's CORS answer names the caller's origin (Vary: Origin, which CloudFront's cache ignores)"),
+    ],
+)
+def test_what_an_api_answer_depends_on_is_in_its_cache_key(resources, header, why):
+    keyed = resources["ApiCachePolicy"]["Properties"]["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert header in keyed["HeadersConfig"]["Headers"], why
+    forwarded = resources["ApiOriginRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    assert header not in forwarded["HeadersConfig"]["Headers"]  # forwarded as part of the key, never twice
+
+
+def run_viewer_function(code: str, event: dict[str, Any]) -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = f"{code}\nprocess.stdout.write(JSON.stringify(handler({json.dumps(event)})));"
+    done = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True, timeout=30)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("sent", "viewer"),
+    [
+        ({}, "203.0.113.9"),
+        ({"x-viewer-ip": {"value": "198.51.100.1"}}, "203.0.113.9"),  # a reader's own claim is overwritten
+        ({"x-viewer-ip": {"value": "not an address"}}, "2001:db8::7"),
+    ],
+)
+def test_api_requests_carry_the_readers_address_as_cloudfront_saw_it(resources, sent, viewer):
+    function = resources["ViewerIpFunction"]["Properties"]
+    assert function["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0" and function["AutoPublish"] is True
+    event = {"viewer": {"ip": viewer}, "request": {"method": "POST", "uri": "/api/polls/x/votes", "headers": sent}}
+    request = run_viewer_function(function["FunctionCode"], event)
+    assert request["headers"]["x-viewer-ip"] == {"value": viewer}
+    assert request["uri"] == "/api/polls/x/votes"
+    (association,) = behaviour(resources, "/api/*")["FunctionAssociations"]
+    assert association == {
+        "EventType": "viewer-request",
+        "FunctionARN": {"Fn::GetAtt": ["ViewerIpFunction", "FunctionARN"]},
+    }
+    for pattern in (None, "/console/*"):  # readers' static GETs pay for no function
+        assert "FunctionAssociations" not in behaviour(resources, pattern)
 
 
 def statements(resources: dict[str, Any]) -> list[dict[str, Any]]:
@@ -206,3 +256,17 @@ def test_the_make_deploy_site_stack_is_the_same_site_and_passes_cfn_lint(templat
     lint = Path(sys.executable).with_name("cfn-lint")
     done = subprocess.run([str(lint), str(path)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("where", "holder"),
+    [
+        ("packaged", lambda t: t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]["Comment"]),
+        ("packaged", lambda t: t["Resources"]["VoteRateLimitAcl"]["Properties"]["Description"]),  # its edge rule
+        ("site stack", lambda t: t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]["Comment"]),
+    ],
+)
+def test_a_new_edge_key_rotation_value_updates_every_resource_that_holds_the_key(templates, where, holder):
+    template = templates["dev"] if where == "packaged" else site_stack("dev")
+    assert template["Parameters"]["EdgeKeyRotation"]["Default"] == "0"
+    assert "${EdgeKeyRotation}" in holder(template)["Fn::Sub"]
