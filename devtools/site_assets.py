@@ -87,6 +87,9 @@ def console_assets(config: dict[str, Any], web: Path = WEB) -> list[Asset]:
         if path.is_file() and path.suffix in TYPES:
             key = f"{CONSOLE_PREFIX}/{path.relative_to(web / 'console').as_posix()}"
             found.append(Asset(key, path.read_bytes(), TYPES[path.suffix], NO_CACHE))
+    index = next(a for a in found if a.key == f"{CONSOLE_PREFIX}/index.html")
+    # S3 behind Origin Access Control has no index documents: /console/ is the key `console/`.
+    found.append(Asset(f"{CONSOLE_PREFIX}/", index.body, index.content_type, NO_CACHE))
     body = json.dumps(config, indent=2).encode()
     found.append(Asset(f"{CONSOLE_PREFIX}/config.json", body, TYPES[".json"], NO_CACHE))
     return found

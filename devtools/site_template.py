@@ -409,9 +409,12 @@ def apply(template: Template, stage: str) -> None:
             api_domain=sub("${RestAPI}.execute-api.${AWS::Region}.amazonaws.com"),
         )
     )
-    env = resources["APIHandler"]["Properties"].setdefault("Environment", {}).setdefault("Variables", {})
+    for resource in resources.values():  # every function may write hosted pages (the API, the snapshot job)
+        if resource["Type"] == "AWS::Serverless::Function":
+            variables = resource["Properties"].setdefault("Environment", {}).setdefault("Variables", {})
+            variables["SITE_URL"] = {"Ref": "SiteUrl"}
+    env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
     env["EDGE_SECRET_ID"] = {"Ref": "EdgeSecret"}
-    env["SITE_URL"] = {"Ref": "SiteUrl"}
     stream_source(template)
     resources.update(dashboard(template))  # again: it lists every alarm, the stream's failure queue's too
     template.setdefault("Outputs", {}).update(outputs())

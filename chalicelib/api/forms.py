@@ -99,8 +99,9 @@ def _page(status: int, poll_id: str, error: DomainError | None, found: dict[str,
     else:
         heading, message, outcome = "Your vote was not counted", error.message, error.code
     body = pages.vote_page(poll_id, heading, message, found, outcome)  # type: ignore[arg-type]
+    extra = dict(error.headers) if error is not None else {}  # Retry-After on 429 and 503
     return Response(
-        body=body, status_code=status, headers={"Content-Type": HTML_TYPE, "Cache-Control": caching.NO_STORE}
+        body=body, status_code=status, headers={**extra, "Content-Type": HTML_TYPE, "Cache-Control": caching.NO_STORE}
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.core import caching, pages
 from chalicelib.core.counts import Counts, Tally, results_csv, results_document
-from chalicelib.core.errors import DomainError, PollNotFound
+from chalicelib.core.errors import DomainError
 from chalicelib.core.poll import Poll, Status
 from chalicelib.core.times import to_iso
 from chalicelib.core.visibility import is_public
@@ -90,8 +90,14 @@ def write_latest(poll: Poll, counts: Counts, now: float, withdraw: bool = True) 
     archive().put(f"{prefix}/latest.json", json_bytes(body), JSON_TYPE, latest_cache(public))
     archive().put(f"{prefix}/latest.csv", results_csv(body), CSV_TYPE, latest_cache(public))
     if withdraw and not public:  # hidden again (an after_close poll reopened): the edge must stop serving them
-        archive().delete([f"{PUBLIC_PREFIX}/{poll.id}/latest.json", f"{PUBLIC_PREFIX}/{poll.id}/latest.csv"])
+        archive().delete(public_keys(poll.id))
     return body
+
+
+def public_keys(poll_id: str) -> list[str]:
+    """Return every public results object of a poll: latest JSON and CSV, and its history."""
+    latest = [f"{PUBLIC_PREFIX}/{poll_id}/latest.json", f"{PUBLIC_PREFIX}/{poll_id}/latest.csv"]
+    return latest + archive().list_keys(f"{PUBLIC_PREFIX}/{poll_id}/history/")
 
 
 def _page_keys(poll: Poll) -> dict[str | None, str]:
@@ -123,22 +129,30 @@ def publish(poll: Poll, counts: Counts | None = None) -> bool:
             counts = store().read_many_counts([poll], consistent=True).get(poll.id) or Counts()
         write_latest(poll, counts, now)
         return True
-    except ArchiveError as exc:
+    except (ArchiveError, DomainError) as exc:  # S3, or the counts' read (a throttle): the change itself stands
         observability.logger.warning("edge publish failed", extra={"poll_id": poll.id, "error": str(exc)})
         observability.count(observability.EDGE_PUBLISH_FAILED)
         return False
 
 
 def withdraw(poll: Poll) -> None:
-    """Remove a deleted poll's edge documents and pages (its snapshots' history stays until its lifecycle)."""
+    """Remove a deleted poll's edge documents, pages and public results with their history (private copies stay
+    for the record until the bucket's lifecycle, unreachable through the site)."""
     keys = [f"{POLL_PREFIX}/{poll.id}.json", *_page_keys(poll).values()]
-    keys += [
-        f"{prefix}/{poll.id}/latest.{kind}" for prefix in (PUBLIC_PREFIX, PRIVATE_PREFIX) for kind in ("json", "csv")
-    ]
+    keys += [f"{PRIVATE_PREFIX}/{poll.id}/latest.{kind}" for kind in ("json", "csv")]
     try:
-        archive().delete(keys)
+        archive().delete(keys + public_keys(poll.id))
     except ArchiveError as exc:
         observability.logger.warning("edge withdraw failed", extra={"poll_id": poll.id, "error": str(exc)})
+        observability.count(observability.EDGE_PUBLISH_FAILED)
+
+
+def drop_pages(poll_id: str, languages: set[str]) -> None:
+    """Remove the hosted pages of translations a poll no longer has."""
+    try:
+        archive().delete([f"{PAGE_PREFIX}/{poll_id}/{tag}" for tag in sorted(languages)])
+    except ArchiveError as exc:
+        observability.logger.warning("edge withdraw failed", extra={"poll_id": poll_id, "error": str(exc)})
         observability.count(observability.EDGE_PUBLISH_FAILED)
 
 
@@ -146,7 +160,9 @@ def publish_changed(records: list[dict[str, Any]]) -> StreamReport:
     """Rewrite the latest results of the polls whose counts changed in a batch of the counters table's stream.
 
     Safe to repeat (a redelivered batch rewrites the same counts); polls whose results are not public get their
-    private copy only, so the edge never shows hidden results.
+    private copy only, so the edge never shows hidden results. Each poll's definition is read afresh (not from
+    the process cache), so a change made seconds ago (results hidden, shards raised) is what the batch follows;
+    counts are read strongly consistent. A store that cannot answer fails the batch, and Lambda retries it.
     """
     report = StreamReport(records=len(records))
     ids = changed_polls(records)
@@ -154,12 +170,14 @@ def publish_changed(records: list[dict[str, Any]]) -> StreamReport:
     found: list[Poll] = []
     for poll_id in ids:
         try:
-            found.append(catalog.poll(poll_id))
-        except (PollNotFound, DomainError):
+            found.append(catalog.fresh_poll(poll_id))
+        except DomainError as exc:
+            if exc.status >= 500:
+                raise
             report.skipped += 1  # deleted since, or a key that is not a poll's: nothing to publish
     if found:
         now = clock.now()
-        counts = store().read_many_counts(found, consistent=False)
+        counts = store().read_many_counts(found, consistent=True)
         for poll in found:
             poll_counts = counts.get(poll.id)
             if poll_counts is None:

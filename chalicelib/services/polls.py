@@ -74,6 +74,7 @@ def change(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> Poll:
     audit.record(actor, change_action(body), poll_id, changes(before, new.admin_dict(clock.now())))
     if others:  # a shards-only change shows nothing new to readers
         edge.publish(new)
+        edge.drop_pages(poll_id, set(poll.translations) - set(new.translations))
     return new
 
 

@@ -76,7 +76,7 @@ def _moved(item: DuePoll, now: float) -> bool:
 
 def _write_poll(poll: Poll, counts: Counts, now: float, moved: bool) -> dict[str, Any]:
     """Write a poll's history and latest results, its document too if its status moved; return its index entry."""
-    body = edge.write_latest(poll, counts, now)
+    body = edge.write_latest(poll, counts, now, withdraw=moved)  # publicity moves only with the status
     history_cache = caching.IMMUTABLE if is_public(poll, now) else caching.NO_STORE
     key = f"{prefix_for(poll, now)}/history/{minute_key(now)}.json"
     archive().put(key, _json_bytes(body), JSON_TYPE, history_cache, tags=HISTORY_TAGS)

@@ -133,8 +133,8 @@ def test_a_redelivered_batch_writes_the_same_counts_again(client, calls):
     first = document(f"results/{poll['id']}/latest.json")
     calls.clear()
     again = publish(records)
-    # one batched read of the poll's shards, two objects: the cost follows batches, not readers
-    assert calls.count("dynamodb") == {"BatchGetItem": 1}
+    # the poll as stored, one batched read of its shards, two objects: the cost follows batches, not readers
+    assert calls.count("dynamodb") == {"GetItem": 1, "BatchGetItem": 1}
     assert calls.count("s3") == {"PutObject": 2}
     second = document(f"results/{poll['id']}/latest.json")
     assert again["written"] == 1
@@ -179,3 +179,56 @@ def test_a_vote_on_a_hidden_results_poll_reaches_only_the_private_copy(client, c
 def test_malformed_or_stale_records_are_skipped_without_failing(client, records):
     report = publish(records)
     assert (report["written"], report["failed"]) == (0, 0)
+
+
+def test_the_stream_follows_the_stored_definition_not_a_stale_cached_one(client):
+    from chalicelib.services import catalog
+
+    poll = create_poll(client, options=["Yes", "No"], results_visibility="after_close")
+    assert patch(client, poll["id"], status="closed").status_code == 200
+    stale = catalog.cached_poll(poll["id"])  # closed: results public, as another process may still hold it
+    assert patch(client, poll["id"], status="open").status_code == 200  # reopened: hidden again
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    catalog.remember(poll["id"], stale)
+    publish(stream_records())
+    assert keys(f"results/{poll['id']}/") == []  # the stale definition would have made them public again
+    assert document(f"private/results/{poll['id']}/latest.json")["total_voters"] == 1
+
+
+def test_deleting_a_poll_removes_its_public_history_too(client):
+    poll = create_poll(client, options=["Yes", "No"])
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    assert client.http.post("/snapshots", headers=ADMIN).status_code == 200
+    assert any("/history/" in k for k in keys(f"results/{poll['id']}/"))
+    assert client.http.delete(f"/polls/{poll['id']}", headers=ADMIN).status_code == 204
+    assert keys(f"results/{poll['id']}/") == []
+
+
+def test_dropping_a_translation_removes_its_page(client):
+    poll = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)
+    assert f"p/{poll['id']}/cy" in keys("p/")
+    assert patch(client, poll["id"], translations={}).status_code == 200
+    assert keys(f"p/{poll['id']}") == [f"p/{poll['id']}"]
+
+
+def test_a_change_stands_when_the_edge_cannot_read_the_counts(client, faults):
+    from tests.helpers import aws_error
+
+    poll = create_poll(client, options=["Yes", "No"])
+    faults.add("BatchGetItem", aws_error("ProvisionedThroughputExceededException"), times=10)
+    assert patch(client, poll["id"], status="closed").status_code == 200  # saved; the edge catches up later
+    faults.clear()
+    assert client.http.get(f"/polls/{poll['id']}").json_body["status"] == "closed"
+
+
+def test_a_store_that_cannot_answer_fails_the_batch_so_lambda_retries_it(client, faults):
+    from tests.helpers import aws_error
+
+    poll = create_poll(client, options=["Yes", "No"])
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    records = stream_records()
+    faults.add("GetItem", aws_error("ProvisionedThroughputExceededException"), times=10)
+    with pytest.raises(Exception):  # noqa: B017 - the handler raises; Lambda retries the batch
+        publish(records)
+    faults.clear()
+    assert publish(records)["written"] == 1

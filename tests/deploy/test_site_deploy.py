@@ -49,7 +49,9 @@ def test_publishing_uploads_the_content_named_widget_immutable_and_prints_its_in
 def test_with_an_editors_pool_the_console_and_its_config_are_published(s3):
     config = console_config(SITE, "eu-west-2", "eu-west-2_AbC123", "client123")
     publish(s3, BUCKET, SITE, console=config)
-    assert "console/index.html" in objects(s3)
+    assert {"console/index.html", "console/"} <= objects(s3)  # /console/ is the key `console/` behind OAC
+    index = s3.get_object(Bucket=BUCKET, Key="console/")
+    assert index["ContentType"] == "text/html; charset=utf-8" and b"<!doctype html>" in index["Body"].read().lower()
     published = json.loads(s3.get_object(Bucket=BUCKET, Key="console/config.json")["Body"].read())
     assert published["api"] == f"{SITE}/api"
     assert published["cognito"]["userPoolId"] == "eu-west-2_AbC123"

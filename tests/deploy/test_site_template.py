@@ -216,6 +216,11 @@ def test_cors_at_the_edge_allows_the_stages_newsroom_origins(templates, stage):
     assert policy["CorsConfig"]["OriginOverride"] is False  # the API's own CORS answers stand
 
 
+def test_every_function_that_writes_hosted_pages_knows_the_site_url(resources):
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Serverless::Function"]
+    assert all(f["Properties"]["Environment"]["Variables"]["SITE_URL"] == {"Ref": "SiteUrl"} for f in functions)
+
+
 def test_the_outputs_give_the_site_url(templates):
     outputs = templates["dev"]["Outputs"]
     assert outputs["SiteUrl"]["Value"] == {"Fn::Sub": "https://${SiteDistribution.DomainName}"}
