@@ -9,13 +9,13 @@ import uuid
 import pytest
 import requests
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, CI_OUTPUT
+from tests.browser_support import CHROMIUM, CI_OUTPUT
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)", allow_module_level=True)
 try:
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import Page, expect
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
@@ -32,14 +32,6 @@ def stack():
         os.environ.pop(name, None)
     with LocalStack(port=free_port(), aws_port=free_port(), admin_token=SERVICE_TOKEN) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, CI_OUTPUT
+from tests.browser_support import CHROMIUM, CI_OUTPUT
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -19,7 +19,7 @@ if not CHROMIUM.exists():
     )
 try:
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import Page, Route, expect, sync_playwright
+    from playwright.sync_api import Page, Route, expect
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
@@ -43,14 +43,6 @@ def stack():
     os.environ["QUIET_CHALICE"] = "1"
     with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+from tests.browser_support import CHROMIUM
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`", allow_module_level=True)
 try:
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import Page, Route, expect, sync_playwright
+    from playwright.sync_api import Page, Route, expect
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
@@ -52,14 +52,6 @@ def stack() -> Iterator[LocalStack]:
     os.environ["QUIET_CHALICE"] = "1"
     with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
