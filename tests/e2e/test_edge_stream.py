@@ -7,13 +7,12 @@ import os
 import time
 
 import pytest
-import requests
 
 from devtools.local_stack import LocalStack, free_port
+from tests.browser_support import create_poll, vote_over_http
 from tests.helpers import UNPROTECTED
 
 TOKEN = "edge-stream-test-token"
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
@@ -24,13 +23,7 @@ def stack():
 
 
 def create(stack: LocalStack, poll_id: str, **fields) -> None:
-    body = {"id": poll_id, "question": "Edge?", "options": ["Yes", "No"], **UNPROTECTED, **fields}
-    assert requests.post(f"{stack.api_url}/polls", json=body, headers=ADMIN, timeout=30).status_code == 201
-
-
-def vote(stack: LocalStack, poll_id: str, voter: str, option: str = "yes") -> None:
-    body = {"options": [option], "voter": voter}
-    assert requests.post(f"{stack.api_url}/polls/{poll_id}/votes", json=body, timeout=30).status_code == 201
+    create_poll(stack, **{"id": poll_id, "question": "Edge?", "options": ["Yes", "No"], **UNPROTECTED, **fields})
 
 
 def wait_for_voters(stack: LocalStack, key: str, voters: int, timeout: float = 30) -> float:
@@ -48,7 +41,7 @@ def test_a_vote_reaches_the_public_results_document_through_the_stream_without_t
     create(stack, "edge-live")
     assert stack.read_snapshot("results/edge-live/latest.json")["total_voters"] == 0  # written on create
     for n in range(3):
-        vote(stack, "edge-live", f"edge-live-voter-{n:04d}", "yes" if n else "no")
+        vote_over_http(stack, "edge-live", ["yes" if n else "no"])
     wait_for_voters(stack, "results/edge-live/latest.json", 3)
     document = stack.read_snapshot("results/edge-live/latest.json")
     assert [(o["id"], o["votes"]) for o in document["options"]] == [("yes", 2), ("no", 1)]
@@ -59,6 +52,6 @@ def test_a_vote_reaches_the_public_results_document_through_the_stream_without_t
 def test_hidden_results_reach_only_the_private_document(stack, visibility):
     poll_id = f"edge-hidden-{visibility.replace('_', '-')}"
     create(stack, poll_id, results_visibility=visibility)
-    vote(stack, poll_id, f"{poll_id}-voter")
+    vote_over_http(stack, poll_id, ["yes"])
     wait_for_voters(stack, f"private/results/{poll_id}/latest.json", 1)
     assert stack.read_snapshot(f"results/{poll_id}/latest.json") is None

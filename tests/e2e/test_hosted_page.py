@@ -4,23 +4,21 @@ confirmation and the results, and cannot vote twice; its Open Graph tags; axe on
 from __future__ import annotations
 
 import os
-import uuid
 from html.parser import HTMLParser
 
 import pytest
 import requests
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, CI_OUTPUT
+from tests.browser_support import CHROMIUM, CI_OUTPUT, create_poll, results
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)", allow_module_level=True)
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 from devtools.local_stack import LocalStack, free_port  # noqa: E402
 
 TOKEN = "hosted-page-test-token"
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture(scope="module")
@@ -30,29 +28,13 @@ def stack():
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 def create(stack: LocalStack, **fields) -> dict:
-    body = {
-        "id": f"hp-{uuid.uuid4().hex[:10]}",
-        "question": "Should the town square go car-free?",
-        "options": ["Yes", "No"],
-        "challenge": "none",
-        **fields,
-    }
-    answer = requests.post(f"{stack.api_url}/polls", json=body, headers=ADMIN, timeout=30)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
+    defaults = {"question": "Should the town square go car-free?", "options": ["Yes", "No"], "challenge": "none"}
+    return create_poll(stack, **{**defaults, **fields})
 
 
 def total(stack: LocalStack, poll_id: str) -> int:
-    return requests.get(f"{stack.api_url}/polls/{poll_id}/results", headers=ADMIN, timeout=30).json()["total_voters"]
+    return int(results(stack, poll_id)["total_voters"])
 
 
 def serious(page: Page) -> list[str]:
