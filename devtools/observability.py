@@ -302,6 +302,33 @@ def service_policy(function_id: str, queue_id: str | None) -> Template:
     }
 
 
+def failure_queue(queue_id: str, function_name: str, slug: str, description: str) -> Template:
+    """Return an encrypted on-failure queue for a function (`<function name>-failures`) and its alarm."""
+    return {
+        queue_id: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": sub(f"{function_name}-failures"),
+                "KmsMasterKeyId": "alias/aws/sqs",
+                "MessageRetentionPeriod": 1209600,
+            },
+        },
+        f"{queue_id}Alarm": alarm(
+            slug,
+            description,
+            Namespace="AWS/SQS",
+            MetricName="ApproximateNumberOfMessagesVisible",
+            Dimensions=dimensions(QueueName={"Fn::GetAtt": [queue_id, "QueueName"]}),
+            Statistic="Maximum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="notBreaching",
+        ),
+    }
+
+
 def function_resources(logical_id: str, function: Template, resources: Template) -> Template:
     """Trace a function, name it, give it a log group, alarms and (if asynchronous) a failure destination."""
     properties = function["Properties"]
@@ -333,14 +360,14 @@ def function_resources(logical_id: str, function: Template, resources: Template)
     queue_id = None
     if is_async(function):
         queue_id = f"{logical_id}FailureQueue"
-        added[queue_id] = {
-            "Type": "AWS::SQS::Queue",
-            "Properties": {
-                "QueueName": sub(f"{name}-failures"),
-                "KmsMasterKeyId": "alias/aws/sqs",
-                "MessageRetentionPeriod": 1209600,
-            },
-        }
+        added.update(
+            failure_queue(
+                queue_id,
+                name,
+                f"{short}-failed-runs",
+                f"{name}: runs failed after Lambda's retries and wait in the failure queue. See OPERATIONS.md.",
+            )
+        )
         properties["EventInvokeConfig"] = {
             "MaximumRetryAttempts": 2,
             # A run that could not start for 10 minutes (throttled behind a slow one) is superseded by newer
@@ -348,19 +375,6 @@ def function_resources(logical_id: str, function: Template, resources: Template)
             "MaximumEventAgeInSeconds": 600,
             "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
         }
-        added[f"{queue_id}Alarm"] = alarm(
-            f"{short}-failed-runs",
-            f"{name}: runs failed after Lambda's retries and wait in the failure queue. See OPERATIONS.md.",
-            Namespace="AWS/SQS",
-            MetricName="ApproximateNumberOfMessagesVisible",
-            Dimensions=dimensions(QueueName={"Fn::GetAtt": [queue_id, "QueueName"]}),
-            Statistic="Maximum",
-            Period=300,
-            EvaluationPeriods=1,
-            Threshold=1,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-            TreatMissingData="notBreaching",
-        )
     role_id = properties["Role"]["Fn::GetAtt"][0]
     resources[role_id]["Properties"].setdefault("Policies", []).append(service_policy(logical_id, queue_id))
     add_skips(function, {"CKV_AWS_116": ASYNC_DLQ_SKIP if queue_id else SYNC_DLQ_SKIP, **FUNCTION_SKIPS})

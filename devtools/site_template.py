@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from devtools.observability import add_skips, alarm, dashboard, dimensions, sub
+from devtools.observability import add_skips, dashboard, failure_queue, sub
 
 Template = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent
@@ -332,27 +332,14 @@ def stream_source(template: Template) -> None:
         MaximumRecordAgeInSeconds=3600,  # an hour-old batch is superseded by newer votes and the minute job
         DestinationConfig={"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}},
     )
-    resources[queue] = {
-        "Type": "AWS::SQS::Queue",
-        "Properties": {
-            "QueueName": sub("polls-${Stage}-publish_results-failures"),
-            "KmsMasterKeyId": "alias/aws/sqs",
-            "MessageRetentionPeriod": 1209600,
-        },
-    }
-    resources[f"{queue}Alarm"] = alarm(
-        "publish-results-failed-batches",
-        "polls-${Stage}-publish_results: stream batches failed after retries (their results documents wait for "
-        "the next votes or the minute job). See OPERATIONS.md.",
-        Namespace="AWS/SQS",
-        MetricName="ApproximateNumberOfMessagesVisible",
-        Dimensions=dimensions(QueueName={"Fn::GetAtt": [queue, "QueueName"]}),
-        Statistic="Maximum",
-        Period=300,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching",
+    resources.update(
+        failure_queue(
+            queue,
+            "polls-${Stage}-publish_results",
+            "publish-results-failed-batches",
+            "polls-${Stage}-publish_results: stream batches failed after retries (their results documents wait for "
+            "the next votes or the minute job). See OPERATIONS.md.",
+        )
     )
     role = resources[function["Properties"]["Role"]["Fn::GetAtt"][0]]
     role["Properties"].setdefault("Policies", []).append(
