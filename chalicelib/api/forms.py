@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib.api.requests import MAX_BODY_BYTES, source_ip
+from chalicelib.api.requests import MAX_BODY_BYTES, header, source_ip
 from chalicelib.api.routing import Routes
 from chalicelib.core import caching, pages
 from chalicelib.core.errors import (
@@ -37,17 +37,11 @@ HTML_TYPE = "text/html; charset=utf-8"
 routes = Routes(__name__)
 
 
-def _header(request: Request, name: str) -> str | None:
-    """Return a request header (case-insensitive), or None."""
-    value = request.headers.get(name) if request.headers is not None else None
-    return None if value is None else str(value)
-
-
 def _cookie_voter(request: Request) -> str | None:
     """Return the reader's voter token from the first-party cookie, if it is well-formed."""
     jar = SimpleCookie()
     try:
-        jar.load(_header(request, "cookie") or "")
+        jar.load(header(request, "cookie") or "")
     except CookieError:
         return None
     morsel = jar.get(COOKIE)
@@ -62,10 +56,10 @@ def _set_cookie(voter: str) -> str:
 
 def _check_origin(request: Request) -> None:
     """Refuse a post another site's page made (Sec-Fetch-Site, else Origin against the site's URL when known)."""
-    fetch_site = _header(request, "sec-fetch-site")
+    fetch_site = header(request, "sec-fetch-site")
     if fetch_site is not None and fetch_site not in SAME_SITE:
         raise CrossSiteForm("this form can only be sent from the poll's own page")
-    origin, site = _header(request, "origin"), get_settings().site_url
+    origin, site = header(request, "origin"), get_settings().site_url
     if fetch_site is None and origin and site and origin.rstrip("/") != site:
         raise CrossSiteForm("this form can only be sent from the poll's own page")
 

@@ -40,6 +40,12 @@ def query(request: Request, name: str) -> str | None:
     return None if value is None else str(value)
 
 
+def header(request: Request, name: str) -> str | None:
+    """Return a request header (case-insensitive), or None."""
+    value = request.headers.get(name) if request.headers is not None else None
+    return None if value is None else str(value)
+
+
 EDGE_HEADER = "x-origin-verify"  # CloudFront adds it (the stage's edge key) to every request it sends the API
 VIEWER_HEADER = "cloudfront-viewer-address"  # the reader's address and port, as CloudFront saw them
 
@@ -49,9 +55,7 @@ def source_ip(request: Request) -> str | None:
     else API Gateway's source IP (never a client header alone)."""
     identity = (request.context or {}).get("identity") or {}
     ip = identity.get("sourceIp")
-    headers = request.headers
-    viewer = headers.get(VIEWER_HEADER) if headers is not None else None
-    verify = headers.get(EDGE_HEADER) if headers is not None else None
+    viewer, verify = header(request, VIEWER_HEADER), header(request, EDGE_HEADER)
     if viewer and verify:
         key = edge_key()
         if key is not None and tokens_match(verify, key):

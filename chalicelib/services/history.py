@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.core.errors import InvalidParameter
 from chalicelib.core.times import parse_iso
 from chalicelib.services import catalog
-from chalicelib.services.snapshots import PRIVATE_PREFIX, PUBLIC_PREFIX
+from chalicelib.services.edge import PRIVATE_PREFIX, PUBLIC_PREFIX
 from chalicelib.store.adapters import archive
 
 DEFAULT_POINTS, MAX_POINTS = 120, 1440

@@ -21,10 +21,7 @@ from chalicelib.services import audit, edge
 from chalicelib.store.adapters import archive, store
 from chalicelib.store.port import ArchiveError, DuePoll
 
-PUBLIC_PREFIX = edge.PUBLIC_PREFIX
-PRIVATE_PREFIX = edge.PRIVATE_PREFIX
 HISTORY_TAGS = "kind=history"  # the bucket's lifecycle rule moves these to infrequent access
-JSON_TYPE = edge.JSON_TYPE
 
 
 @dataclass
@@ -47,11 +44,6 @@ class Report:
         observability.logger.warning("snapshot failed", extra={"poll_id": what, "error": error})
         self.failed += 1
         self.failures.append({"poll_id": what, "error": error})
-
-
-prefix_for = edge.prefix_for
-_latest_cache = edge.latest_cache
-_json_bytes = edge.json_bytes
 
 
 def signature(poll: Poll, counts: Counts, now: float) -> str:
@@ -78,8 +70,8 @@ def _write_poll(poll: Poll, counts: Counts, now: float, moved: bool) -> dict[str
     """Write a poll's history and latest results, its document too if its status moved; return its index entry."""
     body = edge.write_latest(poll, counts, now, withdraw=moved)  # publicity moves only with the status
     history_cache = caching.IMMUTABLE if is_public(poll, now) else caching.NO_STORE
-    key = f"{prefix_for(poll, now)}/history/{minute_key(now)}.json"
-    archive().put(key, _json_bytes(body), JSON_TYPE, history_cache, tags=HISTORY_TAGS)
+    key = f"{edge.prefix_for(poll, now)}/history/{minute_key(now)}.json"
+    archive().put(key, edge.json_bytes(body), edge.JSON_TYPE, history_cache, tags=HISTORY_TAGS)
     if moved:  # opened or closed by its schedule: the edge document says so (edits publish it themselves)
         edge.write_poll(poll, now)
     return {
@@ -94,7 +86,7 @@ def _write_poll(poll: Poll, counts: Counts, now: float, moved: bool) -> dict[str
 
 def _update_indexes(entries: dict[str, tuple[bool, dict[str, Any]]], now: float) -> None:
     """Merge this run's entries into the public and private index files."""
-    for public, prefix in ((True, PUBLIC_PREFIX), (False, PRIVATE_PREFIX)):
+    for public, prefix in ((True, edge.PUBLIC_PREFIX), (False, edge.PRIVATE_PREFIX)):
         key = f"{prefix}/index.json"
         previous = archive().get_json(key) or {}
         polls = {p["id"]: p for p in previous.get("polls", []) if isinstance(p, dict) and "id" in p}
@@ -108,7 +100,7 @@ def _update_indexes(entries: dict[str, tuple[bool, dict[str, Any]]], now: float)
         if changed:
             ordered = sorted(polls.values(), key=lambda p: (p["snapshot_at"], p["id"]), reverse=True)
             document = {"snapshot_at": to_iso(now), "polls": ordered}
-            archive().put(key, _json_bytes(document), JSON_TYPE, _latest_cache(public))
+            archive().put(key, edge.json_bytes(document), edge.JSON_TYPE, edge.latest_cache(public))
 
 
 def _read_counts(due: list[Poll], now: float) -> dict[str, Counts | None]:
