@@ -209,8 +209,16 @@ class LocalStack:
             raise
 
     def _bind(self, port: int, handler: Any) -> ThreadingHTTPServer:
-        """Bind a web server on loopback (its handler may be set later, before it serves)."""
+        """Bind a web server on loopback (its handler may be set later, before it serves).
+
+        With port 0 the system picks one, and it may pick the API's or the endpoint's port, which `free_port`
+        found free but nothing holds until those processes start: such a pick is released and another taken.
+        """
         server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        while port == 0 and server.server_address[1] in (self.port, self.aws_port):
+            replacement = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            server.server_close()
+            server = replacement
         server.daemon_threads = True
         self._servers.append(server)
         return server
