@@ -23,7 +23,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	@touch $(CHECKOV_STAMP)
 
 run: $(STAMP)
-	$(PY) -m devtools.local_stack
+	$(PY) -m local.stack
 
 # Every tier: unit, api (Chalice's test client on moto), e2e (the local stack, Chromium) and deploy.
 test: $(STAMP) $(CHECKOV_STAMP)
@@ -35,18 +35,18 @@ test-unit: $(STAMP)
 
 # The deployment package (app, chalicelib, vendored PynamoDB) and the merged template, linted.
 package: $(STAMP)
-	$(PY) -m devtools.package --stage $(STAGE)
+	$(PY) -m infra.build --stage $(STAGE)
 	$(VENV)/bin/cfn-lint build/$(STAGE)/package/sam.json
 
 # Create or update the stage's tables, bucket and secret, then `chalice deploy` (needs AWS credentials).
 deploy: $(STAMP)
-	$(PY) -m devtools.deploy deploy --stage $(STAGE)
+	$(PY) -m ops.deploy deploy --stage $(STAGE)
 
 # End-to-end check of a deployed stage over HTTP: make smoke STAGE=dev API=<url> [SITE=<results site url>].
 # The admin token comes from POLL_ADMIN_TOKEN, or else the stage's secret (AWS credentials needed).
 smoke: $(STAMP)
 	@test -n "$(API)" || { echo "usage: make smoke STAGE=dev API=<stage URL> [SITE=<results site URL>]"; exit 2; }
-	$(PY) -m devtools.smoke --stage $(STAGE) --api "$(API)" $(if $(SITE),--site "$(SITE)")
+	$(PY) -m ops.smoke --stage $(STAGE) --api "$(API)" $(if $(SITE),--site "$(SITE)")
 
 # Benchmarks (bench/): prints every table and rewrites BENCHMARKS.md; a few minutes, not part of `make test`.
 bench: $(STAMP)
@@ -59,8 +59,8 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/mypy app.py chalicelib
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r app.py chalicelib --severity-level medium
-	$(PY) -m devtools.audit
-	$(PY) -m devtools.package --stage dev
+	$(PY) -m ops.dependency_audit
+	$(PY) -m infra.build --stage dev
 	$(VENV)/bin/cfn-lint build/dev/package/sam.json
 	$(CHECKOV) -f build/dev/package/sam.json --framework cloudformation --compact --quiet --skip-download
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from bench.harness import Section, Spread
-from devtools.local_stack import ROOT, free_port, stage_environment, wait_for
+from local.stack import ROOT, free_port, stage_environment, wait_for
 
 RUNS = 15
 QUICK_RUNS = 2
@@ -92,8 +92,8 @@ def embedded_backend() -> Iterator[dict[str, str]]:
 
     from chalicelib.runtime.settings import get_settings
     from chalicelib.services import polls
-    from devtools.fixtures import applied_environment
-    from devtools.provision import ensure_resources
+    from local.resources import ensure_resources
+    from local.stack import applied_environment
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
@@ -190,7 +190,7 @@ def run(quick: bool = False) -> list[Section]:
         "The first vote runs the handler as Lambda would (`app.app(event, context)` with an API Gateway proxy "
         "event) against moto's ThreadedMotoServer on 127.0.0.1 in the parent (AWS_ENDPOINT_URL): it reads the "
         "definition (GetItem), commits (TransactWriteItems) and reads the tally (BatchGetItem), three local HTTP "
-        "round trips; the tables were created with devtools.provision.ensure_resources.",
+        "round trips; the tables were created with local.resources.ensure_resources.",
         f"Import total from -X importtime: {total / 1000:.0f} ms (one run, cumulative of the top-level imports).",
         f"Ratio (import app + first vote) / (import deps): {ratio:.2f}x.",
     ]

@@ -15,8 +15,8 @@ import requests
 
 from bench.harness import Section
 from chalicelib.runtime.settings import get_settings
-from devtools.local_stack import LocalStack, free_port
-from devtools.source_address import loopback, session_from
+from local.stack import LocalStack, free_port
+from ops.client import loopback, session_from
 
 ADMIN_TOKEN = "edge-bench-token"
 TARGET_RATE = 100  # votes a second, offered

@@ -34,10 +34,11 @@ os.environ.pop("AWS_PROFILE", None)
 
 from moto import mock_aws  # noqa: E402
 
+from chalicelib.runtime import state  # noqa: E402
 from chalicelib.runtime.settings import get_settings  # noqa: E402
-from devtools import recorder  # noqa: E402
-from devtools.fixtures import reset_process_state, seed_active_polls  # noqa: E402, F401 - used as harness.*
-from devtools.recorder import Call  # noqa: E402 - also harness.Call: what RECORDER holds
+from local import recorder  # noqa: E402
+from local.recorder import Call  # noqa: E402 - also harness.Call: what RECORDER holds
+from local.seed import seed_active_polls  # noqa: E402, F401 - used as harness.*
 
 ADMIN = {"Authorization": f"Bearer {os.environ['POLL_ADMIN_TOKEN']}", "Content-Type": "application/json"}
 JSON = {"Content-Type": "application/json"}
@@ -297,8 +298,8 @@ def backend() -> Iterator[Any]:
     from chalice.test import Client
 
     from app import app
-    from devtools.local_stack import stage_environment
-    from devtools.provision import ensure_resources
+    from local.resources import ensure_resources
+    from local.stack import stage_environment
 
     logger = logging.getLogger(app.log.name)
     level = logger.level
@@ -307,11 +308,11 @@ def backend() -> Iterator[Any]:
     # The local stage's settings for the whole block, not only while the test client runs a request:
     # settings are read once and cached, and some reads happen between requests.
     os.environ.update({k: v for k, v in stage_environment("local").items() if k not in FAKE_ENVIRONMENT})
-    reset_process_state()
+    state.reset_all()
     try:
         with mock_aws():
             ensure_resources(get_settings())
-            reset_process_state()
+            state.reset_all()
             with Client(app, stage_name="local") as client:
                 RECORDER.clear()
                 try:
@@ -323,7 +324,7 @@ def backend() -> Iterator[Any]:
         logger.setLevel(level)
         os.environ.clear()
         os.environ.update(saved_environment)
-        reset_process_state()
+        state.reset_all()
 
 
 def new_voter() -> str:

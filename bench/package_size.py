@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.harness import Section
-from devtools.local_stack import ROOT
+from local.stack import ROOT
 
 STAGE = "prod"
 LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024  # direct upload
@@ -47,10 +47,10 @@ def small_package(quick: bool) -> tuple[dict[str, float] | None, str]:
             command = [
                 sys.executable,
                 "-c",
-                f"from devtools.package import package; package({STAGE!r}, __import__('pathlib').Path({tmp!r}))",
+                f"from infra.build import package; package({STAGE!r}, __import__('pathlib').Path({tmp!r}))",
             ]
             subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
-            return _zip_figures(Path(tmp) / "package" / "deployment.zip"), "devtools.package.package (quick)"
+            return _zip_figures(Path(tmp) / "package" / "deployment.zip"), "infra.build.package (quick)"
     subprocess.run(["make", "package", f"STAGE={STAGE}"], cwd=ROOT, env=env, check=True, capture_output=True)
     for candidate in (ROOT / "build" / STAGE / "package" / "deployment.zip", ROOT / "build" / STAGE / "deployment.zip"):
         if candidate.exists():

@@ -71,7 +71,7 @@ def our_operations(sizes: tuple[int, ...]) -> tuple[list[list[str]], dict[str, A
         harness.vote(client, poll["id"], ["yes"], voter)
         refused = _measure("repeat vote (409)", lambda: harness.vote(client, poll["id"], ["no"], voter), rows, data)
         assert refused.status_code == 409, refused.body
-        harness.reset_process_state()  # a fresh Lambda container
+        harness.state.reset_all()  # a fresh Lambda container
         path = f"/polls/{poll['id']}/results"
         _measure("results read, cold", lambda: client.http.get(path), rows, data)
         _measure("results read, within the cache window", lambda: client.http.get(path), rows, data)
@@ -80,7 +80,7 @@ def our_operations(sizes: tuple[int, ...]) -> tuple[list[list[str]], dict[str, A
             "poll creation (10 shards)", lambda: client.http.post("/polls", headers=ADMIN, body=body), rows, data
         )
         new_id = created.json_body["id"]
-        harness.reset_process_state()
+        harness.state.reset_all()
         _measure(
             "close (PATCH status=closed)",
             lambda: client.http.request("PATCH", f"/polls/{new_id}", headers=ADMIN, body='{"status": "closed"}'),

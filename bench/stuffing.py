@@ -15,9 +15,8 @@ import requests
 from bench.harness import Section
 from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT
 from chalicelib.runtime.settings import POW_COST, POW_SPREAD
-from devtools.local_stack import LocalStack, free_port
-from devtools.source_address import loopback, session_from
-from tests.proofs import solve
+from local.stack import LocalStack, free_port
+from ops.client import loopback, session_from, solve
 
 ADMIN_TOKEN = "stuffing-drill-token"
 THREADS = 4
@@ -231,7 +230,7 @@ def run(quick: bool = False) -> list[Section]:
         ],
     )
     section.notes += [
-        f"Local stack (`devtools/local_api.py`: each request's source IP is its TCP peer), attackers bound to "
+        f"Local stack (`local/api.py`: each request's source IP is its TCP peer), attackers bound to "
         f"127.0.0.2 upwards; default poll = `proof_of_work` (PBKDF2-SHA256, cost {POW_COST}, counter uniform in "
         f"[0, {POW_SPREAD})) + {DEFAULT_ADDRESS_LIMIT.votes} votes per address per "
         f"{DEFAULT_ADDRESS_LIMIT.minutes} min.",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import Section
-from devtools.local_stack import ROOT
+from local.stack import ROOT
 
 WIDGET = "web/poll-widget.js"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -85,7 +85,7 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
     """Load the widget in Chromium against the local stack and count its API requests per step."""
     from playwright.sync_api import sync_playwright
 
-    from devtools.local_stack import DEMO_POLL, LocalStack, free_port
+    from local.stack import DEMO_POLL, LocalStack, free_port
 
     os.environ["QUIET_CHALICE"] = "1"
     poll_id = DEMO_POLL["id"]

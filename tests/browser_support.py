@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from devtools.local_stack import LocalStack
+from local.stack import LocalStack
 from tests.proofs import solve
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -28,9 +28,11 @@ os.environ.pop("AWS_PROFILE", None)
 
 import pytest  # noqa: E402
 
-from chalicelib.runtime import settings  # noqa: E402
-from devtools import recorder  # noqa: E402
-from devtools.fixtures import reset_process_state  # noqa: E402
+from chalicelib.runtime import (
+    settings,  # noqa: E402
+    state,  # noqa: E402
+)
+from local import recorder  # noqa: E402
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
@@ -75,17 +77,17 @@ def aws_backend() -> Iterator[None]:
     """A fresh moto backend with the local stage's tables and bucket."""
     from moto import mock_aws
 
-    from devtools.provision import ensure_resources
+    from local.resources import ensure_resources
 
-    reset_process_state()
+    state.reset_all()
     with mock_aws():
         ensure_resources(settings.get_settings())
-        reset_process_state()
+        state.reset_all()
         RECORDER.clear()
         FAULTS.clear()
         yield
         FAULTS.clear()
-    reset_process_state()
+    state.reset_all()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 import altcha
 
-from devtools.proofs import solve  # noqa: F401 - the tests' one way to solve a challenge
+from ops.client import solve  # noqa: F401 - the tests' one way to solve a challenge
 
 # Cheap challenges for tests that are not about their cost: one PBKDF2 iteration, a counter below 4.
 CHEAP_POW = {"POW_COST": "1", "POW_SPREAD": "4"}

@@ -1,6 +1,6 @@
 """Logs, metrics and traces with Powertools for AWS Lambda: one logger, one metrics buffer, one tracer.
 
-Metric names live here, once; the template's alarms and dashboard (devtools/observability.py) use them.
+Metric names live here, once; the template's alarms and dashboard (infra/monitoring.py) use them.
 Nothing logged or measured identifies a person: no voter token, no address, not even hashed.
 """
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from chalicelib.core.identity import Group
-from devtools.cognito import UserPool, create_user, ensure_user_pool, sign_in
-from devtools.fixtures import reset_process_state
+from chalicelib.runtime import state
+from local.cognito import UserPool, create_user, ensure_user_pool, sign_in
 
 PASSWORD = "Correct-horse-9"
 EDITOR, ADMIN, STRANGER = "editor@example.com", "admin@example.com", "stranger@example.com"
@@ -22,9 +22,9 @@ def user_pool(aws_backend: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Us
     create_user(pool.pool_id, STRANGER, PASSWORD, [])
     for name, value in pool.environment().items():
         monkeypatch.setenv(name, value)
-    reset_process_state()
+    state.reset_all()
     yield pool
-    reset_process_state()
+    state.reset_all()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def stream_records() -> list[dict[str, Any]]:
     import boto3
     from botocore.config import Config
 
-    from devtools.local_streams import StreamReader, jsonable
+    from local.streams import StreamReader, jsonable
 
     table = aws("dynamodb").describe_table(TableName=get_settings().counters_table)["Table"]
     # botocore's account-based stream endpoints are not moto's: ask for the regional one

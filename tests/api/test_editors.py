@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from chalicelib.core.identity import Group
-from devtools.cognito import create_user, ensure_user_pool, sign_in
+from local.cognito import create_user, ensure_user_pool, sign_in
 from tests.api.conftest import ADMIN, EDITOR, PASSWORD, audit_entries
 from tests.conftest import ADMIN as SERVICE
 from tests.helpers import create_poll, error_code, patch, vote
@@ -199,10 +199,10 @@ def test_a_signed_out_editor_is_refused_at_once(client, user_pool):
 
 
 def test_a_disabled_editor_is_refused_once_the_short_trust_lapses(client, user_pool, monkeypatch):
-    from devtools.fixtures import reset_process_state
+    from chalicelib.runtime import state
 
     monkeypatch.setenv("IDENTITY_CACHE_SECONDS", "0")
-    reset_process_state()
+    state.reset_all()
     create_user(user_pool.pool_id, "leaver@example.com", PASSWORD, [Group.EDITORS])
     headers = {"Authorization": f"Bearer {sign_in(user_pool, 'leaver@example.com', PASSWORD)}"}
     assert client.http.get("/polls", headers=headers).status_code == 200

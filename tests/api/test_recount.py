@@ -100,7 +100,7 @@ def test_recount_is_admin_only_and_needs_an_existing_poll(client, voted_poll):
 
 
 def test_the_command_line_prints_the_same_report(client, voted_poll, capsys):
-    from devtools.recount import main
+    from ops.recount import main
 
     corrupt(voted_poll["id"], 0, "yes", 1)
     assert main([voted_poll["id"]]) == 1

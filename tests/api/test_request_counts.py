@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from devtools.fixtures import reset_process_state
-from devtools.local_stack import stage_environment
+from chalicelib.runtime import state
+from local.stack import stage_environment
 from tests.helpers import create_poll, new_voter, vote
 
 
@@ -42,7 +42,7 @@ def test_a_repeat_vote_costs_one_request(client, calls):
 def test_a_cold_results_read_is_one_batch_get_and_a_warm_one_is_free(client, calls):
     poll = create_poll(client)
     vote(client, poll["id"], ["yes"], new_voter())
-    reset_process_state()  # a fresh Lambda container
+    state.reset_all()  # a fresh Lambda container
     calls.clear()
     assert client.http.get(f"/polls/{poll['id']}/results").json_body["total_voters"] == 1
     assert dynamodb_calls(calls) == ["BatchGetItem"]
@@ -56,12 +56,12 @@ def test_a_cold_results_read_is_one_batch_get_and_a_warm_one_is_free(client, cal
 def test_a_cold_read_of_a_poll_with_more_shards_than_guessed_reads_the_rest_once(client, calls):
     poll = create_poll(client, shards=30)
     vote(client, poll["id"], ["yes"], new_voter())
-    reset_process_state()
+    state.reset_all()
     calls.clear()
     assert client.http.get(f"/polls/{poll['id']}/results").json_body["total_voters"] == 1
     assert dynamodb_calls(calls) == ["BatchGetItem", "BatchGetItem"]
     calls.clear()
-    reset_process_state()
+    state.reset_all()
     client.http.get(f"/polls/{poll['id']}")  # the widget reads the poll first: now the count is known
     calls.clear()
     client.http.get(f"/polls/{poll['id']}/results")
@@ -70,7 +70,7 @@ def test_a_cold_read_of_a_poll_with_more_shards_than_guessed_reads_the_rest_once
 
 def test_a_cold_vote_reads_the_definition_then_writes_once(client, calls):
     poll = create_poll(client)
-    reset_process_state()
+    state.reset_all()
     calls.clear()
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
     assert dynamodb_calls(calls) == ["GetItem", "TransactWriteItems", "BatchGetItem"]

@@ -10,7 +10,6 @@ from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.runtime import secrets, state
 from chalicelib.runtime.clients import client as aws_client
 from chalicelib.runtime.settings import get_settings
-from devtools.fixtures import reset_process_state
 
 STRONG = "a-strong-admin-token-0123456789"
 
@@ -21,13 +20,13 @@ def secret_stage(aws_backend, monkeypatch):
     monkeypatch.delenv("POLL_ADMIN_TOKEN")
     monkeypatch.delenv("POLL_HMAC_KEY")
     monkeypatch.setenv("SECRET_ID", "polls/test")
-    reset_process_state()
+    state.reset_all()
 
     def store(document):
         aws_client("secretsmanager").create_secret(Name="polls/test", SecretString=json.dumps(document))
 
     yield store
-    reset_process_state()
+    state.reset_all()
 
 
 def test_secrets_come_from_secrets_manager_when_secret_id_is_set(secret_stage, client):

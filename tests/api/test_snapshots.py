@@ -14,7 +14,7 @@ from chalicelib.runtime.clients import client as aws_client
 from chalicelib.runtime.settings import get_settings
 from chalicelib.store.dynamo.keys import shard_key
 from chalicelib.store.dynamo.polls import due_polls
-from devtools.fixtures import seed_active_polls
+from local.seed import seed_active_polls
 from tests.conftest import ADMIN
 from tests.helpers import aws_error, create_poll, error_code, new_voter, patch, vote
 

@@ -11,9 +11,8 @@ from urllib.parse import parse_qs
 import boto3
 import pytest
 
-from chalicelib.runtime import clock
+from chalicelib.runtime import clock, state
 from chalicelib.runtime.settings import get_settings
-from devtools.fixtures import reset_process_state
 from tests.conftest import ADMIN, JSON
 from tests.helpers import UNPROTECTED, create_poll, error_code, new_voter, patch, vote
 from tests.proofs import CHEAP_POW, solve, tampered
@@ -67,7 +66,7 @@ def test_a_poll_stored_before_challenges_existed_reads_as_unprotected(client):
         Key={"id": {"S": poll["id"]}},
         UpdateExpression="REMOVE challenge, address_votes, address_minutes",
     )
-    reset_process_state()
+    state.reset_all()
     stored = client.http.get("/polls?limit=100", headers=ADMIN).json_body["polls"]
     assert [(p["challenge"], p["address_limit"]) for p in stored if p["id"] == poll["id"]] == [("none", None)]
     for _ in range(2):
@@ -124,7 +123,7 @@ def test_a_proof_is_spent_by_its_vote_and_a_replay_is_refused_in_any_process(che
     poll = create_poll(cheap, challenge="proof_of_work")["id"]
     proof = proof_for(cheap, poll)
     assert vote(cheap, poll, ["yes"], new_voter(), proof=proof).status_code == 201
-    reset_process_state()  # another Lambda: nothing remembered in the process
+    state.reset_all()  # another Lambda: nothing remembered in the process
     replay = vote(cheap, poll, ["no"], new_voter(), proof=proof)
     assert (replay.status_code, error_code(replay)) == (409, "challenge_used")
     assert total(cheap, poll) == 1
@@ -172,7 +171,7 @@ def test_two_app_processes_share_one_address_limit(client):
     with Client(app, stage_name="local") as other:
         answers = []
         for index in range(6):
-            reset_process_state()  # each vote lands on a cold process, alternating between the two clients
+            state.reset_all()  # each vote lands on a cold process, alternating between the two clients
             answers.append(vote(client if index % 2 else other, poll, ["yes"], new_voter()).status_code)
     assert answers == [201, 201, 201, 429, 429, 429]
     assert total(client, poll) == 3
@@ -330,7 +329,7 @@ def siteverify(monkeypatch, client):
     thread.start()
     monkeypatch.setenv("TURNSTILE_VERIFY_URL", stand_in.url)
     monkeypatch.setenv("TURNSTILE_SECRET", "turnstile-test-secret")
-    reset_process_state()
+    state.reset_all()
     yield stand_in
     stand_in.server.shutdown()
     stand_in.server.server_close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from devtools.audit import UNREACHABLE, verdict
+from ops.dependency_audit import UNREACHABLE, verdict
 
 
 def audit_json(*dependencies: dict[str, object]) -> str:

@@ -13,11 +13,11 @@ from pathlib import Path
 import boto3
 import pytest
 
+from chalicelib.runtime import state
 from chalicelib.store.dynamo import audit, models
-from devtools import package as packaging
-from devtools.fixtures import applied_environment, reset_process_state
-from devtools.local_stack import free_port, stage_environment
-from devtools.provision import TABLE_MODELS, ensure_resources, set_admin_token, table_spec, ttl_attribute
+from infra import build as packaging
+from local.resources import TABLE_MODELS, ensure_resources, set_admin_token, table_spec, ttl_attribute
+from local.stack import applied_environment, free_port, stage_environment
 from tests.conftest import ROOT
 
 STAGES = ("dev", "prod")
@@ -91,7 +91,7 @@ def test_the_template_tables_match_the_pynamodb_models():
         for r in template.values()
         if r["Type"] == "AWS::DynamoDB::Table"
     }
-    reset_process_state()
+    state.reset_all()
     from chalicelib.runtime.settings import get_settings
 
     models.bind(get_settings())
@@ -114,7 +114,7 @@ def test_provisioning_applies_every_setting_and_is_idempotent(aws_backend, monke
     from chalicelib.runtime import settings as settings_module
 
     monkeypatch.setenv("SECRET_ID", "polls/local")
-    reset_process_state()
+    state.reset_all()
     settings = settings_module.get_settings()
     first = ensure_resources(settings)
     assert first == ["polls/local"]  # the tables and bucket came from the fixture
@@ -148,7 +148,7 @@ def test_rotating_the_admin_token_keeps_the_hmac_key(aws_backend, monkeypatch):
     from chalicelib.runtime import settings as settings_module
 
     monkeypatch.setenv("SECRET_ID", "polls/local")
-    reset_process_state()
+    state.reset_all()
     settings = settings_module.get_settings()
     ensure_resources(settings)
     manager = boto3.client("secretsmanager")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from devtools import package as packaging
+from infra import build as packaging
 
 STAGES = ("dev", "prod")
 

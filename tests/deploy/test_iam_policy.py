@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from devtools.recorder import Call
+from local.recorder import Call
 from tests.conftest import APP_CALLS, ROOT
 
 pytestmark = pytest.mark.runs_last

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from devtools import observability
-from devtools import package as packaging
+from infra import build as packaging
+from infra import monitoring as observability
 from tests.conftest import ROOT
 
 STAGES = ("dev", "prod")
@@ -101,7 +101,7 @@ MANAGED_GROUPS = {
     "AWSManagedRulesKnownBadInputsRuleSet": {"count": "None", "block": "None"},
 }
 
-from devtools.site_template import DISTRIBUTION_SKIPS  # noqa: E402 - the distribution's, with their reasons
+from infra.edge import DISTRIBUTION_SKIPS  # noqa: E402 - the distribution's, with their reasons
 
 # Every deliberate checkov exception: (resource, check).
 SKIPS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from devtools import restore
+from ops import restore
 from tests.conftest import ADMIN
 from tests.helpers import create_poll, new_voter, patch, vote
 

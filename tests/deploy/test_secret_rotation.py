@@ -8,8 +8,8 @@ import sys
 
 import boto3
 
-from devtools.fixtures import reset_process_state
-from devtools.provision import ensure_resources, rotate_hmac_key
+from chalicelib.runtime import state
+from local.resources import ensure_resources, rotate_hmac_key
 from tests.conftest import ROOT
 
 
@@ -17,7 +17,7 @@ def test_rotating_the_hmac_key_keeps_the_admin_token(aws_backend, monkeypatch):
     from chalicelib.runtime import settings as settings_module
 
     monkeypatch.setenv("SECRET_ID", "polls/local")
-    reset_process_state()
+    state.reset_all()
     settings = settings_module.get_settings()
     ensure_resources(settings)
     manager = boto3.client("secretsmanager")
@@ -32,7 +32,7 @@ def test_rotating_the_hmac_key_keeps_the_admin_token(aws_backend, monkeypatch):
 
 def test_the_command_refuses_without_the_confirmation_and_says_why():
     result = subprocess.run(
-        [sys.executable, "-m", "devtools.deploy", "rotate-hmac-key", "--stage", "dev"],
+        [sys.executable, "-m", "ops.deploy", "rotate-hmac-key", "--stage", "dev"],
         cwd=ROOT,
         capture_output=True,
         text=True,

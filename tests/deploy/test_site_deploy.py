@@ -12,8 +12,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from devtools import site_assets
-from devtools.site_deploy import api_domain, console_config, deploy_site, edge_key_version, publish
+from infra import site_files as site_assets
+from ops.site import api_domain, console_config, deploy_site, edge_key_version, publish
 
 BUCKET = "poll-results-dev"
 SITE = "https://d111111abcdef8.cloudfront.net"

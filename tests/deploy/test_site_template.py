@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from devtools import package as packaging
-from devtools.site_template import PUBLIC_PREFIXES, site_stack
+from infra import build as packaging
+from infra.edge import PUBLIC_PREFIXES, site_stack
 
 STAGES = ("dev", "prod")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from devtools import site_template
+from infra import edge as site_template
 from tests.conftest import ROOT
 
 EDGE_KEY = "the-edge-key-from-the-secret-0123456789"

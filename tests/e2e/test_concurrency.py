@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from devtools.local_stack import LocalStack, free_port
+from local.stack import LocalStack, free_port
 from tests.helpers import report
 
 ADMIN_TOKEN = "concurrency-admin-token"
@@ -141,7 +141,7 @@ def test_concurrent_votes_are_each_counted_exactly_once_and_repeats_are_refused(
 
 
 def test_the_embedded_endpoint_serves_one_aws_request_at_a_time():
-    from devtools.embedded_aws import SerialisedWsgi
+    from local.endpoint import SerialisedWsgi
 
     inside, most = 0, 0
     guard = threading.Lock()

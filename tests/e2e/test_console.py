@@ -19,8 +19,8 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
-from devtools.cognito import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
-from devtools.local_stack import LocalStack, free_port
+from local.cognito import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
+from local.stack import LocalStack, free_port
 
 SERVICE_TOKEN = "console-test-service-token-0123456789"
 

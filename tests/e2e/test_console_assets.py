@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from devtools.console_site import CONSOLE, console_file
+from local.console import CONSOLE, console_file
 
 CONFIG = {
     "api": "http://127.0.0.1:8000",

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from devtools.local_stack import LocalStack, free_port
+from local.stack import LocalStack, free_port
 from tests.browser_support import create_poll, vote_over_http
 from tests.helpers import UNPROTECTED
 

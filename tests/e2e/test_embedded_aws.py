@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from devtools.embedded_aws import item_level_transactions
+from local.endpoint import item_level_transactions
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from devtools.local_stack import DEMO_POLL, LocalStack, free_port
+from local.stack import DEMO_POLL, LocalStack, free_port
 from tests.helpers import UNPROTECTED, report
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"

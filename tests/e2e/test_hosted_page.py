@@ -16,7 +16,7 @@ if not CHROMIUM.exists():
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from devtools.local_stack import LocalStack, free_port  # noqa: E402
+from local.stack import LocalStack, free_port  # noqa: E402
 
 TOKEN = "hosted-page-test-token"
 

@@ -7,8 +7,8 @@ import os
 
 import requests
 
-from devtools.local_stack import LocalStack, free_port
-from devtools.source_address import session_from
+from local.stack import LocalStack, free_port
+from ops.client import session_from
 from tests.helpers import UNPROTECTED
 
 READER = "127.0.0.9"

@@ -7,8 +7,8 @@ import os
 import pytest
 import requests
 
-from devtools.local_stack import DEMO_POLL, LocalStack, free_port
-from devtools.source_address import session_from
+from local.stack import DEMO_POLL, LocalStack, free_port
+from ops.client import session_from
 from tests.proofs import solve
 
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from devtools.local_stack import LocalStack, free_port
+from local.stack import LocalStack, free_port
 from tests.helpers import report
 
 ADMIN_TOKEN = "resharding-admin-token"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from devtools.local_stack import LocalStack, free_port
+from local.stack import LocalStack, free_port
 from tests.conftest import ROOT
 
 TOKEN = "smoke-test-admin-token-0123456789"
@@ -61,10 +61,10 @@ def site(stack: LocalStack) -> Iterator[str]:
 
 
 def smoke(*args: str, token: str = TOKEN) -> subprocess.CompletedProcess[str]:
-    """Run `python -m devtools.smoke` as `make smoke` does, with the given arguments."""
+    """Run `python -m ops.smoke` as `make smoke` does, with the given arguments."""
     env = {**os.environ, "POLL_ADMIN_TOKEN": token}
     return subprocess.run(
-        [sys.executable, "-m", "devtools.smoke", "--stage", "local", *args],
+        [sys.executable, "-m", "ops.smoke", "--stage", "local", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -23,7 +23,7 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
-from devtools.local_stack import DEMO_POLL, LocalStack, free_port
+from local.stack import DEMO_POLL, LocalStack, free_port
 from tests.browser_support import (
     ADMIN_TOKEN,
     close_poll,

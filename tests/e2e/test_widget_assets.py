@@ -12,8 +12,8 @@ import pytest
 import requests
 import yaml
 
-from devtools.local_stack import DEMO_POLL, LocalStack, banner, free_port
-from devtools.site_assets import embed_snippet, integrity, manifest
+from infra.site_files import embed_snippet, integrity, manifest
+from local.stack import DEMO_POLL, LocalStack, banner, free_port
 from tests.proofs import solve
 from tests.widget_texts import (
     LANGUAGES,

@@ -20,8 +20,8 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright is not importable: {exc}", allow_module_level=True)
 
-from devtools.local_stack import LocalStack, free_port
-from devtools.source_address import session_from
+from local.stack import LocalStack, free_port
+from ops.client import session_from
 from tests.browser_support import close_poll, create_poll, vote_over_http
 
 TOKEN = "edge-widget-test-token"

@@ -24,8 +24,8 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
-from devtools.local_stack import LocalStack, free_port
-from devtools.site_assets import embed_snippet, manifest
+from infra.site_files import embed_snippet, manifest
+from local.stack import LocalStack, free_port
 from tests.browser_support import create_poll, open_host_page, votes_by_option
 from tests.widget_texts import (
     LANGUAGES,

@@ -1,5 +1,5 @@
 """`make run`: the whole stack on one machine: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`,
-the site origin (CloudFront's stand-in: devtools/site_server.py), the demo article's origin and the snapshot timer."""
+the site origin (CloudFront's stand-in: local/site.py), the demo article's origin and the snapshot timer."""
 
 from __future__ import annotations
 
@@ -14,14 +14,16 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from devtools import site_assets
-from devtools.console_site import local_config
-from devtools.site_server import Site, demo_handler, site_handler
+from chalicelib.runtime import state
+from infra import site_files as site_assets
+from local.console import local_config
+from local.site import Site, demo_handler, site_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ADMIN_TOKEN = "local-admin-token"
@@ -44,6 +46,20 @@ def stage_environment(stage: str = "local") -> dict[str, str]:
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"][stage].get("environment_variables", {}))
     return env
+
+
+@contextmanager
+def applied_environment(env: dict[str, str]) -> Iterator[None]:
+    """Run with these environment variables and a fresh process state; restore both afterwards."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    state.reset_all()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        state.reset_all()
 
 
 def free_port() -> int:
@@ -96,10 +112,10 @@ class LocalStack:
         self.verbose = verbose
         self.api_log = api_log  # where the API's output (its JSON log lines) goes; None: this terminal
         self.snapshot_reports: list[dict[str, Any]] = []
-        self.user_pool: Any = None  # the editors' pool on the endpoint (devtools.cognito.UserPool), once created
+        self.user_pool: Any = None  # the editors' pool on the endpoint (local.cognito.UserPool), once created
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
-        self._streams: subprocess.Popen[bytes] | None = None  # the counters stream's reader (devtools/local_streams.py)
+        self._streams: subprocess.Popen[bytes] | None = None  # the counters stream's reader (local/streams.py)
         self._servers: list[ThreadingHTTPServer] = []
         self.site: Site | None = None  # the site origin's settings and its log of requests passed to the API
         self._threads: list[threading.Thread] = []
@@ -231,7 +247,7 @@ class LocalStack:
     def _start_api(self) -> None:
         """Start the endpoint (unless one is given), create resources, seed, start the API."""
         if self.endpoint is None:
-            from devtools.embedded_aws import serialised_moto_server  # noqa: PLC0415 - moto is a dev dependency
+            from local.endpoint import serialised_moto_server  # noqa: PLC0415 - moto is a dev dependency
 
             logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log lines
             self._moto = serialised_moto_server("127.0.0.1", self.aws_port)
@@ -239,12 +255,12 @@ class LocalStack:
             self.endpoint = f"http://127.0.0.1:{self.aws_port}"
             wait_for(f"{self.endpoint}/moto-api/")
         self._provision_and_seed()
-        # `chalice local` with each request's source IP taken from its TCP peer (devtools/local_api.py),
+        # `chalice local` with each request's source IP taken from its TCP peer (local/api.py),
         # so clients bound to 127.0.0.2, 127.0.0.3, ... are distinct addresses to the address limits.
         quiet = subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None
         output: Any = self.api_log.open("ab") if self.api_log is not None else quiet
         self._chalice = subprocess.Popen(
-            [sys.executable, "-m", "devtools.local_api", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "local.api", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
             env=self.environment(),
             stdout=output,
@@ -255,7 +271,7 @@ class LocalStack:
         wait_for(f"{self.api_url}/health", process=self._chalice)
         # Lambda's event source mapping, locally: the counters table's stream to the app's publish_results handler.
         self._streams = subprocess.Popen(
-            [sys.executable, "-m", "devtools.local_streams"],
+            [sys.executable, "-m", "local.streams"],
             cwd=ROOT,
             env=self.environment(),
             stdout=quiet,
@@ -297,9 +313,8 @@ class LocalStack:
         from chalicelib.core.errors import PollExists  # noqa: PLC0415 - after the env is set
         from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
         from chalicelib.services import polls  # noqa: PLC0415
-        from devtools.cognito import ensure_user_pool, local_users  # noqa: PLC0415
-        from devtools.fixtures import applied_environment  # noqa: PLC0415
-        from devtools.provision import ensure_resources  # noqa: PLC0415
+        from local.cognito import ensure_user_pool, local_users  # noqa: PLC0415
+        from local.resources import ensure_resources  # noqa: PLC0415
 
         with applied_environment(self.environment()):
             ensure_resources(get_settings())
@@ -341,7 +356,7 @@ class LocalStack:
 
 def banner(stack: LocalStack) -> str:
     """Return what `make run` prints once the stack is up: where everything is."""
-    from devtools.cognito import ADMIN_EMAIL, EDITOR_EMAIL, local_users  # noqa: PLC0415 - after the env is set
+    from local.cognito import ADMIN_EMAIL, EDITOR_EMAIL, local_users  # noqa: PLC0415 - after the env is set
 
     poll_id = DEMO_POLL["id"]
     latest = f"{stack.endpoint}/{stack.results_bucket}/results/{poll_id}/latest.json"

@@ -1,7 +1,7 @@
 """`make deploy STAGE=dev`: create or update the stage's tables, bucket and secret, then `chalice deploy`.
 
-Also `python -m devtools.deploy set-admin-token --stage dev` to rotate the admin token (the HMAC key
-is kept, so existing ballots still match), and `python -m devtools.deploy rotate-hmac-key --stage dev
+Also `python -m ops.deploy set-admin-token --stage dev` to rotate the admin token (the HMAC key
+is kept, so existing ballots still match), and `python -m ops.deploy rotate-hmac-key --stage dev
 --voters-can-vote-again` to replace the HMAC key (see OPERATIONS.md first: existing ballots stop matching).
 """
 
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devtools.local_stack import stage_environment
-from devtools.package import ROOT, build_project, chalice
+from infra.build import ROOT, build_project, chalice
+from local.stack import stage_environment
 
 if TYPE_CHECKING:
     from chalicelib.runtime.settings import Settings
@@ -46,7 +46,7 @@ def deploy_region() -> str:
 
 def prepare(stage: str) -> list[str]:
     """Create or update the stage's tables, bucket and secret; return what was created."""
-    from devtools.provision import ensure_resources  # noqa: PLC0415
+    from local.resources import ensure_resources  # noqa: PLC0415
 
     return ensure_resources(stage_settings(stage))
 
@@ -67,7 +67,7 @@ def main() -> int:
     if args.command == "rotate-hmac-key":
         return rotate_hmac_key(args.stage, confirmed=args.voters_can_vote_again)
     if args.command == "set-admin-token":
-        from devtools.provision import set_admin_token  # noqa: PLC0415
+        from local.resources import set_admin_token  # noqa: PLC0415
 
         token = set_admin_token(stage_settings(args.stage))
         print(f"New admin token for {args.stage} (shown once; it is stored in the stage's secret):\n{token}")
@@ -98,7 +98,7 @@ def deploy_site_stack(stage: str, region: str) -> None:
     """Path 1: the site stack after `chalice deploy`, then the site's files; print where it is."""
     from chalicelib.runtime.clients import client  # noqa: PLC0415
     from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
-    from devtools.site_deploy import api_domain, deploy_site, edge_key_version, publish  # noqa: PLC0415
+    from ops.site import api_domain, deploy_site, edge_key_version, publish  # noqa: PLC0415
 
     domain = api_domain(ROOT / ".chalice" / "deployed", stage, region)
     outputs = deploy_site(client("cloudformation"), stage, domain, edge_key_version(client("secretsmanager"), stage))
@@ -112,7 +112,7 @@ def deploy_site_stack(stage: str, region: str) -> None:
 def publish_site(stage: str) -> int:
     """Path 2: after `aws cloudformation deploy`, upload the site's files and print the embed snippet."""
     from chalicelib.runtime.clients import client  # noqa: PLC0415
-    from devtools.site_deploy import APP_STACK, console_config, publish, stack_outputs  # noqa: PLC0415
+    from ops.site import APP_STACK, console_config, publish, stack_outputs  # noqa: PLC0415
 
     settings = stage_settings(stage)
     outputs = stack_outputs(client("cloudformation"), APP_STACK.format(stage=stage))
@@ -133,7 +133,7 @@ def rotate_hmac_key(stage: str, *, confirmed: bool) -> int:
             file=sys.stderr,
         )
         return 2
-    from devtools.provision import rotate_hmac_key as rotate  # noqa: PLC0415
+    from local.resources import rotate_hmac_key as rotate  # noqa: PLC0415
 
     rotate(stage_settings(stage))
     print(f"New HMAC key stored in {stage}'s secret. Recycle the functions so every process reads it (OPERATIONS.md).")

@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from devtools.console_site import CSP
-from devtools.site_assets import TYPES, WEB, embed_snippet, manifest
+from infra.site_files import TYPES, WEB, embed_snippet, manifest
+from local.console import CSP
 
 PUBLIC_PREFIXES = ("polls/", "results/", "p/", "widget/", "console/")  # what the bucket policy lets the site read
 FORWARDED = ("Authorization", "Content-Type", "Origin")  # the API behaviour's origin request policy

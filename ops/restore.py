@@ -1,6 +1,6 @@
 """Copy one poll's items back from tables restored with point-in-time recovery (OPERATIONS.md).
 
-    python -m devtools.restore <poll_id> --stage prod --suffix restored-0101 [--tables ballots ...] [--write]
+    python -m ops.restore <poll_id> --stage prod --suffix restored-0101 [--tables ballots ...] [--write]
 
 For each chosen table of the stage (`polls-prod`, `poll-counters-prod`, `poll-ballots-prod`), reads the
 poll's items from `<table>-<suffix>` (the restored copy) and, with --write, puts them into the live
@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Any
 
-from devtools.local_stack import stage_environment
+from local.stack import stage_environment
 
 TABLES = {"polls": "POLLS_TABLE", "counters": "COUNTERS_TABLE", "ballots": "BALLOTS_TABLE"}
 # How each table's items of one poll are found: (attribute, comparison); items are copied as stored.

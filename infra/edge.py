@@ -22,7 +22,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from devtools.observability import add_skips, dashboard, failure_queue, sub
+from infra.monitoring import add_skips, dashboard, failure_queue, sub
 
 Template = dict[str, Any]
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,8 +34,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from devtools.local_stack import stage_environment
-from devtools.proofs import solve
+from local.stack import stage_environment
+from ops.client import solve
 
 TIMEOUT = 15.0
 CANARY_MINUTES = 15
@@ -100,7 +100,7 @@ def admin_token(stage: str) -> tuple[str, str]:
         raise StepFailed(f"could not read {secret_id} from Secrets Manager: {exc}") from exc
     token = document.get("admin_token") or ""
     if len(token) < 24:
-        raise StepFailed(f"{secret_id} has no admin_token (set one: python -m devtools.deploy set-admin-token)")
+        raise StepFailed(f"{secret_id} has no admin_token (set one: python -m ops.deploy set-admin-token)")
     return token, f"secret {secret_id}"
 
 
@@ -260,7 +260,7 @@ def http_url(value: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: python -m devtools.smoke --stage dev --api <url> [--site <url>]."""
+    """Command line: python -m ops.smoke --stage dev --api <url> [--site <url>]."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", default="dev", choices=["local", "dev", "prod"])
     parser.add_argument("--api", required=True, type=http_url, help="the stage's URL, with /api (EndpointURL)")

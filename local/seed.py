@@ -1,36 +1,14 @@
-"""Shared by the tests and the benchmarks: a fresh process's state, and many polls seeded fast."""
+"""Many polls stored fast, straight through the store's models, as the API would have: benchmarks and tests."""
 
 from __future__ import annotations
 
-import os
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from chalicelib.core.poll import Block, Option, Poll, Visibility
-from chalicelib.runtime import clock, state
+from chalicelib.runtime import clock
 from chalicelib.store.dynamo.connection import conn
 from chalicelib.store.dynamo.models import PollModel, ShardModel
 from chalicelib.store.dynamo.polls import poll_to_model, shard_model
-
-
-def reset_process_state() -> None:
-    """Forget every per-process cache, client and connection, as a fresh Lambda would."""
-    state.reset_all()
-
-
-@contextmanager
-def applied_environment(env: dict[str, str]) -> Iterator[None]:
-    """Run with these environment variables and a fresh process state; restore both afterwards."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    reset_process_state()
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        reset_process_state()
 
 
 def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> list[str]:

@@ -5,7 +5,7 @@ looks like one address and address limits cannot be exercised. This launcher ser
 Chalice's own LocalDevServer and a handler that sets the converter's source IP to the socket's peer, so
 clients bound to 127.0.0.2, 127.0.0.3, ... are distinct addresses, as they would be behind API Gateway.
 
-Usage: python -m devtools.local_api --host 127.0.0.1 --port 8000 --stage local
+Usage: python -m local.api --host 127.0.0.1 --port 8000 --stage local
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Putting a stage's site in place: the site stack of `make deploy` (path 1) and the site's files (both paths).
 
 Path 1: after `chalice deploy`, `deploy_site` creates or updates the stack `polls-<stage>-site` from
-`devtools.site_template.site_stack` with the API's domain from Chalice's record of what it deployed.
+`infra.edge.site_stack` with the API's domain from Chalice's record of what it deployed.
 Both paths then `publish`: the widget (content-named, immutable), its worker and locales, and the editors' console
 with its config.json go to the stage's bucket, and the embed snippet with its integrity hash is printed.
-Path 2 runs `python -m devtools.deploy publish-site --stage <stage>` after `aws cloudformation deploy`: the site's
+Path 2 runs `python -m ops.deploy publish-site --stage <stage>` after `aws cloudformation deploy`: the site's
 URL, the bucket and the editors' pool come from the stack's outputs.
 """
 
@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from devtools import site_assets
-from devtools.site_template import site_stack
+from infra import site_files as site_assets
+from infra.edge import site_stack
 
 SITE_STACK = "polls-{stage}-site"
 APP_STACK = "polls-{stage}"

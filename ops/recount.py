@@ -1,4 +1,4 @@
-"""Command-line recount: `python -m devtools.recount <poll_id> [--fix] [--stage local]`.
+"""Command-line recount: `python -m ops.recount <poll_id> [--fix] [--stage local]`.
 
 Uses the stage's environment from .chalice/config.json (plus AWS_ENDPOINT_URL for the local stack,
 or your AWS credentials for a deployed stage) and prints the same report as POST /polls/{id}/recount.
@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from devtools.local_stack import stage_environment
+from local.stack import stage_environment
 
 
 def main(argv: list[str] | None = None) -> int:

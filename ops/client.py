@@ -1,11 +1,21 @@
-"""HTTP sessions that connect from a chosen loopback address (127.0.0.2, ...), so local drills have many addresses."""
+"""A client of the poll API as readers and scripts use it: proofs of work solved, connections from chosen addresses."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import altcha
 import requests
 from requests.adapters import HTTPAdapter
+
+
+def solve(document: dict[str, Any]) -> str:
+    """Solve a challenge document (GET /polls/{id}/challenge) and return the base64 payload a vote sends as proof."""
+    challenge = altcha.Challenge.from_dict(document)
+    solution = altcha.solve_challenge(challenge, timeout=60)
+    if solution is None:
+        raise TimeoutError("the challenge was not solved within 60 s")
+    return str(altcha.Payload(challenge, solution).to_base64())
 
 
 class SourceAddressAdapter(HTTPAdapter):

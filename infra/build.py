@@ -7,7 +7,7 @@ the project under `build/<stage>/project` whose requirements.txt is empty, so th
 requirements.txt stays the honest list of run-time pins. Powertools comes from AWS's layer (the
 stage's `layers` in .chalice/config.json, `{region}` filled in for the target region), not the zip.
 
-Chalice's template is merged with `infra/template.json`, then `devtools.observability` adds the
+Chalice's template is merged with `infra/template.json`, then `infra.monitoring` adds the
 operations resources (tracing, log groups, alarms, dashboard, failure destinations, checkov skips).
 """
 
@@ -23,7 +23,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools import editors_template, observability, site_assets, site_template
+from infra import edge as site_template
+from infra import identity as editors_template
+from infra import monitoring as observability
+from infra import site_files as site_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PROVIDED = ("boto3", "botocore")  # the Lambda Python runtime ships these
@@ -124,7 +127,7 @@ def package(stage: str, out: Path | None = None) -> Path:
 
 
 def add_operations(path: Path, stage: str) -> None:
-    """Add the operations resources and the site to the packaged template (devtools.observability, site_template)."""
+    """Add the operations resources and the site to the packaged template (infra.monitoring, site_template)."""
     template = json.loads(path.read_text())
     editors_template.apply(template)
     observability.apply(template)
@@ -133,7 +136,7 @@ def add_operations(path: Path, stage: str) -> None:
 
 
 def main() -> int:
-    """Command line: python -m devtools.package --stage prod."""
+    """Command line: python -m infra.build --stage prod."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stage", default="prod", choices=["dev", "prod"])
     args = parser.parse_args()

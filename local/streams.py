@@ -1,7 +1,7 @@
 """`make run`'s stand-in for Lambda's DynamoDB event source: reads the counters table's stream on the embedded endpoint
 (moto implements DynamoDB Streams) and calls the app's `publish_results` handler with batches, as Lambda would.
 
-Run with the stack's environment: `python -m devtools.local_streams` (LocalStack starts and stops it). Like the event
+Run with the stack's environment: `python -m local.streams` (LocalStack starts and stops it). Like the event
 source mapping it gathers records for up to STREAM_BATCH_SECONDS (or BATCH_SIZE records) before one call; a failed
 call is retried with the same batch (the handler is idempotent), as Lambda retries a batch.
 """
