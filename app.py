@@ -1,4 +1,4 @@
-"""The Chalice app: registers the route blueprints, the middleware and the snapshot schedule."""
+"""The Chalice app: the route blueprints and middleware, the snapshot schedule, the stream consumer and preflights."""
 
 from chalice import Chalice, Rate
 from chalice.app import DynamoDBEvent

@@ -45,7 +45,7 @@ def _cookie_voter(request: Request) -> str | None:
     except CookieError:
         return None
     morsel = jar.get(COOKIE)
-    return morsel.value if morsel is not None and VOTER_RE.match(morsel.value) else None
+    return morsel.value if morsel is not None and VOTER_RE.fullmatch(morsel.value) else None
 
 
 def _set_cookie(voter: str) -> str:

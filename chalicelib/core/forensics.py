@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.core.errors import InvalidJson
+from chalicelib.core.errors import InvalidJson, InvalidParameter
 from chalicelib.core.times import parse_iso, to_iso
 
-SOURCE_RE = re.compile(r"^[0-9a-f]{32}$")
+SOURCE_RE = re.compile(r"[0-9a-f]{32}")
 MAX_SOURCES = 100
 MAX_REASON = 500
 VOID_FIELDS = {"source", "from", "to", "reason", "dry_run"}
@@ -79,7 +79,7 @@ def _time(body: dict[str, Any], name: str) -> int | None:
     try:
         return int(parse_iso(value))
     except (ValueError, TypeError, OverflowError) as exc:
-        raise InvalidJson(f"'{name}' must be an ISO 8601 time or null") from exc
+        raise InvalidParameter(f"'{name}' must be an ISO 8601 time from 2000 to 2100, or null") from exc
 
 
 def parse_void(body: Any) -> VoidRequest:
@@ -87,7 +87,7 @@ def parse_void(body: Any) -> VoidRequest:
     if not isinstance(body, dict) or set(body) - VOID_FIELDS:
         raise InvalidJson(f"the body must be an object with only {', '.join(sorted(VOID_FIELDS))}")
     source = body.get("source")
-    if not isinstance(source, str) or not SOURCE_RE.match(source):
+    if not isinstance(source, str) or not SOURCE_RE.fullmatch(source):
         raise InvalidJson("'source' must be a source id from GET /polls/{poll_id}/forensics")
     reason = body.get("reason")
     if not isinstance(reason, str) or not 1 <= len(reason.strip()) <= MAX_REASON:

@@ -14,7 +14,7 @@ from chalicelib.core.errors import Forbidden, Unauthorized
 
 SERVICE_NAME = "service-token"
 SYSTEM_NAME = "system"
-JWT_RE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 MAX_TOKEN = 8192
 
 
@@ -69,7 +69,7 @@ SYSTEM = Actor(ActorKind.SYSTEM, SYSTEM_NAME)
 
 def looks_like_jwt(token: str) -> bool:
     """Tell whether a bearer token has a JWT's shape (three base64url parts)."""
-    return len(token) <= MAX_TOKEN and JWT_RE.match(token) is not None
+    return len(token) <= MAX_TOKEN and JWT_RE.fullmatch(token) is not None
 
 
 def jwt_claims(token: str) -> dict[str, Any]:

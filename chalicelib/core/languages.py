@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.core.errors import InvalidParameter
 
 # language[-script][-region] (BCP 47's common subset): cy, pt-BR, zh-Hant, zh-Hant-TW, es-419.
-TAG_RE = re.compile(r"^([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?$")
+TAG_RE = re.compile(r"([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?")
 TAG_HINT = "must be a language tag such as cy, pt-BR or zh-Hant"
 DEFAULT_LANG = "en"  # polls stored before languages existed are English
 
@@ -29,7 +29,7 @@ class Translation:
 
 def canonical_tag(value: Any) -> str | None:
     """Return a well-formed tag in its conventional case (pt-br -> pt-BR, zh-hant -> zh-Hant), else None."""
-    match = TAG_RE.match(value) if isinstance(value, str) else None
+    match = TAG_RE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         return None
     language, script, region = match.groups()

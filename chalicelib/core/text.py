@@ -11,7 +11,7 @@ from chalicelib.core.poll import Option
 
 MAX_QUESTION = 300
 MAX_LABEL = 200
-OPTION_ID_RE = re.compile(r"^[a-z0-9-]{1,40}$")
+OPTION_ID_RE = re.compile(r"[a-z0-9-]{1,40}")
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
 
 
@@ -60,7 +60,7 @@ def parse_options(value: Any) -> tuple[Option, ...]:
             if set(entry) - {"id", "label"}:
                 raise InvalidPoll(field, "only 'id' and 'label' are allowed")
             option_id = entry.get("id")
-            if not isinstance(option_id, str) or not OPTION_ID_RE.match(option_id):
+            if not isinstance(option_id, str) or not OPTION_ID_RE.fullmatch(option_id):
                 raise InvalidPoll(f"{field}.id", "must match [a-z0-9-]{1,40}")
             explicit.append((option_id, label_text(f"{field}.label", entry.get("label"))))
         else:

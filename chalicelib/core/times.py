@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside these years are refused wherever a time is read
+
 
 def to_iso(epoch: float | None) -> str | None:
     """Format epoch seconds as ISO 8601 UTC with a Z suffix, or None."""
@@ -13,12 +15,14 @@ def to_iso(epoch: float | None) -> str | None:
 
 
 def parse_iso(text: str) -> float:
-    """Parse an ISO 8601 time (UTC when it has no offset) into epoch seconds; ValueError if bad."""
+    """Parse an ISO 8601 time (UTC when it has no offset, years 2000 to 2100) into epoch seconds; ValueError if bad."""
     if not isinstance(text, str) or not 10 <= len(text) <= 40:
         raise ValueError("not an ISO 8601 time")
     value = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
+    if not EARLIEST_YEAR <= value.astimezone(UTC).year <= LATEST_YEAR:
+        raise ValueError(f"a time from {EARLIEST_YEAR} to {LATEST_YEAR} is expected")
     return value.timestamp()
 
 

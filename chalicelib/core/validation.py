@@ -28,7 +28,7 @@ from chalicelib.core.text import parse_options, question_text
 from chalicelib.core.times import parse_iso
 from chalicelib.core.translations import parse_translations, poll_language
 
-POLL_ID_RE = re.compile(r"^[a-z0-9-]{3,64}$")
+POLL_ID_RE = re.compile(r"[a-z0-9-]{3,64}")
 MAX_SHARDS = 1000  # a cold read of 1,000 shards and the poll is 11 BatchGetItem requests
 MAX_IP_LIMIT = 1_000_000
 MAX_WINDOW_VOTES = 1_000_000
@@ -150,7 +150,7 @@ def new_poll(body: Any, now: float) -> Poll:
     poll_id = body.get("id")
     if poll_id is None:
         poll_id = secrets.token_hex(6)
-    elif not isinstance(poll_id, str) or not POLL_ID_RE.match(poll_id):
+    elif not isinstance(poll_id, str) or not POLL_ID_RE.fullmatch(poll_id):
         raise InvalidPoll("id", "must match [a-z0-9-]{3,64}")
     if "question" not in body:
         raise InvalidPoll("question", "is required")
@@ -256,20 +256,23 @@ def _languages_changed(poll: Poll, body: dict[str, Any]) -> Poll:
 
 def validate_poll_id(poll_id: str) -> str:
     """Reject ids that cannot name a poll, without touching the store."""
-    if not POLL_ID_RE.match(poll_id or ""):
+    if not POLL_ID_RE.fullmatch(poll_id or ""):
         raise PollNotFound(f"no poll with id '{poll_id[:64]}'" if isinstance(poll_id, str) else "no such poll")
     return poll_id
 
 
+def whole_number(raw: str | None, name: str, low: int, high: int, default: int) -> int:
+    """Read a query-string count: ASCII digits only (no sign, space or other scripts' digits), within [low, high]."""
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or not low <= int(raw) <= high:
+        raise InvalidParameter(f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
 def page_size(limit: str | None) -> int:
     """Validate the page size of a list request."""
-    try:
-        size = DEFAULT_PAGE if limit is None else int(limit)
-    except ValueError as exc:
-        raise InvalidParameter(f"limit must be an integer from 1 to {MAX_PAGE}") from exc
-    if not 1 <= size <= MAX_PAGE:
-        raise InvalidParameter(f"limit must be an integer from 1 to {MAX_PAGE}")
-    return size
+    return whole_number(limit, "limit", 1, MAX_PAGE, DEFAULT_PAGE)
 
 
 def status_filter(status: str | None) -> Status | None:

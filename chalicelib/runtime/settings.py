@@ -23,9 +23,9 @@ POW_COST, POW_SPREAD = 5000, 400
 TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
 
 
-USER_POOL_ID_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$")
-CLIENT_ID_RE = re.compile(r"^[0-9A-Za-z]{1,128}$")
-STREAM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table/[A-Za-z0-9_.-]+/stream/\S+$")
+USER_POOL_ID_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+")
+CLIENT_ID_RE = re.compile(r"[0-9A-Za-z]{1,128}")
+STREAM_ARN_RE = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/\S+")
 
 
 class SettingsError(ValueError):
@@ -59,7 +59,7 @@ def _float(name: str, default: float, low: float, high: float) -> float:
 def _user_pool_id() -> str | None:
     """Read USER_POOL_ID (`<region>_<id>`), if set."""
     value = (os.environ.get("USER_POOL_ID") or "").strip()
-    if value and not USER_POOL_ID_RE.match(value):
+    if value and not USER_POOL_ID_RE.fullmatch(value):
         raise SettingsError(f"USER_POOL_ID must look like us-east-1_AbC123, not {value[:40]!r}")
     return value or None
 
@@ -68,7 +68,7 @@ def _client_ids() -> tuple[str, ...]:
     """Read USER_POOL_CLIENT_IDS (comma-separated app client ids)."""
     ids = tuple(c.strip() for c in os.environ.get("USER_POOL_CLIENT_IDS", "").split(",") if c.strip())
     for client_id in ids:
-        if not CLIENT_ID_RE.match(client_id):
+        if not CLIENT_ID_RE.fullmatch(client_id):
             raise SettingsError(f"USER_POOL_CLIENT_IDS must list app client ids, not {client_id[:40]!r}")
     return ids
 
@@ -174,7 +174,7 @@ def _stream_arn(stage: str) -> str:
     if not value:
         table = os.environ.get("COUNTERS_TABLE", f"poll-counters-{stage}")
         return f"arn:aws:dynamodb:us-east-1:000000000000:table/{table}/stream/unset"
-    if not STREAM_ARN_RE.match(value):
+    if not STREAM_ARN_RE.fullmatch(value):
         raise SettingsError(f"COUNTERS_STREAM_ARN must be a DynamoDB stream ARN, not {value[:60]!r}")
     return value
 

@@ -12,12 +12,12 @@ from typing import Any
 from chalicelib.core.audit import DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE, AuditAction, AuditEntry
 from chalicelib.core.errors import DomainError, InvalidParameter
 from chalicelib.core.identity import Actor
-from chalicelib.core.validation import validate_poll_id
+from chalicelib.core.validation import validate_poll_id, whole_number
 from chalicelib.runtime import clock, observability
 from chalicelib.store.adapters import audit_log
 
 CURSOR_KEYS = frozenset({"stream", "at_id", "feed"})
-CURSOR_VALUE = re.compile(r"^[A-Za-z0-9#_-]{1,100}$")
+CURSOR_VALUE = re.compile(r"[A-Za-z0-9#_-]{1,100}")
 
 
 def record(actor: Actor, action: AuditAction, poll_id: str | None, details: dict[str, Any]) -> None:
@@ -40,11 +40,7 @@ def record(actor: Actor, action: AuditAction, poll_id: str | None, details: dict
 
 
 def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_AUDIT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_PAGE:
-        raise InvalidParameter(f"limit must be a whole number from 1 to {MAX_AUDIT_PAGE}")
-    return int(raw)
+    return whole_number(raw, "limit", 1, MAX_AUDIT_PAGE, DEFAULT_AUDIT_PAGE)
 
 
 def _decode_cursor(cursor: str | None) -> dict[str, str] | None:
@@ -56,7 +52,7 @@ def _decode_cursor(cursor: str | None) -> dict[str, str] | None:
         raise InvalidParameter("cursor is not valid") from exc
     if not isinstance(key, dict) or not key or not set(key) <= CURSOR_KEYS:
         raise InvalidParameter("cursor is not valid")
-    if not all(isinstance(v, str) and CURSOR_VALUE.match(v) for v in key.values()):
+    if not all(isinstance(v, str) and CURSOR_VALUE.fullmatch(v) for v in key.values()):
         raise InvalidParameter("cursor is not valid")
     return key
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from chalicelib.core.errors import InvalidParameter
 from chalicelib.core.times import parse_iso
+from chalicelib.core.validation import whole_number
 from chalicelib.services import catalog
 from chalicelib.services.edge import PRIVATE_PREFIX, PUBLIC_PREFIX
 from chalicelib.store.adapters import archive
@@ -16,11 +16,7 @@ READERS = 8  # objects read at once
 
 
 def _points(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_POINTS
-    if not raw.isdigit() or not 2 <= int(raw) <= MAX_POINTS:
-        raise InvalidParameter(f"points must be a whole number from 2 to {MAX_POINTS}")
-    return int(raw)
+    return whole_number(raw, "points", 2, MAX_POINTS, DEFAULT_POINTS)
 
 
 def spread(items: list[str], count: int) -> list[str]:

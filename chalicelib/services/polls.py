@@ -95,7 +95,7 @@ def _decode_cursor(cursor: str | None) -> str | None:
         poll_id = base64.urlsafe_b64decode(cursor.encode("ascii") + b"==").decode("ascii")
     except (binascii.Error, UnicodeError, ValueError) as exc:
         raise InvalidParameter("cursor is not valid") from exc
-    if not POLL_ID_RE.match(poll_id):
+    if not POLL_ID_RE.fullmatch(poll_id):
         raise InvalidParameter("cursor is not valid")
     return poll_id
 

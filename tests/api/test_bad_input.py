@@ -66,6 +66,9 @@ CREATE_CASES = [
     ({"shards": 2.0}, "shards"),
     ({"shards": None}, "shards"),
     ({"__proto__": {}}, "__proto__"),
+    ({"id": "new-poll\n"}, "id"),
+    ({"options": [{"id": "yes\n", "label": "Yes"}, "No"]}, "options[0].id"),
+    ({"lang": "en\n"}, "lang"),
 ]
 
 
@@ -122,6 +125,7 @@ VOTE_CASES = [
     ("application/json", '{"options": ["yes"], "voter": ["abcdefgh1"]}', 400, "invalid_voter"),
     ("application/json", '{"options": ["yes"], "voter": "abc#defgh:1.x"}', 400, "invalid_voter"),
     ("application/json", '{"options": ["yes"], "voter": "\\u202eabcdefgh"}', 400, "invalid_voter"),
+    ("application/json", '{"options": ["yes"], "voter": "abcdefgh1\\n"}', 400, "invalid_voter"),
     ("application/json", '{"options": ["yes"], "voter": "abcdefgh1", "poll_id": "x"}', 400, "invalid_json"),
     ("application/json", '{"options": ["yes"], "voter": "abcdefgh1"' + " " * 8200 + "}", 413, "payload_too_large"),
     ("multipart/form-data", "options=yes", 415, "unsupported_media_type"),
@@ -139,7 +143,10 @@ def test_malformed_votes_get_their_code_write_nothing_and_leak_nothing(client, p
         assert word not in response.body.decode()
 
 
-@pytest.mark.parametrize("poll_id", ["missing-poll", "a%23b", "a%3Ab", "a.b.c", "x", "%00", "polls%2Fother"])
+@pytest.mark.parametrize(
+    "poll_id",
+    ["missing-poll", "a%23b", "a%3Ab", "a.b.c", "x", "%00", "polls%2Fother", "target-poll%0A", "target-poll%0D%0A"],
+)
 @pytest.mark.parametrize("route", ["", "/results", "/votes"])
 def test_unknown_and_expression_like_poll_ids_are_not_found(client, poll_id, route):
     method = "POST" if route == "/votes" else "GET"
@@ -165,3 +172,33 @@ def test_max_choices_edges_accept_exactly_the_limit(client, max_choices):
         f"/polls/{poll['id']}/votes", headers=JSON, body=json.dumps({"options": over, "voter": new_voter()})
     )
     assert error_code(response) == "invalid_option"
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u0665", "+5", " 5", "5 ", "1e2", "0x5", "", "10000000000000000000"])
+@pytest.mark.parametrize("path", ["/audit?limit={}", "/polls/target-poll/history?points={}", "/polls?limit={}"])
+def test_a_count_in_the_query_string_is_ascii_digits_or_refused(client, poll, path, value):
+    from urllib.parse import quote
+
+    response = client.http.get(path.format(quote(value)), headers=ADMIN)
+    assert (response.status_code, error_code(response)) == (400, "invalid_parameter")
+
+
+@pytest.mark.parametrize("field", ["from", "to"])
+@pytest.mark.parametrize(
+    "value", ["0001-01-01T00:00:00+14:00", "1999-12-31T23:59:59Z", "2101-01-01T00:00:00Z", "9999-12-31T23:59:59-12:00"]
+)
+def test_a_void_time_outside_2000_to_2100_is_refused_and_the_voids_stay_readable(client, poll, field, value):
+    assert (
+        client.http.post(
+            "/polls/target-poll/votes", headers=JSON, body=json.dumps({"options": ["yes"], "voter": new_voter()})
+        ).status_code
+        == 201
+    )
+    source = client.http.get("/polls/target-poll/forensics", headers=ADMIN).json_body["sources"][0]["source"]
+    before = stored_items()
+    body = {"source": source, field: value, "reason": "a time from another age"}
+    response = client.http.post("/polls/target-poll/void", headers=ADMIN, body=json.dumps(body))
+    assert (response.status_code, error_code(response)) == (400, "invalid_parameter")
+    assert stored_items() == before
+    voids = client.http.get("/polls/target-poll/voids", headers=ADMIN)
+    assert voids.status_code == 200 and voids.json_body["voids"] == []

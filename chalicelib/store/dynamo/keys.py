@@ -50,7 +50,3 @@ def voids_slot(poll: Poll) -> str:
     """Return the by-slot index key under which a poll incarnation's void records are listed."""
     return f"{poll.scope}#voids"
 
-
-def shard_of_slot(value: str) -> int:
-    """Return the shard number of a ballot's slot."""
-    return int(value.rpartition("#")[2])
