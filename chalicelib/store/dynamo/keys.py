@@ -49,4 +49,3 @@ def void_key(void_hash: str) -> str:
 def voids_slot(poll: Poll) -> str:
     """Return the by-slot index key under which a poll incarnation's void records are listed."""
     return f"{poll.scope}#voids"
-
