@@ -1,4 +1,4 @@
-"""The Chalice app: the route blueprints and middleware, the snapshot schedule, the stream consumer and preflights."""
+"""The Chalice app: the route blueprints and middleware, the snapshot schedule, the two stream consumers, preflights."""
 
 from chalice import Chalice, Rate
 from chalice.app import DynamoDBEvent
@@ -6,7 +6,7 @@ from chalice.app import DynamoDBEvent
 from chalicelib.api import admin, editors, forms, middleware, public
 from chalicelib.runtime.observability import start_tracing
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import edge, snapshots
+from chalicelib.services import edge, fold, snapshots
 
 start_tracing()  # X-Ray subsegments for every DynamoDB and S3 call, in Lambda only
 app = Chalice(app_name="polls")
@@ -24,15 +24,28 @@ def snapshot_results(event: object) -> dict[str, object]:
 
 
 @app.on_dynamodb_record(
-    stream_arn=get_settings().counters_stream_arn,
+    stream_arn=get_settings().ballots_stream_arn,
+    batch_size=1000,
+    starting_position="TRIM_HORIZON",  # every ballot ever written is folded, those before the mapping existed too
+    name="fold_ballots",
+    maximum_batching_window_in_seconds=get_settings().fold_batch_seconds,
+)
+def fold_ballots(event: DynamoDBEvent) -> dict[str, object]:
+    """Fold a batch of the ballots table's stream into the polls' tallies, each change exactly once."""
+    fold.fold(event.to_dict())
+    return fold.WINDOW_RESPONSE  # the event source's tumbling window (which names the shard) expects a state back
+
+
+@app.on_dynamodb_record(
+    stream_arn=get_settings().polls_stream_arn,
     batch_size=1000,
     starting_position="LATEST",
     name="publish_results",
     maximum_batching_window_in_seconds=get_settings().stream_batch_seconds,
 )
 def publish_results(event: DynamoDBEvent) -> dict[str, object]:
-    """Rewrite the results documents of the polls whose counts changed in a batch of the counters table's stream."""
-    return edge.publish_changed(event.to_dict().get("Records", [])).as_dict()
+    """Rewrite the results documents of the polls whose tallies changed in a batch of the polls table's stream."""
+    return edge.publish_changed(event.to_dict()).as_dict()
 
 
 # API Gateway answers OPTIONS only for routes that declare it: one preflight view per path.

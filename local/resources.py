@@ -16,13 +16,14 @@ from pynamodb.models import Model
 
 from chalicelib.runtime.clients import client
 from chalicelib.runtime.settings import Settings
-from chalicelib.store.dynamo import audit, models
+from chalicelib.store.dynamo.models import BallotModel, PollModel
+from chalicelib.store.dynamo.tables import TABLE_MODELS, bind
 
-TABLE_MODELS: tuple[type[Model], ...] = (models.PollModel, models.ShardModel, models.BallotModel, audit.AuditModel)
 HISTORY_TAG = {"Key": "kind", "Value": "history"}
-# The counters table's stream feeds the near-live results documents (chalicelib/services/edge.py).
+# The ballots table's stream is folded into the tallies; the polls table's carries the tallies' changes to the edge.
 STREAMS: dict[type[Model], dict[str, Any]] = {
-    models.ShardModel: {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    BallotModel: {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    PollModel: {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
 }
 LIFECYCLE_RULES = [
     {
@@ -45,8 +46,8 @@ def _hash_first(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
     return sorted(key_schema, key=lambda key: key["KeyType"] != "HASH")
 
 
-def table_spec(model: type[Model]) -> dict[str, Any]:
-    """Return CreateTable arguments for a model: on demand, encrypted, with its indexes."""
+def table_spec(model: type[Model], kind: type[Model] | None = None) -> dict[str, Any]:
+    """Return CreateTable arguments for a (bound) model of a kind: on demand, encrypted, with its indexes."""
     schema = model._get_schema()
     spec: dict[str, Any] = {
         "TableName": model.Meta.table_name,
@@ -55,8 +56,8 @@ def table_spec(model: type[Model]) -> dict[str, Any]:
         "BillingMode": "PAY_PER_REQUEST",
         "SSESpecification": {"Enabled": True},
     }
-    if model in STREAMS:
-        spec["StreamSpecification"] = STREAMS[model]
+    if (kind or model) in STREAMS:
+        spec["StreamSpecification"] = STREAMS[kind or model]
     if schema["global_secondary_indexes"]:
         spec["GlobalSecondaryIndexes"] = [
             {
@@ -79,12 +80,11 @@ def ttl_attribute(model: type[Model]) -> str | None:
 
 def ensure_tables(settings: Settings) -> list[str]:
     """Create missing tables, then make sure TTL and point-in-time recovery are on; return those created."""
-    models.bind(settings)
-    audit.bind(settings)
     dynamodb = client("dynamodb")
     created = []
-    for model in TABLE_MODELS:
-        spec = table_spec(model)
+    for setting, schema in TABLE_MODELS:
+        model = bind(schema, getattr(settings, setting), settings)
+        spec = table_spec(model, schema)
         try:
             dynamodb.create_table(**spec)
             created.append(spec["TableName"])
@@ -101,10 +101,10 @@ def ensure_tables(settings: Settings) -> list[str]:
                 dynamodb.update_time_to_live(
                     TableName=spec["TableName"], TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
                 )
-        if model in STREAMS:
+        if schema in STREAMS:
             described = dynamodb.describe_table(TableName=spec["TableName"])["Table"]
             if not described.get("StreamSpecification", {}).get("StreamEnabled"):
-                dynamodb.update_table(TableName=spec["TableName"], StreamSpecification=STREAMS[model])
+                dynamodb.update_table(TableName=spec["TableName"], StreamSpecification=STREAMS[schema])
         dynamodb.update_continuous_backups(
             TableName=spec["TableName"], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
         )

@@ -6,17 +6,18 @@ import secrets
 
 from chalicelib.core.poll import Block, Option, Poll, Visibility
 from chalicelib.runtime import clock
-from chalicelib.store.dynamo.connection import conn
-from chalicelib.store.dynamo.models import PollModel, ShardModel
-from chalicelib.store.dynamo.polls import poll_to_model, shard_model
+from chalicelib.runtime.settings import get_settings
+from chalicelib.services import retention
+from chalicelib.store.dynamo.polls import poll_to_model
+from chalicelib.store.dynamo.tables import Tables
 
 
-def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> list[str]:
-    """Store open polls and their shards directly with batch writes (fast), as the API would have."""
-    conn()
+def seed_active_polls(count: int, prefix: str = "bulk") -> list[str]:
+    """Store open polls directly with batch writes (fast), as the API would have (their tallies come with votes)."""
+    model = Tables.build(get_settings()).polls
     now = int(clock.now())
     ids = []
-    with PollModel.batch_write() as poll_batch, ShardModel.batch_write() as shard_batch:
+    with model.batch_write() as batch:
         for index in range(count):
             poll = Poll(
                 id=f"{prefix}-{index:04d}",
@@ -29,12 +30,9 @@ def seed_active_polls(count: int, shards: int = 10, prefix: str = "bulk") -> lis
                 results_visibility=Visibility.ALWAYS,
                 block=Block.VOTER,
                 ip_limit=20,
-                shards=shards,
                 created_at=now - 60,
                 incarnation=secrets.token_hex(4),
             )
-            poll_batch.save(poll_to_model(poll))
-            for shard in range(shards):
-                shard_batch.save(shard_model(poll, shard))
+            batch.save(poll_to_model(model, retention.kept(poll, now)))
             ids.append(poll.id)
     return ids

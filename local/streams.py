@@ -1,9 +1,14 @@
-"""`make run`'s stand-in for Lambda's DynamoDB event source: reads the counters table's stream on the embedded endpoint
-(moto implements DynamoDB Streams) and calls the app's `publish_results` handler with batches, as Lambda would.
+"""`make run`'s stand-in for Lambda's DynamoDB event sources: reads the tables' streams on the embedded endpoint (moto
+implements DynamoDB Streams) and calls the app's handlers with batches, as Lambda's event source mappings would.
 
-Run with the stack's environment: `python -m local.streams` (LocalStack starts and stops it). Like the event
-source mapping it gathers records for up to STREAM_BATCH_SECONDS (or BATCH_SIZE records) before one call; a failed
-call is retried with the same batch (the handler is idempotent), as Lambda retries a batch.
+  ballots table's stream  ->  fold_ballots     per stream shard, in order, with the shard named in the event (as a
+                                               tumbling window delivers it), gathered FOLD_BATCH_SECONDS
+  polls table's stream    ->  publish_results  gathered STREAM_BATCH_SECONDS
+
+Like a mapping, each gathers records for up to its batching window (or BATCH_SIZE records) before one call, and a
+failed call is retried with the same batch, and nothing after it in that shard goes first.
+
+Run with the stack's environment: `python -m local.streams` (LocalStack starts and stops it).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import json
 import signal
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 POLL_SECONDS = 0.25  # how often each shard is read (Lambda polls a stream shard about four times a second)
@@ -36,17 +43,18 @@ class StreamReader:
                     StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
 
-    def read(self) -> list[dict[str, Any]]:
-        """Return the records that arrived since the last read, across shards."""
+    def read(self) -> dict[str, list[dict[str, Any]]]:
+        """Return the records that arrived since the last read, by shard."""
         self._discover()
-        records: list[dict[str, Any]] = []
+        arrived: dict[str, list[dict[str, Any]]] = {}
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
                 continue  # a closed shard, read to its end
             answer = self.streams.get_records(ShardIterator=iterator, Limit=BATCH_SIZE)
-            records += answer.get("Records", [])
+            if answer.get("Records"):
+                arrived[shard_id] = answer["Records"]
             self.iterators[shard_id] = answer.get("NextShardIterator")
-        return records
+        return arrived
 
 
 def jsonable(record: dict[str, Any]) -> dict[str, Any]:
@@ -54,34 +62,78 @@ def jsonable(record: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(record, default=lambda value: value.timestamp()))
 
 
-def run(stop: list[bool]) -> None:
-    """Read the stream and call the handler with batches until `stop` holds True."""
+@dataclass
+class Mapping:
+    """One event source mapping: a stream, a handler, a batching window, and each shard's records not yet handled."""
+
+    name: str
+    reader: StreamReader
+    handler: Callable[[dict[str, Any], Any], Any]
+    window_seconds: float
+    names_shard: bool  # the event names its shard, as a tumbling window's does
+    pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    since: dict[str, float] = field(default_factory=dict)
+
+    def step(self, stopping: bool) -> None:
+        """Read what arrived, then call the handler with each shard's batch that is due (retried until it passes)."""
+        for shard, records in self.reader.read().items():
+            if not self.pending.get(shard):
+                self.since[shard] = time.monotonic()
+            self.pending.setdefault(shard, []).extend(jsonable(record) for record in records)
+        for shard, records in self.pending.items():
+            waited = time.monotonic() - self.since.get(shard, 0.0)
+            if records and (len(records) >= BATCH_SIZE or waited >= self.window_seconds or stopping):
+                self._call(shard, records[:BATCH_SIZE])
+
+    def _call(self, shard: str, batch: list[dict[str, Any]]) -> None:
+        event: dict[str, Any] = {"Records": batch}
+        if self.names_shard:
+            event.update(shardId=shard, eventSourceARN=self.reader.stream_arn, state={}, isFinalInvokeForWindow=False)
+        try:
+            report = self.handler(event, None)
+            print(json.dumps({self.name: report if isinstance(report, dict) else None}, default=str), flush=True)
+            self.pending[shard] = self.pending[shard][len(batch) :]
+        except Exception as exc:  # noqa: BLE001 - like Lambda: log, keep the batch, try it again
+            print(json.dumps({f"{self.name}_failed": repr(exc)[:300]}), file=sys.stderr, flush=True)
+        self.since[shard] = time.monotonic()
+
+
+def mappings() -> list[Mapping]:
+    """Return the two mappings of the app's stream handlers, on the stack's tables."""
     import app  # noqa: PLC0415 - with this process's environment: the stack's
     from chalicelib.runtime.clients import client  # noqa: PLC0415
     from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
 
     settings = get_settings()
-    table = client("dynamodb").describe_table(TableName=settings.counters_table)["Table"]
-    reader = StreamReader(client("dynamodbstreams"), table["LatestStreamArn"])
-    pending: list[dict[str, Any]] = []
-    first_at = 0.0
+    streams = client("dynamodbstreams")
+
+    def stream(table: str) -> str:
+        return str(client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"])
+
+    return [
+        Mapping(
+            "fold_batch",
+            StreamReader(streams, stream(settings.ballots_table)),
+            app.fold_ballots,
+            settings.fold_batch_seconds,
+            names_shard=True,
+        ),
+        Mapping(
+            "stream_batch",
+            StreamReader(streams, stream(settings.polls_table)),
+            app.publish_results,
+            settings.stream_batch_seconds,
+            names_shard=False,
+        ),
+    ]
+
+
+def run(stop: list[bool]) -> None:
+    """Read the streams and call the handlers with batches until `stop` holds True."""
+    running = mappings()
     while not stop[0]:
-        arrived = reader.read()
-        if arrived and not pending:
-            first_at = time.monotonic()
-        pending += [jsonable(record) for record in arrived]
-        due = pending and (
-            len(pending) >= BATCH_SIZE or time.monotonic() - first_at >= settings.stream_batch_seconds or stop[0]
-        )
-        if due:
-            batch, pending = pending[:BATCH_SIZE], pending[BATCH_SIZE:]
-            try:
-                report = app.publish_results({"Records": batch}, None)
-                print(json.dumps({"stream_batch": report}), flush=True)
-            except Exception as exc:  # noqa: BLE001 - like Lambda: log, keep the batch, try it again
-                print(json.dumps({"stream_batch_failed": repr(exc)[:300]}), file=sys.stderr, flush=True)
-                pending = batch + pending
-            first_at = time.monotonic()
+        for mapping in running:
+            mapping.step(stopping=stop[0])
         time.sleep(POLL_SECONDS)
 
 

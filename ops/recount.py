@@ -18,7 +18,9 @@ def main(argv: list[str] | None = None) -> int:
     """Recount one poll and print the report; exit 1 when drift remains."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("poll_id")
-    parser.add_argument("--fix", action="store_true", help="repair drifting counters (the poll must be closed)")
+    parser.add_argument(
+        "--fix", action="store_true", help="repair drifting tallies (the poll must have been closed ten minutes)"
+    )
     parser.add_argument("--stage", default=os.environ.get("STAGE", "local"), choices=["local", "dev", "prod"])
     args = parser.parse_args(argv)
     for name, value in stage_environment(args.stage).items():
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(report, indent=2))
     remaining = report["drift"]["total_voters"] != 0 or any(report["drift"]["options"].values())
-    return 1 if remaining and not (args.fix and report["fixed_shards"] == report["drifting_shards"]) else 0
+    return 1 if remaining and not report["fixed"] else 0
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ def audit_log() -> Response:
 
 @routes.route("/polls/{poll_id}/admin", "GET")
 def admin_poll(poll_id: str) -> Response:
-    """Return the full poll editors see (blocking, shards, creation time), read fresh from the store."""
+    """Return the full poll editors see (blocking, limits, creation time), read fresh from the store."""
     require_editor(routes.request())
     return json_response(polls.get_fresh(poll_id).admin_dict(clock.now()))
 

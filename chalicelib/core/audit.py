@@ -19,12 +19,13 @@ class AuditAction(StrEnum):
     CHANGE = "change"
     CLOSE = "close"
     REOPEN = "reopen"
-    RESHARD = "reshard"
-    AUTO_RESHARD = "auto_reshard"
+    RESHARD = "reshard"  # recorded before votes became a ledger (no poll has shards now); kept so old entries read
+    AUTO_RESHARD = "auto_reshard"  # likewise
     DELETE = "delete"
     RECOUNT = "recount"
     RECOUNT_FIX = "recount_fix"
-    VOID = "void"
+    VOID_STARTED = "void_started"  # recorded before a void marks its first ballot
+    VOID = "void"  # recorded when a void has marked every ballot it matched
     SNAPSHOT_RUN = "snapshot_run"
 
 
@@ -59,12 +60,10 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 
 def change_action(body: dict[str, Any]) -> AuditAction:
-    """Name a PATCH by what it asked: a close, a reopen, a pure raise of shards, or another change."""
+    """Name a PATCH by what it asked: a close, a reopen, or another change."""
     status = body.get("status")
     if status == "closed":
         return AuditAction.CLOSE
     if status == "open":
         return AuditAction.REOPEN
-    if set(body) == {"shards"}:
-        return AuditAction.RESHARD
     return AuditAction.CHANGE

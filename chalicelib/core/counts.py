@@ -16,7 +16,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass
 class Counts:
-    """Votes per option and voters, summed over a poll's shards."""
+    """Votes per option and voters: a tally's, or a poll's folded total."""
 
     votes: dict[str, int] = field(default_factory=dict)
     voters: int = 0

@@ -145,34 +145,22 @@ class PollHasVotes(DomainError):
     status, code = 409, "poll_has_votes"
 
 
-class ShardsCannotShrink(DomainError):
-    """A poll's shard count only rises: lowering it could strand counted votes in shards no one reads."""
-
-    status, code = 409, "shards_cannot_shrink"
-
-
 class PollOpen(DomainError):
     """Counters are only repaired once the poll is closed (no vote can race the repair)."""
 
     status, code = 409, "poll_open"
 
 
-class RecountUnavailable(DomainError):
-    """Polls that allow repeat votes keep no ballots, so there is nothing to recount."""
+class RecountTooSoon(_RetryLater):
+    """A recount may repair counts only once the poll has been closed long enough for the fold to catch up."""
 
-    status, code = 409, "recount_unavailable"
+    status, code = 409, "recount_too_soon"
 
 
 class ChallengeUsed(DomainError):
     """This proof of work has already been spent on a vote."""
 
     status, code = 409, "challenge_used"
-
-
-class NoBallots(DomainError):
-    """Polls that allow repeat votes keep no ballots, so there is nothing to examine or void."""
-
-    status, code = 409, "no_ballots"
 
 
 class PayloadTooLarge(DomainError):

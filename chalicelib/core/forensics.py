@@ -19,13 +19,13 @@ VOID_FIELDS = {"source", "from", "to", "reason", "dry_run"}
 
 @dataclass(frozen=True)
 class BallotRecord:
-    """A counted (not voided) ballot as forensics sees it: no voter, only a keyed hash of its address prefix."""
+    """A ballot as forensics sees it: no voter, only a keyed hash of its address prefix."""
 
     key: str  # the store's own key of the ballot
-    shard: int
     options: tuple[str, ...]
-    source: str | None  # None for ballots cast before sources were kept
+    source: str | None  # None for ballots cast without a known address
     minute: int  # epoch seconds of the minute the vote was cast
+    voided: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class VoidRequest:
     dry_run: bool = False
 
     def matches(self, ballot: BallotRecord) -> bool:
-        """Tell whether a ballot falls under this request."""
-        if ballot.source != self.source:
+        """Tell whether a counted ballot falls under this request."""
+        if ballot.voided or ballot.source != self.source:
             return False
         return (self.start is None or ballot.minute >= self.start // 60 * 60) and (
             self.end is None or ballot.minute <= self.end
@@ -49,14 +49,17 @@ class VoidRequest:
 
 @dataclass(frozen=True)
 class VoidRecord:
-    """What one void removed, when and why."""
+    """One void: what it asked, what it has marked so far, and where it goes on (it runs in bounded pages)."""
 
     id: str
     request: VoidRequest
     voided: int
     options: dict[str, int]
     at: int
-    expires_at: int | None = None  # when the record may be forgotten (with the poll's ballots)
+    complete: bool = False
+    bucket: int = 0  # the by-poll index bucket it reads next
+    cursor: dict[str, Any] | None = None  # where in that bucket
+    actor: dict[str, Any] | None = None  # who asked (Actor.as_dict()), for the audit entry that ends it
 
     def as_dict(self) -> dict[str, Any]:
         """Return the API representation (GET /polls/{id}/voids)."""
@@ -69,6 +72,7 @@ class VoidRecord:
             "voided": self.voided,
             "options": dict(self.options),
             "at": to_iso(self.at),
+            "complete": self.complete,
         }
 
 
@@ -115,6 +119,8 @@ def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, 
     total = 0
     sources: dict[str, _Source] = {}
     for ballot in ballots:
+        if ballot.voided:
+            continue
         total += 1
         if ballot.source is None:
             continue

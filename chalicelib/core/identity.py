@@ -62,6 +62,15 @@ class Actor:
             raise Forbidden(f"this needs the '{wanted.value}' group")
         return self
 
+    def as_dict(self) -> dict[str, Any]:
+        """Return who this is, to record with work that finishes later (its groups are not kept)."""
+        return {"kind": self.kind.value, "name": self.name, "id": self.id}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Actor:
+        """Read an actor recorded with as_dict."""
+        return cls(ActorKind(str(data["kind"])), str(data["name"]), None if data.get("id") is None else str(data["id"]))
+
 
 SERVICE = Actor(ActorKind.SERVICE, SERVICE_NAME)
 SYSTEM = Actor(ActorKind.SYSTEM, SYSTEM_NAME)

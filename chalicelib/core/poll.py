@@ -58,7 +58,6 @@ DEFAULT_MAX_CHOICES = 1
 DEFAULT_VISIBILITY = Visibility.ALWAYS
 DEFAULT_BLOCK = Block.VOTER
 DEFAULT_IP_LIMIT = 20
-DEFAULT_SHARDS = 10
 # New polls are protected by default (stored polls without these attributes keep none: see the store).
 DEFAULT_CHALLENGE = Challenge.PROOF_OF_WORK
 
@@ -119,7 +118,8 @@ class Poll:
     """A poll's definition as the domain sees it; times (opens_at, closes_at, created_at) are epoch seconds.
 
     `incarnation` is a random id drawn when the poll is created, so a deleted and re-created poll id
-    never matches the old poll's ballots or shards.
+    never matches the old poll's ballots or tallies. `version` counts the stored definition's changes (a change is
+    written only over the version it was made from); `keep_until` is the least expiry every ballot of the poll has.
     """
 
     id: str
@@ -132,7 +132,6 @@ class Poll:
     results_visibility: Visibility
     block: Block
     ip_limit: int
-    shards: int
     created_at: int
     incarnation: str
     # Defaults for polls stored before these fields existed; new polls get DEFAULT_CHALLENGE and
@@ -142,6 +141,9 @@ class Poll:
     lang: str = DEFAULT_LANG  # the language of question and labels
     translations: Mapping[str, Translation] = field(default_factory=dict)
     randomize_options: bool = False  # the widget shows each reader their own (stable) order
+    version: int = 0
+    keep_until: int = 0
+    closed_at: int | None = None  # when an editor closed it (None while open, or closed only by its schedule)
 
     @property
     def scope(self) -> str:
@@ -204,5 +206,5 @@ class Poll:
         if self.block.limits_addresses:
             repeat["ip_limit"] = self.ip_limit
         limit = None if self.address_limit is None else self.address_limit.as_dict()
-        body.update(repeat_votes=repeat, address_limit=limit, shards=self.shards, created_at=to_iso(self.created_at))
+        body.update(repeat_votes=repeat, address_limit=limit, created_at=to_iso(self.created_at))
         return body

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound, ShardsCannotShrink
+from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound
 from chalicelib.core.languages import DEFAULT_LANG
 from chalicelib.core.poll import (
     DEFAULT_ADDRESS_LIMIT,
@@ -15,7 +15,6 @@ from chalicelib.core.poll import (
     DEFAULT_CHALLENGE,
     DEFAULT_IP_LIMIT,
     DEFAULT_MAX_CHOICES,
-    DEFAULT_SHARDS,
     DEFAULT_VISIBILITY,
     AddressLimit,
     Block,
@@ -29,7 +28,6 @@ from chalicelib.core.times import parse_iso
 from chalicelib.core.translations import parse_translations, poll_language
 
 POLL_ID_RE = re.compile(r"[a-z0-9-]{3,64}")
-MAX_SHARDS = 1000  # a cold read of 1,000 shards and the poll is 11 BatchGetItem requests
 MAX_IP_LIMIT = 1_000_000
 MAX_WINDOW_VOTES = 1_000_000
 MAX_WINDOW_MINUTES = 1440
@@ -44,7 +42,6 @@ CREATE_FIELDS = {
     "max_choices",
     "results_visibility",
     "repeat_votes",
-    "shards",
     "challenge",
     "address_limit",
     "lang",
@@ -57,7 +54,6 @@ PATCH_FIELDS = {
     "opens_at",
     "closes_at",
     "status",
-    "shards",
     "challenge",
     "address_limit",
     "lang",
@@ -138,6 +134,8 @@ def _flag(field: str, value: Any) -> bool:
 def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise InvalidPoll("body", "must be a JSON object")
+    if "shards" in body:
+        raise InvalidPoll("shards", "is gone: votes no longer share counters, so a poll has no shards to set")
     unknown = set(body) - allowed
     if unknown:
         raise InvalidPoll(sorted(unknown)[0], "unknown field")
@@ -165,7 +163,6 @@ def new_poll(body: Any, now: float) -> Poll:
     max_choices = _int_field("max_choices", body.get("max_choices", DEFAULT_MAX_CHOICES), 1, len(options))
     visibility = _choice("results_visibility", body.get("results_visibility", DEFAULT_VISIBILITY), Visibility)
     block, ip_limit = _repeat_votes(body.get("repeat_votes", {}))
-    shards = _int_field("shards", body.get("shards", DEFAULT_SHARDS), 1, MAX_SHARDS)
     challenge = _choice("challenge", body.get("challenge", DEFAULT_CHALLENGE), Challenge)
     address_limit = _address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
     lang = poll_language("lang", body.get("lang", DEFAULT_LANG))
@@ -181,7 +178,6 @@ def new_poll(body: Any, now: float) -> Poll:
         results_visibility=visibility,
         block=block,
         ip_limit=ip_limit,
-        shards=shards,
         created_at=int(now),
         incarnation=secrets.token_hex(4),
         challenge=challenge,
@@ -193,21 +189,21 @@ def new_poll(body: Any, now: float) -> Poll:
 
 
 def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
-    """Validate a PATCH body against a poll; return the new poll and whether counts reset."""
+    """Validate a PATCH body against a poll; return the new poll and whether it may change only without votes."""
     body = _object(body, PATCH_FIELDS)
     if not body:
         raise InvalidPoll("body", f"give at least one of {', '.join(sorted(PATCH_FIELDS))}")
     new = poll
-    reset_counts = False
+    needs_no_votes = False
     if "question" in body:
         new = replace(new, question=question_text("question", body["question"]))
-        reset_counts = True
+        needs_no_votes = True
     if "options" in body:
         options = parse_options(body["options"])
         if new.max_choices > len(options):
             raise InvalidPoll("options", f"max_choices is {new.max_choices}; give at least that many options")
         new = replace(new, options=options)
-        reset_counts = True
+        needs_no_votes = True
     if "opens_at" in body:
         opens_at = _time("opens_at", body["opens_at"], now)
         new = replace(new, opens_at=int(now) if opens_at is None else opens_at)
@@ -216,18 +212,13 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
     if "status" in body:
         status = body["status"]
         if status == "closed":
-            new = replace(new, closed=True)
+            new = replace(new, closed=True, closed_at=new.closed_at if new.closed else int(now))
         elif status == "open":
-            new = replace(new, closed=False, opens_at=min(new.opens_at, int(now)))
+            new = replace(new, closed=False, closed_at=None, opens_at=min(new.opens_at, int(now)))
             if "closes_at" not in body and new.closes_at is not None and new.closes_at <= now:
                 new = replace(new, closes_at=None)
         else:
             raise InvalidPoll("status", "must be 'open' or 'closed'")
-    if "shards" in body:
-        shards = _int_field("shards", body["shards"], 1, MAX_SHARDS)
-        if shards < poll.shards:
-            raise ShardsCannotShrink(f"the poll has {poll.shards} shards; the count can only rise")
-        new = replace(new, shards=shards)
     if "challenge" in body:
         new = replace(new, challenge=_choice("challenge", body["challenge"], Challenge))
     if "address_limit" in body:
@@ -239,7 +230,7 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
         _window(new.opens_at, new.closes_at, now)
     elif new.closes_at is not None and new.closes_at <= new.opens_at:
         raise InvalidPoll("closes_at", "must be after opens_at")
-    return new, reset_counts
+    return new, needs_no_votes
 
 
 def _languages_changed(poll: Poll, body: dict[str, Any]) -> Poll:

@@ -1,8 +1,7 @@
-"""Votes: the shape of a vote request, its checks against a poll, shard choice and why a write was refused."""
+"""Votes: the shape of a vote request, its checks against a poll, and why a write was refused."""
 
 from __future__ import annotations
 
-import random
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -96,48 +95,24 @@ def check_open(window: Window, now: float) -> None:
         raise PollNotOpen(f"the poll opens at {to_iso(window.opens_at)}")
 
 
-def choose_shard(shards: int, avoid: int | None = None) -> int:
-    """Pick a shard uniformly at random, avoiding one (the shard that just conflicted) if possible."""
-    if shards <= 1:
-        return 0
-    if avoid is None:
-        return random.randrange(shards)
-    pick = random.randrange(shards - 1)
-    return pick + 1 if pick >= avoid else pick
-
-
 class Rejection(StrEnum):
     """Why a vote transaction did not commit."""
 
     ALREADY_VOTED = "already_voted"  # another request of this voter has a ballot
     OWN_BALLOT = "own_ballot"  # this request's own earlier attempt committed
-    SHARD = "shard"  # the shard refused: gone, another incarnation, outside its window or unknown option
     IP_LIMIT = "ip_limit"  # the address has used up the poll's limit
     ADDRESS_WINDOW = "address_window"  # the address prefix has used up this window's allowance
     PROOF_USED = "proof_used"  # the proof of work was spent on an earlier vote
-    CONFLICT = "conflict"  # another transaction held an item: retry on another shard
+    CONFLICT = "conflict"  # another transaction held an item (voters behind one address prefix): retry
+    IN_PROGRESS = "in_progress"  # an earlier attempt with this request's token may still commit: retry with it
     BUSY = "busy"  # throttled: not committed, retry after a pause
     REFUSED = "refused"  # refused for another reason: not committed
     UNKNOWN = "unknown"  # a timeout or server error: the write may have committed
 
 
-@dataclass(frozen=True)
-class ShardState:
-    """A shard as it was when it refused a vote; window is None when the shard does not exist."""
-
-    incarnation: str | None = None
-    window: Window | None = None
-
-    @property
-    def exists(self) -> bool:
-        """Whether the shard item existed."""
-        return self.window is not None
-
-
 class VoteRejected(Exception):
-    """A vote transaction did not commit; `reason` says why (and `shard` what the shard held)."""
+    """A vote's write did not commit; `reason` says why."""
 
-    def __init__(self, reason: Rejection, shard: ShardState | None = None) -> None:
+    def __init__(self, reason: Rejection) -> None:
         super().__init__(reason.value)
         self.reason = reason
-        self.shard = shard

@@ -31,7 +31,9 @@ SNAPSHOT_WRITTEN = "SnapshotPollsWritten"  # Count: polls one snapshot run wrote
 SNAPSHOT_SKIPPED = "SnapshotPollsSkipped"  # Count: polls one snapshot run found unchanged
 SNAPSHOT_FAILED = "SnapshotFailed"  # Count: polls that failed in one snapshot run (0 when none)
 SNAPSHOT_AGE_SECONDS = "SnapshotAgeSeconds"  # Seconds: how far behind the oldest stale snapshot is, every run
-AUTO_RESHARDS = "AutoReshards"  # Count: polls whose shards were raised automatically
+FOLD_RECORDS = "FoldRecords"  # Count: ballot changes the fold applied to tallies (once each)
+FOLD_LAG_SECONDS = "FoldLagSeconds"  # Seconds: from a batch's newest ballot change to its fold
+TALLIES_COMPACTED = "TalliesCompacted"  # Count: stream shards' tallies sealed into their poll's base
 AUDIT_WRITE_FAILURES = "AuditWriteFailures"  # Count: audit entries that could not be stored (logged whole instead)
 EDGE_RESULTS_WRITTEN = "EdgeResultsWritten"  # Count: results documents the stream consumer rewrote
 EDGE_PUBLISH_FAILED = "EdgePublishFailed"  # Count: edge documents a poll change could not write (readers use the API)
@@ -46,7 +48,9 @@ UNITS: dict[str, MetricUnit] = {
     SNAPSHOT_SKIPPED: MetricUnit.Count,
     SNAPSHOT_FAILED: MetricUnit.Count,
     SNAPSHOT_AGE_SECONDS: MetricUnit.Seconds,
-    AUTO_RESHARDS: MetricUnit.Count,
+    FOLD_RECORDS: MetricUnit.Count,
+    FOLD_LAG_SECONDS: MetricUnit.Seconds,
+    TALLIES_COMPACTED: MetricUnit.Count,
     AUDIT_WRITE_FAILURES: MetricUnit.Count,
     EDGE_RESULTS_WRITTEN: MetricUnit.Count,
     EDGE_PUBLISH_FAILED: MetricUnit.Count,
@@ -120,5 +124,5 @@ def start_request(request_id: str | None, route: str, poll_id: str | None) -> No
 
 
 def log_event(message: str, **details: Any) -> None:
-    """Log one structured event (a request's outcome, a snapshot run, a resharding)."""
+    """Log one structured event (a request's outcome, a snapshot run, a fold batch)."""
     logger.info(message, extra=details)

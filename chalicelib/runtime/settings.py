@@ -12,11 +12,6 @@ from typing import TypeVar
 from chalicelib.runtime import state
 
 T = TypeVar("T", int, float)
-# Automatic resharding (bench/hot_poll.py, BENCHMARKS.md section 6): double a poll's shards when, within a
-# minute, at least this share of one process's vote attempts on it met a conflict or a throttle (retries
-# reach half their 0.1-a-vote target there), judged over at least this many attempts (0 turns it off).
-AUTO_RESHARD_CONFLICT_SHARE = 0.05
-AUTO_RESHARD_MIN_ATTEMPTS = 100
 # Proof of work (PBKDF2/SHA-256): the counter a reader must find is drawn from [0, POW_SPREAD), each step
 # POW_COST iterations; 200 x 5,000 iterations on average is about 0.25 CPU-seconds (BENCHMARKS.md, stuffing drill).
 POW_COST, POW_SPREAD = 5000, 400
@@ -89,8 +84,8 @@ class Settings:
     region: str
     endpoint_url: str | None
     polls_table: str
-    counters_table: str
     ballots_table: str
+    guards_table: str
     results_bucket: str
     cors_origins: tuple[str, ...]
     results_max_age: int
@@ -109,17 +104,17 @@ class Settings:
     snapshot_rate_minutes: int
     vote_rate_per_second: float
     vote_burst: float
-    auto_reshard_conflict_share: float
-    auto_reshard_min_attempts: int
     address_prefix_v4: int
     address_prefix_v6: int
     pow_cost: int
     pow_spread: int
     challenge_seconds: int
     turnstile_verify_url: str
-    counters_stream_arn: str  # the counters table's stream, which feeds the near-live results documents
+    ballots_stream_arn: str  # the ballots table's stream: folded into the polls' tallies
+    polls_stream_arn: str  # the polls table's stream: its tallies' changes rewrite the results documents
     edge_secret_id: str | None  # the secret CloudFront sends as X-Origin-Verify; None: EDGE_KEY or no edge
-    stream_batch_seconds: int  # how long the stream consumer gathers records before one run
+    stream_batch_seconds: int  # how long the results publisher gathers tally changes before one run
+    fold_batch_seconds: int  # how long the fold gathers ballots before one run (the fold's lag)
     site_url: str | None  # the site's public URL (CloudFront or a custom domain), for the hosted pages' links
 
 
@@ -133,13 +128,13 @@ def get_settings() -> Settings:
         region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
         endpoint_url=os.environ.get("AWS_ENDPOINT_URL") or None,
         polls_table=os.environ.get("POLLS_TABLE", f"polls-{stage}"),
-        counters_table=os.environ.get("COUNTERS_TABLE", f"poll-counters-{stage}"),
         ballots_table=os.environ.get("BALLOTS_TABLE", f"poll-ballots-{stage}"),
+        guards_table=os.environ.get("GUARDS_TABLE", f"poll-guards-{stage}"),
         results_bucket=os.environ.get("RESULTS_BUCKET", f"poll-results-{stage}"),
         cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
         results_max_age=_int("RESULTS_MAX_AGE", 5, 0, 86400),
         poll_max_age=_int("POLL_MAX_AGE", 30, 0, 86400),
-        poll_cache_seconds=_float("POLL_CACHE_SECONDS", 10.0, 0, 3600),
+        poll_cache_seconds=_float("POLL_CACHE_SECONDS", 1.0, 0, 60),
         results_cache_seconds=_float("RESULTS_CACHE_SECONDS", 1.0, 0, 3600),
         retention_days=_int("RETENTION_DAYS", 30, 1, 3650),
         open_ended_days=_int("OPEN_ENDED_DAYS", 365, 1, 3650),
@@ -153,29 +148,29 @@ def get_settings() -> Settings:
         snapshot_rate_minutes=_int("SNAPSHOT_RATE_MINUTES", 1, 1, 1440),
         vote_rate_per_second=_float("VOTE_RATE_PER_SECOND", 2.0, 0, 1_000_000),
         vote_burst=_float("VOTE_BURST", 30.0, 0, 1_000_000),
-        auto_reshard_conflict_share=_float("AUTO_RESHARD_CONFLICT_SHARE", AUTO_RESHARD_CONFLICT_SHARE, 0.001, 1),
-        auto_reshard_min_attempts=_int("AUTO_RESHARD_MIN_ATTEMPTS", AUTO_RESHARD_MIN_ATTEMPTS, 0, 1_000_000),
         address_prefix_v4=_int("ADDRESS_PREFIX_V4", 32, 8, 32),
         address_prefix_v6=_int("ADDRESS_PREFIX_V6", 64, 16, 128),
         pow_cost=_int("POW_COST", POW_COST, 1, 10_000_000),
         pow_spread=_int("POW_SPREAD", POW_SPREAD, 1, 1_000_000),
         challenge_seconds=_int("CHALLENGE_SECONDS", 300, 30, 3600),
         turnstile_verify_url=_url("TURNSTILE_VERIFY_URL", TURNSTILE_VERIFY_URL),
-        counters_stream_arn=_stream_arn(stage),
+        ballots_stream_arn=_stream_arn("BALLOTS_STREAM_ARN", "BALLOTS_TABLE", f"poll-ballots-{stage}"),
+        polls_stream_arn=_stream_arn("POLLS_STREAM_ARN", "POLLS_TABLE", f"polls-{stage}"),
         edge_secret_id=os.environ.get("EDGE_SECRET_ID") or None,
         stream_batch_seconds=_int("STREAM_BATCH_SECONDS", 5, 0, 300),
+        fold_batch_seconds=_int("FOLD_BATCH_SECONDS", 1, 0, 300),
         site_url=_url("SITE_URL", "https://unset").rstrip("/") if os.environ.get("SITE_URL") else None,
     )
 
 
-def _stream_arn(stage: str) -> str:
-    """Read COUNTERS_STREAM_ARN; unset, a placeholder naming the table (the packaged template puts the real one)."""
-    value = (os.environ.get("COUNTERS_STREAM_ARN") or "").strip()
+def _stream_arn(name: str, table_variable: str, table: str) -> str:
+    """Read a stream ARN setting; unset, a placeholder naming the table (the packaged template puts the real one)."""
+    value = (os.environ.get(name) or "").strip()
     if not value:
-        table = os.environ.get("COUNTERS_TABLE", f"poll-counters-{stage}")
+        table = os.environ.get(table_variable, table)
         return f"arn:aws:dynamodb:us-east-1:000000000000:table/{table}/stream/unset"
     if not STREAM_ARN_RE.fullmatch(value):
-        raise SettingsError(f"COUNTERS_STREAM_ARN must be a DynamoDB stream ARN, not {value[:60]!r}")
+        raise SettingsError(f"{name} must be a DynamoDB stream ARN, not {value[:60]!r}")
     return value
 
 

@@ -1,88 +1,134 @@
-"""The process's catalog: cached poll definitions and tallies, with one rule for forgetting both."""
+"""The process's catalog: each poll's definition and published results as last read, kept about a second.
+
+A cold read is one Query of two small items: the definition and the publisher's summary of the poll's tallies
+(services.edge.publish_changed). Both are trusted for POLL_CACHE_SECONDS (and RESULTS_CACHE_SECONDS), 1 s: an
+editor's close, reopen or extension reaches every process within it, and however many tallies a viral poll has, a
+process reads its partition at most once a second (bench/hot_poll.py). Entries are immutable and swapped whole under
+a lock, so concurrent requests never see half an update.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import dataclass, replace
 
-from chalicelib.core.counts import Tally
 from chalicelib.core.errors import PollNotFound
 from chalicelib.core.poll import Poll
 from chalicelib.core.validation import validate_poll_id
 from chalicelib.runtime import state
-from chalicelib.runtime.cache import TTLCache
 from chalicelib.runtime.settings import get_settings
 from chalicelib.store.adapters import store
+from chalicelib.store.port import Published
 
 NOT_FOUND_SECONDS = 1.0  # how long a missing poll is remembered as missing
+MAX_ENTRIES = 4096
 
-_definitions: TTLCache[Poll | None] = TTLCache()
-_tallies: TTLCache[Tally] = TTLCache()
+
+@dataclass(frozen=True)
+class Entry:
+    """A poll as read (None: it does not exist), when (monotonic), and when on the wall clock."""
+
+    published: Published | None
+    read_at: float
+    wall: float
+
+
+_lock = threading.Lock()
+_entries: dict[str, Entry] = {}
+
+
+def lifetime() -> float:
+    """Return how long an entry is trusted."""
+    settings = get_settings()
+    return min(settings.poll_cache_seconds, settings.results_cache_seconds)
+
+
+def _get(poll_id: str) -> Entry | None:
+    with _lock:
+        return _entries.get(poll_id)
+
+
+def _put(poll_id: str, entry: Entry) -> None:
+    with _lock:
+        if len(_entries) >= MAX_ENTRIES and poll_id not in _entries:
+            _entries.clear()
+        _entries[poll_id] = entry
+
+
+def _read(poll_id: str) -> Entry:
+    """Read the definition and the published results (one Query); a missing poll is remembered a second."""
+    now, wall = time.monotonic(), time.time()
+    try:
+        found = store().read_published(poll_id, consistent=False)
+    except PollNotFound:
+        _put(poll_id, Entry(None, now, wall))
+        raise
+    entry = Entry(found, now, wall)
+    _put(poll_id, entry)
+    return entry
+
+
+def read(poll_id: str) -> tuple[Published, float, bool]:
+    """Return a poll as published, when it was read (epoch seconds), and whether it was read now (not cached)."""
+    validate_poll_id(poll_id)
+    entry = _get(poll_id)
+    age = None if entry is None else time.monotonic() - entry.read_at
+    if entry is not None and entry.published is None and age is not None and age < NOT_FOUND_SECONDS:
+        raise PollNotFound(f"no poll with id '{poll_id}'")
+    if entry is None or entry.published is None or age is None or age >= lifetime():
+        entry = _read(poll_id)
+        assert entry.published is not None
+        return entry.published, entry.wall, True
+    return entry.published, entry.wall, False
 
 
 def poll(poll_id: str) -> Poll:
-    """Return a poll's definition from the process cache or the store."""
-    validate_poll_id(poll_id)
-    entry = _definitions.get(poll_id, get_settings().poll_cache_seconds)
-    if entry is not None:
-        stored_at, cached = entry
-        if cached is not None:
-            return cached
-        if time.monotonic() - stored_at < NOT_FOUND_SECONDS:
-            raise PollNotFound(f"no poll with id '{poll_id}'")
-    try:
-        found = store().get_poll(poll_id)
-    except PollNotFound:
-        _definitions.put(poll_id, None)
-        raise
-    _definitions.put(poll_id, found)
-    return found
-
-
-def cached_poll(poll_id: str) -> Poll | None:
-    """Return the cached definition, if any, without reading the store."""
-    entry = _definitions.get(poll_id, get_settings().poll_cache_seconds)
-    return None if entry is None else entry[1]
-
-
-def remember(poll_id: str, found: Poll | None) -> None:
-    """Cache a definition read or written elsewhere (None: the poll does not exist)."""
-    _definitions.put(poll_id, found)
+    """Return a poll's definition, at most POLL_CACHE_SECONDS old."""
+    return read(poll_id)[0].poll
 
 
 def fresh_poll(poll_id: str) -> Poll:
-    """Read a poll's definition from the store, bypassing and refreshing the cache."""
-    forget(poll_id)
-    return poll(poll_id)
+    """Read a poll's definition from the store now (strongly consistent), keeping the cached results."""
+    validate_poll_id(poll_id)
+    try:
+        found = store().get_poll(poll_id)
+    except PollNotFound:
+        forget(poll_id)
+        raise
+    remember(found)
+    return found
 
 
-def tally(poll_id: str) -> tuple[float, Tally] | None:
-    """Return (stored_at, tally) if a fresh tally is cached."""
-    return _tallies.get(poll_id, get_settings().results_cache_seconds)
-
-
-def remember_tally(poll_id: str, value: Tally, stored_at: float | None = None) -> None:
-    """Cache a tally, now or keeping an earlier stored_at (it is as old as the data it came from)."""
-    if stored_at is None:
-        _tallies.put(poll_id, value)
+def remember(found: Poll) -> None:
+    """Keep a definition read or written here (with the cached results, if they are of the same incarnation)."""
+    entry = _get(found.id)
+    if entry is not None and entry.published is not None and entry.published.poll.incarnation == found.incarnation:
+        _put(found.id, Entry(replace(entry.published, poll=found), entry.read_at, entry.wall))
     else:
-        _tallies.replace(poll_id, stored_at, value)
+        forget(found.id)
 
 
-def expire_tally(poll_id: str) -> None:
-    """Drop only the cached tally, as when its second has passed (the definition stays cached)."""
-    _tallies.invalidate(poll_id)
+def created(found: Poll) -> None:
+    """Keep a poll just created: it has no votes yet, so it is whole without a read."""
+    _put(found.id, Entry(Published(poll=found), time.monotonic(), time.time()))
+
+
+def gone(poll_id: str) -> None:
+    """Remember for a second that a poll no longer exists (it was just deleted)."""
+    _put(poll_id, Entry(None, time.monotonic(), time.time()))
 
 
 def forget(poll_id: str) -> None:
-    """Drop a poll's cached definition and tally (after a change, or when a write saw they were stale)."""
-    _definitions.invalidate(poll_id)
-    _tallies.invalidate(poll_id)
+    """Forget a poll (after it was changed elsewhere, or its results were corrected)."""
+    with _lock:
+        _entries.pop(poll_id, None)
 
 
 def reset() -> None:
-    """Forget every cached definition and tally."""
-    _definitions.clear()
-    _tallies.clear()
+    """Forget every poll."""
+    with _lock:
+        _entries.clear()
 
 
 state.register("catalog", reset)

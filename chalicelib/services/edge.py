@@ -5,8 +5,9 @@
   results/<id>/latest.csv      the same as CSV
   p/<id>, p/<id>/<lang>        the hosted poll page, in the poll's language and in each translation
 
-Written when a poll is created or changed, by the snapshot job, and (results only) by the counters table's stream
-consumer, so a vote reaches the edge within seconds at a cost that follows votes, not readers.
+Written when a poll is created or changed, by the snapshot job, and (results only) by the polls table's stream
+consumer when the fold changes a poll's tallies, so a vote reaches the edge within seconds at a cost that follows
+votes, not readers.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from chalicelib.core.times import to_iso
 from chalicelib.core.visibility import is_public
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import catalog
-from chalicelib.store.adapters import archive, changed_polls, store
+from chalicelib.store.adapters import archive, store, tallied_polls
 from chalicelib.store.port import ArchiveError
 
 PUBLIC_PREFIX = "results"
@@ -38,7 +38,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 
 @dataclass
 class StreamReport:
-    """What one batch of the counters table's stream did."""
+    """What one batch of the polls table's stream did."""
 
     records: int = 0
     changed_polls: list[str] = field(default_factory=list)
@@ -126,7 +126,7 @@ def publish(poll: Poll, counts: Counts | None = None) -> bool:
         if poll.status_at(now) is Status.SCHEDULED:
             return True  # no results before it opens: the snapshot job writes them once it has
         if counts is None:
-            counts = store().read_many_counts([poll], consistent=True).get(poll.id) or Counts()
+            counts = store().read_view(poll.id, consistent=True).counts
         write_latest(poll, counts, now)
         return True
     except (ArchiveError, DomainError) as exc:  # S3, or the counts' read (a throttle): the change itself stands
@@ -156,39 +156,34 @@ def drop_pages(poll_id: str, languages: set[str]) -> None:
         observability.count(observability.EDGE_PUBLISH_FAILED)
 
 
-def publish_changed(records: list[dict[str, Any]]) -> StreamReport:
-    """Rewrite the latest results of the polls whose counts changed in a batch of the counters table's stream.
+def publish_changed(event: dict[str, Any]) -> StreamReport:
+    """Publish the results of the polls whose tallies changed in a batch of the polls table's stream.
 
-    Safe to repeat (a redelivered batch rewrites the same counts); polls whose results are not public get their
-    private copy only, so the edge never shows hidden results. Each poll's definition is read afresh (not from
-    the process cache), so a change made seconds ago (results hidden, shards raised) is what the batch follows;
-    counts are read strongly consistent. A store that cannot answer fails the batch, and Lambda retries it.
+    For each: its definition and every tally, read afresh (one strongly consistent Query: not the process cache, so
+    a change made seconds ago is what the batch follows), summed into the summary item the API's results read, and
+    written to the edge (latest JSON and CSV). Safe to repeat (a redelivered batch writes the same counts); polls whose
+    results are not public get their private copy only. A store that cannot answer fails the batch, and Lambda
+    retries it.
     """
-    report = StreamReport(records=len(records))
-    ids = changed_polls(records)
-    report.changed_polls = ids
-    found: list[Poll] = []
-    for poll_id in ids:
+    records = event.get("Records", [])
+    report = StreamReport(records=len(records) if isinstance(records, list) else 0)
+    report.changed_polls = tallied_polls(event)
+    now = clock.now()
+    for poll_id in report.changed_polls:
         try:
-            found.append(catalog.fresh_poll(poll_id))
+            view = store().read_view(poll_id, consistent=True)
         except DomainError as exc:
             if exc.status >= 500:
                 raise
-            report.skipped += 1  # deleted since, or a key that is not a poll's: nothing to publish
-    if found:
-        now = clock.now()
-        counts = store().read_many_counts(found, consistent=True)
-        for poll in found:
-            poll_counts = counts.get(poll.id)
-            if poll_counts is None:
-                report.skipped += 1
-                continue
-            try:
-                write_latest(poll, poll_counts, now, withdraw=False)
-                report.written += 1
-            except ArchiveError as exc:
-                observability.logger.warning("stream publish failed", extra={"poll_id": poll.id, "error": str(exc)})
-                report.failed += 1
+            report.skipped += 1  # deleted since: nothing to publish
+            continue
+        store().publish_summary(view.poll, view.counts, now)  # what the API's results read (one small item)
+        try:
+            write_latest(view.poll, view.counts, now, withdraw=False)
+            report.written += 1
+        except ArchiveError as exc:
+            observability.logger.warning("stream publish failed", extra={"poll_id": poll_id, "error": str(exc)})
+            report.failed += 1
     observability.count(observability.EDGE_RESULTS_WRITTEN, report.written)
     observability.log_event("stream_batch", **{k: v for k, v in report.as_dict().items() if k != "changed_polls"})
     observability.flush()

@@ -1,79 +1,126 @@
-"""Forensics for editors: a poll's ballots by source, voiding one source's ballots exactly once, and the voids."""
+"""Forensics for editors: a poll's ballots by source, voiding one source's ballots exactly once, and the voids.
+
+A void marks ballots voided, page by page through the by-poll index; the fold takes their votes off the tallies.
+Its audit entry comes first; it runs for at most VOID_SECONDS in the request, and the snapshot job carries on a
+void that did not finish (each run, from where it stopped), recording a second audit entry when it is done.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import secrets
-from collections.abc import Iterator
+import time
+from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.core import forensics
 from chalicelib.core.audit import AuditAction
-from chalicelib.core.errors import NoBallots
-from chalicelib.core.forensics import BallotRecord, VoidRecord
+from chalicelib.core.forensics import BallotRecord, VoidRecord, VoidRequest
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
 from chalicelib.runtime import clock
-from chalicelib.services import audit, catalog, votes
+from chalicelib.services import audit, catalog
+from chalicelib.services.ledger import Position, every_ballot, walk
 from chalicelib.store.adapters import store
 
 log = logging.getLogger("polls.forensics")
+VOID_SECONDS = 20.0  # a void request stops marking after this long (API Gateway gives up at 29 s)
 
 
-def _poll_with_ballots(poll_id: str) -> Poll:
-    """Read the poll as stored (every shard up to its current count), refusing polls that keep no ballots."""
-    poll = catalog.fresh_poll(poll_id)
-    if not poll.block.keeps_ballots:
-        raise NoBallots("this poll allows repeat votes and keeps no ballots")
-    return poll
-
-
-def _ballots(poll: Poll) -> Iterator[BallotRecord]:
-    """Yield the poll's counted ballots, shard by shard."""
-    for shard in range(poll.shards):
-        yield from store().ballot_records(poll, shard)
+def _range(request: VoidRequest) -> tuple[int | None, int | None]:
+    """Return the index range (seconds) that holds every ballot the request's minutes can match."""
+    since = None if request.start is None else request.start // 60 * 60
+    until = None if request.end is None else request.end // 60 * 60 + 59
+    return since, until
 
 
 def report(poll_id: str) -> dict[str, Any]:
     """Return the poll's sources, busiest first (GET /polls/{id}/forensics)."""
-    poll = _poll_with_ballots(poll_id)
-    return {"poll_id": poll.id, **forensics.report(_ballots(poll), poll.option_ids())}
+    poll = catalog.fresh_poll(poll_id)
+    return {"poll_id": poll.id, **forensics.report(every_ballot(poll), poll.option_ids())}
 
 
 def void(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> dict[str, Any]:
-    """Void one source's ballots (within a time range): their votes leave the counters, the ballots stay.
+    """Void one source's counted ballots (within a time range): they stay, so their voters cannot vote again.
 
-    A void that removed votes is recorded in the audit log with who asked, the source, range, reason and counts.
+    A dry run only counts them. Otherwise the void is recorded (audit entry and void record) before its first
+    ballot is marked, and goes on in the snapshot job if it does not finish within VOID_SECONDS.
     """
     request = forensics.parse_void(body)
-    poll = _poll_with_ballots(poll_id)
+    poll = catalog.fresh_poll(poll_id)
     option_ids = poll.option_ids()
-    matching = [ballot for ballot in _ballots(poll) if request.matches(ballot)]
-    if request.dry_run or not matching:
-        return {"voided": len(matching), "options": forensics.tally(matching, option_ids), "dry_run": request.dry_run}
-    now = int(clock.now())
+    if request.dry_run:
+        matching = [b for b in every_ballot(poll, *_range(request)) if request.matches(b)]
+        return {"voided": len(matching), "options": forensics.tally(matching, option_ids), "dry_run": True}
     record = VoidRecord(
-        id=secrets.token_hex(8),
+        id=f"{int(clock.now() * 1000):011x}{secrets.token_hex(3)}",  # sorts by time, to the millisecond
         request=request,
-        voided=len(matching),
-        options=forensics.tally(matching, option_ids),
-        at=now,
-        expires_at=votes.ballot_expiry(poll, now),
+        voided=0,
+        options={o: 0 for o in option_ids},
+        at=int(clock.now()),
+        actor=actor.as_dict(),
     )
-    voided = store().void_ballots(poll, record, matching)
-    catalog.forget(poll.id)  # the cached tally still counts them
-    counts = forensics.tally(voided, option_ids)
-    event = {"event": "void", "poll_id": poll.id, "void_id": record.id, "voided": len(voided), "options": counts}
+    asked = {"source": request.source, "from": request.start, "to": request.end, "reason": request.reason}
+    audit.record(actor, AuditAction.VOID_STARTED, poll.id, {**asked, "void_id": record.id})
+    store().save_void(poll, record)
+    store().track_void(poll, record.id, running=True)
+    record = carry_on(poll, record, time.monotonic() + VOID_SECONDS)
+    return {
+        "voided": record.voided,
+        "options": record.options,
+        "dry_run": False,
+        "id": record.id,
+        "complete": record.complete,
+    }
+
+
+def carry_on(poll: Poll, record: VoidRecord, deadline: float) -> VoidRecord:
+    """Mark the void's matching ballots from where it stopped until done or the deadline; save its progress."""
+    counts = Counter(record.options)
+    marked = [record.voided]
+
+    def visit(ballots: list[BallotRecord]) -> None:
+        for ballot in ballots:
+            if record.request.matches(ballot) and store().void_ballot(ballot.key, record.id, record.at):
+                marked[0] += 1
+                counts.update(o for o in ballot.options if o in counts)
+
+    since, until = _range(record.request)
+    position = walk(poll, Position(record.bucket, record.cursor), visit, deadline, since=since, until=until)
+    record = replace(
+        record,
+        voided=marked[0],
+        options=dict(counts),
+        bucket=position.bucket,
+        cursor=position.key,
+        complete=position.done,
+    )
+    store().save_void(poll, record)
+    if record.complete:
+        _finished(poll, record)
+    return record
+
+
+def _finished(poll: Poll, record: VoidRecord) -> None:
+    """Record a finished void: its audit entry, its log line, and the poll no longer carrying it."""
+    store().track_void(poll, record.id, running=False)
+    event = {
+        "event": "void",
+        "poll_id": poll.id,
+        "void_id": record.id,
+        "voided": record.voided,
+        "options": record.options,
+    }
     log.info(json.dumps(event))
-    if voided:
-        asked = {"source": request.source, "from": request.start, "to": request.end, "reason": request.reason}
-        details = {**asked, "void_id": record.id, "voided": len(voided), "votes_removed": counts}
-        audit.record(actor, AuditAction.VOID, poll.id, details)
-    return {"voided": len(voided), "options": counts, "dry_run": False, "id": record.id if voided else None}
+    request = record.request
+    asked = {"source": request.source, "from": request.start, "to": request.end, "reason": request.reason}
+    details = {**asked, "void_id": record.id, "voided": record.voided, "votes_removed": record.options}
+    audit.record(Actor.from_dict(record.actor) if record.actor else SYSTEM, AuditAction.VOID, poll.id, details)
 
 
 def list_voids(poll_id: str) -> dict[str, Any]:
     """Return what was voided in the poll, when and why (GET /polls/{id}/voids)."""
-    poll = _poll_with_ballots(poll_id)
+    poll = catalog.fresh_poll(poll_id)
     return {"poll_id": poll.id, "voids": [record.as_dict() for record in store().voids(poll)]}

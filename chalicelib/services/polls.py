@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.audit import AuditAction, change_action, changes
 from chalicelib.core.counts import Counts
-from chalicelib.core.errors import InvalidParameter, ServiceUnavailable
+from chalicelib.core.errors import InvalidParameter, PollHasVotes, ServiceUnavailable
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
 from chalicelib.core.search import matches, search_filter
 from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
 from chalicelib.runtime import clock
-from chalicelib.services import audit, catalog, challenges, edge, resharding
+from chalicelib.services import audit, catalog, challenges, edge, retention
 from chalicelib.store.adapters import store
 from chalicelib.store.port import StaleDefinition
 
@@ -22,11 +23,11 @@ STALE_RETRIES = 5
 
 
 def create(body: Any, *, actor: Actor = SYSTEM) -> Poll:
-    """Create a poll from an admin request, and record who did."""
-    poll = new_poll(body, clock.now())
+    """Create a poll from an admin request (one write), and record who did."""
+    poll = retention.kept(new_poll(body, clock.now()), clock.now())
     challenges.check_available(poll)
     store().create_poll(poll)
-    catalog.remember(poll.id, poll)
+    catalog.created(poll)
     audit.record(actor, AuditAction.CREATE, poll.id, {"after": poll.admin_dict(clock.now())})
     edge.publish(poll, Counts())  # a new poll has no votes: nothing to read
     return poll
@@ -43,38 +44,33 @@ def get_fresh(poll_id: str) -> Poll:
 
 
 def change(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> Poll:
-    """Apply an admin PATCH to a poll and all its shards: raise its shards first, then the other fields.
+    """Apply an admin PATCH: one write to the poll's definition, which votes never touch, so it never waits for them.
 
-    A write that finds the poll changed meanwhile (another editor, an automatic raise) is redone on
-    the poll as stored, so no shard misses a close or a reschedule.
+    The write is made over the version it was read at; if another editor changed the poll meanwhile, the change
+    is made again on the poll as stored. A change of question or options needs a poll without votes (as folded).
     """
     poll = catalog.fresh_poll(poll_id)
     now = clock.now()
     before = poll.admin_dict(now)
-    new, _ = changed_poll(poll, body, now)  # validates every field, the shard count included
-    if new.challenge is not poll.challenge:
-        challenges.check_available(new)
-    if new.shards > poll.shards:
-        poll = resharding.raise_shards(poll, new.shards)
-    others = {name: value for name, value in body.items() if name != "shards"}
     for _ in range(STALE_RETRIES):
-        if not others:
-            new = poll
-            break
-        new, reset_counts = changed_poll(poll, others, now)
+        new, needs_no_votes = changed_poll(poll, body, now)
+        if new.challenge is not poll.challenge:
+            challenges.check_available(new)
+        if needs_no_votes and store().read_view(poll_id, consistent=True).counts.voters > 0:
+            raise PollHasVotes("the question and options cannot change once the poll has votes")
+        new = retention.kept(new, now)
         try:
-            store().replace_poll(poll, new, reset_counts)
+            store().change_poll(poll, new)
             break
         except StaleDefinition:
             poll = catalog.fresh_poll(poll_id)
     else:
         raise ServiceUnavailable("the poll kept changing; try again", retry_after=1)
-    catalog.forget(poll_id)
-    catalog.remember(poll_id, new)
+    new = replace(new, version=poll.version + 1)
+    catalog.remember(new)
     audit.record(actor, change_action(body), poll_id, changes(before, new.admin_dict(clock.now())))
-    if others:  # a shards-only change shows nothing new to readers
-        edge.publish(new)
-        edge.drop_pages(poll_id, set(poll.translations) - set(new.translations))
+    edge.publish(new)
+    edge.drop_pages(poll_id, set(poll.translations) - set(new.translations))
     return new
 
 
@@ -82,8 +78,7 @@ def delete(poll_id: str, *, actor: Actor = SYSTEM) -> None:
     """Delete a poll and its counters, and record who did."""
     poll = catalog.fresh_poll(poll_id)
     store().delete_poll(poll)
-    catalog.forget(poll_id)
-    catalog.remember(poll_id, None)
+    catalog.gone(poll_id)
     audit.record(actor, AuditAction.DELETE, poll_id, {"before": poll.admin_dict(clock.now())})
     edge.withdraw(poll)
 

@@ -17,11 +17,12 @@ from chalicelib.core.poll import Poll, Status
 from chalicelib.core.times import minute_key, to_iso
 from chalicelib.core.visibility import is_public
 from chalicelib.runtime import clock, observability
-from chalicelib.services import audit, edge
+from chalicelib.services import audit, edge, upkeep
 from chalicelib.store.adapters import archive, store
-from chalicelib.store.port import ArchiveError, DuePoll
+from chalicelib.store.port import ArchiveError, DuePoll, PollView
 
 HISTORY_TAGS = "kind=history"  # the bucket's lifecycle rule moves these to infrequent access
+UPKEEP_SECONDS = 60.0  # a run spends at most this long on upkeep (voids, ballots kept longer), then goes on next run
 
 
 @dataclass
@@ -103,39 +104,47 @@ def _update_indexes(entries: dict[str, tuple[bool, dict[str, Any]]], now: float)
             archive().put(key, edge.json_bytes(document), edge.JSON_TYPE, edge.latest_cache(public))
 
 
-def _read_counts(due: list[Poll], now: float) -> dict[str, Counts | None]:
-    """Read the due polls' counts: open polls eventually consistent, closed ones strongly for their final snapshot.
+def _views(due: list[DuePoll], now: float) -> dict[str, PollView | None]:
+    """Read each due poll's view (definition and tallies: one Query each).
 
-    Eventually consistent reads take half the read units; a snapshot a moment behind is refreshed next run.
+    Closed polls are read strongly, for their final snapshot; open ones eventually consistent (half the read units;
+    a snapshot a moment behind is refreshed next run).
     """
-    closed = [poll for poll in due if poll.status_at(now) is Status.CLOSED]
-    still_open = [poll for poll in due if poll.status_at(now) is not Status.CLOSED]
-    counts = store().read_many_counts(closed, consistent=True) if closed else {}
-    counts.update(store().read_many_counts(still_open, consistent=False))
-    return counts
+    views: dict[str, PollView | None] = {}
+    for item in due:
+        try:
+            views[item.poll.id] = store().read_view(item.poll.id, consistent=item.poll.status_at(now) is Status.CLOSED)
+        except DomainError:
+            views[item.poll.id] = None
+    return views
 
 
 def run() -> Report:
-    """Snapshot every active poll whose results changed since its last snapshot."""
+    """Snapshot every active poll whose results changed since its last snapshot, and tend to each one's upkeep."""
     started = time.monotonic()
     now = clock.now()
     report = Report(snapshot_at=str(to_iso(now)))
     due = [d for d in store().due_polls() if d.poll.status_at(now) is not Status.SCHEDULED]
-    counts = _read_counts([d.poll for d in due], now)
+    views = _views(due, now)
+    deadline = upkeep.budget(UPKEEP_SECONDS)
     entries: dict[str, tuple[bool, dict[str, Any]]] = {}
-    marks: list[tuple[Poll, str]] = []
+    marks: list[tuple[Poll, str, bool]] = []
     for item in due:
-        poll, poll_counts = item.poll, counts.get(item.poll.id)
-        if poll_counts is None:
-            report.fail(poll.id, "the poll's counters are gone (deleted?)")
+        poll, view = item.poll, views.get(item.poll.id)
+        if view is None or view.poll.incarnation != poll.incarnation:
+            report.fail(poll.id, "the poll is gone (deleted?)")
             continue
-        mark = signature(poll, poll_counts, now)
+        left = upkeep.tend(item, view, int(now), deadline).left
+        final = poll.status_at(now) is Status.CLOSED and not left
+        mark = signature(poll, view.counts, now)
         if mark == item.signature:
             report.skipped += 1
+            if final:  # unchanged since its last snapshot, and nothing left to do: it leaves the job's list
+                marks.append((poll, mark, True))
             continue
         try:
-            entries[poll.id] = (is_public(poll, now), _write_poll(poll, poll_counts, now, _moved(item, now)))
-            marks.append((poll, mark))
+            entries[poll.id] = (is_public(poll, now), _write_poll(poll, view.counts, now, _moved(item, now)))
+            marks.append((poll, mark, final))
         except ArchiveError as exc:
             report.fail(poll.id, str(exc))
     try:
@@ -145,11 +154,12 @@ def run() -> Report:
         # Leave the polls unmarked: the next run writes them (and the index) again.
         report.fail("index.json", str(exc))
         marks = []
-    for poll, mark in marks:
+    for poll, mark, final in marks:
         try:
-            store().mark_snapshot(poll, mark, int(now), final=poll.status_at(now) is Status.CLOSED)
-            report.written += 1
-            report.written_polls.append(poll.id)
+            store().mark_snapshot(poll, mark, int(now), final=final)
+            if poll.id in entries:
+                report.written += 1
+                report.written_polls.append(poll.id)
         except DomainError as exc:
             report.fail(poll.id, str(exc))
     _measure(report, due, now)

@@ -1,32 +1,37 @@
-"""Which store and archive this process uses: DynamoDB and S3 unless a test puts others in their place."""
+"""Which store, archive and audit log this process uses: DynamoDB and S3, bound to the stage when first used."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chalicelib.runtime import state
-from chalicelib.store.port import Archive, AuditLog, Store
+from chalicelib.runtime.settings import get_settings
+from chalicelib.store.port import Archive, AuditLog, BallotBatch, Store
 
+_tables: Any = None
 _store: Store | None = None
 _archive: Archive | None = None
 _audit_log: AuditLog | None = None
+
+
+def _bound_tables() -> Any:
+    """Return the stage's tables, bound once per process from the settings."""
+    global _tables
+    if _tables is None:
+        from chalicelib.store.dynamo.tables import Tables  # noqa: PLC0415 - PynamoDB only when the store is used
+
+        _tables = Tables.build(get_settings())
+    return _tables
 
 
 def store() -> Store:
     """Return the process's store (the DynamoDB adapter by default, built on first use)."""
     global _store
     if _store is None:
-        from chalicelib.store.dynamo.store import DynamoStore  # noqa: PLC0415 - PynamoDB only when the store is used
+        from chalicelib.store.dynamo.store import DynamoStore  # noqa: PLC0415
 
-        _store = DynamoStore()
+        _store = DynamoStore(_bound_tables())
     return _store
-
-
-def changed_polls(records: list[dict[str, Any]]) -> list[str]:
-    """Return the polls whose counts a batch of the counters table's stream records changed."""
-    from chalicelib.store.dynamo.stream import changed_polls as read  # noqa: PLC0415 - the stream is DynamoDB's
-
-    return read(records)
 
 
 def archive() -> Archive:
@@ -45,8 +50,22 @@ def audit_log() -> AuditLog:
     if _audit_log is None:
         from chalicelib.store.dynamo.audit import DynamoAuditLog  # noqa: PLC0415 - PynamoDB only when used
 
-        _audit_log = DynamoAuditLog()
+        _audit_log = DynamoAuditLog(_bound_tables())
     return _audit_log
+
+
+def ballot_batch(event: dict[str, Any]) -> BallotBatch:
+    """Read a batch of the ballots table's stream."""
+    from chalicelib.store.dynamo.stream import ballot_batch as read  # noqa: PLC0415 - the stream is DynamoDB's
+
+    return read(event)
+
+
+def tallied_polls(event: dict[str, Any]) -> list[str]:
+    """Return the polls whose tallies a batch of the polls table's stream changed."""
+    from chalicelib.store.dynamo.stream import tallied_polls as read  # noqa: PLC0415
+
+    return read(event)
 
 
 def use_audit_log(audit_log_: AuditLog | None) -> None:
@@ -57,8 +76,8 @@ def use_audit_log(audit_log_: AuditLog | None) -> None:
 
 def use(store_: Store | None = None, archive_: Archive | None = None) -> None:
     """Put another store and archive in place (tests; None restores the defaults on next use)."""
-    global _store, _archive
-    _store, _archive = store_, archive_
+    global _store, _archive, _tables
+    _store, _archive, _tables = store_, archive_, None
 
 
 state.register("adapters", use)

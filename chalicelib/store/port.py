@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from chalicelib.core.audit import AuditEntry
 from chalicelib.core.counts import Counts
 from chalicelib.core.forensics import BallotRecord, VoidRecord
+from chalicelib.core.ledger import Base, Contribution, Delta, Lane, Tally, total
 from chalicelib.core.poll import Poll
 
 
@@ -31,59 +32,108 @@ class SpentProof:
 
 @dataclass(frozen=True)
 class VoteWrite:
-    """Everything one vote transaction writes; the voter's and address's identities are keyed hashes."""
+    """Everything one vote writes, every item keyed by the voter (or the request): never an item of the poll's."""
 
     poll: Poll
     options: list[str]
-    shard: int
     now: int
     request_id: str
-    voter_hash: str | None  # a ballot is written, put-if-absent, when set
-    address_hash: str | None  # the address counter is checked and bumped when set
+    ballot_hash: str  # keyed hash of (poll, voter), or of (poll, request) when the poll keeps no voters apart
+    by_request: bool  # the ballot is keyed by the request (blocking `none`)
     expires_at: int
     source_hash: str | None = None  # kept on the ballot for forensics
-    window: WindowCount | None = None  # checked and bumped when set
+    address_hash: str | None = None  # the per-address counter (voter_and_ip), checked and bumped when set
+    window: WindowCount | None = None  # the prefix's window counter, checked and bumped when set
     proof: SpentProof | None = None  # put-if-absent when set
 
 
 @dataclass(frozen=True)
+class PollView:
+    """A poll's definition and its tallies, read together in one request; `counts` adds them up."""
+
+    poll: Poll
+    base: Base = field(default_factory=Base)
+    tallies: tuple[Tally, ...] = ()
+
+    @property
+    def counts(self) -> Counts:
+        """Return the folded counts of the poll's current incarnation."""
+        return total(self.base, self.tallies)
+
+
+@dataclass(frozen=True)
+class Published:
+    """A poll's definition and its results as the publisher last summed them (one small read for the API)."""
+
+    poll: Poll
+    counts: Counts = field(default_factory=Counts)
+    at: float | None = None  # when the publisher read the tallies it summed (None: never, the poll has no votes)
+
+
+@dataclass(frozen=True)
 class DuePoll:
-    """A poll the snapshot job must visit, with what its last snapshot showed."""
+    """A poll the snapshot job must visit: what its last snapshot showed, and the work it carries on for the poll."""
 
     poll: Poll
     signature: str | None
     snapshot_at: int | None
+    kept_until: int | None = None  # how far the ballots' expiry was refreshed (below poll.keep_until: go on)
+    keep_cursor: dict[str, Any] | None = None  # where that refresh goes on
+    voids_running: list[str] = field(default_factory=list)  # voids to carry on
+
+
+@dataclass(frozen=True)
+class TallyState:
+    """Why a tally did not take a delta: it is absent, sealed, or has applied records up to `mark`."""
+
+    exists: bool
+    sealed: bool = False
+    mark: str | None = None
+
+
+@dataclass
+class BallotBatch:
+    """One batch of the ballots table's stream: the stream shard that carried it and what its records count."""
+
+    shard: str | None
+    records: int = 0
+    contributions: list[Contribution] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    """One page of a poll's ballots from one bucket of the by-poll index, and where the next page starts."""
+
+    ballots: list[BallotRecord]
+    next_key: dict[str, Any] | None
 
 
 class PollStore(Protocol):
-    """Poll definitions and their shards' windows."""
+    """Poll definitions, each with its tallies under the same partition key."""
 
     def create_poll(self, poll: Poll) -> None:
-        """Store a new poll and its zeroed shards; PollExists if the id is taken."""
+        """Store a new poll (one PutItem); PollExists if the id is taken."""
 
     def get_poll(self, poll_id: str) -> Poll:
         """Read a poll's definition; PollNotFound if there is none."""
 
+    def read_view(self, poll_id: str, consistent: bool) -> PollView:
+        """Read a poll's definition and all its tallies in one request (exact); PollNotFound if there is none."""
+
+    def read_published(self, poll_id: str, consistent: bool) -> Published:
+        """Read a poll's definition and its published summary in one small request; PollNotFound if there is none."""
+
+    def publish_summary(self, poll: Poll, counts: Counts, at: float) -> bool:
+        """Store the sum of a poll's tallies as read at `at`, unless a later one is stored; False if one is."""
+
     def list_polls(self, cursor: str | None) -> Iterator[Poll]:
         """Yield polls in the store's own order, starting after the poll id `cursor`."""
 
-    def replace_poll(self, old: Poll, new: Poll, reset_counts: bool) -> None:
-        """Write a changed definition to the poll and its shards (PollHasVotes if counts must reset but cannot).
-
-        Raises StaleDefinition when the stored poll no longer matches `old` (so no shard is left behind).
-        """
-
-    def add_shards(self, poll: Poll, shards: int) -> None:
-        """Create shards poll.shards..shards-1 (at most SHARDS_PER_STEP) and publish the count, atomically.
-
-        Raises StaleDefinition when the stored poll no longer matches `poll` (another change won).
-        """
-
-    def claim_reshard(self, poll: Poll, window_start: int) -> bool:
-        """Claim the automatic resharding of a poll for the window starting at window_start; False if taken."""
+    def change_poll(self, old: Poll, new: Poll) -> None:
+        """Write a changed definition (one conditional write); StaleDefinition if the stored poll is not `old`."""
 
     def delete_poll(self, poll: Poll) -> None:
-        """Delete a poll and its shards."""
+        """Delete a poll's definition and tallies (its ballots expire)."""
 
     def due_polls(self) -> list[DuePoll]:
         """Return the polls the snapshot job must visit."""
@@ -91,50 +141,69 @@ class PollStore(Protocol):
     def mark_snapshot(self, poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
         """Record what a snapshot showed; a final one takes the poll off the snapshot job's list."""
 
+    def record_keeping(self, poll: Poll, kept_until: int | None, cursor: dict[str, Any] | None) -> None:
+        """Record how far a refresh of the ballots' expiry has come (kept_until given: it is done)."""
 
-class CountStore(Protocol):
-    """The shard counters."""
+    def track_void(self, poll: Poll, void_id: str, running: bool) -> None:
+        """Add a void to those the snapshot job carries on for the poll, or take it off (the poll stays due)."""
 
-    def read_counts(self, poll_id: str, shards: range, with_poll: bool) -> tuple[Poll | None, Counts]:
-        """Sum some of a poll's shards, reading the poll in the same request when asked."""
 
-    def read_many_counts(self, polls: list[Poll], consistent: bool) -> dict[str, Counts | None]:
-        """Sum the shards of many polls; None for a poll with no shards left."""
+class TallyStore(Protocol):
+    """The tally items the fold writes: conditional on their marks, so each record counts exactly once."""
 
-    def shard_counts(self, poll_id: str, shards: int) -> dict[int, Counts]:
-        """Return each existing shard's counts by shard number."""
+    def add_to_tally(self, lane: Lane, key: str, delta: Delta) -> TallyState | None:
+        """Add a delta to a live tally whose mark is below delta.first; None when it did, else why not."""
 
-    def replace_shard_counts(self, poll: Poll, shard: int, seen: Counts, counts: Counts) -> bool:
-        """Overwrite one shard's counts if it still holds `seen`; False if votes arrived meanwhile."""
+    def shard_marker(self, lane: Lane) -> str | None:
+        """Return the highest mark a stream shard's sealed tallies reached (None: none was sealed)."""
+
+    def create_tally(self, lane: Lane, key: str, delta: Delta, marker: str | None) -> bool:
+        """Create a tally holding a delta if it is absent and the shard's marker is still `marker`; False if not."""
+
+    def seal(self, view: PollView, tallies: list[Tally]) -> bool:
+        """Seal tallies and absorb them into the base in one transaction; False if one changed meanwhile."""
+
+    def drop(self, view: PollView, tallies: list[Tally], now: int) -> None:
+        """Delete sealed, absorbed tallies, noting when in the base."""
+
+    def forget(self, view: PollView, keys: list[str]) -> None:
+        """Let the base forget dropped tallies."""
+
+    def correct_base(self, view: PollView, correction: Counts) -> bool:
+        """Add a correction to the base if no tally changed since the view was read; False otherwise."""
 
 
 class BallotStore(Protocol):
-    """Ballots and the vote transaction."""
+    """Ballots (the ledger), the counters that guard votes, and voids."""
 
     def write_vote(self, vote: VoteWrite) -> None:
-        """Commit one vote atomically (ballot, shard counts, address counter) or raise VoteRejected."""
+        """Commit one vote in one request (ballot and guards) or raise VoteRejected."""
 
-    def ballot_exists(self, poll: Poll, voter_hash: str) -> bool:
+    def ballot_exists(self, poll: Poll, ballot_hash: str) -> bool:
         """Tell whether this voter has a ballot in the poll."""
 
-    def ballots_in_shard(self, poll: Poll, shard: int) -> Iterator[list[str]]:
-        """Yield the chosen options of every ballot counted in one of the poll's shards."""
+    def index_page(
+        self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None
+    ) -> IndexPage:
+        """Read one page of one by-poll index bucket (ballots voted within [since, until] when given)."""
 
-    def ballot_records(self, poll: Poll, shard: int) -> Iterator[BallotRecord]:
-        """Yield every counted (not voided) ballot of one of the poll's shards, with its source and minute."""
+    def read_ballots(self, keys: list[str]) -> list[BallotRecord]:
+        """Read ballots by key, strongly consistent (absent ones are left out)."""
 
-    def void_ballots(self, poll: Poll, record: VoidRecord, ballots: list[BallotRecord]) -> list[BallotRecord]:
-        """Void ballots: take their votes off their shards and add them to the void's record, atomically per batch.
+    def void_ballot(self, key: str, void_id: str, at: int) -> bool:
+        """Mark a counted ballot voided (the fold takes its votes off); False if it was voided or gone."""
 
-        Ballots voided meanwhile are skipped; returns the ballots this call voided. A voided ballot
-        stays, so its voter cannot vote again. Raises PollNotFound when the poll was deleted or re-created.
-        """
+    def keep_ballot(self, key: str, expires_at: int) -> bool:
+        """Keep a ballot until at least `expires_at`; False if it is gone."""
+
+    def save_void(self, poll: Poll, record: VoidRecord) -> None:
+        """Store a void record (its progress included), replacing the previous state of the same void."""
 
     def voids(self, poll: Poll) -> list[VoidRecord]:
-        """Return the poll's void records."""
+        """Return the poll's void records, oldest first."""
 
 
-class Store(PollStore, CountStore, BallotStore, Protocol):
+class Store(PollStore, TallyStore, BallotStore, Protocol):
     """Everything the services need from the database."""
 
 
@@ -172,11 +241,8 @@ class AuditLog(Protocol):
         """Read entries newest first: one poll's (by its key), or every entry (through the feed index)."""
 
 
-SHARDS_PER_STEP = 99  # new shards one atomic step adds: they and the poll item fill one 100-item transaction
-
-
 class StaleDefinition(Exception):
-    """The stored poll changed since it was read (its shard count or window): read it again and retry."""
+    """The stored poll changed since it was read: read it again and retry."""
 
 
 class ArchiveError(Exception):

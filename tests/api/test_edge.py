@@ -1,5 +1,6 @@
 """The edge documents: a poll's document, results and hosted pages in the bucket, kept in step with the poll;
-the counters stream's consumer (`publish_results`) fed with the records moto's stream really holds."""
+the polls table's stream consumer (`publish_results`) fed with the records moto's stream really holds once the
+fold has written the tallies."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from chalicelib.runtime.clients import client as aws
 from chalicelib.runtime.settings import get_settings
 from tests.conftest import ADMIN
-from tests.helpers import create_poll, new_voter, patch, vote
+from tests.helpers import create_poll, folded, new_voter, patch, stream_batches, vote
 
 TRANSLATION = {"cy": {"question": "A ddylai'r cyngor adeiladu'r bont?", "options": {"yes": "Dylai", "no": "Na ddylai"}}}
 
@@ -30,16 +31,10 @@ def document(key: str) -> Any:
 
 
 def stream_records() -> list[dict[str, Any]]:
-    """Every record the counters table's stream holds (moto), as Lambda would deliver them."""
-    import boto3
-    from botocore.config import Config
-
-    from local.streams import StreamReader, jsonable
-
-    table = aws("dynamodb").describe_table(TableName=get_settings().counters_table)["Table"]
-    # botocore's account-based stream endpoints are not moto's: ask for the regional one
-    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-    return [jsonable(r) for r in StreamReader(streams, table["LatestStreamArn"]).read()]
+    """Fold the votes so far, then return what the polls table's stream holds since the last call (moto), as Lambda
+    would deliver it: the tallies' changes, and the definitions'."""
+    folded(publish=False)
+    return [record for event in stream_batches(get_settings().polls_table) for record in event["Records"]]
 
 
 def publish(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -114,7 +109,7 @@ def test_deleting_a_poll_withdraws_its_edge_documents(client):
 
 
 def test_the_stream_consumer_publishes_the_counts_votes_made(client):
-    poll = create_poll(client, options=["Yes", "No"], shards=3)
+    poll = create_poll(client, options=["Yes", "No"])
     for option in ("yes", "yes", "no"):
         assert vote(client, poll["id"], [option], new_voter()).status_code == 201
     stale = document(f"results/{poll['id']}/latest.json")
@@ -133,8 +128,9 @@ def test_a_redelivered_batch_writes_the_same_counts_again(client, calls):
     first = document(f"results/{poll['id']}/latest.json")
     calls.clear()
     again = publish(records)
-    # the poll as stored, one batched read of its shards, two objects: the cost follows batches, not readers
-    assert calls.count("dynamodb") == {"GetItem": 1, "BatchGetItem": 1}
+    # the poll as stored with its tallies (one Query), its summary for the API, two objects: the cost follows
+    # batches of votes, not readers
+    assert calls.count("dynamodb") == {"Query": 1, "PutItem": 1}
     assert calls.count("s3") == {"PutObject": 2}
     second = document(f"results/{poll['id']}/latest.json")
     assert again["written"] == 1
@@ -143,12 +139,12 @@ def test_a_redelivered_batch_writes_the_same_counts_again(client, calls):
     }
 
 
-def test_a_batch_without_changed_counts_writes_nothing(client, calls):
-    poll = create_poll(client, shards=2)
-    stream_records()  # the creation's records: new, empty shards
-    assert patch(client, poll["id"], shards=6).status_code == 200  # four new empty shards, windows unchanged
+def test_a_batch_without_tally_changes_writes_nothing(client, calls):
+    poll = create_poll(client)
+    stream_records()  # the creation's record
+    assert patch(client, poll["id"], question="Should the council build a new bridge?").status_code == 200
     records = stream_records()
-    assert records  # the stream did carry the new shards
+    assert records  # the stream did carry the definition's change (which published itself)
     calls.clear()
     report = publish(records)
     assert (report["changed_polls"], report["written"]) == ([], 0)
@@ -171,9 +167,9 @@ def test_a_vote_on_a_hidden_results_poll_reaches_only_the_private_copy(client, c
     [
         [],
         [{"eventName": "INSERT"}],
-        [{"dynamodb": {"Keys": {"pk": {"S": "not-a-shard-key"}}, "NewImage": {"voters": {"N": "1"}}}}],
-        [{"dynamodb": {"Keys": {"pk": {"S": "gone-poll#001"}}, "NewImage": {"voters": {"N": "1"}}}}],
-        [{"dynamodb": "garbage"}],
+        [{"dynamodb": {"Keys": {"pk": {"S": "not-a-polls-key"}}, "NewImage": {"voters": {"N": "1"}}}}],
+        [{"dynamodb": {"Keys": {"id": {"S": "gone-poll"}, "part": {"S": "t#i1#shardId-1"}}}}],
+        [{"dynamodb": {"Keys": {"id": {"S": "x"}, "part": {"S": "poll"}}}}],
     ],
 )
 def test_malformed_or_stale_records_are_skipped_without_failing(client, records):
@@ -186,10 +182,10 @@ def test_the_stream_follows_the_stored_definition_not_a_stale_cached_one(client)
 
     poll = create_poll(client, options=["Yes", "No"], results_visibility="after_close")
     assert patch(client, poll["id"], status="closed").status_code == 200
-    stale = catalog.cached_poll(poll["id"])  # closed: results public, as another process may still hold it
+    stale = catalog.poll(poll["id"])  # closed: results public, as another process may still hold it
     assert patch(client, poll["id"], status="open").status_code == 200  # reopened: hidden again
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
-    catalog.remember(poll["id"], stale)
+    catalog.created(stale)
     publish(stream_records())
     assert keys(f"results/{poll['id']}/") == []  # the stale definition would have made them public again
     assert document(f"private/results/{poll['id']}/latest.json")["total_voters"] == 1
@@ -215,7 +211,7 @@ def test_a_change_stands_when_the_edge_cannot_read_the_counts(client, faults):
     from tests.helpers import aws_error
 
     poll = create_poll(client, options=["Yes", "No"])
-    faults.add("BatchGetItem", aws_error("ProvisionedThroughputExceededException"), times=10)
+    faults.add("Query", aws_error("ProvisionedThroughputExceededException"), times=10)
     assert patch(client, poll["id"], status="closed").status_code == 200  # saved; the edge catches up later
     faults.clear()
     assert client.http.get(f"/polls/{poll['id']}").json_body["status"] == "closed"
@@ -227,7 +223,7 @@ def test_a_store_that_cannot_answer_fails_the_batch_so_lambda_retries_it(client,
     poll = create_poll(client, options=["Yes", "No"])
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
     records = stream_records()
-    faults.add("GetItem", aws_error("ProvisionedThroughputExceededException"), times=10)
+    faults.add("Query", aws_error("ProvisionedThroughputExceededException"), times=10)
     with pytest.raises(Exception):  # noqa: B017 - the handler raises; Lambda retries the batch
         publish(records)
     faults.clear()

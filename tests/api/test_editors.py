@@ -13,7 +13,7 @@ from chalicelib.core.identity import Group
 from local.cognito import create_user, ensure_user_pool, sign_in
 from tests.api.conftest import ADMIN, EDITOR, PASSWORD, audit_entries
 from tests.conftest import ADMIN as SERVICE
-from tests.helpers import create_poll, error_code, patch, vote
+from tests.helpers import create_poll, error_code, folded, patch, vote
 
 # Every admin operation: (method, path, body); {id} is a fresh poll.
 OPERATIONS = [
@@ -82,18 +82,22 @@ def test_an_editor_may_not_delete_a_poll(client, editor):
     assert [e["action"] for e in audit_entries(client, editor, poll_id)] == ["create"]
 
 
-def test_close_reopen_and_reshard_are_named_with_what_changed(client, editor):
+def test_close_reopen_and_change_are_named_with_what_changed(client, editor):
     poll_id = create_poll(client)["id"]
     assert patch_as(client, editor, poll_id, status="closed").status_code == 200
     assert patch_as(client, editor, poll_id, status="open").status_code == 200
-    assert patch_as(client, editor, poll_id, shards=12).status_code == 200
-    reshard, reopen, close, create = audit_entries(client, editor, poll_id)
+    assert patch_as(client, editor, poll_id, max_choices=2).status_code == 400  # not a field a change may set
+    assert patch_as(client, editor, poll_id, randomize_options=True).status_code == 200
+    change, reopen, close, create = audit_entries(client, editor, poll_id)
     assert (close["action"], close["details"]) == (
         "close",
         {"before": {"status": "open"}, "after": {"status": "closed"}},
     )
     assert (reopen["action"], reopen["details"]["after"]) == ("reopen", {"status": "open"})
-    assert (reshard["action"], reshard["details"]) == ("reshard", {"before": {"shards": 10}, "after": {"shards": 12}})
+    assert (change["action"], change["details"]) == (
+        "change",
+        {"before": {"randomize_options": False}, "after": {"randomize_options": True}},
+    )
     assert create["actor"] == "service-token" and create["details"]["after"]["id"] == poll_id
 
 
@@ -104,10 +108,11 @@ def patch_as(client: Any, headers: dict[str, str], poll_id: str, **fields: Any) 
 def test_the_service_token_keeps_admin_rights_and_is_named_as_such(client):
     poll_id = create_poll(client)["id"]
     assert patch(client, poll_id, status="closed").status_code == 200
-    assert client.http.post(f"/polls/{poll_id}/recount", headers=SERVICE, body='{"fix": true}').status_code == 200
+    assert client.http.post(f"/polls/{poll_id}/recount", headers=SERVICE, body='{"fix": true}').status_code == 409
+    assert client.http.post(f"/polls/{poll_id}/recount", headers=SERVICE, body='{"fix": false}').status_code == 200
     assert client.http.delete(f"/polls/{poll_id}", headers=SERVICE).status_code == 204
     entries = audit_entries(client, SERVICE, poll_id)
-    assert [e["action"] for e in entries] == ["delete", "recount_fix", "close", "create"]
+    assert [e["action"] for e in entries] == ["delete", "recount", "close", "create"]
     assert {e["actor"] for e in entries} == {"service-token"}
     assert {e["actor_id"] for e in entries} == {None}
 
@@ -118,7 +123,7 @@ def test_bad_input_is_refused_and_records_nothing(client, editor):
     assert (bad_create.status_code, bad_create.json_body["error"]["field"]) == (400, "question")
     bad_change = patch_as(client, editor, poll_id, closes_at="2001-01-01T00:00:00Z")
     assert (bad_change.status_code, bad_change.json_body["error"]["field"]) == (400, "closes_at")
-    assert patch_as(client, editor, poll_id, shards=2).status_code == 409
+    assert patch_as(client, editor, poll_id, shards=2).status_code == 400
     assert [e["action"] for e in audit_entries(client, editor)] == ["create"]
 
 
@@ -134,14 +139,17 @@ def test_audit_entries_cannot_be_changed_through_the_api(client, editor, method)
 
 def test_the_audit_store_never_overwrites_an_entry(client, editor):
     from chalicelib.core.errors import ServiceUnavailable
-    from chalicelib.store.dynamo.audit import AuditModel, DynamoAuditLog, _from_model
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.store.dynamo.audit import DynamoAuditLog, _from_model
+    from chalicelib.store.dynamo.tables import Tables
 
     poll_id = create_poll(client)["id"]
-    stored = next(iter(AuditModel.query(f"poll#{poll_id}")))
+    tables = Tables.build(get_settings())
+    stored = next(iter(tables.audit.query(f"poll#{poll_id}")))
     forged = _from_model(stored)
     forged = type(forged)(forged.at_ms, forged.entry_id, forged.actor, forged.action, poll_id, {"after": "forged"})
     with pytest.raises(ServiceUnavailable):
-        DynamoAuditLog().append(forged)
+        DynamoAuditLog(tables).append(forged)
     assert audit_entries(client, editor, poll_id)[0]["details"]["after"]["id"] == poll_id
 
 
@@ -228,6 +236,7 @@ def test_editors_see_results_that_readers_may_not(client, editor, stranger):
 def test_history_gives_per_minute_points_from_the_snapshots(client, editor):
     poll_id = create_poll(client, options=["Tea", "Coffee"])["id"]
     vote(client, poll_id, ["tea"], "voter-history-0001")
+    folded()
     assert client.http.post("/snapshots", headers=editor).status_code == 200
     body = client.http.get(f"/polls/{poll_id}/history", headers=editor).json_body
     assert body["minutes"] == 1
@@ -241,6 +250,7 @@ def test_history_gives_per_minute_points_from_the_snapshots(client, editor):
 def test_results_download_as_csv(client, editor):
     poll_id = create_poll(client, options=["=SUM(A1)", "Plain"])["id"]
     vote(client, poll_id, ["plain"], "voter-csv-000001")
+    folded()
     response = client.http.get(f"/polls/{poll_id}/results.csv", headers=editor)
     assert response.status_code == 200
     headers = {name.lower(): value for name, value in response.headers.items()}

@@ -79,7 +79,7 @@ def test_an_unexpected_failure_is_a_500_without_internals(client, monkeypatch):
 def test_a_store_outage_is_a_503_with_retry_after(client, faults):
     from tests.helpers import aws_error
 
-    faults.add("GetItem", aws_error("InternalServerError", status=500), times=10)
+    faults.add("Query", aws_error("InternalServerError", status=500), times=10)
     response = client.http.get("/polls/some-poll")
     assert response.status_code == 503
     assert error_code(response) == "service_unavailable"
@@ -101,7 +101,7 @@ def test_stored_items_hold_no_voter_token_or_ip(client, monkeypatch):
     dynamodb = aws_client("dynamodb")
     settings = get_settings()
     dumped = ""
-    for table in (settings.polls_table, settings.counters_table, settings.ballots_table):
+    for table in (settings.polls_table, settings.guards_table, settings.ballots_table):
         dumped += json.dumps(dynamodb.scan(TableName=table)["Items"])
     assert "expires_at" in dumped
     for secret in [*voters, ip, ADMIN_TOKEN]:

@@ -97,10 +97,10 @@ def test_each_refusal_emits_vote_refused_with_its_reason(client, capsys, setup, 
 
 
 def test_a_conflict_emits_a_conflict_and_a_retry(client, capsys, faults):
-    from tests.helpers import conflict_on_shard
+    from tests.helpers import conflict_on_window
 
-    poll = create_poll(client, shards=4)
-    faults.add("TransactWriteItems", conflict_on_shard, times=1)
+    poll = create_poll(client, address_limit={"votes": 60, "minutes": 10})
+    faults.add("TransactWriteItems", conflict_on_window, times=1)
     lines(capsys)
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
     names = [m[0] for m in metrics(lines(capsys))]

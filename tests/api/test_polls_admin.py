@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.conftest import ADMIN
-from tests.helpers import DAY, create_poll, error_code, iso_in, new_voter, patch, vote
+from tests.helpers import DAY, create_poll, error_code, folded, iso_in, new_voter, patch, vote
 
 ADMIN_ROUTES = [
     ("POST", "/polls", {"question": "Q?", "options": ["A", "B"]}),
@@ -30,7 +30,7 @@ def test_create_poll_returns_the_full_poll_with_defaults_and_location(client):
     assert poll["max_choices"] == 1
     assert poll["results_visibility"] == "always"
     assert poll["repeat_votes"] == {"block": "voter"}
-    assert poll["shards"] == 10
+    assert "shards" not in poll
     assert poll["created_at"].endswith("Z") and poll["opens_at"].endswith("Z")
 
 
@@ -51,12 +51,11 @@ def test_create_poll_with_given_id_and_settings(client):
         max_choices=2,
         results_visibility="after_vote",
         repeat_votes={"block": "voter_and_ip", "ip_limit": 3},
-        shards=4,
         closes_at=iso_in(30 * DAY),
     )
     assert poll["id"] == "my-poll"
     assert poll["repeat_votes"] == {"block": "voter_and_ip", "ip_limit": 3}
-    assert (poll["max_choices"], poll["shards"], poll["closes_at"]) == (2, 4, iso_in(30 * DAY))
+    assert (poll["max_choices"], poll["closes_at"]) == (2, iso_in(30 * DAY))
 
 
 def test_create_poll_with_a_taken_id_is_a_conflict(client):
@@ -173,6 +172,7 @@ def test_question_and_options_can_change_while_the_poll_has_no_votes(client):
     assert response.json_body["question"] == "A better question?"
     assert [o["id"] for o in response.json_body["options"]] == ["up", "down"]
     assert vote(client, poll["id"], ["up"], new_voter()).status_code == 201
+    folded()
     results = client.http.get(f"/polls/{poll['id']}/results").json_body
     assert [(o["id"], o["votes"]) for o in results["options"]] == [("up", 1), ("down", 0)]
 
@@ -180,6 +180,7 @@ def test_question_and_options_can_change_while_the_poll_has_no_votes(client):
 def test_question_and_options_cannot_change_once_the_poll_has_votes(client):
     poll = create_poll(client)
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    folded()
     response = patch(client, poll["id"], options=["Up", "Down"])
     assert response.status_code == 409
     assert error_code(response) == "poll_has_votes"
@@ -226,18 +227,25 @@ def test_patch_of_an_unknown_poll_is_not_found(client):
     assert response.status_code == 404 and error_code(response) == "poll_not_found"
 
 
-def test_deleted_poll_and_its_counters_are_gone(client, calls):
-    poll = create_poll(client, shards=3)
+def test_deleted_poll_and_its_tallies_are_gone(client, calls):
+    poll = create_poll(client)
     vote(client, poll["id"], ["yes"], new_voter())
+    folded()
     response = client.http.delete(f"/polls/{poll['id']}", headers=ADMIN)
     assert response.status_code == 204
     for path in (f"/polls/{poll['id']}", f"/polls/{poll['id']}/results"):
         gone = client.http.get(path)
         assert gone.status_code == 404 and error_code(gone) == "poll_not_found"
     assert error_code(vote(client, poll["id"], ["yes"], new_voter())) == "poll_not_found"
-    from chalicelib.store.dynamo.counts import shard_counts
+    from chalicelib.runtime.clients import client as aws
+    from chalicelib.runtime.settings import get_settings
 
-    assert shard_counts(poll["id"], 3) == {}
+    left = aws("dynamodb").query(
+        TableName=get_settings().polls_table,
+        KeyConditionExpression="id = :id",
+        ExpressionAttributeValues={":id": {"S": poll["id"]}},
+    )["Items"]
+    assert left == []  # the definition and its tallies
 
 
 def test_a_recreated_poll_id_does_not_inherit_old_ballots(client):
@@ -247,4 +255,5 @@ def test_a_recreated_poll_id_does_not_inherit_old_ballots(client):
     client.http.delete("/polls/reused-id", headers=ADMIN)
     create_poll(client, id="reused-id")
     assert vote(client, "reused-id", ["yes"], voter).status_code == 201
+    folded()
     assert client.http.get("/polls/reused-id/results").json_body["total_voters"] == 1

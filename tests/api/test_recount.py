@@ -1,4 +1,4 @@
-"""Recount: ballots are read per shard through an index, drift is reported per option and repaired on request."""
+"""Recount on moto: ballots found through the by-poll index and re-read by key, drift per option, safe repair."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import json
 
 import pytest
 
-from chalicelib.runtime.clients import client as aws_client
-from chalicelib.runtime.settings import get_settings
-from chalicelib.store.dynamo.keys import shard_key
+from chalicelib.core.counts import Counts
+from chalicelib.core.ledger import INDEX_BUCKETS
+from chalicelib.runtime import clock
+from chalicelib.services import recount as recounting
+from chalicelib.store import adapters
 from tests.conftest import ADMIN
-from tests.helpers import create_poll, error_code, new_voter, patch, vote
+from tests.helpers import create_poll, error_code, folded, new_voter, patch, vote
 
 
 def recount(client, poll_id, body=None, headers=ADMIN):
@@ -19,56 +21,97 @@ def recount(client, poll_id, body=None, headers=ADMIN):
     )
 
 
-def corrupt(poll_id: str, shard: int, option: str, by: int) -> None:
-    """Add to one shard's option counter behind the app's back, as a bug or a bad restore would."""
-    aws_client("dynamodb").update_item(
-        TableName=get_settings().counters_table,
-        Key={"pk": {"S": shard_key(poll_id, shard)}},
-        UpdateExpression="SET counts.#o = counts.#o + :n",
-        ExpressionAttributeNames={"#o": option},
-        ExpressionAttributeValues={":n": {"N": str(by)}},
-    )
+def corrupt(poll_id: str, option: str, by: int) -> None:
+    """Add to a poll's base tally behind the fold's back, as a bug or a bad restore would."""
+    store = adapters.store()
+    view = store.read_view(poll_id, consistent=True)
+    assert store.correct_base(view, Counts(votes={option: by}))
 
 
 @pytest.fixture
 def voted_poll(client):
-    poll = create_poll(client, shards=3, max_choices=2)
+    poll = create_poll(client, max_choices=2)
     for choice in (["yes"], ["no"], ["yes", "dont-know"], ["yes"], ["no"]):
         assert vote(client, poll["id"], choice, new_voter()).status_code == 201
+    folded()
     return poll
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Move the clock past the recount's settling time (the poll closed long enough ago)."""
+
+    def settle() -> None:
+        later = clock.now() + recounting.RECOUNT_SETTLE_SECONDS
+        monkeypatch.setattr(clock, "now", lambda: later)
+
+    return settle
 
 
 def test_a_consistent_poll_recounts_without_drift(client, voted_poll):
     report = recount(client, voted_poll["id"]).json_body
     expected = {"total_voters": 5, "options": {"yes": 3, "no": 2, "dont-know": 1}}
     assert report["ballots"] == expected
-    assert report["counters"] == expected
+    assert report["tallies"] == expected
     assert report["drift"] == {"total_voters": 0, "options": {"yes": 0, "no": 0, "dont-know": 0}}
-    assert report["drifting_shards"] == [] and report["fixed_shards"] == []
+    assert report["fixed"] is False
 
 
-def test_drift_is_reported_per_option_and_per_shard(client, voted_poll):
-    corrupt(voted_poll["id"], 1, "yes", 2)
+def test_drift_is_reported_per_option(client, voted_poll):
+    corrupt(voted_poll["id"], "yes", 2)
     report = recount(client, voted_poll["id"]).json_body
     assert report["drift"]["options"] == {"yes": 2, "no": 0, "dont-know": 0}
-    assert report["drifting_shards"] == [1]
-    assert report["counters"]["options"]["yes"] == report["ballots"]["options"]["yes"] + 2
+    assert report["tallies"]["options"]["yes"] == report["ballots"]["options"]["yes"] + 2
 
 
-def test_repair_needs_a_closed_poll_and_then_restores_the_ballot_counts(client, voted_poll):
-    corrupt(voted_poll["id"], 2, "no", -1)
+def test_a_ballot_voided_but_still_unvoided_in_the_index_is_not_counted(client, voted_poll):
+    from chalicelib.services.ledger import every_ballot
+
+    store = adapters.store()
+    key = next(iter(every_ballot(store.get_poll(voted_poll["id"])))).key
+    assert store.void_ballot(key, "void-1", int(clock.now()))
+    report = recount(client, voted_poll["id"]).json_body  # before the fold: the tallies still count it
+    assert (report["ballots"]["total_voters"], report["drift"]["total_voters"]) == (4, 1)
+    folded()
+    assert recount(client, voted_poll["id"]).json_body["drift"]["total_voters"] == 0
+
+
+def test_repair_needs_a_poll_closed_long_enough_then_restores_the_ballot_counts(client, voted_poll, settled):
+    corrupt(voted_poll["id"], "no", -1)
     refused = recount(client, voted_poll["id"], {"fix": True})
     assert refused.status_code == 409 and error_code(refused) == "poll_open"
     patch(client, voted_poll["id"], status="closed")
+    early = recount(client, voted_poll["id"], {"fix": True})
+    assert early.status_code == 409 and error_code(early) == "recount_too_soon"
+    assert 0 < int(early.headers["Retry-After"]) <= recounting.RECOUNT_SETTLE_SECONDS
+    settled()
     repaired = recount(client, voted_poll["id"], {"fix": True}).json_body
-    assert repaired["fixed_shards"] == [2]
+    assert repaired["fixed"] is True
     after = recount(client, voted_poll["id"]).json_body
     assert after["drift"] == {"total_voters": 0, "options": {"yes": 0, "no": 0, "dont-know": 0}}
     results = client.http.get(f"/polls/{voted_poll['id']}/results").json_body
     assert {o["id"]: o["votes"] for o in results["options"]} == {"yes": 3, "no": 2, "dont-know": 1}
 
 
-def test_recount_queries_the_ballot_index_once_per_shard_and_never_scans(client, voted_poll, calls):
+def test_a_repair_cannot_race_a_fold_it_did_not_see(client, voted_poll, settled, monkeypatch):
+    corrupt(voted_poll["id"], "yes", 1)
+    patch(client, voted_poll["id"], status="closed")
+    settled()
+    store = adapters.store()
+    original = store.read_view
+
+    def a_fold_lands_just_after_the_read(poll_id, consistent):
+        view = original(poll_id, consistent)
+        assert store.correct_base(original(poll_id, True), Counts(votes={"yes": 1}))  # they move after the read
+        return view
+
+    monkeypatch.setattr(store, "read_view", a_fold_lands_just_after_the_read)
+    response = recount(client, voted_poll["id"], {"fix": True})
+    assert response.status_code == 503 and error_code(response) == "service_unavailable"
+    assert "recount again" in response.json_body["error"]["message"]
+
+
+def test_recount_reads_the_by_poll_index_and_never_scans(client, voted_poll, calls):
     other = create_poll(client)
     for _ in range(4):
         vote(client, other["id"], ["no"], new_voter())
@@ -77,15 +120,19 @@ def test_recount_queries_the_ballot_index_once_per_shard_and_never_scans(client,
     assert report["ballots"]["total_voters"] == 5  # the other poll's ballots are not counted
     dynamo = calls.count("dynamodb")
     assert "Scan" not in dynamo
-    assert dynamo["Query"] == 3
-    queries = [c.params for c in calls.calls if c.operation == "Query"]
-    assert {q["IndexName"] for q in queries} == {"by-slot"}
+    queries = [c.params for c in calls.calls if c.operation == "Query" and c.params.get("IndexName")]
+    assert {q["IndexName"] for q in queries} == {"by-poll"}
+    assert len(queries) == INDEX_BUCKETS  # one page per bucket here
+    assert dynamo["BatchGetItem"] == 1  # the five ballots, re-read strongly by key
 
 
-def test_polls_without_ballots_cannot_be_recounted(client):
+def test_polls_that_count_repeats_can_be_recounted_too(client):
     poll = create_poll(client, repeat_votes={"block": "none"})
-    response = recount(client, poll["id"])
-    assert response.status_code == 409 and error_code(response) == "recount_unavailable"
+    for _ in range(3):
+        assert vote(client, poll["id"], ["yes"]).status_code == 201
+    folded()
+    report = recount(client, poll["id"]).json_body
+    assert (report["ballots"]["total_voters"], report["drift"]["total_voters"]) == (3, 0)
 
 
 @pytest.mark.parametrize("body", [[], {"fix": "yes"}, {"fix": True, "other": 1}])
@@ -99,14 +146,15 @@ def test_recount_is_admin_only_and_needs_an_existing_poll(client, voted_poll):
     assert error_code(recount(client, "no-such-poll")) == "poll_not_found"
 
 
-def test_the_command_line_prints_the_same_report(client, voted_poll, capsys):
+def test_the_command_line_prints_the_same_report(client, voted_poll, settled, capsys):
     from ops.recount import main
 
-    corrupt(voted_poll["id"], 0, "yes", 1)
+    corrupt(voted_poll["id"], "yes", 1)
     assert main([voted_poll["id"]]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["drift"]["options"]["yes"] == 1
     patch(client, voted_poll["id"], status="closed")
+    settled()
     capsys.readouterr()  # the API's own log lines
     assert main([voted_poll["id"], "--fix"]) == 0
-    assert json.loads(capsys.readouterr().out)["fixed_shards"] == [0]
+    assert json.loads(capsys.readouterr().out)["fixed"] is True

@@ -12,11 +12,23 @@ from chalicelib.core.times import minute_key, to_iso
 from chalicelib.runtime import clock
 from chalicelib.runtime.clients import client as aws_client
 from chalicelib.runtime.settings import get_settings
-from chalicelib.store.dynamo.keys import shard_key
-from chalicelib.store.dynamo.polls import due_polls
+from chalicelib.store import adapters
 from local.seed import seed_active_polls
 from tests.conftest import ADMIN
-from tests.helpers import aws_error, create_poll, error_code, new_voter, patch, vote
+from tests.helpers import aws_error, create_poll, error_code, folded, new_voter, patch
+from tests.helpers import vote as cast
+
+
+def vote(*args, **fields):
+    """Vote, then wait for the fold (the snapshot job shows what the tallies hold)."""
+    response = cast(*args, **fields)
+    folded()
+    return response
+
+
+def due_polls():
+    return adapters.store().due_polls()
+
 
 HOSTILE = 'Yes, "of course"\nabsolutely — 東京 ✓ <script>'
 
@@ -182,7 +194,12 @@ def test_a_closed_poll_gets_one_final_snapshot_and_is_then_no_longer_read(client
     assert run_scheduled(client)["written_polls"] == [poll["id"]]
     latest = json.loads(read(f"results/{poll['id']}/latest.json")["Body"].read())
     assert latest["status"] == "closed"
+    for _ in range(3):  # its stream shard's tally is sealed into its base once idle, then dropped, then forgotten
+        assert [d.poll.id for d in due_polls()] == [poll["id"]]
+        frozen(600)
+        assert run_scheduled(client)["written"] == 0  # the counts shown do not change
     assert [d.poll.id for d in due_polls()] == []
+    assert json.loads(read(f"results/{poll['id']}/latest.json")["Body"].read())["total_voters"] == 1
     frozen(60)
     calls.clear()
     report = run_scheduled(client)
@@ -255,13 +272,19 @@ def test_a_failing_poll_does_not_stop_the_others_and_is_retried_next_run(client,
     assert retry["written_polls"] == [failed]
 
 
-def test_a_poll_whose_counters_vanished_is_reported_and_the_rest_written(client, frozen):
-    polls = [create_poll(client, shards=2) for _ in range(2)]
-    dynamodb = aws_client("dynamodb")
-    for shard in range(2):
-        dynamodb.delete_item(
-            TableName=get_settings().counters_table, Key={"pk": {"S": shard_key(polls[0]["id"], shard)}}
-        )
+def test_a_poll_that_cannot_be_read_is_reported_and_the_rest_written(client, frozen, monkeypatch):
+    from chalicelib.core.errors import ServiceUnavailable
+
+    polls = [create_poll(client) for _ in range(2)]
+    store = adapters.store()
+    original = store.read_view
+
+    def unreadable_first(poll_id, consistent):
+        if poll_id == polls[0]["id"]:
+            raise ServiceUnavailable("throttled")
+        return original(poll_id, consistent)
+
+    monkeypatch.setattr(store, "read_view", unreadable_first)
     report = run_scheduled(client)
     assert report["written_polls"] == [polls[1]["id"]]
     assert report["failures"][0]["poll_id"] == polls[0]["id"]
@@ -277,22 +300,15 @@ def test_an_index_failure_leaves_the_polls_to_be_written_again(client, faults, f
     assert "results/index.json" in keys()
 
 
-def test_a_run_over_250_active_polls_stays_within_the_batched_request_bound(client, calls, frozen):
+def test_a_run_over_250_active_polls_reads_each_once_and_never_scans(client, calls, frozen):
     seed_active_polls(250)
     calls.clear()
     report = run_scheduled(client)
     assert report["written"] == 250
     dynamo = calls.count("dynamodb")
-    assert dynamo["Query"] <= 2
-    assert dynamo["BatchGetItem"] == 25  # 2,500 shard keys, 100 per request
+    assert dynamo["Query"] == 1 + 250  # the snapshot index, then each poll's definition and tallies
     assert dynamo["UpdateItem"] == 250  # one mark per written poll
-    assert sum(dynamo.values()) <= 2 + 25 + 250
-    batch_sizes = [
-        sum(len(t["Keys"]) for t in c.params["RequestItems"].values())
-        for c in calls.calls
-        if c.operation == "BatchGetItem"
-    ]
-    assert max(batch_sizes) == 100
+    assert sum(dynamo.values()) == 1 + 250 + 250
     s3_calls = calls.count("s3")
     assert s3_calls["PutObject"] == 3 * 250 + 1
     assert s3_calls["GetObject"] == 2
@@ -300,7 +316,7 @@ def test_a_run_over_250_active_polls_stays_within_the_batched_request_bound(clie
     calls.clear()
     unchanged = run_scheduled(client)
     assert unchanged["skipped"] == 250
-    assert calls.count("dynamodb")["BatchGetItem"] == 25
+    assert calls.count("dynamodb") == {"Query": 251}
     assert calls.count("s3") == {}
 
 
@@ -347,12 +363,14 @@ def test_history_objects_are_tagged_for_the_lifecycle_rule(client, frozen):
 
 
 def test_open_polls_are_read_eventually_consistent_and_final_snapshots_strongly(client, calls, frozen):
-    create_poll(client, shards=2)
-    closing = create_poll(client, shards=3)
+    still_open = create_poll(client)
+    closing = create_poll(client)
     patch(client, closing["id"], status="closed")
     calls.clear()
     run_scheduled(client)
-    batches = [c.params["RequestItems"] for c in calls.calls if c.operation == "BatchGetItem"]
-    keys = {t["ConsistentRead"]: len(t["Keys"]) for batch in batches for t in batch.values()}
-    assert keys == {False: 2, True: 3}
-    assert len(batches) == 2
+    reads = {
+        c.params["ExpressionAttributeValues"][":id"]["S"]: c.params["ConsistentRead"]
+        for c in calls.calls
+        if c.operation == "Query" and ":id" in c.params.get("ExpressionAttributeValues", {})
+    }
+    assert reads == {still_open["id"]: False, closing["id"]: True}

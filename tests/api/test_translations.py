@@ -12,7 +12,7 @@ import pytest
 from chalicelib.runtime.clients import client as aws_client
 from chalicelib.runtime.settings import get_settings
 from tests.conftest import ADMIN
-from tests.helpers import UNPROTECTED, create_poll, error_code, new_voter, patch, vote
+from tests.helpers import UNPROTECTED, create_poll, error_code, folded, new_voter, patch, vote
 
 WELSH = {"question": "A ddylai'r cyngor adeiladu'r bont newydd?", "options": {"yes": "Dylai", "no": "Na ddylai"}}
 FRENCH = {"question": "Le conseil doit-il construire le nouveau pont ?", "options": {"yes": "Oui", "no": "Non"}}
@@ -103,6 +103,7 @@ def test_a_malformed_lang_is_refused_as_an_invalid_parameter(client, lang, route
 def test_results_answer_in_the_language_asked_for_in_the_polls_order(client):
     poll = translated(client)
     vote(client, poll["id"], ["no"], new_voter())
+    folded()
     response = get(client, f"/polls/{poll['id']}/results?lang=cy-GB")
     body = response.json_body
     assert (body["lang"], body["question"], response.headers["Content-Language"]) == ("cy", WELSH["question"], "cy")
@@ -185,6 +186,7 @@ def test_translations_change_while_the_poll_has_votes_and_the_votes_stay(client)
     response = patch(client, poll["id"], translations={"cy": better})
     assert response.status_code == 200
     assert response.json_body["translations"] == {"cy": better}  # a PATCH replaces the whole set
+    folded()
     results = get(client, f"/polls/{poll['id']}/results?lang=cy").json_body
     assert [(o["label"], o["votes"]) for o in results["options"]] == [("Ie", 1), ("Na", 0)]
     assert get(client, f"/polls/{poll['id']}?lang=fr").json_body["lang"] == "en"  # French is gone
@@ -233,7 +235,7 @@ def test_a_poll_stored_before_languages_existed_reads_as_english_without_transla
     poll = translated(client, randomize_options=True)
     aws_client("dynamodb").update_item(
         TableName=get_settings().polls_table,
-        Key={"id": {"S": poll["id"]}},
+        Key={"id": {"S": poll["id"]}, "part": {"S": "poll"}},
         UpdateExpression="REMOVE lang, translations, randomize_options",
     )
     from chalicelib.services import catalog
@@ -258,6 +260,7 @@ def test_the_snapshot_carries_every_translation_and_the_csv_a_column_per_transla
     welsh = {**WELSH, "options": {**WELSH["options"], "formula": "=1+1"}}
     poll = create_poll(client, options=[*OPTIONS, {"id": "formula", "label": "Formula"}], translations={"cy": welsh})
     vote(client, poll["id"], ["no"], new_voter())
+    folded()
     run_snapshots(client)
     latest = json.loads(read(f"results/{poll['id']}/latest.json"))
     assert latest["lang"] == "en" and latest["question"] == poll["question"]

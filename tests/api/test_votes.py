@@ -10,23 +10,26 @@ from chalice.local import LambdaEventConverter
 from chalicelib.runtime import clock
 from chalicelib.services import catalog
 from chalicelib.store import adapters
-from chalicelib.store.dynamo.counts import shard_counts
-from tests.conftest import JSON
+from tests.conftest import ADMIN, JSON
 from tests.helpers import (
-    DAY,
     aws_error,
-    conflict_on_shard,
+    conflict_on_window,
     create_poll,
     error_code,
+    folded,
     iso_in,
     new_voter,
     patch,
     vote,
 )
 
+GUARDED = {"address_limit": {"votes": 60, "minutes": 10}}  # a vote then writes its ballot and its window: a transaction
+
 
 def totals(client, poll_id):
-    body = client.http.get(f"/polls/{poll_id}/results").json_body
+    """Return the poll's voters and votes once the fold has caught up with every vote so far."""
+    folded()
+    body = client.http.get(f"/polls/{poll_id}/results", headers=ADMIN).json_body
     return body["total_voters"], {o["id"]: o["votes"] for o in body["options"]}
 
 
@@ -36,15 +39,17 @@ def test_vote_is_counted_and_answered_with_results(client):
     assert response.status_code == 201
     assert response.json_body["poll_id"] == poll["id"]
     assert response.json_body["options"] == ["no"]
-    results = response.json_body["results"]
+    results = response.json_body["results"]  # the folded tally (nothing yet) and this vote
     assert results["total_voters"] == 1
     assert {o["id"]: o["votes"] for o in results["options"]} == {"yes": 0, "no": 1, "dont-know": 0}
+    assert totals(client, poll["id"]) == (1, {"yes": 0, "no": 1, "dont-know": 0})
 
 
 def test_a_voter_can_vote_only_once_and_the_repeat_carries_results(client):
     poll = create_poll(client)
     voter = new_voter()
     assert vote(client, poll["id"], ["yes"], voter).status_code == 201
+    folded()
     repeat = vote(client, poll["id"], ["no"], voter)
     assert repeat.status_code == 409
     assert error_code(repeat) == "already_voted"
@@ -105,7 +110,7 @@ def test_bad_votes_get_their_error_code_and_write_nothing(client, calls, body, c
     response = client.http.post(f"/polls/{poll['id']}/votes", headers=JSON, body=body)
     assert error_code(response) == code
     assert response.status_code == {"payload_too_large": 413}.get(code, 400)
-    assert "TransactWriteItems" not in calls.operations()
+    assert not {"TransactWriteItems", "PutItem"} & set(calls.operations())
     assert totals(client, poll["id"])[0] == 0
 
 
@@ -114,7 +119,7 @@ def test_votes_for_unknown_polls_are_not_found_and_write_nothing(client, calls, 
     response = vote(client, poll_id, ["yes"], new_voter())
     assert response.status_code == 404
     assert error_code(response) == "poll_not_found"
-    assert "TransactWriteItems" not in calls.operations()
+    assert not {"TransactWriteItems", "PutItem"} & set(calls.operations())
 
 
 def test_wrong_content_type_is_refused_in_the_api_error_shape_and_counts_nothing(client):
@@ -148,36 +153,30 @@ def test_a_poll_refuses_votes_once_its_close_time_passes(client, monkeypatch):
     assert totals(client, poll["id"])[0] == 1
 
 
-def test_a_process_with_a_stale_cached_definition_cannot_vote_in_a_closed_poll(client):
+def test_an_editors_close_reaches_a_process_holding_the_open_definition_within_a_second(client, monkeypatch):
+    import time
+
     poll = create_poll(client)
-    stale = catalog.poll(poll["id"])
-    patch(client, poll["id"], status="closed")  # as another Lambda would
-    catalog.remember(poll["id"], stale)  # this process still believes the poll is open
+    stale = catalog.poll(poll["id"])  # this process has the poll, open
+    assert patch(client, poll["id"], status="closed").status_code == 200  # as another Lambda would
+    catalog.remember(stale)
     assert catalog.poll(poll["id"]).status_at(clock.now()) == "open"
+    later = time.monotonic() + 1.0  # POLL_CACHE_SECONDS
+    monkeypatch.setattr(time, "monotonic", lambda: later)
     refused = vote(client, poll["id"], ["yes"], new_voter())
     assert refused.status_code == 409 and error_code(refused) == "poll_closed"
-    assert sum(c.voters for c in shard_counts(poll["id"], 10).values()) == 0
+    assert totals(client, poll["id"])[0] == 0
 
 
-def test_a_process_with_a_stale_schedule_cannot_vote_before_the_poll_opens(client):
-    poll = create_poll(client)
-    stale = catalog.poll(poll["id"])
-    patch(client, poll["id"], opens_at=iso_in(DAY))
-    catalog.remember(poll["id"], stale)
-    refused = vote(client, poll["id"], ["yes"], new_voter())
-    assert refused.status_code == 409 and error_code(refused) == "poll_not_open"
-    assert sum(c.voters for c in shard_counts(poll["id"], 10).values()) == 0
-
-
-def test_a_stale_definition_of_a_recreated_poll_is_refreshed_and_the_vote_counted_once(client):
-    from tests.conftest import ADMIN
-
+def test_a_vote_for_a_deleted_incarnation_is_never_counted_in_the_poll_made_again_with_its_id(client):
     create_poll(client, id="recreated")
     stale = catalog.poll("recreated")
     client.http.delete("/polls/recreated", headers=ADMIN)
     create_poll(client, id="recreated", options=["Yes", "No"])
-    catalog.remember("recreated", stale)
     assert vote(client, "recreated", ["yes"], new_voter()).status_code == 201
+    catalog.created(stale)  # a process that still holds the deleted poll for its last second
+    vote(client, "recreated", ["yes"], new_voter())  # its ballot names the deleted incarnation
+    catalog.forget("recreated")
     assert totals(client, "recreated") == (1, {"yes": 1, "no": 0})
 
 
@@ -187,6 +186,7 @@ def test_multi_choice_polls_accept_up_to_max_choices(client):
     assert vote(client, poll["id"], ["a"], new_voter()).status_code == 201
     too_many = vote(client, poll["id"], ["a", "b", "c"], new_voter())
     assert too_many.status_code == 400 and error_code(too_many) == "invalid_option"
+    folded()
     body = client.http.get(f"/polls/{poll['id']}/results").json_body
     assert body["total_voters"] == 2
     assert [(o["votes"], o["percent"]) for o in body["options"]] == [(2, 100.0), (1, 50.0), (0, 0.0), (0, 0.0)]
@@ -223,34 +223,66 @@ def test_a_voter_refused_by_the_ip_cap_is_not_marked_as_having_voted(client, mon
     assert vote(client, poll["id"], ["yes"], voter).status_code == 201
 
 
-def test_shard_counts_sum_to_the_results_and_spread_over_shards(client):
-    poll = create_poll(client, shards=4, max_choices=2)
+def test_folded_counts_add_up_to_the_ballots_of_many_votes(client):
+    poll = create_poll(client, max_choices=2)
     for index in range(40):
         choice = [["yes"], ["no"], ["yes", "dont-know"]][index % 3]
         assert vote(client, poll["id"], choice, new_voter()).status_code == 201
-    shards = shard_counts(poll["id"], 4)
-    assert len([s for s in shards.values() if s.voters > 0]) >= 2
-    summed = {o: sum(s.votes[o] for s in shards.values()) for o in ("yes", "no", "dont-know")}
-    voters = sum(s.voters for s in shards.values())
-    assert totals(client, poll["id"]) == (voters, summed)
-    assert (voters, summed) == (40, {"yes": 27, "no": 13, "dont-know": 13})
+    assert totals(client, poll["id"]) == (40, {"yes": 27, "no": 13, "dont-know": 13})
 
 
-def test_a_transaction_conflict_is_retried_on_another_shard_and_counted_once(client, calls, faults):
-    poll = create_poll(client, shards=5)
-    faults.add("TransactWriteItems", conflict_on_shard, times=2)
+@pytest.mark.parametrize(
+    ("fields", "operation", "items"),
+    [
+        ({}, "PutItem", 1),  # the ballot alone: a conditional PutItem
+        (GUARDED, "TransactWriteItems", 2),  # the ballot and its address window
+        ({"repeat_votes": {"block": "voter_and_ip"}, **GUARDED}, "TransactWriteItems", 3),
+    ],
+)
+def test_a_warm_vote_is_one_request_writing_only_items_keyed_by_the_voter(client, calls, fields, operation, items):
+    poll = create_poll(client, **fields)
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    calls.clear()
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    assert calls.operations("dynamodb") == [operation]
+    params = calls.calls[0].params
+    keys = (
+        [params["Item"]["pk"]["S"]]
+        if operation == "PutItem"
+        else [
+            next(iter(i.values())).get("Item", next(iter(i.values())).get("Key"))["pk"]["S"]
+            for i in params["TransactItems"]
+        ]
+    )
+    assert len(keys) == items
+    assert all(key.split("#")[0] in {"b", "aw", "ip"} for key in keys)  # never a key of the poll's
+    assert not any(poll["id"] in key for key in keys)
+
+
+def test_a_transaction_conflict_is_retried_with_the_same_token_and_counted_once(client, calls, faults):
+    poll = create_poll(client, **GUARDED)
+    faults.add("TransactWriteItems", conflict_on_window, times=2)
     calls.clear()
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
     writes = [c.params for c in calls.calls if c.operation == "TransactWriteItems"]
     assert len(writes) == 3
-    shards_tried = [next(i["Update"]["Key"]["pk"]["S"] for i in w["TransactItems"] if "Update" in i) for w in writes]
-    assert shards_tried[0] != shards_tried[1] and shards_tried[1] != shards_tried[2]
+    assert len({w["ClientRequestToken"] for w in writes}) == 1 and writes[0] == writes[2]
+    assert totals(client, poll["id"])[0] == 1
+
+
+def test_a_transaction_in_progress_is_retried_with_the_same_token_not_as_a_new_attempt(client, calls, faults):
+    poll = create_poll(client, **GUARDED)
+    faults.add("TransactWriteItems", aws_error("TransactionInProgressException"), times=1)
+    calls.clear()
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    tokens = [c.params["ClientRequestToken"] for c in calls.calls if c.operation == "TransactWriteItems"]
+    assert len(tokens) >= 2 and len(set(tokens)) == 1
     assert totals(client, poll["id"])[0] == 1
 
 
 def test_a_vote_that_keeps_conflicting_answers_try_again_and_counts_nothing(client, faults):
-    poll = create_poll(client, shards=5)
-    faults.add("TransactWriteItems", conflict_on_shard, times=10)
+    poll = create_poll(client, **GUARDED)
+    faults.add("TransactWriteItems", conflict_on_window, times=10)
     response = vote(client, poll["id"], ["yes"], new_voter())
     assert response.status_code == 503
     assert error_code(response) == "try_again"
@@ -258,8 +290,9 @@ def test_a_vote_that_keeps_conflicting_answers_try_again_and_counts_nothing(clie
     assert totals(client, poll["id"])[0] == 0
 
 
-def test_a_retry_after_a_committed_but_unacknowledged_write_counts_once(client, calls, faults, monkeypatch):
-    poll = create_poll(client)
+@pytest.mark.parametrize("block", ["voter", "none"])
+def test_a_retry_after_a_committed_but_unacknowledged_write_counts_once(client, monkeypatch, block):
+    poll = create_poll(client, repeat_votes={"block": block})
     voter = new_voter()
     from chalicelib.core.votes import Rejection, VoteRejected
 
@@ -278,12 +311,14 @@ def test_a_retry_after_a_committed_but_unacknowledged_write_counts_once(client, 
     assert response.status_code == 201
     assert state["calls"] == 2
     assert totals(client, poll["id"])[0] == 1
-    assert error_code(vote(client, poll["id"], ["yes"], voter)) == "already_voted"
+    if block == "voter":
+        assert error_code(vote(client, poll["id"], ["yes"], voter)) == "already_voted"
 
 
-def test_a_throttled_vote_is_retried_and_counted_once(client, faults):
-    poll = create_poll(client)
-    faults.add("TransactWriteItems", aws_error("ThrottlingException"), times=1)
+@pytest.mark.parametrize(("operation", "fields"), [("PutItem", {}), ("TransactWriteItems", GUARDED)])
+def test_a_throttled_vote_is_retried_and_counted_once(client, faults, operation, fields):
+    poll = create_poll(client, **fields)
+    faults.add(operation, aws_error("ProvisionedThroughputExceededException"), times=1)
     assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
     assert totals(client, poll["id"])[0] == 1
 
@@ -331,17 +366,3 @@ def test_the_rate_limit_refills_over_time(rate_limited, monkeypatch):
     ratelimit.check_vote("192.0.2.60")  # 2 s at 0.5 a second refilled exactly one token
     with pytest.raises(RateLimited):
         ratelimit.check_vote("192.0.2.60")
-
-
-def test_a_stale_definition_with_more_shards_than_the_recreated_poll_still_counts_once(client):
-    from tests.conftest import ADMIN
-
-    create_poll(client, id="reshaped", shards=20)
-    stale = catalog.poll("reshaped")
-    client.http.delete("/polls/reshaped", headers=ADMIN)
-    create_poll(client, id="reshaped", shards=1)
-    catalog.remember("reshaped", stale)
-    for _ in range(5):
-        assert vote(client, "reshaped", ["yes"], new_voter()).status_code == 201
-        catalog.remember("reshaped", stale)
-    assert totals(client, "reshaped")[0] == 5

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -57,3 +57,20 @@ def audit_log(memory: MemoryStore) -> MemoryAuditLog:
     found = adapters.audit_log()
     assert isinstance(found, MemoryAuditLog)
     return found
+
+
+def fold_all(store: MemoryStore) -> None:
+    """Fold every ballot change the in-memory stream holds (shard by shard), publish the tallies that changed, then
+    let the process caches expire: as the two stream consumers and a second would."""
+    from chalicelib.services import catalog, edge, fold
+
+    while store.stream:
+        fold.fold(store.batch())
+    edge.publish_changed(store.tally_event())
+    catalog.reset()
+
+
+@pytest.fixture
+def folded(memory: MemoryStore) -> Callable[[], None]:
+    """Fold and publish what the votes so far wrote, as the streams' consumers would (where a test waits for them)."""
+    return lambda: fold_all(memory)

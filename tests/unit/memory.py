@@ -1,4 +1,8 @@
-"""An in-memory Store and Archive for the unit tier: the port's semantics, kept in dictionaries."""
+"""An in-memory Store and Archive for the unit tier: the port's semantics, kept in dictionaries.
+
+The ballots' changes are written to an in-memory stream (DynamoDB JSON, as Lambda delivers a batch), so the unit
+tier folds them with the real fold: `memory.batch()` takes what arrived since the last batch.
+"""
 
 from __future__ import annotations
 
@@ -8,34 +12,35 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from boto3.dynamodb.types import TypeSerializer
+
 from chalicelib.core.counts import Counts
-from chalicelib.core.errors import PollExists, PollHasVotes, PollNotFound
+from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
-from chalicelib.core.poll import Poll, Status, Window
-from chalicelib.core.votes import Rejection, ShardState, VoteRejected
-from chalicelib.store.port import SHARDS_PER_STEP, DuePoll, StaleDefinition, VoteWrite
+from chalicelib.core.ledger import INDEX_BUCKETS, Base, Delta, Lane, Tally
+from chalicelib.core.poll import Poll
+from chalicelib.core.votes import Rejection, VoteRejected
+from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
+from chalicelib.store.port import Published as PollViewPublished
+
+SERIALIZER = TypeSerializer()
+PAGE = 50  # ballots per index page
+
+
+def _image(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: SERIALIZER.serialize(value) for name, value in item.items() if value is not None}
 
 
 @dataclass
-class Shard:
-    """One shard: counts, voters and the window it enforces."""
+class Bookkeeping:
+    """What the snapshot job and the upkeep keep on a poll's definition."""
 
-    incarnation: str
-    window: Window
-    counts: Counts
-
-
-@dataclass
-class Ballot:
-    """One stored ballot."""
-
-    scope: str
-    shard: int
-    options: list[str]
-    request_id: str
-    source: str | None = None
-    minute: int = 0
-    voided: bool = False
+    signature: str | None = None
+    snapshot_at: int | None = None
+    due: bool = True
+    kept_until: int | None = None
+    keep_cursor: dict[str, Any] | None = None
+    voids_running: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -43,26 +48,30 @@ class MemoryStore:
     """The Store port over dictionaries; every call is counted in `calls`."""
 
     polls: dict[str, Poll] = field(default_factory=dict)
-    shards: dict[tuple[str, int], Shard] = field(default_factory=dict)
-    ballots: dict[str, Ballot] = field(default_factory=dict)
-    addresses: dict[str, int] = field(default_factory=dict)
-    windows: dict[str, int] = field(default_factory=dict)
-    spent: set[str] = field(default_factory=set)
-    void_records: dict[str, list[VoidRecord]] = field(default_factory=dict)
-    marks: dict[str, tuple[str, int, bool]] = field(default_factory=dict)
-    resharded: dict[str, int] = field(default_factory=dict)
+    books: dict[str, Bookkeeping] = field(default_factory=dict)
+    tallies: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)  # (poll, inc, key) -> tally
+    bases: dict[tuple[str, str], Base] = field(default_factory=dict)
+    markers: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    ballots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    guards: dict[str, int] = field(default_factory=dict)
+    void_records: dict[tuple[str, str], VoidRecord] = field(default_factory=dict)
+    stream: list[dict[str, Any]] = field(default_factory=list)
+    summaries: dict[str, tuple[str, Counts, float]] = field(default_factory=dict)  # poll -> (incarnation, counts, at)
+    tallied: list[str] = field(default_factory=list)  # polls whose tallies changed (the polls table's stream)
+    shard: str = "shardId-00000001700000000000-memory01"  # the stream shard new changes go to
+    sequence: int = 10**20
     calls: list[str] = field(default_factory=list)
     faults: list[VoteRejected] = field(default_factory=list)  # raised by the next write_vote calls, in order
 
+    # ------------------------------------------------------------------ polls
+
     def create_poll(self, poll: Poll) -> None:
-        """Store a poll and its zeroed shards."""
+        """Store a poll."""
         self.calls.append("create_poll")
         if poll.id in self.polls:
             raise PollExists(f"a poll with id '{poll.id}' already exists")
         self.polls[poll.id] = poll
-        for shard in range(poll.shards):
-            zero = Counts(votes={o: 0 for o in poll.option_ids()})
-            self.shards[(poll.id, shard)] = Shard(poll.incarnation, poll.window, zero)
+        self.books[poll.id] = Bookkeeping(kept_until=poll.keep_until or None)
 
     def get_poll(self, poll_id: str) -> Poll:
         """Read a poll."""
@@ -71,195 +80,338 @@ class MemoryStore:
             raise PollNotFound(f"no poll with id '{poll_id}'")
         return self.polls[poll_id]
 
+    def read_view(self, poll_id: str, consistent: bool) -> PollView:
+        """Read a poll with its tallies."""
+        self.calls.append("read_view")
+        poll = self.get_poll(poll_id)
+        self.calls.pop()
+        tallies = tuple(
+            Tally(key, t["shard"], t["counts"].copy(), t["mark"], t["at"], t["sealed"])
+            for (pid, inc, key), t in sorted(self.tallies.items())
+            if pid == poll_id and inc == poll.incarnation
+        )
+        return PollView(poll=poll, base=self.bases.get((poll_id, poll.incarnation), Base()), tallies=tallies)
+
+    def read_published(self, poll_id: str, consistent: bool) -> PollViewPublished:
+        """Read a poll with its published summary."""
+        self.calls.append("read_published")
+        poll = self.get_poll(poll_id)
+        self.calls.pop()
+        found = self.summaries.get(poll_id)
+        if found is None or found[0] != poll.incarnation:
+            return PollViewPublished(poll=poll)
+        return PollViewPublished(poll=poll, counts=found[1].copy(), at=found[2])
+
+    def publish_summary(self, poll: Poll, counts: Counts, at: float) -> bool:
+        """Store a summary unless a later one is stored."""
+        self.calls.append("publish_summary")
+        found = self.summaries.get(poll.id)
+        if found is not None and found[0] == poll.incarnation and found[2] > at:
+            return False
+        self.summaries[poll.id] = (poll.incarnation, counts.copy(), at)
+        return True
+
+    def tally_event(self) -> dict[str, Any]:
+        """Take the tally changes not yet published: a batch of the polls table's stream, as Lambda delivers it."""
+        records = [
+            {"eventName": "MODIFY", "dynamodb": {"Keys": {"id": {"S": poll_id}, "part": {"S": "t#"}}}}
+            for poll_id in dict.fromkeys(self.tallied)
+        ]
+        self.tallied.clear()
+        return {"Records": records}
+
     def list_polls(self, cursor: str | None) -> Iterator[Poll]:
         """Yield polls in id order after the cursor."""
         self.calls.append("list_polls")
         yield from (poll for poll_id, poll in sorted(self.polls.items()) if cursor is None or poll_id > cursor)
 
-    def replace_poll(self, old: Poll, new: Poll, reset_counts: bool) -> None:
-        """Write a changed definition to the poll and its shards."""
-        self.calls.append("replace_poll")
+    def change_poll(self, old: Poll, new: Poll) -> None:
+        """Write a changed definition over its version."""
+        self.calls.append("change_poll")
         current = self.polls.get(old.id)
-        if current is None or (current.incarnation, current.shards) != (old.incarnation, old.shards):
+        if current is None or (current.incarnation, current.version) != (old.incarnation, old.version):
             raise StaleDefinition(f"poll '{old.id}' changed since it was read")
-        shards = [self.shards[(old.id, n)] for n in range(old.shards) if (old.id, n) in self.shards]
-        if reset_counts and any(s.counts.voters for s in shards):
-            raise PollHasVotes("the question and options cannot change once the poll has votes")
-        for shard in shards:
-            shard.window = new.window
-            if reset_counts:
-                shard.counts = Counts(votes={o: 0 for o in new.option_ids()})
-        self.polls[old.id] = new
-        self.marks.pop(old.id, None)
-
-    def add_shards(self, poll: Poll, shards: int) -> None:
-        """Create shards and publish the count if the stored poll still matches."""
-        self.calls.append("add_shards")
-        assert poll.shards < shards <= poll.shards + SHARDS_PER_STEP
-        current = self.polls.get(poll.id)
-        if current is None or (current.incarnation, current.shards, current.window) != (
-            poll.incarnation,
-            poll.shards,
-            poll.window,
-        ):
-            raise StaleDefinition(f"poll '{poll.id}' changed since it was read")
-        for shard in range(poll.shards, shards):
-            zero = Counts(votes={o: 0 for o in poll.option_ids()})
-            self.shards[(poll.id, shard)] = Shard(poll.incarnation, poll.window, zero)
-        self.polls[poll.id] = replace(current, shards=shards)
-        self.marks.pop(poll.id, None)
-
-    def claim_reshard(self, poll: Poll, window_start: int) -> bool:
-        """Claim one window's automatic resharding."""
-        self.calls.append("claim_reshard")
-        if self.resharded.get(poll.id, -1) >= window_start:
-            return False
-        self.resharded[poll.id] = window_start
-        return True
+        self.polls[old.id] = replace(new, version=old.version + 1)
+        self.books[old.id].due = True
 
     def delete_poll(self, poll: Poll) -> None:
-        """Delete a poll and its shards."""
+        """Delete a poll and its tallies."""
         self.calls.append("delete_poll")
         self.polls.pop(poll.id, None)
-        for shard in range(poll.shards):
-            self.shards.pop((poll.id, shard), None)
+        self.books.pop(poll.id, None)
+        for key in [k for k in self.tallies if k[0] == poll.id]:
+            del self.tallies[key]
+        for key in [k for k in self.bases if k[0] == poll.id]:
+            del self.bases[key]
 
     def due_polls(self) -> list[DuePoll]:
-        """Polls without a final snapshot."""
+        """Polls without a final snapshot, or with work left."""
         self.calls.append("due_polls")
-        found = []
-        for poll in self.polls.values():
-            signature, at, final = self.marks.get(poll.id, (None, None, False))
-            if not final:
-                found.append(DuePoll(poll=poll, signature=signature, snapshot_at=at))
-        return found
+        return [
+            DuePoll(
+                poll, book.signature, book.snapshot_at, book.kept_until, book.keep_cursor, sorted(book.voids_running)
+            )
+            for poll_id, poll in self.polls.items()
+            if (book := self.books[poll_id]).due
+        ]
 
     def mark_snapshot(self, poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
         """Record a snapshot."""
         self.calls.append("mark_snapshot")
-        if poll.id not in self.polls:
-            raise PollNotFound(f"poll '{poll.id}' was deleted or re-created")
-        self.marks[poll.id] = (signature, snapshot_at, final)
+        book = self._book(poll)
+        book.signature, book.snapshot_at = signature, snapshot_at
+        if final:
+            book.due = False
 
-    def read_counts(self, poll_id: str, shards: range, with_poll: bool) -> tuple[Poll | None, Counts]:
-        """Sum some shards."""
-        self.calls.append("read_counts")
-        total = Counts()
-        for shard in shards:
-            if (poll_id, shard) in self.shards:
-                counts = self.shards[(poll_id, shard)].counts
-                total.merge(counts.votes, counts.voters)
-        return (self.polls.get(poll_id) if with_poll else None), total
+    def record_keeping(self, poll: Poll, kept_until: int | None, cursor: dict[str, Any] | None) -> None:
+        """Record a refresh's progress."""
+        self.calls.append("record_keeping")
+        book = self._book(poll)
+        book.kept_until, book.keep_cursor, book.due = kept_until, cursor, True
 
-    def read_many_counts(self, polls: list[Poll], consistent: bool) -> dict[str, Counts | None]:
-        """Sum the shards of many polls."""
-        self.calls.append("read_many_counts")
-        found: dict[str, Counts | None] = {}
-        for poll in polls:
-            present = [self.shards[(poll.id, n)] for n in range(poll.shards) if (poll.id, n) in self.shards]
-            total = Counts()
-            for shard in present:
-                total.merge(shard.counts.votes, shard.counts.voters)
-            found[poll.id] = total if present else None
-        return found
+    def track_void(self, poll: Poll, void_id: str, running: bool) -> None:
+        """Add or take off a running void."""
+        self.calls.append("track_void")
+        book = self._book(poll)
+        book.due = True
+        (book.voids_running.add if running else book.voids_running.discard)(void_id)
 
-    def shard_counts(self, poll_id: str, shards: int) -> dict[int, Counts]:
-        """Each existing shard's counts."""
-        self.calls.append("shard_counts")
-        return {n: self.shards[(poll_id, n)].counts.copy() for n in range(shards) if (poll_id, n) in self.shards}
-
-    def replace_shard_counts(self, poll: Poll, shard: int, seen: Counts, counts: Counts) -> bool:
-        """Overwrite a shard's counts if unchanged."""
-        self.calls.append("replace_shard_counts")
-        item = self.shards.get((poll.id, shard))
-        if item is None or item.counts != seen:
-            return False
-        item.counts = counts.copy()
-        return True
-
-    def write_vote(self, vote: VoteWrite) -> None:
-        """Commit a vote with the transaction's conditions, all or nothing."""
-        self.calls.append("write_vote")
-        if self.faults:
-            raise self.faults.pop(0)
-        item = self.shards.get((vote.poll.id, vote.shard))
-        state = ShardState() if item is None else ShardState(item.incarnation, item.window)
-        if item is None:
-            raise VoteRejected(Rejection.SHARD, state)
-        if vote.voter_hash is not None and vote.voter_hash in self.ballots:
-            own = self.ballots[vote.voter_hash].request_id == vote.request_id
-            raise VoteRejected(Rejection.OWN_BALLOT if own else Rejection.ALREADY_VOTED)
-        in_window = item.window.status_at(vote.now) is Status.OPEN
-        if item.incarnation != vote.poll.incarnation or not in_window or set(vote.options) - set(item.counts.votes):
-            raise VoteRejected(Rejection.SHARD, state)
-        if vote.proof is not None and vote.proof.proof_id in self.spent:
-            raise VoteRejected(Rejection.PROOF_USED)
-        if vote.address_hash is not None and self.addresses.get(vote.address_hash, 0) >= vote.poll.ip_limit:
-            raise VoteRejected(Rejection.IP_LIMIT)
-        window = vote.window
-        if window is not None and self.windows.get(window.key_hash, 0) >= window.limit:
-            raise VoteRejected(Rejection.ADDRESS_WINDOW)
-        if vote.voter_hash is not None:
-            ballot = Ballot(vote.poll.scope, vote.shard, list(vote.options), vote.request_id)
-            self.ballots[vote.voter_hash] = replace(ballot, source=vote.source_hash, minute=vote.now // 60 * 60)
-        if vote.address_hash is not None:
-            self.addresses[vote.address_hash] = self.addresses.get(vote.address_hash, 0) + 1
-        if window is not None:
-            self.windows[window.key_hash] = self.windows.get(window.key_hash, 0) + 1
-        if vote.proof is not None:
-            self.spent.add(vote.proof.proof_id)
-        item.counts.add(vote.options)
-
-    def ballot_exists(self, poll: Poll, voter_hash: str) -> bool:
-        """Whether a ballot exists."""
-        self.calls.append("ballot_exists")
-        return voter_hash in self.ballots
-
-    def ballots_in_shard(self, poll: Poll, shard: int) -> Iterator[list[str]]:
-        """The ballots counted in one shard."""
-        self.calls.append("ballots_in_shard")
-        for ballot in list(self.ballots.values()):
-            if ballot.scope == poll.scope and ballot.shard == shard and not ballot.voided:
-                yield list(ballot.options)
-
-    def ballot_records(self, poll: Poll, shard: int) -> Iterator[BallotRecord]:
-        """The counted ballots of one shard, with source and minute."""
-        self.calls.append("ballot_records")
-        for key, ballot in list(self.ballots.items()):
-            if ballot.scope == poll.scope and ballot.shard == shard and not ballot.voided:
-                yield BallotRecord(key, shard, tuple(ballot.options), ballot.source, ballot.minute)
-
-    def void_ballots(self, poll: Poll, record: VoidRecord, ballots: list[BallotRecord]) -> list[BallotRecord]:
-        """Void the ballots not voided yet: off their shards, onto the record."""
-        self.calls.append("void_ballots")
+    def _book(self, poll: Poll) -> Bookkeeping:
         current = self.polls.get(poll.id)
         if current is None or current.incarnation != poll.incarnation:
             raise PollNotFound(f"poll '{poll.id}' was deleted or re-created")
-        voided = [b for b in ballots if b.key in self.ballots and not self.ballots[b.key].voided]
-        for found in voided:
-            self.ballots[found.key].voided = True
-            counts = self.shards[(poll.id, found.shard)].counts
-            counts.voters -= 1
-            for option_id in found.options:
-                counts.votes[option_id] -= 1
-        if voided:
-            tally = {o: sum(o in b.options for b in voided) for o in poll.option_ids()}
-            kept = replace(record, voided=len(voided), options=tally)
-            self.void_records.setdefault(poll.scope, []).append(kept)
-        self.marks.pop(poll.id, None)
-        return voided
+        return self.books[poll.id]
+
+    # ------------------------------------------------------------------ tallies
+
+    def add_to_tally(self, lane: Lane, key: str, delta: Delta) -> TallyState | None:
+        """Add a delta to a live tally whose mark is below the delta's first record."""
+        self.calls.append("add_to_tally")
+        tally = self.tallies.get((lane.poll_id, lane.incarnation, key))
+        if tally is None:
+            return TallyState(exists=False)
+        if tally["sealed"] or tally["mark"] >= delta.first:
+            return TallyState(exists=True, sealed=tally["sealed"], mark=tally["mark"])
+        tally["counts"].merge(delta.votes, delta.voters)
+        tally["mark"], tally["at"] = delta.last, delta.at
+        self.tallied.append(lane.poll_id)
+        return None
+
+    def shard_marker(self, lane: Lane) -> str | None:
+        """The shard's marker."""
+        self.calls.append("shard_marker")
+        return self.markers.get((lane.poll_id, lane.incarnation, lane.shard))
+
+    def create_tally(self, lane: Lane, key: str, delta: Delta, marker: str | None) -> bool:
+        """Create a tally if absent and the marker is unchanged."""
+        self.calls.append("create_tally")
+        if (lane.poll_id, lane.incarnation, key) in self.tallies or self.shard_marker(lane) != marker:
+            return False
+        self.calls.pop()
+        counts = Counts(votes=dict(delta.votes), voters=delta.voters)
+        self.tallies[(lane.poll_id, lane.incarnation, key)] = {
+            "shard": lane.shard,
+            "counts": counts,
+            "mark": delta.last,
+            "at": delta.at,
+            "sealed": False,
+        }
+        self.tallied.append(lane.poll_id)
+        return True
+
+    def seal(self, view: PollView, tallies: list[Tally]) -> bool:
+        """Seal tallies into the base, all or nothing."""
+        self.calls.append("seal")
+        poll = view.poll
+        stored = [self.tallies.get((poll.id, poll.incarnation, t.key)) for t in tallies]
+        if any(s is None or s["sealed"] or s["mark"] != t.mark for s, t in zip(stored, tallies, strict=True)):
+            return False
+        base = self.bases.get((poll.id, poll.incarnation), Base())
+        counts, absorbed = base.counts.copy(), dict(base.absorbed)
+        for item, tally in zip(stored, tallies, strict=True):
+            assert item is not None
+            item["sealed"] = True
+            counts.merge(tally.counts.votes, tally.counts.voters)
+            absorbed[tally.key] = tally.mark
+            lane = (poll.id, poll.incarnation, tally.shard)
+            self.markers[lane] = max(self.markers.get(lane, ""), tally.mark)
+        self.bases[(poll.id, poll.incarnation)] = replace(
+            base, counts=counts, absorbed=absorbed, revision=base.revision + 1
+        )
+        self.tallied.append(poll.id)
+        return True
+
+    def drop(self, view: PollView, tallies: list[Tally], now: int) -> None:
+        """Delete sealed, absorbed tallies."""
+        self.calls.append("drop")
+        poll = view.poll
+        base = self.bases[(poll.id, poll.incarnation)]
+        dropped = dict(base.dropped)
+        for tally in tallies:
+            self.tallies.pop((poll.id, poll.incarnation, tally.key), None)
+            dropped[tally.key] = now
+        self.bases[(poll.id, poll.incarnation)] = replace(base, dropped=dropped, revision=base.revision + 1)
+
+    def forget(self, view: PollView, keys: list[str]) -> None:
+        """Let the base forget dropped tallies."""
+        self.calls.append("forget")
+        poll = view.poll
+        base = self.bases[(poll.id, poll.incarnation)]
+        absorbed = {k: v for k, v in base.absorbed.items() if k not in keys}
+        dropped = {k: v for k, v in base.dropped.items() if k not in keys}
+        self.bases[(poll.id, poll.incarnation)] = replace(base, absorbed=absorbed, dropped=dropped)
+
+    def correct_base(self, view: PollView, correction: Counts) -> bool:
+        """Correct the base if nothing changed since the view."""
+        self.calls.append("correct_base")
+        poll = view.poll
+        if self.read_view(poll.id, consistent=True) != view:
+            return False
+        self.calls.pop()
+        base = self.bases.get((poll.id, poll.incarnation), Base())
+        counts = base.counts.copy().merge(correction.votes, correction.voters)
+        self.bases[(poll.id, poll.incarnation)] = replace(base, counts=counts, revision=base.revision + 1)
+        self.tallied.append(poll.id)
+        return True
+
+    # ------------------------------------------------------------------ ballots
+
+    def write_vote(self, vote: VoteWrite) -> None:
+        """Write a vote with its conditions, all or nothing."""
+        self.calls.append("write_vote")
+        if self.faults:
+            raise self.faults.pop(0)
+        key = ("r#" if vote.by_request else "b#") + vote.ballot_hash
+        if key in self.ballots:
+            own = self.ballots[key]["request_id"] == vote.request_id
+            raise VoteRejected(Rejection.OWN_BALLOT if own else Rejection.ALREADY_VOTED)
+        if vote.proof is not None and "pow#" + vote.proof.proof_id in self.guards:
+            raise VoteRejected(Rejection.PROOF_USED)
+        if vote.address_hash is not None and self.guards.get("ip#" + vote.address_hash, 0) >= vote.poll.ip_limit:
+            raise VoteRejected(Rejection.IP_LIMIT)
+        window = vote.window
+        if window is not None and self.guards.get("aw#" + window.key_hash, 0) >= window.limit:
+            raise VoteRejected(Rejection.ADDRESS_WINDOW)
+        bucket = int(vote.ballot_hash[:4], 16) % INDEX_BUCKETS
+        ballot = {
+            "pk": key,
+            "poll": vote.poll.id,
+            "inc": vote.poll.incarnation,
+            "options": list(vote.options),
+            "request_id": vote.request_id,
+            "at": vote.now,
+            "src": vote.source_hash,
+            "pb": f"{vote.poll.scope}#{bucket:02x}",
+            "expires_at": vote.expires_at,
+        }
+        self._change(key, ballot)
+        for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + (
+            [f"aw#{window.key_hash}"] if window else []
+        ):
+            self.guards[name] = self.guards.get(name, 0) + 1
+        if vote.proof is not None:
+            self.guards["pow#" + vote.proof.proof_id] = 1
+
+    def _change(self, key: str, new: dict[str, Any] | None, *, by_ttl: bool = False) -> None:
+        """Change a ballot and write the change to the stream, as DynamoDB Streams would."""
+        old = self.ballots.get(key)
+        if new is None:
+            self.ballots.pop(key, None)
+        else:
+            self.ballots[key] = new
+        self.sequence += 1
+        event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+        change: dict[str, Any] = {"Keys": {"pk": {"S": key}}, "SequenceNumber": str(self.sequence)}
+        at = (new or old or {}).get("at", 0)
+        change["ApproximateCreationDateTime"] = at
+        if new is not None:
+            change["NewImage"] = _image(new)
+        if old is not None:
+            change["OldImage"] = _image(old)
+        record: dict[str, Any] = {"eventName": event, "dynamodb": change, "shard": self.shard}
+        if by_ttl:
+            record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+        self.stream.append(record)
+
+    def expire(self, key: str) -> None:
+        """Delete a ballot by TTL (its stream record names DynamoDB as the deleter)."""
+        self._change(key, None, by_ttl=True)
+
+    def delete_ballot(self, key: str) -> None:
+        """Delete a ballot by hand (as an operator would)."""
+        self._change(key, None)
+
+    def batch(self, shard: str | None = None) -> dict[str, Any]:
+        """Take the stream records of one shard (the first with any) not yet taken: a Lambda tumbling-window event."""
+        shard = shard or (self.stream[0]["shard"] if self.stream else self.shard)
+        records = [r for r in self.stream if r["shard"] == shard]
+        self.stream = [r for r in self.stream if r["shard"] != shard]
+        return {"Records": [{k: v for k, v in r.items() if k != "shard"} for r in records], "shardId": shard}
+
+    def ballot_exists(self, poll: Poll, ballot_hash: str) -> bool:
+        """Whether a voter's ballot exists."""
+        self.calls.append("ballot_exists")
+        return "b#" + ballot_hash in self.ballots
+
+    def index_page(
+        self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None
+    ) -> IndexPage:
+        """One page of a bucket of the by-poll index."""
+        self.calls.append("index_page")
+        wanted = f"{poll.scope}#{bucket:02x}"
+        found = sorted(
+            (b for b in self.ballots.values() if b["pb"] == wanted),
+            key=lambda b: (b["at"], b["pk"]),
+        )
+        found = [b for b in found if (since is None or b["at"] >= since) and (until is None or b["at"] <= until)]
+        offset = int(start["offset"]) if start else 0
+        page = found[offset : offset + PAGE]
+        more = {"offset": offset + PAGE} if offset + PAGE < len(found) else None
+        return IndexPage([_record(b) for b in page], more)
+
+    def read_ballots(self, keys: list[str]) -> list[BallotRecord]:
+        """Ballots by key."""
+        self.calls.append("read_ballots")
+        return [_record(self.ballots[key]) for key in keys if key in self.ballots]
+
+    def void_ballot(self, key: str, void_id: str, at: int) -> bool:
+        """Mark a ballot voided."""
+        self.calls.append("void_ballot")
+        ballot = self.ballots.get(key)
+        if ballot is None or ballot.get("voided_at") is not None:
+            return False
+        self._change(key, {**ballot, "voided_at": at, "void_id": void_id})
+        return True
+
+    def keep_ballot(self, key: str, expires_at: int) -> bool:
+        """Keep a ballot longer."""
+        self.calls.append("keep_ballot")
+        ballot = self.ballots.get(key)
+        if ballot is None or ballot["expires_at"] >= expires_at:
+            return False
+        self._change(key, {**ballot, "expires_at": expires_at})
+        return True
+
+    def save_void(self, poll: Poll, record: VoidRecord) -> None:
+        """Store a void record."""
+        self.calls.append("save_void")
+        self.void_records[(poll.scope, record.id)] = record
 
     def voids(self, poll: Poll) -> list[VoidRecord]:
         """The poll's void records."""
         self.calls.append("voids")
-        return list(self.void_records.get(poll.scope, []))
+        found = [r for (scope, _), r in self.void_records.items() if scope == poll.scope]
+        return sorted(found, key=lambda r: (r.at, r.id))
 
-    def set_window(self, poll_id: str, **changes: Any) -> None:
-        """Change a stored poll's window behind the services' back, as another process would."""
-        poll = replace(self.polls[poll_id], **changes)
-        self.polls[poll_id] = poll
-        for shard in range(poll.shards):
-            self.shards[(poll_id, shard)].window = poll.window
+
+def _record(ballot: dict[str, Any]) -> BallotRecord:
+    return BallotRecord(
+        key=ballot["pk"],
+        options=tuple(ballot["options"]),
+        source=ballot.get("src"),
+        minute=int(ballot["at"]) // 60 * 60,
+        voided=ballot.get("voided_at") is not None,
+    )
 
 
 @dataclass

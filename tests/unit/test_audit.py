@@ -7,22 +7,33 @@ import pytest
 from chalicelib.core.audit import AuditAction, change_action, changes
 from chalicelib.core.errors import Forbidden, Unauthorized
 from chalicelib.core.identity import SERVICE, SYSTEM, Actor, ActorKind, Group, Role, editor_from
-from chalicelib.services import audit, polls, votes
+from chalicelib.services import audit, forensics, polls, votes
 from tests.unit.memory import UNPROTECTED
-from tests.unit.test_resharding import cast_many
 
 EDITOR = Actor(ActorKind.EDITOR, "editor@example.com", "sub-1", frozenset({Group.EDITORS}))
 ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"
 
 
-def test_an_automatic_reshard_is_recorded_as_the_system_with_its_reason(memory, frozen, monkeypatch, audit_log):
-    monkeypatch.setattr(votes, "_backoff", lambda attempt: None)
-    poll = polls.create({"question": "Busy?", "options": ["Yes", "No"], "shards": 2, **UNPROTECTED})
-    cast_many(memory, poll.id, "busy", clean=90, contended=10)
-    entry = audit_log.entries[-1]
-    assert (entry.actor, entry.action, entry.poll_id) == (SYSTEM, AuditAction.AUTO_RESHARD, poll.id)
-    assert entry.details["before"] == {"shards": 2} and entry.details["after"] == {"shards": 4}
-    assert entry.details["why"]["attempts_in_window"] >= 100
+def test_a_void_is_recorded_before_its_first_ballot_is_marked_and_again_when_done(memory, audit_log, folded):
+    poll = polls.create({"question": "Stuffed?", "options": ["Yes", "No"], **UNPROTECTED})
+    for index in range(3):
+        votes.cast(poll.id, {"options": ["yes"], "voter": f"reader-{index:04d}"}, "192.0.2.9")
+    folded()
+    source = forensics.report(poll.id)["sources"][0]["source"]
+    marked_before_first_entry = []
+    original = memory.void_ballot
+
+    def void_ballot(key, void_id, at):
+        marked_before_first_entry.append(len([e for e in audit_log.entries if e.action is AuditAction.VOID_STARTED]))
+        return original(key, void_id, at)
+
+    memory.void_ballot = void_ballot
+    forensics.void(poll.id, {"source": source, "reason": "one address, three tokens"}, actor=EDITOR)
+    actions = [e.action for e in audit_log.entries if e.poll_id == poll.id]
+    assert actions[-2:] == [AuditAction.VOID_STARTED, AuditAction.VOID]
+    assert set(marked_before_first_entry) == {1}
+    finished = audit_log.entries[-1]
+    assert (finished.actor.name, finished.details["voided"]) == (EDITOR.name, 3)
 
 
 def test_a_failed_audit_write_leaves_the_action_done_and_logs_the_entry(memory, audit_log, capsys):
@@ -33,8 +44,8 @@ def test_a_failed_audit_write_leaves_the_action_done_and_logs_the_entry(memory, 
 
 
 def test_changes_hold_only_the_fields_that_differ():
-    before = {"question": "A?", "status": "open", "shards": 10}
-    after = {"question": "A?", "status": "closed", "shards": 10}
+    before = {"question": "A?", "status": "open", "max_choices": 1}
+    after = {"question": "A?", "status": "closed", "max_choices": 1}
     assert changes(before, after) == {"before": {"status": "open"}, "after": {"status": "closed"}}
 
 
@@ -43,8 +54,8 @@ def test_changes_hold_only_the_fields_that_differ():
     [
         ({"status": "closed"}, AuditAction.CLOSE),
         ({"status": "open", "closes_at": None}, AuditAction.REOPEN),
-        ({"shards": 20}, AuditAction.RESHARD),
-        ({"question": "B?", "shards": 20}, AuditAction.CHANGE),
+        ({"question": "B?"}, AuditAction.CHANGE),
+        ({"closes_at": None, "question": "B?"}, AuditAction.CHANGE),
     ],
 )
 def test_a_change_is_named_by_what_it_asked(body, action):

@@ -6,10 +6,11 @@ import html
 import re
 
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 
 from chalicelib.core import pages
 from chalicelib.services import edge, polls
-from chalicelib.store.dynamo.stream import changed_polls
+from chalicelib.store.dynamo.stream import ballot_batch, tallied_polls
 from tests.unit.memory import UNPROTECTED
 
 
@@ -17,42 +18,61 @@ def new(**fields):
     return polls.create({"question": "Build the bridge?", "options": ["Yes", "No"], **UNPROTECTED, **fields})
 
 
-def shard(pk, old=None, new=None):
-    change = {"Keys": {"pk": {"S": pk}}}
-    if old is not None:
-        change["OldImage"] = old
-    if new is not None:
-        change["NewImage"] = new
-    return {"eventName": "MODIFY", "dynamodb": change}
-
-
-def image(voters, yes=0, closed=False):
-    return {"voters": {"N": str(voters)}, "counts": {"M": {"yes": {"N": str(yes)}}}, "closed": {"BOOL": closed}}
+def change(part, event="MODIFY", poll="a"):
+    return {"eventName": event, "dynamodb": {"Keys": {"id": {"S": poll}, "part": {"S": part}}}}
 
 
 @pytest.mark.parametrize(
     ("records", "polls_changed"),
     [
-        ([shard("a#001", image(0), image(1, 1))], ["a"]),
-        (
-            [
-                shard("a#001", image(1, 1), image(2, 2)),
-                shard("b#000", image(0), image(1, 1)),
-                shard("a#002", image(0), image(1, 1)),
-            ],
-            ["a", "b"],
-        ),
-        ([shard("a#001", None, image(0))], []),  # a new, empty shard (creation, resharding)
-        ([shard("a#001", None, image(3, 3))], ["a"]),  # a shard written with counts (a recount's fix)
-        ([shard("a#001", image(2, 2), image(2, 2, closed=True))], []),  # closed: the window, not the counts
-        ([shard("a#001", image(2, 2), None)], []),  # removed (the poll deleted)
-        ([shard("a-b#c#004", image(0), image(1, 1))], ["a-b#c"]),  # the last '#' splits the key
-        ([shard("no-number", image(0), image(1, 1))], []),
-        ([{"dynamodb": None}, {"eventName": "INSERT"}, "text"], []),
+        ([change("t#inc1#shardId-1")], ["a"]),
+        ([change("t#inc1#shardId-1"), change("t#inc1", poll="b"), change("t#inc1#shardId-2")], ["a", "b"]),
+        ([change("t#inc1#shardId-1", event="INSERT")], ["a"]),  # a shard's first tally
+        ([change("t#inc1#shardId-1", event="REMOVE")], ["a"]),  # a sealed tally dropped: republish, same counts
+        ([change("poll")], []),  # the definition: its change publishes itself
+        ([change("x#inc1#shardId-1"), change("v#void1")], []),  # a marker, a void record
+        ([{"eventName": "INSERT", "dynamodb": {}}], []),
     ],
 )
-def test_only_records_that_change_counts_name_their_poll(records, polls_changed):
-    assert changed_polls(records) == polls_changed
+def test_only_tally_changes_name_their_poll_for_the_publisher(records, polls_changed):
+    assert tallied_polls({"Records": records}) == polls_changed
+
+
+def ballot(**fields):
+    item = {"poll": "a", "inc": "i1", "options": ["yes"], "at": 100, **fields}
+    return {name: TypeSerializer().serialize(value) for name, value in item.items() if value is not None}
+
+
+def record(event, old=None, new=None, ttl=False, sequence="1001"):
+    found = {"eventName": event, "dynamodb": {"Keys": {"pk": {"S": "b#1"}}, "SequenceNumber": sequence}}
+    if old is not None:
+        found["dynamodb"]["OldImage"] = old
+    if new is not None:
+        found["dynamodb"]["NewImage"] = new
+    if ttl:
+        found["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    return found
+
+
+@pytest.mark.parametrize(
+    ("records", "signs"),
+    [
+        ([record("INSERT", new=ballot())], [1]),
+        ([record("INSERT", new=ballot(voided_at=5))], []),
+        ([record("MODIFY", old=ballot(), new=ballot(voided_at=5))], [-1]),  # voided
+        ([record("MODIFY", old=ballot(), new=ballot(voided_at=0))], [-1]),  # voided at the epoch: still voided
+        ([record("MODIFY", old=ballot(voided_at=5), new=ballot())], [1]),  # a void undone
+        ([record("MODIFY", old=ballot(), new=ballot(expires_at=9))], []),  # kept longer: no count changes
+        ([record("REMOVE", old=ballot(), ttl=True)], []),  # expired by TTL: its votes stay counted
+        ([record("REMOVE", old=ballot())], [-1]),  # deleted by hand: a void
+        ([record("REMOVE", old=ballot(voided_at=5))], []),  # a voided ballot deleted: already off
+        ([record("INSERT", new=ballot(poll=None))], []),  # not a ballot
+    ],
+)
+def test_a_ballots_change_adds_subtracts_or_changes_nothing(records, signs):
+    batch = ballot_batch({"Records": records, "shardId": "shardId-1"})
+    assert [c.sign for c in batch.contributions] == signs
+    assert all(c.sequence == "1001".zfill(40) for c in batch.contributions)
 
 
 def test_the_page_escapes_what_editors_wrote(memory):

@@ -18,23 +18,74 @@ def test_a_cold_read_is_one_store_call_and_a_warm_one_none(memory):
     catalog.reset()
     memory.calls.clear()
     results.current(poll.id)
-    assert memory.calls == ["read_counts"]
+    assert memory.calls == ["read_published"]
     results.current(poll.id)
-    assert memory.calls == ["read_counts"]
+    assert memory.calls == ["read_published"]
 
 
-def test_forgetting_a_poll_drops_both_its_definition_and_its_tally(memory):
+def test_the_definition_and_results_are_read_again_once_a_second_old(memory, monkeypatch):
+    import time
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(time, "monotonic", lambda: clock["now"])
+    poll = new()
+    catalog.reset()
+    results.current(poll.id)
+    memory.calls.clear()
+    clock["now"] += 0.9
+    results.current(poll.id)
+    assert memory.calls == []
+    clock["now"] += 0.1
+    results.current(poll.id)
+    assert memory.calls == ["read_published"]
+
+
+def test_results_are_the_publishers_sum_as_of_its_read(memory, folded, frozen):
+    poll = new()
+    votes.cast(poll.id, {"options": ["yes"], "voter": "reader-0001"}, None)
+    folded()
+    tally = results.current(poll.id)
+    assert (tally.counts.voters, tally.as_of) == (1, frozen["now"])
+
+
+def test_forgetting_a_poll_drops_its_definition_and_its_tallies(memory):
     poll = new()
     results.current(poll.id)
     catalog.forget(poll.id)
-    assert catalog.cached_poll(poll.id) is None and catalog.tally(poll.id) is None
+    memory.calls.clear()
+    results.current(poll.id)
+    assert memory.calls == ["read_published"]
 
 
-def test_a_vote_by_this_process_shows_in_its_cached_tally_at_once(memory):
+def test_the_voters_own_vote_is_added_to_a_copy_never_to_the_cached_tally(memory):
     poll = new()
     results.current(poll.id)
-    votes.cast(poll.id, {"options": ["no"], "voter": "reader-0001"}, None)
-    assert results.current(poll.id).counts.votes["no"] == 1
+    for index in range(3):
+        body = votes.cast(poll.id, {"options": ["no"], "voter": f"reader-000{index}"}, None)
+        assert body["results"]["total_voters"] == 1  # the folded tally (0, the fold has not run) and this vote
+    assert results.current(poll.id).counts.voters == 0
+
+
+def test_concurrent_threads_reading_and_refreshing_the_cache_never_lose_or_double_a_vote(memory, folded):
+    from concurrent.futures import ThreadPoolExecutor
+
+    poll = new()
+    for index in range(40):
+        votes.cast(poll.id, {"options": ["yes"], "voter": f"reader-{index:04d}"}, None)
+    folded()
+
+    def read_and_vote(index: int) -> tuple[int, int]:
+        if index % 3 == 0:
+            catalog.forget(poll.id)  # another thread's refresh
+        seen = results.current(poll.id).counts.voters
+        answer = votes.cast(poll.id, {"options": ["no"], "voter": f"other-{index:04d}"}, None)
+        return seen, answer["results"]["total_voters"]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(read_and_vote, range(64)))
+    assert all(seen == 40 and shown == 41 for seen, shown in answers)
+    folded()
+    assert results.current(poll.id).counts.voters == 104
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from chalicelib.core import visibility
 from chalicelib.core.counts import percent
 from chalicelib.core.errors import PollClosed, PollNotOpen
 from chalicelib.core.poll import Block, Option, Poll, Status, Visibility, Window
-from chalicelib.core.votes import check_open, choose_shard
+from chalicelib.core.votes import check_open
 
 NOW = 1_000_000
 
@@ -25,7 +25,6 @@ def poll(visibility_: Visibility = Visibility.ALWAYS, closed: bool = False, clos
         results_visibility=visibility_,
         block=Block.VOTER,
         ip_limit=20,
-        shards=2,
         created_at=NOW - 100,
         incarnation="abcd",
     )
@@ -110,8 +109,3 @@ def test_hidden_results_say_why(mode, message):
 @pytest.mark.parametrize(("votes", "voters", "shown"), [(0, 0, 0.0), (1, 3, 33.3), (2, 3, 66.7), (1, 8, 12.5)])
 def test_percentages_round_half_up_to_one_decimal(votes, voters, shown):
     assert percent(votes, voters) == shown
-
-
-@pytest.mark.parametrize("avoid", [0, 3, 9])
-def test_a_retried_vote_never_picks_the_shard_that_conflicted(avoid):
-    assert all(choose_shard(10, avoid=avoid) != avoid for _ in range(200))

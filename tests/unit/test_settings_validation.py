@@ -17,9 +17,10 @@ from chalicelib.runtime.settings import SettingsError, get_settings
         ("RESULTS_CACHE_SECONDS", "-1"),
         ("POLL_CACHE_SECONDS", "soon"),
         ("SNAPSHOT_RATE_MINUTES", "0"),
-        ("COUNTERS_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/poll-counters-dev"),
-        ("COUNTERS_STREAM_ARN", "poll-counters-dev"),
+        ("BALLOTS_STREAM_ARN", "arn:aws:dynamodb:us-east-1:123456789012:table/poll-ballots-dev"),
+        ("POLLS_STREAM_ARN", "polls-dev"),
         ("STREAM_BATCH_SECONDS", "301"),
+        ("FOLD_BATCH_SECONDS", "-1"),
         ("SITE_URL", "polls.example-news.com"),
     ],
 )
@@ -38,16 +39,17 @@ def test_unset_settings_take_their_defaults(monkeypatch):
     assert get_settings().vote_attempts == 4
 
 
-def test_the_stream_arn_and_site_url_are_taken_as_given_or_left_for_the_template(monkeypatch):
-    arn = "arn:aws:dynamodb:eu-west-2:123456789012:table/poll-counters-dev/stream/2026-11-26T00:00:00.000"
-    monkeypatch.setenv("COUNTERS_STREAM_ARN", arn)
+def test_the_stream_arns_and_site_url_are_taken_as_given_or_left_for_the_template(monkeypatch):
+    arn = "arn:aws:dynamodb:eu-west-2:123456789012:table/poll-ballots-dev/stream/2026-11-26T00:00:00.000"
+    monkeypatch.setenv("BALLOTS_STREAM_ARN", arn)
     monkeypatch.setenv("SITE_URL", "https://polls.example-news.com/")
     state.reset_all()
-    assert (get_settings().counters_stream_arn, get_settings().site_url) == (arn, "https://polls.example-news.com")
-    monkeypatch.delenv("COUNTERS_STREAM_ARN")
+    assert (get_settings().ballots_stream_arn, get_settings().site_url) == (arn, "https://polls.example-news.com")
+    monkeypatch.delenv("BALLOTS_STREAM_ARN")
     monkeypatch.delenv("SITE_URL")
     state.reset_all()
-    assert get_settings().counters_stream_arn.endswith(":table/poll-counters-local/stream/unset")
+    assert get_settings().ballots_stream_arn.endswith(":table/poll-ballots-local/stream/unset")
+    assert get_settings().polls_stream_arn.endswith(":table/polls-local/stream/unset")
     assert get_settings().site_url is None
 
 

@@ -1,97 +1,31 @@
-"""The process's DynamoDB connection and the one translator of storage errors into domain errors."""
+"""Requests to DynamoDB and the one translator of storage errors into domain errors."""
 
 from __future__ import annotations
 
-import threading
-import uuid
-from collections.abc import Callable, Iterator
+import random
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.connection import Connection
-from pynamodb.exceptions import CancellationReason, PynamoDBException, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.core.errors import ServiceUnavailable
-from chalicelib.runtime import state
-from chalicelib.runtime.settings import get_settings
-from chalicelib.store.dynamo import models
 
 TRANSACTION_LIMIT = 100  # items per TransactWriteItems
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
+BATCH_WRITE_LIMIT = 25  # requests per BatchWriteItem
+UNPROCESSED_RETRIES = 6
 THROTTLE_CODES = frozenset(
-    {
-        "ThrottlingException",
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "TransactionInProgressException",
-    }
+    {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded", "ThrottlingError"}
 )
-STORAGE_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
+IN_PROGRESS = "TransactionInProgressException"  # an earlier attempt with the same token may still commit
+CANCELLED = "TransactionCanceledException"
 CONDITION_FAILED = "ConditionalCheckFailedException"
-
-
-class NamedWrites:
-    """A transaction's writes, each with a name, listed in the order PynamoDB sends them.
-
-    PynamoDB sends condition checks, then deletes, then puts, then updates, whatever order they were
-    added in; DynamoDB's cancellation reasons follow the items as sent. `order()` gives the names so.
-    """
-
-    KINDS = ("condition_check", "delete", "save", "update")
-
-    def __init__(self, tx: TransactWrite) -> None:
-        self.tx = tx
-        self._names: dict[str, list[str]] = {kind: [] for kind in self.KINDS}
-
-    def save(self, name: str, model: Any, **options: Any) -> None:
-        """Put an item."""
-        self._names["save"].append(name)
-        self.tx.save(model, **options)
-
-    def update(self, name: str, model: Any, **options: Any) -> None:
-        """Update an item."""
-        self._names["update"].append(name)
-        self.tx.update(model, **options)
-
-    def delete(self, name: str, model: Any, **options: Any) -> None:
-        """Delete an item."""
-        self._names["delete"].append(name)
-        self.tx.delete(model, **options)
-
-    def order(self) -> list[str]:
-        """Return the item names in the order the request lists the items."""
-        return [name for kind in self.KINDS for name in self._names[kind]]
-
-
-TxOp = Callable[[NamedWrites], None]
-
-_lock = threading.Lock()
-_connection: Connection | None = None
-
-
-def conn() -> Connection:
-    """Return the process's DynamoDB connection, binding the models to the stage's tables first."""
-    global _connection
-    if _connection is None:
-        with _lock:
-            if _connection is None:
-                settings = get_settings()
-                models.bind(settings)
-                _connection = Connection(region=settings.region, host=settings.endpoint_url)
-    return _connection
-
-
-def reset() -> None:
-    """Drop the cached connection and model bindings."""
-    global _connection
-    with _lock:
-        _connection = None
-        for model in models.ALL_MODELS:
-            model._connection = None
-
-
-state.register("dynamodb", reset)
+SERVER_ERRORS = frozenset({"InternalServerError", "ServiceUnavailable"})
+STORAGE_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
 
 
 def error_code(exc: BaseException | None) -> str | None:
@@ -105,7 +39,7 @@ def error_code(exc: BaseException | None) -> str | None:
 
 def unavailable(exc: BaseException) -> ServiceUnavailable:
     """Translate a storage failure that has no domain meaning."""
-    if error_code(exc) in THROTTLE_CODES:
+    if error_code(exc) in THROTTLE_CODES | {IN_PROGRESS}:
         return ServiceUnavailable("the poll store is busy, try again shortly", retry_after=1)
     return ServiceUnavailable("the poll store is unavailable, try again shortly")
 
@@ -119,40 +53,96 @@ def translated() -> Iterator[None]:
         raise unavailable(exc) from exc
 
 
-class Cancelled(Exception):
-    """A transaction was cancelled; `reasons` maps each named item to its cancellation code ("None" if it passed)."""
+@dataclass
+class Transaction:
+    """A TransactWriteItems request whose items have names, so a cancellation is read by name, never position."""
 
-    def __init__(self, reasons: dict[str, str], cause: TransactWriteError) -> None:
+    names: list[str] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, name: str, kind: str, body: dict[str, Any]) -> None:
+        """Add an item: kind is Put, Update, Delete or ConditionCheck."""
+        self.names.append(name)
+        self.items.append({kind: body})
+
+
+class Cancelled(Exception):
+    """A transaction was cancelled; `reasons` maps each item's name to its code ("None" if it passed)."""
+
+    def __init__(self, reasons: dict[str, str], items: dict[str, dict[str, Any]], cause: ClientError) -> None:
         super().__init__(", ".join(f"{name}={code}" for name, code in reasons.items()))
         self.reasons = reasons
+        self.items = items  # the item as it was, for items that asked for ALL_OLD and failed their condition
         self.cause = cause
 
     def failed(self, name: str) -> bool:
         """Tell whether this item's condition failed."""
         return self.reasons.get(name) == "ConditionalCheckFailed"
 
+    @property
+    def conflict(self) -> bool:
+        """Tell whether another transaction or write held one of the items."""
+        return "TransactionConflict" in self.reasons.values()
 
-def named_reasons(exc: TransactWriteError, names: list[str]) -> dict[str, CancellationReason]:
-    """Pair a cancelled transaction's reasons with its items' names (NamedWrites.order())."""
-    return {name: reason for name, reason in zip(names, exc.cancellation_reasons or [], strict=False) if reason}
+
+def transact(client: Any, transaction: Transaction, token: str | None = None) -> None:
+    """Run a transaction (with a client request token, when given); raise Cancelled with the reasons by name."""
+    arguments: dict[str, Any] = {"TransactItems": transaction.items}
+    if token is not None:
+        arguments["ClientRequestToken"] = token
+    try:
+        client.transact_write_items(**arguments)
+    except ClientError as exc:
+        reasons = exc.response.get("CancellationReasons")
+        if error_code(exc) != CANCELLED or not reasons:
+            raise
+        codes = {name: str(reason.get("Code")) for name, reason in zip(transaction.names, reasons, strict=False)}
+        items = {
+            name: reason["Item"] for name, reason in zip(transaction.names, reasons, strict=False) if reason.get("Item")
+        }
+        raise Cancelled(codes, items, exc) from exc
 
 
-def transact_in_chunks(operations: list[TxOp]) -> None:
-    """Run writes in as few transactions as the 100-item limit allows (one for up to 100).
+def batch_get(client: Any, table: str, keys: list[dict[str, Any]], consistent: bool = True) -> list[dict[str, Any]]:
+    """BatchGetItem over one table's keys in chunks of 100, retrying unprocessed keys."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_LIMIT):
+        request: dict[str, Any] = {table: {"Keys": keys[start : start + BATCH_GET_LIMIT], "ConsistentRead": consistent}}
+        for attempt in range(UNPROCESSED_RETRIES):
+            with translated():
+                response = client.batch_get_item(RequestItems=request)
+            found += response.get("Responses", {}).get(table, [])
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        else:
+            raise ServiceUnavailable("the poll store is busy, try again shortly", retry_after=1)
+    return found
 
-    A cancelled chunk raises Cancelled with its items' reasons by name; other failures raise
-    ServiceUnavailable.
-    """
-    connection = conn()
-    for start in range(0, len(operations), TRANSACTION_LIMIT):
-        writes: NamedWrites | None = None
-        try:
-            with TransactWrite(connection=connection, client_request_token=str(uuid.uuid4())) as tx:
-                writes = NamedWrites(tx)
-                for operation in operations[start : start + TRANSACTION_LIMIT]:
-                    operation(writes)
-        except TransactWriteError as exc:
-            if writes is not None and error_code(exc) == "TransactionCanceledException" and exc.cancellation_reasons:
-                reasons = named_reasons(exc, writes.order())
-                raise Cancelled({name: reason.code for name, reason in reasons.items()}, exc) from exc
-            raise unavailable(exc) from exc
+
+def batch_delete(client: Any, table: str, keys: list[dict[str, Any]]) -> None:
+    """BatchWriteItem deletes in chunks of 25, retrying unprocessed ones."""
+    for start in range(0, len(keys), BATCH_WRITE_LIMIT):
+        request: dict[str, Any] = {table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]}
+        for attempt in range(UNPROCESSED_RETRIES):
+            with translated():
+                response = client.batch_write_item(RequestItems=request)
+            request = response.get("UnprocessedItems") or {}
+            if not request:
+                break
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        else:
+            raise ServiceUnavailable("the poll store is busy, try again shortly", retry_after=1)
+
+
+def query_all(client: Any, **arguments: Any) -> list[dict[str, Any]]:
+    """Run a Query to its end (every page) and return the items."""
+    items: list[dict[str, Any]] = []
+    while True:
+        with translated():
+            response = client.query(**arguments)
+        items += response.get("Items", [])
+        if not response.get("LastEvaluatedKey"):
+            return items
+        arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -1,4 +1,8 @@
-"""PynamoDB models: polls, vote-count shards, and ballots (with the per-address counters beside them)."""
+"""PynamoDB models, the tables' schemas: polls (definitions, with their tallies beside them), ballots, guards.
+
+These classes name no table: `tables.bind()` makes subclasses of them bound to one stage's tables, region and
+endpoint when the store is built, and infra/ reads their key schemas and indexes to define the tables.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,14 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from chalicelib.core.poll import (
-    DEFAULT_BLOCK,
-    DEFAULT_IP_LIMIT,
-    DEFAULT_MAX_CHOICES,
-    DEFAULT_SHARDS,
-    DEFAULT_VISIBILITY,
-)
-from chalicelib.runtime.settings import Settings
+from chalicelib.core.poll import DEFAULT_BLOCK, DEFAULT_IP_LIMIT, DEFAULT_MAX_CHOICES, DEFAULT_VISIBILITY
+
+DEFINITION = "poll"  # the sort key of a poll's definition item; its tallies sort after it ("t#...")
 
 
 class OptionMap(MapAttribute):  # type: ignore[type-arg]
@@ -31,7 +31,7 @@ class OptionMap(MapAttribute):  # type: ignore[type-arg]
 
 
 class SnapshotDueIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
-    """Sparse index of the polls the snapshot job must visit (open, or closed but not yet final)."""
+    """Sparse index of the polls the snapshot job must visit (open, closed but not yet final, or with work left)."""
 
     class Meta:
         index_name = "snapshot-due"
@@ -41,31 +41,42 @@ class SnapshotDueIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
 
 
 class PollModel(Model):
-    """A poll's definition; one item per poll in the polls table, keyed by the poll id."""
+    """A poll's definition: the item (id, "poll") of the polls table, whose other items are the poll's tallies.
+
+    Under the same partition key: the tallies ("t#<incarnation>#<stream shard>"), the base tally
+    ("t#<incarnation>"), each stream shard's marker ("x#...") and the void records ("v#<void id>"): a results read
+    is one Query of the poll's partition from "poll" to "t~".
+    """
 
     class Meta:
         table_name = "polls"
-        region = "us-east-1"
 
     id = UnicodeAttribute(hash_key=True)
+    part = UnicodeAttribute(range_key=True, default=DEFINITION)
     question = UnicodeAttribute()
     options = ListAttribute(of=OptionMap)
     opens_at = NumberAttribute()
     closes_at = NumberAttribute(null=True)
     closed = BooleanAttribute(default=False)
+    closed_at = NumberAttribute(null=True)  # when an editor closed it
     max_choices = NumberAttribute(default=DEFAULT_MAX_CHOICES)
     results_visibility = UnicodeAttribute(default=DEFAULT_VISIBILITY.value)
     block = UnicodeAttribute(default=DEFAULT_BLOCK.value)
     ip_limit = NumberAttribute(default=DEFAULT_IP_LIMIT)
-    shards = NumberAttribute(default=DEFAULT_SHARDS)
     created_at = NumberAttribute()
     # The poll's incarnation (Poll.incarnation): a random id, not a time. Stored as "epoch".
     epoch = UnicodeAttribute()
+    version = NumberAttribute(default=0)  # counts the definition's changes: a change is written over its version
+    # Every ballot of the poll is kept at least until keep_until; kept_until is how far the ballots already are
+    # (a refresh through the by-poll index is under way while it is lower, from keep_cursor).
+    keep_until = NumberAttribute(null=True)
+    kept_until = NumberAttribute(null=True)
+    keep_cursor = UnicodeAttribute(null=True)  # JSON: {"bucket", "key"}
+    voids_running = UnicodeSetAttribute(null=True)  # the void ids the snapshot job carries on
     # Present ("due") until the poll's final snapshot after it closes: keeps the index sparse.
     snapshot_due = UnicodeAttribute(null=True)
     snapshot_signature = UnicodeAttribute(null=True)  # what the last snapshot showed
     snapshot_at = NumberAttribute(null=True)
-    resharded_at = NumberAttribute(null=True)  # the start of the last window automatic resharding was claimed
     # No defaults on purpose: a poll stored before these existed reads as challenge none and no address
     # limit (a PynamoDB default would be applied to old items too); new polls always write them.
     challenge = UnicodeAttribute(null=True)
@@ -75,122 +86,51 @@ class PollModel(Model):
     lang = UnicodeAttribute(null=True)
     translations = MapAttribute(null=True)  # type: ignore[var-annotated]  # tag -> {"question", "options": {id: label}}
     randomize_options = BooleanAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # only a stream shard's marker expires (a definition never does)
     snapshot_index = SnapshotDueIndex()
 
 
-class ShardModel(Model):
-    """One of a poll's vote-count shards; its own partition key, so a hot poll spreads its writes.
-
-    Each shard also carries the poll's open window and closed flag, which the vote
-    transaction's condition checks, so no vote lands outside the window.
-    """
+class ByPollIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """A poll's ballots, spread over INDEX_BUCKETS keys ("<poll>/<incarnation>#<bucket>") and sorted by time."""
 
     class Meta:
-        table_name = "poll-counters"
-        region = "us-east-1"
+        index_name = "by-poll"
+        projection = IncludeProjection(["options", "src", "voided_at", "expires_at"])
 
-    pk = UnicodeAttribute(hash_key=True)  # "{poll_id}#{shard:03d}"
-    counts = MapAttribute(default=dict)  # type: ignore[var-annotated]  # option id -> votes
-    voters = NumberAttribute(default=0)
-    opens_at = NumberAttribute()
-    closes_at = NumberAttribute(null=True)
-    closed = BooleanAttribute(default=False)
-    epoch = UnicodeAttribute()  # the poll's incarnation
-
-
-class BallotSlotIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
-    """Ballots by poll and shard ("slot"), so a recount reads a poll's ballots without a scan."""
-
-    class Meta:
-        index_name = "by-slot"
-        projection = IncludeProjection(["options"])
-
-    slot = UnicodeAttribute(hash_key=True)
+    pb = UnicodeAttribute(hash_key=True)
+    at = NumberAttribute(range_key=True)
 
 
 class BallotModel(Model):
-    """One voter's ballot in one poll, keyed by a keyed hash of (poll, voter token).
+    """One ballot: keyed by a keyed hash of (poll, voter) ("b#"), or of (poll, request) ("r#") when repeats count.
 
-    The ballots table also holds IpCounterModel items: both are short-lived dedupe
-    records with the same retention and TTL, told apart by their key prefix.
+    The ballots table is the ledger: its stream is folded into the polls' tallies.
     """
 
     class Meta:
         table_name = "poll-ballots"
-        region = "us-east-1"
 
-    pk = UnicodeAttribute(hash_key=True)  # "b#" + HMAC
-    # "{poll_id}/{epoch}#{shard:03d}": the shard the vote was added to; removed when the ballot is voided,
-    # so it leaves the by-slot index (recounts and forensics) but still blocks its voter.
-    slot = UnicodeAttribute(null=True)
+    pk = UnicodeAttribute(hash_key=True)
+    poll = UnicodeAttribute()
+    inc = UnicodeAttribute()  # the poll's incarnation
     options = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
     request_id = UnicodeAttribute()  # lets a retried request recognise its own committed ballot
-    voted_at = NumberAttribute()  # the minute of the vote (epoch seconds, a multiple of 60)
+    at = NumberAttribute()  # server time of the vote, to the second
     src = UnicodeAttribute(null=True)  # keyed hash of (poll, address prefix): forensics' source id
+    pb = UnicodeAttribute()  # the by-poll index key
     voided_at = NumberAttribute(null=True)
     void_id = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
-    slot_index = BallotSlotIndex()
+    by_poll = ByPollIndex()
 
 
-class IpCounterModel(Model):
-    """Votes from one address in one poll ("ip#" + HMAC) or from one prefix in one window ("aw#" + HMAC)."""
+class GuardModel(Model):
+    """A counter or marker that guards votes, keyed by a keyed hash: an address in a poll ("ip#"), an address
+    prefix in one window ("aw#"), or a spent proof of work ("pow#" + its challenge's signature)."""
 
     class Meta:
-        table_name = "poll-ballots"
-        region = "us-east-1"
+        table_name = "poll-guards"
 
     pk = UnicodeAttribute(hash_key=True)
-    n = NumberAttribute(default=0)
+    n = NumberAttribute(null=True)
     expires_at = TTLAttribute()
-
-
-class ProofModel(Model):
-    """A spent proof of work ("pow#" + its challenge's signature), kept until the challenge expires."""
-
-    class Meta:
-        table_name = "poll-ballots"
-        region = "us-east-1"
-
-    pk = UnicodeAttribute(hash_key=True)
-    expires_at = TTLAttribute()
-
-
-class VoidModel(Model):
-    """What one void removed from a poll; its slot ("{scope}#voids") lists it through the by-slot index."""
-
-    class Meta:
-        table_name = "poll-ballots"
-        region = "us-east-1"
-
-    pk = UnicodeAttribute(hash_key=True)  # "v#" + HMAC of (poll incarnation, void id)
-    slot = UnicodeAttribute()
-    void_id = UnicodeAttribute()
-    source = UnicodeAttribute()
-    start = NumberAttribute(null=True)
-    end = NumberAttribute(null=True)
-    reason = UnicodeAttribute()
-    voided = NumberAttribute(default=0)
-    counts = MapAttribute(default=dict)  # type: ignore[var-annotated]  # option id -> votes removed
-    at = NumberAttribute()
-    expires_at = TTLAttribute()
-
-
-ALL_MODELS: tuple[type[Model], ...] = (PollModel, ShardModel, BallotModel, IpCounterModel, ProofModel, VoidModel)
-
-
-def bind(settings: Settings) -> None:
-    """Point every model at the stage's tables, region and endpoint."""
-    tables = {
-        PollModel: settings.polls_table,
-        ShardModel: settings.counters_table,
-        BallotModel: settings.ballots_table,
-        IpCounterModel: settings.ballots_table,
-        ProofModel: settings.ballots_table,
-        VoidModel: settings.ballots_table,
-    }
-    for model, table in tables.items():
-        model.Meta.table_name = table
-        model.Meta.region = settings.region
-        model.Meta.host = settings.endpoint_url
-        model._connection = None

@@ -1,37 +1,38 @@
-"""Poll definitions in DynamoDB: create, read, list, change and delete a poll with its shards; snapshot marks."""
+"""Poll definitions in DynamoDB: create, read (with the tallies, in one Query), list, change, delete; snapshot marks."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from functools import partial
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.exceptions import PynamoDBException
 
-from chalicelib.core.errors import PollExists, PollHasVotes, PollNotFound
+from chalicelib.core.counts import Counts
+from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.languages import DEFAULT_LANG, Translation
 from chalicelib.core.poll import AddressLimit, Block, Challenge, Option, Poll, Visibility
 from chalicelib.store.dynamo.connection import (
     CONDITION_FAILED,
-    Cancelled,
-    NamedWrites,
-    TxOp,
-    conn,
+    batch_delete,
     error_code,
-    transact_in_chunks,
+    query_all,
     translated,
     unavailable,
 )
-from chalicelib.store.dynamo.keys import shard_key
-from chalicelib.store.dynamo.models import OptionMap, PollModel, ShardModel
-from chalicelib.store.port import DuePoll, StaleDefinition
+from chalicelib.store.dynamo.models import DEFINITION, OptionMap, PollModel
+from chalicelib.store.dynamo.tables import Tables
+from chalicelib.store.dynamo.tallies import VOTE, counts_of, read_tallies
+from chalicelib.store.port import DuePoll, PollView, Published, StaleDefinition
 
 SNAPSHOT_DUE = "due"
-POLL_ITEM = "poll"
+SUMMARY = DEFINITION + "~sum"  # the publisher's sum of the tallies: sorts right after the definition, before them
+VIEW_END = "t~"  # an exact read is the poll's partition from the definition to here: the definition and every tally
 
 
 def poll_from_model(item: PollModel) -> Poll:
-    """Turn a stored poll item into the domain's Poll."""
+    """Turn a stored definition into the domain's Poll."""
     return Poll(
         id=item.id,
         question=item.question,
@@ -39,11 +40,11 @@ def poll_from_model(item: PollModel) -> Poll:
         opens_at=int(item.opens_at),
         closes_at=None if item.closes_at is None else int(item.closes_at),
         closed=bool(item.closed),
+        closed_at=None if item.closed_at is None else int(item.closed_at),
         max_choices=int(item.max_choices),
         results_visibility=Visibility(item.results_visibility),
         block=Block(item.block),
         ip_limit=int(item.ip_limit),
-        shards=int(item.shards),
         created_at=int(item.created_at),
         incarnation=item.epoch,
         challenge=Challenge(item.challenge or Challenge.NONE.value),
@@ -51,11 +52,13 @@ def poll_from_model(item: PollModel) -> Poll:
         lang=item.lang or DEFAULT_LANG,
         translations=_translations(item),
         randomize_options=bool(item.randomize_options),
+        version=int(item.version or 0),
+        keep_until=int(item.keep_until or 0),
     )
 
 
 def _translations(item: PollModel) -> dict[str, Translation]:
-    """Read a poll item's translations (none when the attribute is absent, as on polls stored before them)."""
+    """Read a definition's translations (none when the attribute is absent, as on polls stored before them)."""
     stored = item.translations.as_dict() if item.translations is not None else {}
     return {
         tag: Translation(question=str(entry["question"]), labels={k: str(v) for k, v in entry["options"].items()})
@@ -64,195 +67,213 @@ def _translations(item: PollModel) -> dict[str, Translation]:
 
 
 def _address_limit(item: PollModel) -> AddressLimit | None:
-    """Read a poll item's address limit (None when it has none, as polls stored before limits existed)."""
+    """Read a definition's address limit (None when it has none, as polls stored before limits existed)."""
     if item.address_votes is None or item.address_minutes is None:
         return None
     return AddressLimit(votes=int(item.address_votes), minutes=int(item.address_minutes))
 
 
-def _optional(poll: Poll) -> dict[str, Any]:
-    """Return the attributes a poll may lack: challenge, address limit, languages (None removes one)."""
+def _changeable(poll: Poll) -> dict[str, Any]:
+    """Return the attributes an editor's change may set (None removes one)."""
     limit = poll.address_limit
     return {
+        "question": poll.question,
+        "options": [OptionMap(id=o.id, label=o.label) for o in poll.options],
+        "opens_at": poll.opens_at,
+        "closes_at": poll.closes_at,
+        "closed": poll.closed,
+        "closed_at": poll.closed_at,
         "challenge": poll.challenge.value,
         "address_votes": None if limit is None else limit.votes,
         "address_minutes": None if limit is None else limit.minutes,
         "lang": poll.lang,
         "translations": poll.translations_dict() or None,
         "randomize_options": poll.randomize_options or None,
+        "keep_until": poll.keep_until or None,
     }
 
 
-def poll_to_model(poll: Poll) -> PollModel:
-    """Turn a domain Poll into a poll item (due for a snapshot)."""
-    return PollModel(
+def poll_to_model(model: type[PollModel], poll: Poll) -> PollModel:
+    """Turn a domain Poll into a definition item (due for a snapshot)."""
+    return model(
         id=poll.id,
-        question=poll.question,
-        options=[OptionMap(id=o.id, label=o.label) for o in poll.options],
-        opens_at=poll.opens_at,
-        closes_at=poll.closes_at,
-        closed=poll.closed,
+        part=DEFINITION,
         max_choices=poll.max_choices,
         results_visibility=poll.results_visibility.value,
         block=poll.block.value,
         ip_limit=poll.ip_limit,
-        shards=poll.shards,
         created_at=poll.created_at,
         epoch=poll.incarnation,
+        version=poll.version,
+        kept_until=poll.keep_until or None,
         snapshot_due=SNAPSHOT_DUE,
-        **_optional(poll),
+        **_changeable(poll),
     )
 
 
-def shard_model(poll: Poll, shard: int) -> ShardModel:
-    """Return a zeroed shard item carrying the poll's window."""
-    return ShardModel(
-        pk=shard_key(poll.id, shard),
-        counts={option_id: 0 for option_id in poll.option_ids()},
-        voters=0,
-        opens_at=poll.opens_at,
-        closes_at=poll.closes_at,
-        closed=poll.closed,
-        epoch=poll.incarnation,
-    )
+class Polls:
+    """Poll definitions, and a poll's view (definition and tallies) in one Query."""
 
+    tables: Tables
 
-def same_definition(poll: Poll) -> Any:
-    """The poll item's condition: still this incarnation, with this shard count (so every shard is updated)."""
-    return (PollModel.epoch == poll.incarnation) & (PollModel.shards == poll.shards)
-
-
-def shard_name(shard: int) -> str:
-    """Name a shard's item in a transaction."""
-    return f"shard-{shard}"
-
-
-def create_poll(poll: Poll) -> None:
-    """Store a new poll and its zeroed shards in one transaction; PollExists if the id is taken."""
-
-    def put_poll(tx: NamedWrites) -> None:
-        tx.save(POLL_ITEM, poll_to_model(poll), condition=PollModel.id.does_not_exist())
-
-    def put_shard(tx: NamedWrites, shard: int) -> None:
-        tx.save(shard_name(shard), shard_model(poll, shard))
-
-    operations: list[TxOp] = [put_poll]
-    operations += [partial(put_shard, shard=shard) for shard in range(poll.shards)]
-    try:
-        transact_in_chunks(operations)
-    except Cancelled as exc:
-        if exc.failed(POLL_ITEM):
-            raise PollExists(f"a poll with id '{poll.id}' already exists") from exc
-        raise unavailable(exc.cause) from exc
-
-
-def get_poll(poll_id: str) -> Poll:
-    """Read a poll's definition; PollNotFound if there is none."""
-    conn()
-    with translated():
+    def create_poll(self, poll: Poll) -> None:
+        """Store a new poll (one conditional PutItem); PollExists if the id is taken."""
+        model = self.tables.polls
         try:
-            item = PollModel.get(poll_id, consistent_read=True)
-        except PollModel.DoesNotExist:
-            item = None
-    if item is None:
+            poll_to_model(model, poll).save(condition=model.id.does_not_exist())
+        except PynamoDBException as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                raise PollExists(f"a poll with id '{poll.id}' already exists") from exc
+            raise unavailable(exc) from exc
+
+    def get_poll(self, poll_id: str) -> Poll:
+        """Read a poll's definition (one strongly consistent GetItem); PollNotFound if there is none."""
+        model = self.tables.polls
+        with translated():
+            try:
+                return poll_from_model(model.get(poll_id, DEFINITION, consistent_read=True))
+            except model.DoesNotExist:
+                pass
         raise PollNotFound(f"no poll with id '{poll_id}'")
-    return poll_from_model(item)
 
+    def read_view(self, poll_id: str, consistent: bool) -> PollView:
+        """Read a poll's definition and all its tallies in one Query (of its partition, "poll" to "t~")."""
+        items = query_all(
+            self.tables.client,
+            TableName=self.tables.polls_table,
+            KeyConditionExpression="id = :id AND part BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={":id": {"S": poll_id}, ":lo": {"S": DEFINITION}, ":hi": {"S": VIEW_END}},
+            ConsistentRead=consistent,
+        )
+        definition = next((item for item in items if item["part"]["S"] == DEFINITION), None)
+        if definition is None:
+            raise PollNotFound(f"no poll with id '{poll_id}'")
+        poll = poll_from_model(self.tables.polls.from_raw_data(definition))
+        base, tallies = read_tallies(items, poll.incarnation)
+        return PollView(poll=poll, base=base, tallies=tuple(tallies))
 
-def list_polls(cursor: str | None) -> Iterator[Poll]:
-    """Yield polls in the order of a table scan (hash order, not id order), starting after a cursor id."""
-    conn()
-    start = {"id": {"S": cursor}} if cursor else None
-    with translated():
-        for item in PollModel.scan(last_evaluated_key=start, page_size=100):
-            yield poll_from_model(item)
+    def read_published(self, poll_id: str, consistent: bool) -> Published:
+        """Read a poll's definition and its published summary in one Query of two small items."""
+        items = query_all(
+            self.tables.client,
+            TableName=self.tables.polls_table,
+            KeyConditionExpression="id = :id AND part BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={":id": {"S": poll_id}, ":lo": {"S": DEFINITION}, ":hi": {"S": SUMMARY}},
+            ConsistentRead=consistent,
+        )
+        found = {item["part"]["S"]: item for item in items}
+        if DEFINITION not in found:
+            raise PollNotFound(f"no poll with id '{poll_id}'")
+        poll = poll_from_model(self.tables.polls.from_raw_data(found[DEFINITION]))
+        summary = found.get(SUMMARY)
+        if summary is None or summary.get("inc", {}).get("S") != poll.incarnation:
+            return Published(poll=poll)
+        return Published(poll=poll, counts=counts_of(summary), at=float(summary["at"]["N"]))
 
-
-def replace_poll(old: Poll, new: Poll, reset_counts: bool) -> None:
-    """Write a changed definition to the poll and all its shards in one transaction.
-
-    With reset_counts the shards' counters are re-created for the new options, on
-    condition that no shard has a vote (PollHasVotes otherwise).
-    """
-
-    def put_poll(tx: NamedWrites) -> None:
-        actions: list[Any] = [
-            PollModel.question.set(new.question),
-            PollModel.options.set([OptionMap(id=o.id, label=o.label) for o in new.options]),
-            PollModel.opens_at.set(new.opens_at),
-            PollModel.closes_at.remove() if new.closes_at is None else PollModel.closes_at.set(new.closes_at),
-            PollModel.closed.set(new.closed),
-            PollModel.snapshot_due.set(SNAPSHOT_DUE),  # any change needs a new snapshot
-        ]
-        for name, value in _optional(new).items():
-            attribute = getattr(PollModel, name)
-            actions.append(attribute.remove() if value is None else attribute.set(value))
-        tx.update(POLL_ITEM, PollModel(id=old.id), actions=actions, condition=same_definition(old))
-
-    def update_shard(tx: NamedWrites, shard: int) -> None:
-        actions: list[Any] = [
-            ShardModel.opens_at.set(new.opens_at),
-            ShardModel.closed.set(new.closed),
-            ShardModel.closes_at.remove() if new.closes_at is None else ShardModel.closes_at.set(new.closes_at),
-        ]
-        condition = ShardModel.epoch == old.incarnation
-        if reset_counts:
-            actions.append(ShardModel.counts.set({o: 0 for o in new.option_ids()}))
-            condition &= ShardModel.voters == 0
-        tx.update(shard_name(shard), ShardModel(pk=shard_key(old.id, shard)), actions=actions, condition=condition)
-
-    operations: list[TxOp] = [put_poll]
-    operations += [partial(update_shard, shard=shard) for shard in range(old.shards)]
-    try:
-        transact_in_chunks(operations)
-    except Cancelled as exc:
-        if exc.failed(POLL_ITEM):
-            raise StaleDefinition(f"poll '{old.id}' changed (or was deleted) since it was read") from exc
-        if reset_counts and any(exc.failed(shard_name(shard)) for shard in range(old.shards)):
-            raise PollHasVotes("the question and options cannot change once the poll has votes") from exc
-        raise unavailable(exc.cause) from exc
-
-
-def delete_poll(poll: Poll) -> None:
-    """Delete a poll and its shards (ballots expire by TTL and never match a new poll)."""
-
-    def delete_poll_item(tx: NamedWrites) -> None:
-        tx.delete(POLL_ITEM, PollModel(id=poll.id))
-
-    def delete_shard(tx: NamedWrites, shard: int) -> None:
-        tx.delete(shard_name(shard), ShardModel(pk=shard_key(poll.id, shard)))
-
-    operations: list[TxOp] = [delete_poll_item]
-    operations += [partial(delete_shard, shard=shard) for shard in range(poll.shards)]
-    try:
-        transact_in_chunks(operations)
-    except Cancelled as exc:
-        raise unavailable(exc.cause) from exc
-
-
-def due_polls() -> list[DuePoll]:
-    """Query the sparse snapshot index: polls open now or closed since their last snapshot."""
-    conn()
-    with translated():
-        return [
-            DuePoll(
-                poll=poll_from_model(item),
-                signature=item.snapshot_signature,
-                snapshot_at=None if item.snapshot_at is None else int(item.snapshot_at),
+    def publish_summary(self, poll: Poll, counts: Counts, at: float) -> bool:
+        """Put the poll's summary (one conditional PutItem): never over one summed later, or another incarnation's."""
+        item: dict[str, Any] = {
+            "id": {"S": poll.id},
+            "part": {"S": SUMMARY},
+            "inc": {"S": poll.incarnation},
+            "voters": {"N": str(counts.voters)},
+            "at": {"N": repr(round(at, 3))},
+        }
+        item.update({VOTE + option: {"N": str(n)} for option, n in counts.votes.items()})
+        try:
+            self.tables.client.put_item(
+                TableName=self.tables.polls_table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#at) OR #at <= :at OR inc <> :inc",
+                ExpressionAttributeNames={"#at": "at"},
+                ExpressionAttributeValues={":at": item["at"], ":inc": item["inc"]},
             )
-            for item in PollModel.snapshot_index.query(SNAPSHOT_DUE)
-        ]
+            return True
+        except ClientError as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                return False
+            raise unavailable(exc) from exc
+
+    def list_polls(self, cursor: str | None) -> Iterator[Poll]:
+        """Yield definitions in the order of a table scan (hash order, not id order), starting after a poll id."""
+        model = self.tables.polls
+        start = {"id": {"S": cursor}, "part": {"S": DEFINITION}} if cursor else None
+        with translated():
+            for item in model.scan(model.part == DEFINITION, last_evaluated_key=start, page_size=100):
+                yield poll_from_model(item)
+
+    def change_poll(self, old: Poll, new: Poll) -> None:
+        """Write a changed definition over the version it was made from (one conditional UpdateItem)."""
+        model = self.tables.polls
+        actions: list[Any] = [model.version.set(old.version + 1), model.snapshot_due.set(SNAPSHOT_DUE)]
+        for name, value in _changeable(new).items():
+            attribute = getattr(model, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
+        condition = (model.epoch == old.incarnation) & (model.version == old.version)
+        try:
+            model(id=old.id, part=DEFINITION).update(actions=actions, condition=condition)
+        except PynamoDBException as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                raise StaleDefinition(f"poll '{old.id}' changed (or was deleted) since it was read") from exc
+            raise unavailable(exc) from exc
+
+    def delete_poll(self, poll: Poll) -> None:
+        """Delete every item of the poll's partition: its definition, tallies, markers and void records."""
+        keys = query_all(
+            self.tables.client,
+            TableName=self.tables.polls_table,
+            KeyConditionExpression="id = :id",
+            ExpressionAttributeValues={":id": {"S": poll.id}},
+            ProjectionExpression="id, part",
+            ConsistentRead=True,
+        )
+        batch_delete(self.tables.client, self.tables.polls_table, keys)
+
+    def due_polls(self) -> list[DuePoll]:
+        """Query the sparse snapshot index: polls open now, closed since their last snapshot, or with work left."""
+        with translated():
+            return [_due(item) for item in self.tables.polls.snapshot_index.query(SNAPSHOT_DUE)]
+
+    def mark_snapshot(self, poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
+        """Record what a snapshot showed; a final one takes the poll out of the snapshot index."""
+        model = self.tables.polls
+        actions: list[Any] = [model.snapshot_signature.set(signature), model.snapshot_at.set(snapshot_at)]
+        if final:
+            actions.append(model.snapshot_due.remove())
+        self._update(poll, actions)
+
+    def record_keeping(self, poll: Poll, kept_until: int | None, cursor: dict[str, Any] | None) -> None:
+        """Record how far a refresh of the ballots' expiry has come (kept_until set: it is done)."""
+        model = self.tables.polls
+        actions: list[Any] = [model.snapshot_due.set(SNAPSHOT_DUE)]
+        actions.append(model.kept_until.set(kept_until) if kept_until is not None else model.kept_until.remove())
+        actions.append(model.keep_cursor.set(json.dumps(cursor)) if cursor is not None else model.keep_cursor.remove())
+        self._update(poll, actions)
+
+    def track_void(self, poll: Poll, void_id: str, running: bool) -> None:
+        """Add a void to those the snapshot job carries on for the poll, or take it off (the poll stays due)."""
+        model = self.tables.polls
+        change = model.voids_running.add({void_id}) if running else model.voids_running.delete({void_id})
+        self._update(poll, [model.snapshot_due.set(SNAPSHOT_DUE), change])
+
+    def _update(self, poll: Poll, actions: list[Any]) -> None:
+        """Update a definition's bookkeeping, on condition that it is still this incarnation."""
+        model = self.tables.polls
+        try:
+            model(id=poll.id, part=DEFINITION).update(actions=actions, condition=model.epoch == poll.incarnation)
+        except PynamoDBException as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                raise PollNotFound(f"poll '{poll.id}' was deleted or re-created") from exc
+            raise unavailable(exc) from exc
 
 
-def mark_snapshot(poll: Poll, signature: str, snapshot_at: int, final: bool) -> None:
-    """Record what a snapshot showed; a final one takes the poll out of the snapshot index."""
-    conn()
-    actions: list[Any] = [PollModel.snapshot_signature.set(signature), PollModel.snapshot_at.set(snapshot_at)]
-    if final:
-        actions.append(PollModel.snapshot_due.remove())
-    try:
-        PollModel(id=poll.id).update(actions=actions, condition=PollModel.epoch == poll.incarnation)
-    except PynamoDBException as exc:
-        if error_code(exc) == CONDITION_FAILED:
-            raise PollNotFound(f"poll '{poll.id}' was deleted or re-created") from exc
-        raise unavailable(exc) from exc
+def _due(item: PollModel) -> DuePoll:
+    """Turn a definition from the snapshot index into the job's work item."""
+    return DuePoll(
+        poll=poll_from_model(item),
+        signature=item.snapshot_signature,
+        snapshot_at=None if item.snapshot_at is None else int(item.snapshot_at),
+        kept_until=None if item.kept_until is None else int(item.kept_until),
+        keep_cursor=json.loads(item.keep_cursor) if item.keep_cursor else None,
+        voids_running=sorted(item.voids_running or ()),
+    )

@@ -1,37 +1,49 @@
-"""Reading the counters table's stream records (DynamoDB JSON): which polls' counts a batch changed."""
+"""Reading the tables' streams as Lambda delivers them (typed by Powertools): ballots' changes and tallies' changes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.store.dynamo.keys import shard_number
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 
-COUNTED = ("counts", "voters")  # the shard attributes a results document shows
+from chalicelib.core.ledger import contribution
+from chalicelib.store.dynamo.models import DEFINITION
+from chalicelib.store.port import BallotBatch
+
+TTL_IDENTITY = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}  # a deletion by Time to Live
 
 
-def changed_polls(records: list[dict[str, Any]]) -> list[str]:
-    """Return the polls, in first-seen order, whose counts a batch of stream records changed.
+def ballot_batch(event: dict[str, Any]) -> BallotBatch:
+    """Read a batch of the ballots table's stream (a tumbling-window event, which names its shard)."""
+    typed = DynamoDBStreamEvent(event)
+    batch = BallotBatch(shard=typed.shard_id)
+    for record in typed.records:
+        batch.records += 1
+        change = record.dynamodb
+        if change is None or record.event_name is None or change.sequence_number is None:
+            continue
+        old, new = change.old_image or None, change.new_image or None
+        image = new or old or {}
+        at = change.approximate_creation_date_time or int(image.get("at", 0))
+        found = contribution(
+            record.event_name.name,
+            old,
+            new,
+            by_ttl=record.user_identity == TTL_IDENTITY,
+            sequence=change.sequence_number,
+            at=int(at),
+        )
+        if found is not None:
+            batch.contributions.append(found)
+    return batch
 
-    A shard added by resharding (all zeros), a window or flag change, a removal, or a key that is not a
-    shard's (an unparseable record) is not a change of counts.
-    """
+
+def tallied_polls(event: dict[str, Any]) -> list[str]:
+    """Return the polls, in first-seen order, whose tallies a batch of the polls table's stream changed."""
     changed: dict[str, None] = {}
-    for record in records:
-        change = record.get("dynamodb") if isinstance(record, dict) else None
-        if not isinstance(change, dict):
-            continue
-        key = ((change.get("Keys") or {}).get("pk") or {}).get("S")
-        old, new = change.get("OldImage") or {}, change.get("NewImage") or {}
-        if not isinstance(key, str) or not new or not isinstance(old, dict) or not isinstance(new, dict):
-            continue
-        if any(old.get(name) != new.get(name) for name in COUNTED) and _counts_something(new, old):
-            try:
-                changed[shard_number(key)[0]] = None
-            except ValueError:
-                continue
+    for record in DynamoDBStreamEvent(event).records:
+        keys = record.dynamodb.keys if record.dynamodb is not None else {}
+        poll_id, part = keys.get("id"), keys.get("part")
+        if isinstance(poll_id, str) and isinstance(part, str) and part != DEFINITION and part.startswith("t#"):
+            changed[poll_id] = None
     return list(changed)
-
-
-def _counts_something(new: dict[str, Any], old: dict[str, Any]) -> bool:
-    """Tell a real change from a new, empty shard item (a new item with no votes changes nothing shown)."""
-    return bool(old) or (new.get("voters") or {}).get("N", "0") != "0"

@@ -1,0 +1,197 @@
+"""The ledger's rules: what a change to a ballot does to its poll's counts, and how a poll's tallies add up.
+
+Ballots are the truth; counts are folded from the ballots table's stream. Each stream shard folds into a tally item
+of its own, which records the highest sequence number it applied (its mark), so a redelivered or bisected batch
+applies exactly the records past the mark. A shard's tally is later sealed and absorbed into the poll's base
+tally (compaction); the base remembers what it absorbed, so a read that meets a tally both sealed and absorbed
+counts it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.core.counts import Counts
+
+SEQUENCE_WIDTH = 40  # DynamoDB Streams sequence numbers are 21 to 40 digits: padded, they compare as text
+INDEX_BUCKETS = 256  # the by-poll index spreads a poll's ballots over this many keys (see bench/hot_poll.py)
+
+
+def sequence_key(number: str) -> str:
+    """Return a stream sequence number padded to a fixed width, so that text order is numeric order."""
+    if not (isinstance(number, str) and number.isascii() and number.isdigit() and len(number) <= SEQUENCE_WIDTH):
+        raise ValueError(f"not a stream sequence number: {str(number)[:60]!r}")
+    return number.zfill(SEQUENCE_WIDTH)
+
+
+def counted(image: Mapping[str, Any] | None) -> bool:
+    """Tell whether a ballot image counts: it names its poll, incarnation and options, and is not voided."""
+    if not image:
+        return False
+    named = bool(image.get("poll")) and bool(image.get("inc")) and bool(image.get("options"))
+    return named and image.get("voided_at") is None
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One stream record's effect on one poll incarnation's counts: +1 or -1 voter and the same for each option."""
+
+    poll_id: str
+    incarnation: str
+    sequence: str  # padded (sequence_key)
+    options: tuple[str, ...]
+    sign: int  # +1 a ballot that now counts, -1 one that no longer does
+    at: int  # when the record was written (epoch seconds)
+
+
+def contribution(
+    event: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, *, by_ttl: bool, sequence: str, at: int
+) -> Contribution | None:
+    """Return what a change to a ballot does to the counts (None: nothing).
+
+    A new ballot adds; a ballot voided (or deleted by hand) subtracts; a ballot expired by TTL changes nothing (its
+    poll closed long ago and its votes stay counted); any other change (its expiry refreshed) changes nothing.
+    """
+    if event == "REMOVE" and by_ttl:
+        return None
+    before, after = counted(old), counted(new if event != "REMOVE" else None)
+    if before == after:
+        return None
+    image = new if after else old
+    assert image is not None
+    return Contribution(
+        poll_id=str(image["poll"]),
+        incarnation=str(image["inc"]),
+        sequence=sequence_key(sequence),
+        options=tuple(str(option) for option in image["options"]),
+        sign=1 if after else -1,
+        at=at,
+    )
+
+
+@dataclass(frozen=True)
+class Delta:
+    """The sum of some contributions to one tally: votes per option, voters, and the sequence numbers they span."""
+
+    votes: dict[str, int]
+    voters: int
+    first: str
+    last: str
+    at: int
+
+    @property
+    def counts(self) -> Counts:
+        """Return the delta as counts."""
+        return Counts(votes=dict(self.votes), voters=self.voters)
+
+
+def delta(contributions: Sequence[Contribution]) -> Delta:
+    """Sum contributions (in stream order) into one delta."""
+    votes: dict[str, int] = {}
+    for item in contributions:
+        for option in item.options:
+            votes[option] = votes.get(option, 0) + item.sign
+    return Delta(
+        votes={option: n for option, n in votes.items() if n},
+        voters=sum(item.sign for item in contributions),
+        first=contributions[0].sequence,
+        last=contributions[-1].sequence,
+        at=max(item.at for item in contributions),
+    )
+
+
+def past(contributions: Iterable[Contribution], mark: str | None) -> list[Contribution]:
+    """Return the contributions a tally marked `mark` has not applied yet (all of them when it has no mark)."""
+    return [item for item in contributions if mark is None or item.sequence > mark]
+
+
+def grouped(contributions: Iterable[Contribution]) -> dict[tuple[str, str], list[Contribution]]:
+    """Group contributions by poll incarnation, keeping stream order within each group."""
+    groups: dict[tuple[str, str], list[Contribution]] = {}
+    for item in contributions:
+        groups.setdefault((item.poll_id, item.incarnation), []).append(item)
+    return groups
+
+
+@dataclass(frozen=True)
+class Lane:
+    """Where one stream shard's records of one poll incarnation are folded."""
+
+    poll_id: str
+    incarnation: str
+    shard: str
+
+
+def live_key(shard: str, sealed_mark: str | None) -> str:
+    """Return the tally a stream shard folds into: its first, or the one begun when its last was sealed at a mark."""
+    return shard if sealed_mark is None else f"{shard}@{sealed_mark}"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One stream shard's tally item: what it folded, up to which sequence number, and whether it is sealed."""
+
+    key: str  # live_key(shard, ...)
+    shard: str
+    counts: Counts
+    mark: str
+    at: int  # when it last folded a record
+    sealed: bool = False
+
+
+@dataclass(frozen=True)
+class Base:
+    """A poll incarnation's base tally: the sealed tallies it absorbed (key -> mark) and when each was dropped."""
+
+    counts: Counts = field(default_factory=Counts)
+    absorbed: Mapping[str, str] = field(default_factory=dict)
+    dropped: Mapping[str, int] = field(default_factory=dict)
+    revision: int = 0  # counts the base's changes, so a correction is applied only over what was read
+
+    def has_absorbed(self, tally: Tally) -> bool:
+        """Tell whether this tally's counts are already in the base (it was sealed at this mark and absorbed)."""
+        found = self.absorbed.get(tally.key)
+        return found is not None and found >= tally.mark
+
+
+def total(base: Base, tallies: Iterable[Tally]) -> Counts:
+    """Add up a poll incarnation's counts: the base, and every tally it has not absorbed."""
+    counts = base.counts.copy()
+    for tally in tallies:
+        if not base.has_absorbed(tally):
+            counts.merge(tally.counts.votes, tally.counts.voters)
+    return counts
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """What the snapshot job does next to a poll's tallies: seal and absorb, drop, then forget."""
+
+    seal: list[Tally]  # idle tallies to seal and absorb into the base (one transaction)
+    drop: list[Tally]  # sealed tallies the base has absorbed: delete them
+    forget: list[str]  # absorbed keys whose tally was dropped long enough ago: the base may forget them
+
+    @property
+    def empty(self) -> bool:
+        """Tell whether there is nothing to do."""
+        return not (self.seal or self.drop or self.forget)
+
+
+def compaction(base: Base, tallies: Sequence[Tally], now: int, idle_seconds: int, forget_seconds: int) -> Compaction:
+    """Plan the next compaction steps: tallies idle for `idle_seconds` are sealed, then dropped, then forgotten.
+
+    Each step leaves every read exact: a sealed tally keeps its counts until the base holds them (one transaction
+    seals it and absorbs it), a dropped one is gone only after the base has it, and the base forgets a dropped tally
+    `forget_seconds` later, when no read can still see it.
+    """
+    present = {tally.key for tally in tallies}
+    seal = [t for t in tallies if not t.sealed and t.at <= now - idle_seconds and not base.has_absorbed(t)]
+    drop = [t for t in tallies if t.sealed and base.has_absorbed(t)]
+    forget = [
+        key
+        for key, at in base.dropped.items()
+        if key not in present and key in base.absorbed and at <= now - forget_seconds
+    ]
+    return Compaction(seal=seal, drop=drop, forget=sorted(forget))

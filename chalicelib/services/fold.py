@@ -1,0 +1,118 @@
+"""The fold: the ballots table's stream, applied to the polls' tallies exactly once.
+
+Lambda delivers a stream shard's records in order, one batch at a time (redelivering a failed batch, or its halves
+after a bisection, until it succeeds). For each poll in a batch, one conditional write adds the batch's
+contributions to the tally that stream shard owns, on condition that the tally's mark (the highest sequence number
+it applied) is below the first of them. When the condition fails, the mark says which records are already in, and
+exactly the rest are applied: a redelivered, bisected or partly applied batch never counts a record twice, and a
+record is never skipped. A shard whose tally was sealed into the poll's base goes on in a new tally, begun past the
+sealed mark (the shard's marker).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from chalicelib.core.errors import ServiceUnavailable
+from chalicelib.core.ledger import Contribution, Lane, delta, grouped, live_key, past
+from chalicelib.runtime import clock, observability, state
+from chalicelib.store.adapters import ballot_batch, store
+
+MAX_STEPS = 8  # conditional writes one poll's part of a batch may take (each step learns a mark; two are usual)
+
+_lock = threading.Lock()
+_live: dict[Lane, str] = {}  # the tally key each lane folds into now
+
+
+@dataclass
+class FoldReport:
+    """What one batch did: records read, contributions applied, and those a tally already held."""
+
+    shard: str | None = None
+    records: int = 0
+    polls: int = 0
+    applied: int = 0
+    already: int = 0
+    writes: int = 0
+    lag_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data."""
+        return asdict(self)
+
+
+WINDOW_RESPONSE: dict[str, Any] = {"state": {}, "batchItemFailures": []}  # what a tumbling window expects back
+
+
+def fold(event: dict[str, Any]) -> FoldReport:
+    """Fold one batch of the ballots table's stream (a tumbling-window event, which names its stream shard).
+
+    Any failure raises, so Lambda retries the batch (bisecting it): what was applied stays applied, once.
+    """
+    batch = ballot_batch(event)
+    report = FoldReport(shard=batch.shard, records=batch.records)
+    if batch.contributions and not batch.shard:
+        raise ValueError("a batch of ballots without its shardId: the event source needs a tumbling window")
+    groups = grouped(batch.contributions)
+    report.polls = len(groups)
+    for (poll_id, incarnation), contributions in groups.items():
+        apply(Lane(poll_id, incarnation, str(batch.shard)), contributions, report)
+    if batch.contributions:
+        report.lag_seconds = round(max(0.0, clock.now() - max(c.at for c in batch.contributions)), 3)
+        observability.count(observability.FOLD_RECORDS, report.applied)
+        observability.count(observability.FOLD_LAG_SECONDS, report.lag_seconds)
+    observability.log_event("fold_batch", **report.as_dict())
+    observability.flush()
+    return report
+
+
+def apply(lane: Lane, contributions: list[Contribution], report: FoldReport) -> None:
+    """Apply one poll's contributions from one stream shard to that shard's tally, each exactly once."""
+    with _lock:
+        key = _live.get(lane, live_key(lane.shard, None))
+    pending, marker_read = list(contributions), False
+    for _ in range(MAX_STEPS):
+        if not pending:
+            break
+        change = delta(pending)
+        report.writes += 1
+        refused = store().add_to_tally(lane, key, change)
+        if refused is None:
+            report.applied += len(pending)
+            pending = []
+            break
+        if refused.exists and not refused.sealed:
+            kept = past(pending, refused.mark)  # the tally holds those up to its mark already
+            report.already += len(pending) - len(kept)
+            pending = kept
+            continue
+        marker = store().shard_marker(lane)
+        kept = past(pending, marker)  # a sealed tally holds those up to the shard's marker
+        report.already += len(pending) - len(kept)
+        pending = kept
+        live = live_key(lane.shard, marker)
+        if live != key or (refused.exists and not marker_read):
+            key, marker_read = live, True
+            continue
+        if not pending:
+            break
+        report.writes += 1
+        if store().create_tally(lane, key, delta(pending), marker):
+            report.applied += len(pending)
+            pending = []
+            break
+    if pending:
+        raise ServiceUnavailable(f"the fold could not settle poll {lane.poll_id}'s tally for shard {lane.shard}")
+    with _lock:
+        _live[lane] = key
+
+
+def reset() -> None:
+    """Forget which tally each stream shard folds into."""
+    with _lock:
+        _live.clear()
+
+
+state.register("fold", reset)

@@ -1,0 +1,242 @@
+"""Capacity model of one hot poll: the ledger (votes keyed by voter, counts folded from the stream), today's sharded
+counters before it, and two peer designs, at a given rate of votes. `python -m ops.capacity 100000` prints one rate;
+`make bench` (bench/hot_poll.py) tabulates them. Every assumption is a named constant below; AWS's documented limits
+are cited where they are used.
+
+The ledger's contended keys, each checked against its partition's limit (DynamoDB developer guide, "Burst and adaptive
+capacity": up to 3,000 RCU and 1,000 WCU a second to a single item's primary key):
+- a ballot: keyed by its voter, written once; an address prefix's window counter: at most its allowance a window;
+- a by-poll index bucket: INDEX_BUCKETS of them share a poll's ballots;
+- the poll's partition: one fold write per stream shard per batch, and every API container's view reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import math
+import random
+from dataclasses import asdict, dataclass
+
+from chalicelib.core.ledger import INDEX_BUCKETS
+from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT
+from chalicelib.services.catalog import TALLY_SECONDS
+from chalicelib.services.votes import BACKOFF_BASE, BACKOFF_CAP
+
+PARTITION_WCU, PARTITION_RCU = 1000, 3000  # per partition key, per second
+HEADROOM = 0.5  # target: no key over half of its partition's limit
+RETRY_TARGET = 0.1  # retries per vote
+RATES = (1_000, 10_000, 100_000, 250_000)
+SEED = 20261206
+VOTE_ATTEMPTS = 4
+# Assumptions (not measured here: no AWS account).
+HANDLER_SECONDS = 0.05  # API handler time per vote (a warm Lambda): containers = rate x this
+HOLD_MEDIAN, HOLD_P99 = 0.010, 0.030  # how long a TransactWriteItems holds its items (seconds)
+FOLD_WINDOW = 1.0  # the fold's MaximumBatchingWindowInSeconds (FOLD_BATCH_SECONDS)
+POLL_INTERVAL = 0.25  # Lambda polls a stream shard about four times a second
+PROPAGATION_MEDIAN, PROPAGATION_P99 = 0.2, 0.8  # a ballot's write to its stream record being readable (seconds)
+INVOKE_MEDIAN, INVOKE_P99 = 0.04, 0.15  # one fold invocation (one or two tally writes for a hot poll)
+PARTITION_TARGET = 0.5  # on-demand partitions run about half loaded: stream shards = table WCU/s / 500
+TALLY_BYTES, DEFINITION_BYTES = 200, 1500
+LEAD_SHARE = 0.6  # the leading option's share of votes (peer designs' hot counter)
+SHARDS_TODAY = 1000  # today's design: the API's maximum counter shards
+# Quotas (AWS defaults): Lambda concurrent executions per region; on-demand throughput per table.
+LAMBDA_CONCURRENCY, TABLE_WCU = 1_000, 40_000
+# Prices, us-east-1 on-demand list prices as of 2025 (an assumption, not fetched).
+WRITE_PRICE, READ_PRICE, S3_PUT = 0.625e-6, 0.125e-6, 0.005e-3
+Z99 = 2.3263478740408408  # the standard normal's 99th percentile
+
+
+def lognormal(rng: random.Random, median: float, p99: float) -> float:
+    """Draw from a lognormal given by its median and 99th percentile."""
+    return rng.lognormvariate(math.log(median), math.log(p99 / median) / Z99)
+
+
+def fold_lag(rate_per_shard: float, seconds: float = 30.0, seed: int = SEED) -> tuple[float, float]:
+    """Simulate one stream shard's fold: p50 and p99 seconds from a ballot's write to its tally's update.
+
+    Records arrive (Poisson) after their propagation delay; a batch is due FOLD_WINDOW after its first record, or at
+    1,000 records; Lambda starts it at its next poll of the shard, one invocation at a time.
+    """
+    rng = random.Random(seed)
+    arrivals = []
+    t = 0.0
+    while t < seconds:
+        t += rng.expovariate(rate_per_shard)
+        arrivals.append((t + lognormal(rng, PROPAGATION_MEDIAN, PROPAGATION_P99), t))
+    arrivals.sort()
+    lags, free_at, index = [], 0.0, 0
+    while index < len(arrivals):
+        first = arrivals[index][0]
+        batch = [a for a in arrivals[index : index + 1000] if a[0] <= first + FOLD_WINDOW]
+        due = first + FOLD_WINDOW if len(batch) < 1000 else batch[-1][0]
+        start = max(free_at, math.ceil(due / POLL_INTERVAL) * POLL_INTERVAL)
+        done = start + lognormal(rng, INVOKE_MEDIAN, INVOKE_P99)
+        lags += [done - written for _, written in batch]
+        free_at, index = done, index + len(batch)
+    lags.sort()
+    return lags[len(lags) // 2], lags[math.ceil(0.99 * len(lags)) - 1]
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The ledger at one rate: throughput, keys, fold, Lambda, cost."""
+
+    rate: int
+    write_units: float  # per vote, measured (ballot, guards, index)
+    stream_shards: int
+    containers: float
+    fold_writes_per_second: float
+    busiest_key: str
+    busiest_share: float
+    shares: dict[str, float]
+    retries_per_vote: float
+    lag_p50: float
+    lag_p99: float
+    lambda_concurrency: float
+    table_wcu: float
+    dollars_per_million: float
+
+    @property
+    def accepted_per_second(self) -> float:
+        """Votes counted a second: all of them while no key is over its limit."""
+        return self.rate * min(1.0, 1 / max(self.busiest_share, 1e-9))
+
+    @property
+    def refused_share(self) -> float:
+        """Share of votes refused (throttled past retries) when a key is over its limit."""
+        return max(0.0, 1 - self.accepted_per_second / self.rate)
+
+
+def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
+    """Model the ledger at a rate, given the measured write units of a vote (all items) and of its ballot alone."""
+    table_wcu = rate * ballot_units + rate * 1.0  # the ballots table and its by-poll index
+    shards = max(1, math.ceil(table_wcu / (PARTITION_WCU * PARTITION_TARGET)))
+    containers = rate * HANDLER_SECONDS
+    per_shard = rate / shards
+    batch_seconds = min(FOLD_WINDOW, 1000 / per_shard)
+    fold_writes = shards / batch_seconds
+    trusted = max(1.0, shards * TALLY_SECONDS)  # catalog.tally_lifetime: a view's tallies are trusted this long
+    view_rcu = math.ceil((DEFINITION_BYTES + (shards + 1) * TALLY_BYTES) / 4096) / 2  # eventually consistent
+    reads = containers / trusted * view_rcu + containers * (1 - 1 / trusted) * 0.5
+    window_rate = DEFAULT_ADDRESS_LIMIT.votes / DEFAULT_ADDRESS_LIMIT.seconds
+    shares = {
+        "a by-poll index bucket (writes)": rate / INDEX_BUCKETS / PARTITION_WCU,
+        "the poll's partition (fold writes)": fold_writes * math.ceil(TALLY_BYTES / 1024) / PARTITION_WCU,
+        "the poll's partition (view reads)": reads / PARTITION_RCU,
+        "an address window counter (writes)": window_rate * 2 / PARTITION_WCU,
+        "a ballot (written once)": 0.0,
+    }
+    busiest = max(shares, key=lambda k: shares[k])
+    hold_mean = HOLD_MEDIAN * math.exp((math.log(HOLD_P99 / HOLD_MEDIAN) / Z99) ** 2 / 2)
+    retries = 1 - math.exp(-window_rate * hold_mean)  # at worst every voter's prefix votes at its allowance
+    p50, p99 = fold_lag(per_shard)
+    seconds = 1e6 / rate
+    dollars = 1e6 * write_units * WRITE_PRICE + seconds * (fold_writes * WRITE_PRICE + reads * READ_PRICE)
+    dollars += seconds / 5 * 2 * S3_PUT  # the publisher's latest.json and .csv, a batch each five seconds
+    return Ledger(
+        rate=rate,
+        write_units=write_units,
+        stream_shards=shards,
+        containers=containers,
+        fold_writes_per_second=fold_writes,
+        busiest_key=busiest,
+        busiest_share=shares[busiest],
+        shares=shares,
+        retries_per_vote=retries,
+        lag_p50=p50,
+        lag_p99=p99,
+        lambda_concurrency=containers + shards,
+        table_wcu=table_wcu,
+        dollars_per_million=dollars,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Another design at one rate."""
+
+    design: str
+    rate: int
+    accepted_per_second: float
+    refused_share: float
+    retries_per_vote: float
+    busiest_share: float
+    write_units: float
+    dollars_per_million: float
+
+
+def sharded(rate: int, shards: int = SHARDS_TODAY, seconds: float = 2.0, seed: int = SEED) -> Outcome:
+    """Today's design before the ledger: each vote one transaction on a random shard item of the poll's, retried on
+    another shard after a conflict (a discrete-event simulation, as BENCHMARKS.md section 6 had it)."""
+    rng = random.Random(seed)
+    busy = [0.0] * shards
+    retries: list[tuple[float, int]] = []
+    votes = accepted = refused = attempts = 0
+    t = rng.expovariate(rate)
+    while t < seconds or retries:
+        if retries and (retries[0][0] <= t or t >= seconds):
+            now, attempt = heapq.heappop(retries)
+        else:
+            now, attempt, votes, t = t, 0, votes + 1, t + rng.expovariate(rate)
+        attempts += 1
+        shard = rng.randrange(shards)
+        took = lognormal(rng, HOLD_MEDIAN, HOLD_P99)
+        if now >= busy[shard]:
+            busy[shard], accepted = now + took, accepted + 1
+        elif attempt + 1 >= VOTE_ATTEMPTS:
+            refused += 1
+        else:
+            wait = took + rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+            heapq.heappush(retries, (now + wait, attempt + 1))
+    units = 5.0  # ballot and shard item, transactional (2 WCU each), and the by-slot index (BENCHMARKS.md)
+    containers = rate * HANDLER_SECONDS
+    dollars = 1e6 * units * WRITE_PRICE + 1e6 / rate * containers * (shards + 1) * READ_PRICE
+    share = rate / shards * 2 / PARTITION_WCU
+    return Outcome(
+        "today: sharded counters",
+        rate,
+        rate * accepted / votes,
+        refused / votes,
+        attempts / votes - 1,
+        share,
+        units,
+        dollars,
+    )
+
+
+def counters(rate: int, read_first: bool) -> Outcome:
+    """A peer design: UpdateItem ADD on a counter item per option (after a GetItem of the ballot, when read_first)."""
+    per_option = (LEAD_SHARE, (1 - LEAD_SHARE) * 0.75, (1 - LEAD_SHARE) * 0.25)
+    accepted = sum(min(rate * share, PARTITION_WCU) for share in per_option)
+    units = 2.0 if read_first else 1.0  # the counter, and the ballot's PutItem
+    dollars = 1e6 * (units * WRITE_PRICE + (READ_PRICE if read_first else 0.0))
+    name = "peer: GetItem + PutItem + UpdateItem ADD" if read_first else "peer: UpdateItem ADD, no dedupe"
+    return Outcome(name, rate, accepted, 1 - accepted / rate, 0.0, rate * LEAD_SHARE / PARTITION_WCU, units, dollars)
+
+
+def quotas(model: Ledger) -> dict[str, str]:
+    """Say which AWS quotas a poll at this rate needs raised (defaults: LAMBDA_CONCURRENCY, TABLE_WCU)."""
+    return {
+        "Lambda concurrent executions": f"{model.lambda_concurrency:,.0f} needed (default {LAMBDA_CONCURRENCY:,})"
+        + (": raise" if model.lambda_concurrency > LAMBDA_CONCURRENCY else ""),
+        "ballots table write throughput": f"{model.table_wcu:,.0f} WCU/s needed (default {TABLE_WCU:,} per table)"
+        + (": raise" if model.table_wcu > TABLE_WCU else ""),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the model at one rate (default write units: a default poll's ballot, proof and window, and its index)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rate", type=int, nargs="?", default=100_000)
+    parser.add_argument("--write-units", type=float, default=7.0)
+    parser.add_argument("--ballot-units", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    model = ledger(args.rate, args.write_units, args.ballot_units)
+    for name, value in {**asdict(model), **quotas(model)}.items():
+        print(f"{name}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
