@@ -23,7 +23,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	@touch $(CHECKOV_STAMP)
 
 run: $(STAMP)
-	$(PY) -m local.stack
+	$(PY) -m local.run
 
 # Every tier: unit, api (Chalice's test client on moto), e2e (the local stack, Chromium) and deploy.
 test: $(STAMP) $(CHECKOV_STAMP)
