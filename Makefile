@@ -29,9 +29,9 @@ run: $(STAMP)
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest
 
-# The fast tier while editing: core and services on an in-memory store, no moto, no network.
+# The fast tier while editing: core and services on an in-memory store, no network, and moto unimportable.
 test-unit: $(STAMP)
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit -q -p tests.support.no_moto
 
 # The deployment package (app, chalicelib, vendored PynamoDB) and the merged template, linted.
 package: $(STAMP)
