@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 
-from local.stack import LocalStack, free_port
 from tests.helpers import report
 
 ADMIN_TOKEN = "resharding-admin-token"
@@ -18,11 +15,7 @@ CLIENTS = 8
 VOTES_PER_CLIENT = 40
 
 
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as running:
-        yield running
+STACK = {"admin_token": ADMIN_TOKEN}
 
 
 def test_a_poll_resharded_while_voting_counts_every_accepted_vote_once(stack, request):
