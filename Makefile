@@ -23,15 +23,15 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	@touch $(CHECKOV_STAMP)
 
 run: $(STAMP)
-	$(PY) -m local.stack
+	$(PY) -m local.run
 
 # Every tier: unit, api (Chalice's test client on moto), e2e (the local stack, Chromium) and deploy.
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest
 
-# The fast tier while editing: core and services on an in-memory store, no moto, no network.
+# The fast tier while editing: core and services on an in-memory store, no network, and moto unimportable.
 test-unit: $(STAMP)
-	$(PY) -m pytest tests/unit -q
+	$(PY) -m pytest tests/unit -q -p tests.support.no_moto
 
 # The deployment package (app, chalicelib, vendored PynamoDB) and the merged template, linted.
 package: $(STAMP)

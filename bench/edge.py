@@ -5,18 +5,15 @@ reader costs when the site serves the documents (requests per page view, list pr
 from __future__ import annotations
 
 import itertools
-import os
 import statistics
 import threading
 import time
 from typing import Any
 
-import requests
-
-from bench.harness import Section
+from bench.harness import Section, local_stack
 from chalicelib.runtime.settings import get_settings
-from local.stack import LocalStack, free_port
-from ops.client import loopback, session_from
+from local.stack import LocalStack
+from ops.client import PollClient, loopback
 
 ADMIN_TOKEN = "edge-bench-token"
 TARGET_RATE = 100  # votes a second, offered
@@ -47,16 +44,15 @@ def _drive(stack: LocalStack, poll_id: str, seconds: float) -> tuple[list[float]
     interval = THREADS / TARGET_RATE
 
     def client(index: int) -> None:
-        session = session_from(loopback(index))
+        reader = PollClient.over_http(stack.api_url, source=loopback(index), timeout=30)
         due = started + index * interval / THREADS
         while due < started + seconds:
             time.sleep(max(0.0, due - time.monotonic()))
             with lock:
                 number = next(numbers)
-            body = {"options": ["yes" if number % 3 else "no"], "voter": _voter(number)}
-            answer = session.post(f"{stack.api_url}/polls/{poll_id}/votes", json=body, timeout=30)
+            answer = reader.vote(poll_id, ["yes" if number % 3 else "no"], _voter(number))
             with lock:
-                if answer.status_code == 201:
+                if answer.status == 201:
                     accepted.append(time.monotonic())
                 else:
                     refused[0] += 1
@@ -92,14 +88,9 @@ def _lags(accepted: list[float], seen: list[tuple[float, int]]) -> list[float]:
 def latency(quick: bool) -> dict[str, Any]:
     """Run a steady vote stream against a fresh local stack and measure vote-to-edge times."""
     seconds = 3.0 if quick else 20.0
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as stack:
-        body = {"question": "Edge?", "options": ["Yes", "No"], "challenge": "none", "address_limit": None}
-        created = requests.post(
-            f"{stack.api_url}/polls", json=body, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
-        )
-        created.raise_for_status()
-        poll_id = created.json()["id"]
+    with local_stack(ADMIN_TOKEN) as stack:
+        api = PollClient.over_http(stack.api_url, ADMIN_TOKEN, timeout=30)
+        poll_id = api.create_poll(question="Edge?", options=["Yes", "No"], challenge="none", address_limit=None)["id"]
         key = f"results/{poll_id}/latest.json"
         seen: list[tuple[float, int]] = []
         stop = threading.Event()

@@ -1,4 +1,5 @@
-"""Shared benchmark machinery: the local stage's environment, moto, request and capacity recording, stats, tables."""
+"""Shared benchmark machinery: the local stage's environment, moto and the local stack, request and capacity
+recording, stats, tables."""
 
 from __future__ import annotations
 
@@ -39,10 +40,11 @@ from chalicelib.runtime.settings import get_settings  # noqa: E402
 from local import recorder  # noqa: E402
 from local.recorder import Call  # noqa: E402 - also harness.Call: what RECORDER holds
 from local.seed import seed_active_polls  # noqa: E402, F401 - used as harness.*
+from local.stack import LocalStack, free_port  # noqa: E402
+from ops.client import PollClient  # noqa: E402
 
-ADMIN = {"Authorization": f"Bearer {os.environ['POLL_ADMIN_TOKEN']}", "Content-Type": "application/json"}
-JSON = {"Content-Type": "application/json"}
 REGION = "us-east-1"
+POLL = {"question": "Should the council build the new bridge?", "options": ["Yes", "No", "Don't know"]}
 
 # DynamoDB's capacity rules (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/
 # read-write-operations.html), applied to item sizes measured on moto's backend:
@@ -289,12 +291,13 @@ recorder.install()
 recorder.HOOKS.add(Capacity())
 
 
-# ---------------------------------------------------------------- the backend and the app
+# ---------------------------------------------------------------- the backend and the app, the local stack
 
 
 @contextmanager
-def backend() -> Iterator[Any]:
-    """A fresh moto backend with the local stage's tables and bucket, and a Chalice test client."""
+def backend() -> Iterator[PollClient]:
+    """A fresh moto backend with the local stage's tables and bucket, and the API's client through Chalice's test
+    client (the app in this process, every AWS call recorded)."""
     from chalice.test import Client
 
     from app import app
@@ -316,7 +319,7 @@ def backend() -> Iterator[Any]:
             with Client(app, stage_name="local") as client:
                 RECORDER.clear()
                 try:
-                    yield client
+                    yield PollClient.over_chalice(client, os.environ["POLL_ADMIN_TOKEN"])
                 finally:
                     BEFORE_CALL.clear()
                     AFTER_CALL.clear()
@@ -327,27 +330,22 @@ def backend() -> Iterator[Any]:
         state.reset_all()
 
 
+@contextmanager
+def local_stack(admin_token: str) -> Iterator[LocalStack]:
+    """The local stack (moto's server, `chalice local`, the site) on free ports, its API's output discarded; stopped,
+    and the environment put back, after the block. The benchmarks that need real HTTP start it only here."""
+    saved_environment = dict(os.environ)
+    try:
+        with LocalStack(port=free_port(), aws_port=free_port(), admin_token=admin_token, quiet=True) as stack:
+            yield stack
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_environment)
+
+
 def new_voter() -> str:
     """A fresh valid voter token."""
     return "bench-" + secrets.token_hex(8)
-
-
-def create_poll(client: Any, **fields: Any) -> dict[str, Any]:
-    """Create a poll through the admin API and return its body."""
-    body = {"question": "Should the council build the new bridge?", "options": ["Yes", "No", "Don't know"]}
-    body.update(fields)
-    response = client.http.post("/polls", headers=ADMIN, body=json.dumps(body))
-    if response.status_code != 201:
-        raise RuntimeError(f"poll creation failed: {response.body!r}")
-    return response.json_body
-
-
-def vote(client: Any, poll_id: str, options: list[str], voter: str | None) -> Any:
-    """Cast a vote through the public API."""
-    body: dict[str, Any] = {"options": options}
-    if voter is not None:
-        body["voter"] = voter
-    return client.http.post(f"/polls/{poll_id}/votes", headers=JSON, body=json.dumps(body))
 
 
 @contextmanager

@@ -80,21 +80,20 @@ def run(quick: bool = False) -> list[Section]:
     rounds = QUICK_ROUNDS if quick else ROUNDS
     iterations = QUICK_ITERATIONS if quick else ITERATIONS
     section = Section("4. Handler overhead: through chalice.test.Client vs the bare storage call (same moto backend)")
-    with harness.backend() as client, harness.unrecorded():
-        poll = harness.create_poll(client, **UNPROTECTED)
+    with harness.backend() as api, harness.unrecorded():
+        poll = api.create_poll(**harness.POLL, **UNPROTECTED)
         poll_id = poll["id"]
-        harness.vote(client, poll_id, ["yes"], harness.new_voter())  # warm definition and tally
+        api.vote(poll_id, ["yes"], harness.new_voter())  # warm definition and tally
 
         def our_vote() -> None:
-            response = harness.vote(client, poll_id, ["yes"], harness.new_voter())
-            assert response.status_code == 201, response.body
+            api.vote(poll_id, ["yes"], harness.new_voter()).expect(201)
 
         def our_read() -> None:
             catalog.expire_tally(poll_id)  # past the 1 s window: the read goes to the store (definition stays cached)
-            assert client.http.get(f"/polls/{poll_id}/results").status_code == 200
+            api.results(poll_id).expect(200)
 
         def cached_read() -> None:
-            assert client.http.get(f"/polls/{poll_id}/results").status_code == 200
+            api.results(poll_id).expect(200)
 
         figures = {
             "vote (warm) vs bare TransactWriteItems": _interleaved(

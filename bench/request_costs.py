@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -18,8 +17,9 @@ from bench.baselines.read_then_write import ReadThenWrite
 # The costs of the vote path itself: polls without a challenge or address window (bench/stuffing.py measures those).
 UNPROTECTED = {"challenge": "none", "address_limit": None}
 
-from bench.harness import ADMIN, RECORDER, Section, fmt
+from bench.harness import POLL, RECORDER, Section, fmt
 from chalicelib.store.dynamo.counts import shard_counts
+from ops.client import PollClient
 
 SNAPSHOT_SIZES = (1, 100, 1000)
 QUICK_SNAPSHOT_SIZES = (1, 5)
@@ -56,43 +56,38 @@ def our_operations(sizes: tuple[int, ...]) -> tuple[list[list[str]], dict[str, A
     """Measure each of our API operations once, warm unless stated."""
     rows: list[list[str]] = []
     data: dict[str, Any] = {}
-    with harness.backend() as client:
+    with harness.backend() as api:
         for block in ("voter", "voter_and_ip", "none"):
-            poll = harness.create_poll(client, repeat_votes={"block": block, "ip_limit": 100}, **UNPROTECTED)
-            harness.vote(client, poll["id"], ["yes"], harness.new_voter())  # warms the definition and tally
+            poll = api.create_poll(**POLL, repeat_votes={"block": block, "ip_limit": 100}, **UNPROTECTED)
+            api.vote(poll["id"], ["yes"], harness.new_voter())  # warms the definition and tally
             _measure(
                 f"warm vote ({block})",
-                lambda p=poll: harness.vote(client, p["id"], ["no"], harness.new_voter()),
+                lambda p=poll: api.vote(p["id"], ["no"], harness.new_voter()),
                 rows,
                 data,
             )
-        poll = harness.create_poll(client, **UNPROTECTED)
+        poll = api.create_poll(**POLL, **UNPROTECTED)
         voter = harness.new_voter()
-        harness.vote(client, poll["id"], ["yes"], voter)
-        refused = _measure("repeat vote (409)", lambda: harness.vote(client, poll["id"], ["no"], voter), rows, data)
-        assert refused.status_code == 409, refused.body
+        api.vote(poll["id"], ["yes"], voter)
+        refused = _measure("repeat vote (409)", lambda: api.vote(poll["id"], ["no"], voter), rows, data)
+        refused.expect(409)
         harness.state.reset_all()  # a fresh Lambda container
-        path = f"/polls/{poll['id']}/results"
-        _measure("results read, cold", lambda: client.http.get(path), rows, data)
-        _measure("results read, within the cache window", lambda: client.http.get(path), rows, data)
-        body = json.dumps({"question": "Tea or coffee?", "options": ["Tea", "Coffee"]})
+        _measure("results read, cold", lambda: api.results(poll["id"]), rows, data)
+        _measure("results read, within the cache window", lambda: api.results(poll["id"]), rows, data)
         created = _measure(
-            "poll creation (10 shards)", lambda: client.http.post("/polls", headers=ADMIN, body=body), rows, data
-        )
-        new_id = created.json_body["id"]
-        harness.state.reset_all()
-        _measure(
-            "close (PATCH status=closed)",
-            lambda: client.http.request("PATCH", f"/polls/{new_id}", headers=ADMIN, body='{"status": "closed"}'),
+            "poll creation (10 shards)",
+            lambda: api.create_poll(question="Tea or coffee?", options=["Tea", "Coffee"]),
             rows,
             data,
         )
+        harness.state.reset_all()
+        _measure("close (PATCH status=closed)", lambda: api.close(created["id"]), rows, data)
     for size in sizes:
-        with harness.backend() as client:
+        with harness.backend() as api:
             harness.seed_active_polls(size)
             report = _measure(
                 f"snapshot run, {size:,} active poll{'s' if size > 1 else ''}",
-                lambda: client.http.post("/snapshots", headers=ADMIN).json_body,
+                lambda: api.snapshots().expect(200),
                 rows,
                 data,
             )
@@ -103,13 +98,13 @@ def our_operations(sizes: tuple[int, ...]) -> tuple[list[list[str]], dict[str, A
 def measure_vote_units() -> dict[str, dict[str, float]]:
     """Write units of one warm vote per blocking mode, split by the key they land on (measured on moto)."""
     found: dict[str, dict[str, float]] = {}
-    with harness.backend() as client:
+    with harness.backend() as api:
         counters = harness.get_settings().counters_table
         for block in ("voter", "voter_and_ip", "none"):
-            poll = harness.create_poll(client, repeat_votes={"block": block, "ip_limit": 100}, **UNPROTECTED)
-            harness.vote(client, poll["id"], ["yes"], harness.new_voter())
+            poll = api.create_poll(**POLL, repeat_votes={"block": block, "ip_limit": 100}, **UNPROTECTED)
+            api.vote(poll["id"], ["yes"], harness.new_voter())
             RECORDER.clear()
-            harness.vote(client, poll["id"], ["no"], harness.new_voter())
+            api.vote(poll["id"], ["no"], harness.new_voter())
             (call,) = [c for c in RECORDER.calls if c.operation == "TransactWriteItems"]
             units = {"shard": 0.0, "ballot": 0.0, "ip": 0.0, "gsi": 0.0}
             for table, key, wcu in call.items:
@@ -127,21 +122,19 @@ def measure_vote_units() -> dict[str, dict[str, float]]:
 class Ours:
     """Our API through the Chalice test client, with the same interface as the baselines."""
 
-    def __init__(self, client: Any, block: str) -> None:
-        self.client = client
+    def __init__(self, api: PollClient, block: str) -> None:
+        self.api = api
         self.name = f"ours (block={block})"
         self.block = block
 
     def new_poll(self) -> str:
-        return harness.create_poll(self.client, repeat_votes={"block": self.block, "ip_limit": 1000}, **UNPROTECTED)[
-            "id"
-        ]
+        return str(
+            self.api.create_poll(**POLL, repeat_votes={"block": self.block, "ip_limit": 1000}, **UNPROTECTED)["id"]
+        )
 
     def vote(self, poll_id: str, voter: str, options: list[str]) -> str:
-        response = harness.vote(self.client, poll_id, options, voter)
-        if response.status_code == 201:
-            return "counted"
-        return str(response.json_body["error"]["code"])
+        answer = self.api.vote(poll_id, options, voter)
+        return "counted" if answer.status == 201 else str(answer.error)
 
     def counted(self, poll_id: str) -> int:
         return sum(c.voters for c in shard_counts(poll_id, 10).values())
@@ -282,14 +275,14 @@ def designs_side_by_side() -> tuple[Section, dict[str, Any]]:
     """Cost per vote and miscounts of ours and the two baselines, measured on moto."""
     section = Section("1b. Our vote against the two peer designs")
     data: dict[str, Any] = {"costs": {}, "counts": {}}
-    with harness.backend() as client:
+    with harness.backend() as api:
         boto = dynamodb()
         ensure_tables(boto)
         designs: list[Any] = [
             Baseline(NoDedupe(boto)),
             Baseline(ReadThenWrite(boto)),
-            Ours(client, "voter"),
-            Ours(client, "none"),
+            Ours(api, "voter"),
+            Ours(api, "none"),
         ]
         cost_rows = []
         for design in designs:

@@ -1,9 +1,14 @@
-"""`make bench`: run every benchmark, print its tables, and (without --quick) rewrite BENCHMARKS.md."""
+"""`make bench`: run every benchmark, print its tables, and (without --quick) rewrite BENCHMARKS.md.
+
+`--data PATH` also writes each section's figures as JSON (what tests/e2e/test_bench_smoke.py reads: it runs
+`python -m bench.run --quick --only NAME --data PATH` in a subprocess, so the tests never import bench/).
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import platform
 import re
@@ -177,6 +182,23 @@ def update_markdown(sections: list[Section], seconds: float, argv: list[str], pa
     path.write_text("\n".join(lines))
 
 
+def _jsonable(value: Any) -> Any:
+    """The figures as JSON values: tuple keys joined with " | ", tuples as lists, other objects as their text."""
+    if isinstance(value, dict):
+        return {(" | ".join(map(str, k)) if isinstance(k, tuple) else str(k)): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def write_data(sections: list[Section], path: Path) -> None:
+    """Write each section's title, figures and markdown as a JSON list."""
+    found = [{"title": s.title, "data": _jsonable(s.data), "markdown": s.markdown()} for s in sections]
+    path.write_text(json.dumps(found, indent=1))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: python -m bench.run [--quick] [--only NAME ...]."""
     args_list = sys.argv[1:] if argv is None else argv
@@ -186,16 +208,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--update", action="store_true", help="with --only: replace those sections (and headlines) in BENCHMARKS.md"
     )
+    parser.add_argument("--data", type=Path, help="also write each section's figures to this file as JSON")
+    parser.add_argument(
+        "--output", type=Path, help="the document to write or update instead of BENCHMARKS.md (written in any mode)"
+    )
     args = parser.parse_args(args_list)
     if args.update and (args.quick or not args.only):
         parser.error("--update needs --only and no --quick")
     sections, seconds = run_all(args.quick, args.only)
+    if args.data:
+        write_data(sections, args.data)
+    output = args.output or OUTPUT
     if args.update:
-        update_markdown(sections, seconds, args_list)
-        print(f"updated {', '.join(s.title for s in sections)} in {OUTPUT} ({seconds:.0f} s)")
-    elif not args.quick and not args.only:
-        write_markdown(sections, seconds, args_list)
-        print(f"wrote {OUTPUT} ({seconds:.0f} s)")
+        update_markdown(sections, seconds, args_list, path=output)
+        print(f"updated {', '.join(s.title for s in sections)} in {output} ({seconds:.0f} s)")
+    elif args.output or (not args.quick and not args.only):
+        write_markdown(sections, seconds, args_list, path=output)
+        print(f"wrote {output} ({seconds:.0f} s)")
     return 0
 
 

@@ -10,13 +10,11 @@ import time
 import uuid
 from typing import Any
 
-import requests
-
-from bench.harness import Section
+from bench.harness import Section, local_stack
 from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT
 from chalicelib.runtime.settings import POW_COST, POW_SPREAD
-from local.stack import LocalStack, free_port
-from ops.client import loopback, session_from, solve
+from local.stack import LocalStack
+from ops.client import PollClient, loopback
 
 ADMIN_TOKEN = "stuffing-drill-token"
 THREADS = 4
@@ -31,33 +29,33 @@ CASES: list[tuple[str, dict[str, Any], int]] = [  # name, poll protection, attac
 ]
 
 
+def _client(stack: LocalStack, source: str | None = None) -> PollClient:
+    """A client of the stack's API (with the admin token), from a chosen loopback address if given."""
+    return PollClient.over_http(stack.api_url, ADMIN_TOKEN, source=source, timeout=30)
+
+
 def _poll(stack: LocalStack, **fields: Any) -> str:
-    body = {"question": "Should the bypass be built?", "options": ["Yes", "No"], **fields}
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    response = requests.post(f"{stack.api_url}/polls", json=body, headers=headers, timeout=30)
-    response.raise_for_status()
-    return str(response.json()["id"])
+    return str(
+        _client(stack).create_poll(question="Should the bypass be built?", options=["Yes", "No"], **fields)["id"]
+    )
 
 
 def _attack(stack: LocalStack, poll_id: str, addresses: int, seconds: float, pow_needed: bool) -> dict[str, Any]:
     """THREADS scripted clients, each with fresh voter tokens, spread over `addresses` source addresses."""
     accepted, refused, cpu = [0] * THREADS, [0] * THREADS, [0.0] * THREADS
     deadline = time.monotonic() + seconds
-    sessions = [session_from(loopback(index)) for index in range(addresses)]
+    clients = [_client(stack, loopback(index)) for index in range(addresses)]
 
     def client(number: int) -> None:
         turn = number
         while time.monotonic() < deadline:
-            session = sessions[turn % addresses]
+            attacker = clients[turn % addresses]
             turn += THREADS
             started = time.thread_time()
-            body: dict[str, Any] = {"options": ["no"], "voter": f"stuffer-{uuid.uuid4().hex}"}
-            if pow_needed:
-                challenge = session.get(f"{stack.api_url}/polls/{poll_id}/challenge", timeout=30).json()
-                body["proof"] = solve(challenge)
-            answer = session.post(f"{stack.api_url}/polls/{poll_id}/votes", json=body, timeout=30)
+            proof = attacker.solved_challenge(poll_id) if pow_needed else None
+            answer = attacker.vote(poll_id, ["no"], f"stuffer-{uuid.uuid4().hex}", proof=proof)
             cpu[number] += time.thread_time() - started
-            if answer.status_code == 201:
+            if answer.status == 201:
                 accepted[number] += 1
             else:
                 refused[number] += 1
@@ -81,28 +79,24 @@ def _per_hour_per_address(figures: dict[str, Any], addresses: int, limited: bool
 def _replays(stack: LocalStack, times: int) -> dict[str, int]:
     """One proof spent, then replayed on its poll and offered to another poll: how many of those count."""
     poll, other = _poll(stack, address_limit=None), _poll(stack, address_limit=None)
-    proof = solve(requests.get(f"{stack.api_url}/polls/{poll}/challenge", timeout=30).json())
-    url = f"{stack.api_url}/polls/{{}}/votes"
-    first = requests.post(
-        url.format(poll), json={"options": ["no"], "voter": "replay-first", "proof": proof}, timeout=30
-    )
-    counted = {"first use": int(first.status_code == 201), "replayed": 0, "cross-poll": 0}
+    api = _client(stack)
+    proof = api.solved_challenge(poll)
+    first = api.vote(poll, ["no"], "replay-first", proof=proof)
+    counted = {"first use": int(first.status == 201), "replayed": 0, "cross-poll": 0}
     for index in range(times):
         for name, target in (("replayed", poll), ("cross-poll", other)):
-            body = {"options": ["no"], "voter": f"replay-{name}-{index}", "proof": proof}
-            counted[name] += int(requests.post(url.format(target), json=body, timeout=30).status_code == 201)
+            counted[name] += int(api.vote(target, ["no"], f"replay-{name}-{index}", proof=proof).status == 201)
     return counted
 
 
 def _office(stack: LocalStack, readers: int) -> dict[str, int]:
     """Readers behind one office NAT (one address) on a default poll, each solving its proof: how many are refused."""
     poll = _poll(stack)
-    session = session_from("127.0.0.250")
+    office = _client(stack, "127.0.0.250")
     refused = 0
     for index in range(readers):
-        challenge = session.get(f"{stack.api_url}/polls/{poll}/challenge", timeout=30).json()
-        body = {"options": ["yes"], "voter": f"office-reader-{index:04d}", "proof": solve(challenge)}
-        refused += int(session.post(f"{stack.api_url}/polls/{poll}/votes", json=body, timeout=30).status_code != 201)
+        proof = office.solved_challenge(poll)
+        refused += int(office.vote(poll, ["yes"], f"office-reader-{index:04d}", proof=proof).status != 201)
     return {"readers": readers, "refused": refused}
 
 
@@ -163,10 +157,9 @@ def _chromium(stack: LocalStack, runs: int) -> dict[str, float] | None:
 def run(quick: bool = False) -> list[Section]:
     """Run the drill against a fresh local stack."""
     seconds, replays, readers, runs = (1.5, 2, 3, 2) if quick else (10.0, 20, 50, 20)
-    os.environ["QUIET_CHALICE"] = "1"
     section = Section("8. Stuffing drill: scripted attackers, proofs of work and address limits")
     data: dict[str, Any] = {"cases": {}}
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as stack:
+    with local_stack(ADMIN_TOKEN) as stack:
         rows = []
         for name, protection, addresses in CASES:
             pow_needed = protection.get("challenge", "proof_of_work") == "proof_of_work"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -12,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Section
-from local.stack import ROOT
+from bench.harness import Section, local_stack
+from local.stack import DEMO_POLL, ROOT
 
 WIDGET = "web/poll-widget.js"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -85,11 +84,8 @@ def measure_in_browser(source: bytes) -> dict[str, dict[str, Any]]:
     """Load the widget in Chromium against the local stack and count its API requests per step."""
     from playwright.sync_api import sync_playwright
 
-    from local.stack import DEMO_POLL, LocalStack, free_port
-
-    os.environ["QUIET_CHALICE"] = "1"
     poll_id = DEMO_POLL["id"]
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token="bench-widget-admin-token") as stack:
+    with local_stack("bench-widget-admin-token") as stack:
         page_html = (
             f'<!doctype html><html lang="en"><title>Article</title><p>An article.</p>'
             f'<div data-poll-id="{poll_id}" data-site="{stack.web_url}"></div>'

@@ -1,32 +1,29 @@
-"""`make run`: the whole stack on one machine: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`,
-the site origin (CloudFront's stand-in: local/site.py), the demo article's origin and the snapshot timer."""
+"""The local stack: an embedded AWS endpoint (moto), tables, a demo poll, `chalice local`, the site origin
+(CloudFront's stand-in: local/site.py), the demo article's origin and the snapshot timer, started and stopped together.
+`make run` runs it (local/run.py); the tests and benchmarks start it on free ports."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from chalicelib.runtime import state
 from infra import site_files as site_assets
 from local.console import local_config
+from local.environment import ROOT, applied_environment, free_port, launch, stage_environment, terminate, wait_for
 from local.site import Site, demo_handler, site_handler
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_ADMIN_TOKEN = "local-admin-token"
+# The stack, and the helpers its users import with it.
+__all__ = ["DEMO_POLL", "ROOT", "LocalStack", "applied_environment", "free_port", "stage_environment", "wait_for"]
+
 # The key the site origin sends the API as X-Origin-Verify (deployed: a generated secret); not a secret locally.
 LOCAL_EDGE_KEY = "local-edge-key-not-a-secret-0123456789"
 DEMO_POLL: dict[str, Any] = {
@@ -38,51 +35,6 @@ DEMO_POLL: dict[str, Any] = {
     "options": ["Yes", "No", "Don't know"],
     # The secure defaults: readers' browsers solve a proof of work; 60 votes per address per 10 minutes.
 }
-
-
-def stage_environment(stage: str = "local") -> dict[str, str]:
-    """Return the environment variables .chalice/config.json gives a stage."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    env = dict(config.get("environment_variables", {}))
-    env.update(config["stages"][stage].get("environment_variables", {}))
-    return env
-
-
-@contextmanager
-def applied_environment(env: dict[str, str]) -> Iterator[None]:
-    """Run with these environment variables and a fresh process state; restore both afterwards."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    state.reset_all()
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        state.reset_all()
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
-    """Wait until a URL answers (any HTTP status), or raise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout} seconds")
 
 
 class LocalStack:
@@ -100,6 +52,7 @@ class LocalStack:
         demo_port: int = 0,
         snapshot_every: float = 0,
         verbose: bool = False,
+        quiet: bool = False,
         api_log: Path | None = None,
     ) -> None:
         self.port = port
@@ -110,6 +63,7 @@ class LocalStack:
         self.demo_port = demo_port  # the demo article's origin's; 0: any free port
         self.snapshot_every = snapshot_every  # seconds; 0: no snapshot timer
         self.verbose = verbose
+        self.quiet = quiet  # the API's and the stream reader's output discarded (tests, benchmarks)
         self.api_log = api_log  # where the API's output (its JSON log lines) goes; None: this terminal
         self.snapshot_reports: list[dict[str, Any]] = []
         self.user_pool: Any = None  # the editors' pool on the endpoint (local.cognito.UserPool), once created
@@ -257,26 +211,15 @@ class LocalStack:
         self._provision_and_seed()
         # `chalice local` with each request's source IP taken from its TCP peer (local/api.py),
         # so clients bound to 127.0.0.2, 127.0.0.3, ... are distinct addresses to the address limits.
-        quiet = subprocess.DEVNULL if os.environ.get("QUIET_CHALICE") else None
+        quiet = subprocess.DEVNULL if self.quiet else None
         output: Any = self.api_log.open("ab") if self.api_log is not None else quiet
-        self._chalice = subprocess.Popen(
-            [sys.executable, "-m", "local.api", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT,
-            env=self.environment(),
-            stdout=output,
-            stderr=quiet,
-        )
+        address = ("--host", "127.0.0.1", "--port", str(self.port))
+        self._chalice = launch("local.api", *address, env=self.environment(), stdout=output, stderr=quiet)
         if self.api_log is not None:
             output.close()  # the child holds its own handle
         wait_for(f"{self.api_url}/health", process=self._chalice)
         # Lambda's event source mapping, locally: the counters table's stream to the app's publish_results handler.
-        self._streams = subprocess.Popen(
-            [sys.executable, "-m", "local.streams"],
-            cwd=ROOT,
-            env=self.environment(),
-            stdout=quiet,
-            stderr=None,
-        )
+        self._streams = launch("local.streams", env=self.environment(), stdout=quiet)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         """Run `target` in a daemon thread that `stop` joins."""
@@ -336,15 +279,14 @@ class LocalStack:
             thread.join(timeout=70)
         self._threads = []
         for process in (self._streams, self._chalice):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            terminate(process)
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+
+    def api_running(self) -> bool:
+        """Whether the API (`chalice local`) has started and not exited."""
+        return self._chalice is not None and self._chalice.poll() is None
 
     def __enter__(self) -> LocalStack:
         self.start()
@@ -352,65 +294,3 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def banner(stack: LocalStack) -> str:
-    """Return what `make run` prints once the stack is up: where everything is."""
-    from local.cognito import ADMIN_EMAIL, EDITOR_EMAIL, local_users  # noqa: PLC0415 - after the env is set
-
-    poll_id = DEMO_POLL["id"]
-    latest = f"{stack.endpoint}/{stack.results_bucket}/results/{poll_id}/latest.json"
-    sign = f"--aws-sigv4 aws:amz:{stack.environment()['AWS_REGION']}:s3 --user local:local"
-    every = f"every {stack.snapshot_every:g} s" if stack.snapshot_every > 0 else "off (SNAPSHOT_EVERY=0)"
-    site = stack.web_url
-    snippet = site_assets.embed_snippet(site, site_assets.manifest(), poll_id).replace("\n", "\n              ")
-    return (
-        f"\nSite          {site}   (the CDN's stand-in: the API under /api, the bucket's public objects)\n"
-        f"Demo page     {stack.demo_url}   <- open this and vote (a newsroom's page on its own origin)\n"
-        f"Hosted page   {site}/p/{poll_id}   (works without JavaScript too)\n"
-        f"Preview       {site}/embed?poll=<poll id>   (any poll, e.g. one made with the admin API)\n"
-        f"Embed         {snippet}\n"
-        f"Poll API      {stack.api_url}   (chalice local; through the site: {site}/api)\n"
-        f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
-        f"Demo poll     {poll_id}  ->  {site}/polls/{poll_id}.json\n"
-        f"Admin token   {stack.admin_token}   (the service token: automation and scripts)\n"
-        f"Console       {stack.console_url}   <- editors sign in here\n"
-        f"              {EDITOR_EMAIL} / {local_users()[EDITOR_EMAIL][0]} (editors; EDITOR_PASSWORD)\n"
-        f"              {ADMIN_EMAIL} / {local_users()[ADMIN_EMAIL][0]} (admins; ADMIN_PASSWORD)\n"
-        f"Snapshots     {every}, into bucket {stack.results_bucket} on the AWS endpoint:\n"
-        "              results/<poll id>/latest.json, latest.csv, history/<minute>.json and results/index.json\n"
-        "              (under private/results/ for polls whose results are not public; latest.json also within\n"
-        "              seconds of a vote, from the counters table's stream)\n"
-        f"Try:          curl {site}/results/{poll_id}/latest.json\n"
-        f"              curl {sign} {latest}\n"
-        "Ctrl-C stops everything.\n"
-    )
-
-
-def main() -> int:
-    """Run the stack until Ctrl-C."""
-    stack = LocalStack(
-        port=int(os.environ.get("PORT", "8000")),
-        aws_port=int(os.environ.get("AWS_PORT", "4566")),
-        admin_token=os.environ.get("POLL_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN,
-        endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
-        web_port=int(os.environ.get("WEB_PORT", "8001")),
-        demo_port=int(os.environ.get("DEMO_PORT", "8002")),
-        snapshot_every=float(os.environ.get("SNAPSHOT_EVERY", "60")),
-        verbose=True,
-    )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        stack.start()
-        print(banner(stack), flush=True)
-        while stack._chalice is not None and stack._chalice.poll() is None:
-            time.sleep(0.5)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stack.stop()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -26,62 +26,21 @@ import os
 import secrets
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from local.stack import stage_environment
-from ops.client import solve
+from ops.client import TIMEOUT, HttpTransport, PollClient, UnexpectedAnswer
 
-TIMEOUT = 15.0
 CANARY_MINUTES = 15
 DEFAULT_EDGE_PATH = "results/index.json"
+USER_AGENT = "polls-smoke/1"
 
 
 class StepFailed(Exception):
     """A step's check did not hold; the message says what was expected and what came."""
-
-
-@dataclass
-class Answer:
-    """An HTTP answer: status, body text and the body parsed as JSON (None if it is not JSON)."""
-
-    status: int
-    text: str
-    body: Any
-
-
-def call(method: str, url: str, *, token: str | None = None, body: Any = None, timeout: float = TIMEOUT) -> Answer:
-    """Make one HTTP request and return the answer, whatever its status."""
-    data = None if body is None else json.dumps(body).encode()
-    headers = {"Accept": "application/json", "User-Agent": "polls-smoke/1"}
-    if data is not None:
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked in main
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    text = raw.decode("utf-8", "replace")
-    try:
-        parsed = json.loads(text) if text else None
-    except ValueError:
-        parsed = None
-    return Answer(status, text, parsed)
-
-
-def expect(answer: Answer, status: int, what: str) -> Any:
-    """Return the answer's JSON body if it has the expected status, else fail the step."""
-    if answer.status != status:
-        raise StepFailed(f"{what}: expected {status}, got {answer.status} {answer.text[:300]!r}")
-    return answer.body
 
 
 def admin_token(stage: str) -> tuple[str, str]:
@@ -118,6 +77,10 @@ class Smoke:
     token: str | None = None
     canary_may_exist: bool = False  # True from the moment POST /polls is sent until it is refused
     challenge: str = "none"  # the canary's challenge, as the stage created it
+    client: PollClient = field(init=False)  # the API's, with the admin token once the credential step found it
+
+    def __post_init__(self) -> None:
+        self.client = PollClient(HttpTransport(self.api, timeout=TIMEOUT, user_agent=USER_AGENT))
 
     def report(self, status: str, name: str, seconds: float | None, detail: str) -> None:
         """Print one step's line."""
@@ -129,7 +92,7 @@ class Smoke:
         start = time.monotonic()
         try:
             detail = check()
-        except StepFailed as exc:
+        except (StepFailed, UnexpectedAnswer) as exc:
             self.failed = True
             self.report("FAIL", name, time.monotonic() - start, str(exc))
             return False
@@ -144,18 +107,15 @@ class Smoke:
         """Report a step that did not run."""
         self.report("SKIP", name, None, reason)
 
-    def url(self, path: str) -> str:
-        """Return the API URL of a path."""
-        return f"{self.api}{path}"
-
     def health(self) -> str:
-        body = expect(call("GET", self.url("/health")), 200, "GET /health")
+        body = self.client.health().expect(200)
         if body != {"status": "ok"}:
             raise StepFailed(f'GET /health: expected {{"status": "ok"}}, got {body!r}')
         return f"{self.api}/health ok"
 
     def credential(self) -> str:
         self.token, source = admin_token(self.stage)
+        self.client.token = self.token
         return f"admin token from {source}"
 
     def create(self) -> str:
@@ -168,21 +128,21 @@ class Smoke:
             "results_visibility": "never",
         }
         self.canary_may_exist = True  # a timeout or a 5XX leaves the outcome unknown
-        answer = call("POST", self.url("/polls"), token=self.token, body=poll)
-        self.canary_may_exist = answer.status == 201 or answer.status >= 500
-        body = expect(answer, 201, "POST /polls")
+        try:
+            body = self.client.create_poll(**poll)
+        except UnexpectedAnswer as refused:
+            self.canary_may_exist = refused.answer.status >= 500
+            raise
         if body.get("id") != self.poll_id or [o["id"] for o in body["options"]] != ["yes", "no"]:
             raise StepFailed(f"POST /polls: unexpected poll {body!r}")
         self.challenge = str(body.get("challenge", "none"))
         return f"canary poll {self.poll_id} (challenge {self.challenge})"
 
     def vote(self) -> str:
-        ballot: dict[str, Any] = {"options": ["yes"], "voter": f"smoke-voter-{secrets.token_hex(8)}"}
-        if self.challenge == "proof_of_work":  # the canary keeps the stage's protective defaults: solve as a reader
-            document = expect(call("GET", self.url(f"/polls/{self.poll_id}/challenge")), 200, "GET challenge")
-            ballot["proof"] = solve(document)
-        answer = call("POST", self.url(f"/polls/{self.poll_id}/votes"), body=ballot)
-        body = expect(answer, 201, f"POST /polls/{self.poll_id}/votes")
+        # The canary keeps the stage's protective defaults: solve its proof of work as a reader's browser would.
+        proof = self.client.solved_challenge(self.poll_id) if self.challenge == "proof_of_work" else None
+        voter = f"smoke-voter-{secrets.token_hex(8)}"
+        body = self.client.vote(self.poll_id, ["yes"], voter, proof=proof).expect(201)
         if body.get("options") != ["yes"]:
             raise StepFailed(f"vote: expected options ['yes'], got {body!r}")
         return "voted yes"
@@ -190,8 +150,7 @@ class Smoke:
     def results(self) -> str:
         deadline = time.monotonic() + 5  # a warm process may serve a tally cached for RESULTS_CACHE_SECONDS
         while True:
-            answer = call("GET", self.url(f"/polls/{self.poll_id}/results"), token=self.token)
-            body = expect(answer, 200, f"GET /polls/{self.poll_id}/results")
+            body = self.client.results(self.poll_id, admin=True).expect(200)
             votes = {o["id"]: o["votes"] for o in body["options"]}
             if body["total_voters"] == 1 and votes == {"yes": 1, "no": 0}:
                 return "1 voter, yes 1, no 0"
@@ -201,16 +160,17 @@ class Smoke:
 
     def edge(self) -> str:
         url = f"{self.site}/{self.edge_path}"
-        body = expect(call("GET", url), 200, f"GET {url}")
+        cdn = PollClient(HttpTransport(str(self.site), timeout=TIMEOUT, user_agent=USER_AGENT))
+        body = cdn.request("GET", f"/{self.edge_path}").expect(200, f"GET {url}")
         if not isinstance(body, dict) or not isinstance(body.get("polls"), list) or "snapshot_at" not in body:
             raise StepFailed(f"GET {url}: not a results index document: {str(body)[:200]!r}")
         return f"{url}: {len(body['polls'])} polls, snapshot_at {body['snapshot_at']}"
 
     def delete(self, created: bool) -> str:
-        answer = call("DELETE", self.url(f"/polls/{self.poll_id}"), token=self.token)
+        answer = self.client.delete(self.poll_id)
         if answer.status == 404 and not created:
             return f"nothing to delete ({self.poll_id} was not created)"
-        expect(answer, 204, f"DELETE /polls/{self.poll_id}")
+        answer.expect(204)
         return f"deleted {self.poll_id}"
 
     def run(self) -> int:

@@ -1,17 +1,16 @@
-"""Helpers for the widget's browser tests: Debian's Chromium, polls made through the admin API, host pages."""
+"""Helpers for the browser tests: Debian's Chromium, polls made and voted in through the API client, host pages."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
-
 from local.stack import LocalStack
-from tests.proofs import solve
+from ops.client import PollClient
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,43 +25,32 @@ CI_OUTPUT = Path(__file__).resolve().parent.parent / "ci-output"
 ADMIN_TOKEN = "widget-test-token"
 
 
-def admin(stack: LocalStack) -> dict[str, str]:
-    """Return the headers of an admin request to the stack."""
-    return {"Authorization": f"Bearer {stack.admin_token}", "Content-Type": "application/json"}
+@functools.cache
+def api(stack: LocalStack) -> PollClient:
+    """Return a client of the stack's API with its admin token (one per stack)."""
+    return PollClient.over_http(stack.api_url, stack.admin_token)
 
 
 def create_poll(stack: LocalStack, **fields: Any) -> dict[str, Any]:
     """Create a poll through the admin API (a unique id, two options unless given) and return it."""
-    body = {"id": f"w-{uuid.uuid4().hex[:12]}", "question": "Tea or coffee?", "options": ["Tea", "Coffee"]}
-    body.update(fields)
-    response = requests.post(f"{stack.api_url}/polls", headers=admin(stack), json=body, timeout=10)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return api(stack).create_poll(
+        **{"id": f"w-{uuid.uuid4().hex[:12]}", "question": "Tea or coffee?", "options": ["Tea", "Coffee"], **fields}
+    )
 
 
 def close_poll(stack: LocalStack, poll_id: str) -> None:
     """Close a poll now through the admin API."""
-    response = requests.patch(
-        f"{stack.api_url}/polls/{poll_id}", headers=admin(stack), json={"status": "closed"}, timeout=10
-    )
-    assert response.status_code == 200, response.text
+    api(stack).close(poll_id).expect(200)
 
 
 def vote_over_http(stack: LocalStack, poll_id: str, options: list[str]) -> None:
     """Cast a vote as some other reader, without a browser (solving the poll's proof of work if it asks one)."""
-    body: dict[str, Any] = {"options": options, "voter": f"other-{uuid.uuid4().hex}"}
-    poll = requests.get(f"{stack.api_url}/polls/{poll_id}", timeout=10).json()
-    if poll["challenge"] == "proof_of_work":
-        body["proof"] = solve(requests.get(f"{stack.api_url}/polls/{poll_id}/challenge", timeout=10).json())
-    response = requests.post(f"{stack.api_url}/polls/{poll_id}/votes", json=body, timeout=10)
-    assert response.status_code == 201, response.text
+    api(stack).vote(poll_id, options, f"other-{uuid.uuid4().hex}", solve=True).expect(201)
 
 
 def results(stack: LocalStack, poll_id: str) -> dict[str, Any]:
     """Return a poll's results as an admin sees them (whatever the poll's visibility)."""
-    response = requests.get(f"{stack.api_url}/polls/{poll_id}/results", headers=admin(stack), timeout=10)
-    assert response.status_code == 200, response.text
-    return dict(response.json())
+    return dict(api(stack).results(poll_id, admin=True).expect(200))
 
 
 def votes_by_option(stack: LocalStack, poll_id: str) -> dict[str, int]:

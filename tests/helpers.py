@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import json
 from typing import Any
 
 from chalice.test import Client
 
-from tests.conftest import ADMIN, JSON
+from ops.client import PollClient
+from tests.conftest import ADMIN_TOKEN
 
 _voters = itertools.count(1)
 
@@ -23,6 +23,11 @@ def new_voter() -> str:
 UNPROTECTED: dict[str, Any] = {"challenge": "none", "address_limit": None}
 
 
+def api(client: Client) -> PollClient:
+    """Return the API client (ops/client.py) through this Chalice test client, with the admin token."""
+    return PollClient.over_chalice(client, ADMIN_TOKEN)
+
+
 def create_poll(client: Client, **fields: Any) -> dict[str, Any]:
     """Create a poll (unprotected unless the fields say otherwise) through the admin API and return its body."""
     body = {
@@ -31,22 +36,17 @@ def create_poll(client: Client, **fields: Any) -> dict[str, Any]:
         **UNPROTECTED,
     }
     body.update(fields)
-    response = client.http.post("/polls", headers=ADMIN, body=json.dumps(body))
-    assert response.status_code == 201, response.body
-    return response.json_body
+    return api(client).create_poll(**body)
 
 
 def vote(client: Client, poll_id: str, options: list[str], voter: str | None = None, **extra: Any) -> Any:
-    """Cast a vote through the public API and return the response."""
-    body: dict[str, Any] = {"options": options, **extra}
-    if voter is not None:
-        body["voter"] = voter
-    return client.http.post(f"/polls/{poll_id}/votes", headers=JSON, body=json.dumps(body))
+    """Cast a vote through the public API and return Chalice's response."""
+    return api(client).vote(poll_id, options, voter, extra=extra).raw
 
 
 def patch(client: Client, poll_id: str, **fields: Any) -> Any:
-    """Change a poll through the admin API and return the response."""
-    return client.http.request("PATCH", f"/polls/{poll_id}", headers=ADMIN, body=json.dumps(fields))
+    """Change a poll through the admin API and return Chalice's response."""
+    return api(client).change(poll_id, **fields).raw
 
 
 def error_code(response: Any) -> str:

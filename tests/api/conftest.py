@@ -1,4 +1,5 @@
-"""API-tier fixtures for editors: the stage's user pool on moto, and signed-in editors' headers."""
+"""API-tier fixtures: AWS on moto with the Chalice test client (tests/support/aws.py), the stage's user pool on moto,
+and signed-in editors' headers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import pytest
 from chalicelib.core.identity import Group
 from chalicelib.runtime import state
 from local.cognito import UserPool, create_user, ensure_user_pool, sign_in
+from tests.support import aws
+
+# The tier's AWS fixtures (tests/support/aws.py): moto, the Chalice test client, the recorder, the fault injector.
+aws_backend, client, calls, faults = aws.aws_backend, aws.client, aws.calls, aws.faults
 
 PASSWORD = "Correct-horse-9"
 EDITOR, ADMIN, STRANGER = "editor@example.com", "admin@example.com", "stranger@example.com"

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from local.recorder import Call
-from tests.conftest import APP_CALLS, ROOT
+from tests.conftest import ROOT
+from tests.support.aws import APP_CALLS
 
 pytestmark = pytest.mark.runs_last
 

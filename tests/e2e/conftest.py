@@ -1,11 +1,61 @@
-"""Fixtures of the e2e tier shared by the browser tests."""
+"""Fixtures of the e2e tier: the local stack (one way to start it), a client of its API, and Chromium.
+
+A module gets a started stack by asking for `stack`; a module-level `STACK` dict configures it with LocalStack's
+keyword arguments (`admin_token`, `snapshot_every`, `api_log`, ...) plus `env`, variables to set (None: unset)
+while the stack runs. `make_stack` builds more stacks, unstarted, for tests of starting and stopping one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+from local.stack import LocalStack, free_port
+from ops.client import PollClient
+
+ADMIN_TOKEN = "e2e-admin-token"
+
+
+@pytest.fixture(scope="module")
+def make_stack() -> Iterator[Callable[..., LocalStack]]:
+    """Build local stacks for this module (free ports, quiet, a test admin token, any LocalStack option given);
+    after the module, stop every one and put the environment back as it was."""
+    saved = dict(os.environ)
+    built: list[LocalStack] = []
+
+    def build(**options: Any) -> LocalStack:
+        for name, value in options.pop("env", {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        options = {"port": free_port(), "aws_port": free_port(), "admin_token": ADMIN_TOKEN, "quiet": True, **options}
+        built.append(LocalStack(**options))
+        return built[-1]
+
+    try:
+        yield build
+    finally:
+        for stack in built:
+            stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def stack(request: pytest.FixtureRequest, make_stack: Callable[..., LocalStack]) -> Iterator[LocalStack]:
+    """The local stack, started once for the module as its `STACK` dict says."""
+    with make_stack(**getattr(request.module, "STACK", {})) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def api(stack: LocalStack) -> PollClient:
+    """A client of the stack's API over HTTP, with its admin token (a minute per request: recounts, snapshots)."""
+    return PollClient.over_http(stack.api_url, stack.admin_token, timeout=60)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ endpoint, a poll's whole life, the audit trail naming the editor, groups, keyboa
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -20,18 +19,14 @@ except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
 from local.cognito import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
-from local.stack import LocalStack, free_port
+from local.stack import LocalStack
+from ops.client import PollClient
 
 SERVICE_TOKEN = "console-test-service-token-0123456789"
 
 
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    for name in ("EDITOR_PASSWORD", "ADMIN_PASSWORD"):
-        os.environ.pop(name, None)
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=SERVICE_TOKEN) as running:
-        yield running
+# The default sign-in passwords (DEFAULT_EDITOR_PASSWORD, DEFAULT_ADMIN_PASSWORD), whatever this shell sets.
+STACK = {"admin_token": SERVICE_TOKEN, "env": {"EDITOR_PASSWORD": None, "ADMIN_PASSWORD": None}}
 
 
 @pytest.fixture
@@ -89,10 +84,7 @@ def tab_to(page: Page, target, limit: int = 60) -> None:
 
 def service_create(stack: LocalStack, **fields) -> dict:
     body = {"question": f"Service poll {uuid.uuid4().hex[:6]}?", "options": ["Yes", "No"], **fields}
-    headers = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
-    response = requests.post(f"{stack.api_url}/polls", json=body, headers=headers, timeout=10)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return PollClient.over_http(stack.api_url, SERVICE_TOKEN).create_poll(**body)
 
 
 def test_an_editor_runs_a_poll_from_sign_in_to_sign_out(stack, page):

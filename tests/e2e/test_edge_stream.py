@@ -3,23 +3,18 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
-from local.stack import LocalStack, free_port
+from local.stack import LocalStack
 from tests.browser_support import create_poll, vote_over_http
 from tests.helpers import UNPROTECTED
 
 TOKEN = "edge-stream-test-token"
 
 
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=TOKEN) as running:
-        yield running
+STACK = {"admin_token": TOKEN}
 
 
 def create(stack: LocalStack, poll_id: str, **fields) -> None:

@@ -8,7 +8,6 @@ is restored after a generated case changes or deletes it, so later cases still f
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -28,7 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from local.stack import DEMO_POLL, LocalStack, free_port
+from local.stack import DEMO_POLL, LocalStack
+from ops.client import PollClient
 from tests.helpers import UNPROTECTED, report
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
@@ -76,14 +75,16 @@ STATUSES: dict[str, Counter[int]] = {}
 _count_lock = threading.Lock()
 
 
+STACK = {"admin_token": ADMIN_TOKEN}
+
+
 @pytest.fixture(scope="module")
-def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as running:
-        for poll_id in SEEDED:
-            if poll_id != DEMO_POLL["id"]:
-                seed(running.api_url, poll_id)
-        yield running
+def stack(stack: LocalStack, request: pytest.FixtureRequest) -> Iterator[LocalStack]:
+    """The e2e tier's stack (tests/e2e/conftest.py) with the seeded polls; reports the generated cases after."""
+    for poll_id in SEEDED:
+        if poll_id != DEMO_POLL["id"]:
+            seed(stack.api_url, poll_id)
+    yield stack
     total = sum(CASES.values())
     if total:
         report(request, f"schemathesis: {total} generated cases over {len(CASES)} operations")
@@ -94,12 +95,11 @@ def stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
 
 def seed(api_url: str, poll_id: str) -> None:
     """(Re)create a seeded poll as the fuzz run expects it."""
-    requests.delete(f"{api_url}/polls/{poll_id}", headers=ADMIN, timeout=30)
-    created = requests.post(f"{api_url}/polls", json=SEEDED[poll_id], headers=ADMIN, timeout=30)
-    assert created.status_code == 201, created.text
+    api = PollClient.over_http(api_url, ADMIN_TOKEN, timeout=30)
+    api.delete(poll_id)
+    api.create_poll(**SEEDED[poll_id])
     if poll_id == CLOSED_POLL:
-        closed = requests.patch(f"{api_url}/polls/{poll_id}", json={"status": "closed"}, headers=ADMIN, timeout=30)
-        assert closed.status_code == 200, closed.text
+        api.close(poll_id).expect(200)
 
 
 @schema.hook
@@ -150,17 +150,14 @@ def test_the_api_answers_every_generated_request_as_documented(case, stack):
             seed(stack.api_url, poll_id)
 
 
-def test_votes_on_a_poll_that_hides_results_until_close_answer_as_documented(stack):
+def test_votes_on_a_poll_that_hides_results_until_close_answer_as_documented(stack, api):
     hidden = {
         "id": "fuzz-after-close-open",
         "question": "Hidden until close?",
         "options": ["Yes", "No"],
         **UNPROTECTED,  # the fuzzed votes carry no proof of work
     }
-    created = requests.post(
-        f"{stack.api_url}/polls", json={**hidden, "results_visibility": "after_close"}, headers=ADMIN, timeout=30
-    )
-    assert created.status_code == 201, created.text
+    api.create_poll(**hidden, results_visibility="after_close")
     votes = schema["/polls/{poll_id}/votes"]["POST"]
     answers = []
     for choice in ("yes", "no"):  # the same voter twice: counted, then refused

@@ -3,7 +3,6 @@ confirmation and the results, and cannot vote twice; its Open Graph tags; axe on
 
 from __future__ import annotations
 
-import os
 from html.parser import HTMLParser
 
 import pytest
@@ -16,16 +15,12 @@ if not CHROMIUM.exists():
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from local.stack import LocalStack, free_port  # noqa: E402
+from local.stack import LocalStack  # noqa: E402
 
 TOKEN = "hosted-page-test-token"
 
 
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=TOKEN) as running:
-        yield running
+STACK = {"admin_token": TOKEN}
 
 
 def create(stack: LocalStack, **fields) -> dict:

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 
 import requests
 
-from local.stack import LocalStack, free_port
 from ops.client import session_from
 from tests.helpers import UNPROTECTED
 
 READER = "127.0.0.9"
 
 
-def test_the_local_api_writes_json_request_lines_without_tokens_or_addresses(tmp_path):
-    os.environ["QUIET_CHALICE"] = "1"
+def test_the_local_api_writes_json_request_lines_without_tokens_or_addresses(tmp_path, make_stack):
     log = tmp_path / "api.log"
     voter = "local-log-voter-0001"
     admin = {"Authorization": "Bearer log-test-token"}
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token="log-test-token", api_log=log) as stack:
+    with make_stack(admin_token="log-test-token", api_log=log) as stack:
         body = {"id": "log-poll", "question": "Logged?", "options": ["Yes", "No"], **UNPROTECTED}
         assert requests.post(f"{stack.api_url}/polls", json=body, headers=admin, timeout=30).status_code == 201
         vote = {"options": ["yes"], "voter": voter}

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 import requests
 
-from local.stack import DEMO_POLL, LocalStack, free_port
+from local.stack import DEMO_POLL
 from ops.client import session_from
 from tests.proofs import solve
 
-
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token="http-test-token") as running:
-        yield running
+STACK = {"admin_token": "http-test-token"}
 
 
 def test_the_local_stack_serves_the_seeded_demo_poll(stack):
@@ -56,8 +48,8 @@ def test_admin_routes_use_the_stacks_token(stack):
     assert refused.status_code == 401
 
 
-def test_a_second_start_on_the_same_endpoint_keeps_existing_data(stack):
-    again = LocalStack(port=free_port(), aws_port=0, admin_token="t", endpoint=stack.endpoint)
+def test_a_second_start_on_the_same_endpoint_keeps_existing_data(stack, make_stack):
+    again = make_stack(endpoint=stack.endpoint)
     again._provision_and_seed()  # creates only what is missing; the demo poll already exists
     response = requests.get(f"{stack.api_url}/polls/{DEMO_POLL['id']}/results", timeout=10)
     assert response.json()["total_voters"] >= 1

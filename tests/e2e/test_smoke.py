@@ -14,28 +14,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import requests
 
 from local.stack import LocalStack, free_port
+from ops.client import PollClient
 from tests.conftest import ROOT
 
 TOKEN = "smoke-test-admin-token-0123456789"
 STEPS = ("health", "credential", "create", "vote", "results", "edge document", "delete")
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    """The local stack, with one snapshot run done (so the public results index exists)."""
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=TOKEN) as running:
-        running.run_snapshots()
-        assert running.read_snapshot("results/index.json") is not None
-        yield running
+STACK = {"admin_token": TOKEN}
 
 
 @pytest.fixture(scope="module")
 def site(stack: LocalStack) -> Iterator[str]:
-    """A stand-in for the CDN: serves the results bucket's JSON objects by key, unauthenticated."""
+    """A stand-in for the CDN: serves the results bucket's JSON objects by key, unauthenticated, once one snapshot
+    run is done (so the public results index exists)."""
+    stack.run_snapshots()
+    assert stack.read_snapshot("results/index.json") is not None
 
     class Cdn(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # the name http.server calls
@@ -90,15 +84,11 @@ def canary_id(output: str) -> str:
     return match.group(0)
 
 
-def poll_ids(stack: LocalStack) -> list[str]:
-    response = requests.get(
-        f"{stack.api_url}/polls?limit=100", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
-    )
-    assert response.status_code == 200
-    return [poll["id"] for poll in response.json()["polls"]]
+def poll_ids(api: PollClient) -> list[str]:
+    return [poll["id"] for poll in api.polls(limit=100).expect(200)["polls"]]
 
 
-def test_the_smoke_check_passes_against_the_local_stack_with_one_timed_line_per_step(stack, site):
+def test_the_smoke_check_passes_against_the_local_stack_with_one_timed_line_per_step(stack, site, api):
     result = smoke("--api", stack.api_url, "--site", site)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = step_lines(result.stdout)
@@ -107,7 +97,7 @@ def test_the_smoke_check_passes_against_the_local_stack_with_one_timed_line_per_
         assert re.match(rf"^PASS  {step}\s+\d+\.\d\d s  \S", lines[step]), lines[step]
     assert "results/index.json" in lines["edge document"]
     assert result.stdout.rstrip().endswith("smoke test passed")
-    assert canary_id(result.stdout) not in poll_ids(stack)
+    assert canary_id(result.stdout) not in poll_ids(api)
 
 
 def test_without_a_site_the_edge_document_is_skipped_with_a_clear_line(stack):
@@ -117,7 +107,7 @@ def test_without_a_site_the_edge_document_is_skipped_with_a_clear_line(stack):
     assert "no SITE given" in result.stdout
 
 
-def test_a_failing_step_fails_the_run_and_the_canary_is_still_deleted(stack, site):
+def test_a_failing_step_fails_the_run_and_the_canary_is_still_deleted(stack, site, api):
     result = smoke("--api", stack.api_url, "--site", site, "--edge-path", "results/no-such-document.json")
     assert result.returncode == 1
     lines = step_lines(result.stdout)
@@ -126,7 +116,7 @@ def test_a_failing_step_fails_the_run_and_the_canary_is_still_deleted(stack, sit
     )
     assert lines["delete"].startswith("PASS  delete")
     assert result.stdout.rstrip().endswith("smoke test FAILED")
-    assert canary_id(result.stdout) not in poll_ids(stack)
+    assert canary_id(result.stdout) not in poll_ids(api)
 
 
 def test_a_refused_credential_fails_the_create_step_and_leaves_nothing_to_delete(stack):

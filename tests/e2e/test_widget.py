@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 
 import pytest
@@ -23,7 +22,7 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
-from local.stack import DEMO_POLL, LocalStack, free_port
+from local.stack import DEMO_POLL
 from tests.browser_support import (
     ADMIN_TOKEN,
     close_poll,
@@ -38,11 +37,7 @@ from tests.browser_support import (
 DEMO_ID = DEMO_POLL["id"]
 
 
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as running:
-        yield running
+STACK = {"admin_token": ADMIN_TOKEN}
 
 
 @pytest.fixture

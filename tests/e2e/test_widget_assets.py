@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import os
 import socket
 import time
 from pathlib import Path
@@ -13,7 +12,8 @@ import requests
 import yaml
 
 from infra.site_files import embed_snippet, integrity, manifest
-from local.stack import DEMO_POLL, LocalStack, banner, free_port
+from local.run import banner
+from local.stack import DEMO_POLL, LocalStack
 from tests.proofs import solve
 from tests.widget_texts import (
     LANGUAGES,
@@ -125,11 +125,7 @@ def test_every_error_code_the_widget_can_meet_has_a_message_in_every_language():
             assert text in locale(lang), (code, lang)
 
 
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token="web-test-token", snapshot_every=1) as running:
-        yield running
+STACK = {"admin_token": "web-test-token", "snapshot_every": 1}
 
 
 @pytest.mark.parametrize("name", ["poll-widget.js", "pow-worker.js", "locales/cy.js", "locales/ar.js"])
@@ -216,9 +212,8 @@ def test_the_snapshot_timer_writes_the_demo_polls_latest_results_to_the_bucket(s
     assert latest["poll_id"] == DEMO_POLL["id"] and "snapshot_at" in latest
 
 
-def test_stopping_the_stack_stops_the_web_server_and_the_snapshot_timer():
-    os.environ["QUIET_CHALICE"] = "1"
-    stack = LocalStack(port=free_port(), aws_port=free_port(), admin_token="t-stop", snapshot_every=0.2)
+def test_stopping_the_stack_stops_the_web_server_and_the_snapshot_timer(make_stack):
+    stack = make_stack(admin_token="t-stop", snapshot_every=0.2)
     with stack:
         web_url = stack.web_url
         assert requests.get(f"{web_url}/widget/poll-widget.js", timeout=10).status_code == 200
@@ -244,16 +239,14 @@ def test_the_preview_page_embeds_the_polls_it_is_asked_for_escaped(stack):
     assert "<script>x()" not in response.text and "&quot;&gt;&lt;script&gt;" in response.text
 
 
-def test_a_busy_web_port_fails_the_start_and_leaves_nothing_running():
-    os.environ["QUIET_CHALICE"] = "1"
+def test_a_busy_web_port_fails_the_start_and_leaves_nothing_running(make_stack):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port, aws_port = free_port(), free_port()
-        stack = LocalStack(port=port, aws_port=aws_port, admin_token="t", web_port=taken.getsockname()[1])
+        stack = make_stack(admin_token="t", web_port=taken.getsockname()[1])
         with pytest.raises(OSError):
             stack.start()
     assert stack._chalice is None and stack._moto is None
-    for free in (port, aws_port):
+    for free in (stack.port, stack.aws_port):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", free))  # nothing listens there

@@ -4,7 +4,6 @@ stand-in), and the site's log of requests passed to `chalice local` counts what 
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -20,7 +19,7 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright is not importable: {exc}", allow_module_level=True)
 
-from local.stack import LocalStack, free_port
+from local.stack import LocalStack
 from ops.client import session_from
 from tests.browser_support import close_poll, create_poll, vote_over_http
 
@@ -40,11 +39,7 @@ SHOW = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def stack():
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=TOKEN) as running:
-        yield running
+STACK = {"admin_token": TOKEN}
 
 
 @pytest.fixture

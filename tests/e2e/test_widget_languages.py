@@ -3,7 +3,6 @@ every error's message, randomised order, and hosting the widget on another origi
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
 from infra.site_files import embed_snippet, manifest
-from local.stack import LocalStack, free_port
+from local.stack import LocalStack
 from tests.browser_support import create_poll, open_host_page, votes_by_option
 from tests.widget_texts import (
     LANGUAGES,
@@ -47,11 +46,7 @@ EVERY_LANGUAGE = {  # the poll's own words in each language, so that nothing Eng
 }
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    os.environ["QUIET_CHALICE"] = "1"
-    with LocalStack(port=free_port(), aws_port=free_port(), admin_token=ADMIN_TOKEN) as running:
-        yield running
+STACK = {"admin_token": ADMIN_TOKEN}
 
 
 @pytest.fixture
