@@ -16,11 +16,12 @@ from bench import harness
 # The costs of the vote path itself: polls without a challenge or address window (bench/stuffing.py measures those).
 UNPROTECTED = {"challenge": "none", "address_limit": None}
 
+from chalicelib.store.dynamo.keys import shard_key
+
 from bench.harness import Section, Spread
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import catalog
 from chalicelib.store.dynamo.connection import conn
-from chalicelib.store.dynamo.keys import shard_key
 from chalicelib.store.dynamo.models import BallotModel, ShardModel
 
 ROUNDS = 5

@@ -17,8 +17,9 @@ from bench.baselines.read_then_write import ReadThenWrite
 # The costs of the vote path itself: polls without a challenge or address window (bench/stuffing.py measures those).
 UNPROTECTED = {"challenge": "none", "address_limit": None}
 
-from bench.harness import POLL, RECORDER, Section, fmt
 from chalicelib.store.dynamo.counts import shard_counts
+
+from bench.harness import POLL, RECORDER, Section, fmt
 from ops.client import PollClient
 
 SNAPSHOT_SIZES = (1, 100, 1000)

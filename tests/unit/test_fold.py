@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.core.counts import Counts
 from chalicelib.core.ledger import Base, Tally, compaction, total
-from chalicelib.services import catalog, fold, forensics, polls, results, snapshots, upkeep, votes
+from chalicelib.services import fold, forensics, polls, snapshots, upkeep, votes
 from tests.unit.memory import UNPROTECTED
 
 OTHER_SHARD = "shardId-00000001700000099999-memory02"
