@@ -98,6 +98,41 @@ class Mapping:
         self.since[shard] = time.monotonic()
 
 
+_taps: dict[str, StreamReader] = {}
+
+
+def stream_batches(table: str) -> list[dict[str, Any]]:
+    """Return what a table's stream holds that was not returned before (moto, in this process or at AWS_ENDPOINT_URL),
+    one event per stream shard, as an event source mapping delivers it (the shard named, as a tumbling window does)."""
+    import boto3  # noqa: PLC0415 - tools and tests only
+    from botocore.config import Config  # noqa: PLC0415
+
+    arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    if arn not in _taps:
+        # botocore's account-based stream endpoints are not moto's: ask for the regional one
+        streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+        _taps[arn] = StreamReader(streams, arn)
+    return [
+        {"Records": [jsonable(r) for r in records], "shardId": shard, "eventSourceARN": arn}
+        for shard, records in _taps[arn].read().items()
+    ]
+
+
+def fold_now(publish: bool = True) -> int:
+    """Fold what the ballots table's stream holds now, as the fold's event source would; publish the tallies that
+    changed, unless told not to; then let the process caches expire. Return the ballot changes applied."""
+    from app import publish_results  # noqa: PLC0415 - with this process's environment
+    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
+    from chalicelib.services import catalog, fold  # noqa: PLC0415
+
+    applied = sum(fold.fold(event).applied for event in stream_batches(get_settings().ballots_table))
+    if publish:
+        for event in stream_batches(get_settings().polls_table):
+            publish_results(event, None)
+    catalog.reset()
+    return applied
+
+
 def mappings() -> list[Mapping]:
     """Return the two mappings of the app's stream handlers, on the stack's tables."""
     import app  # noqa: PLC0415 - with this process's environment: the stack's

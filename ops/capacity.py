@@ -7,7 +7,8 @@ The ledger's contended keys, each checked against its partition's limit (DynamoD
 capacity": up to 3,000 RCU and 1,000 WCU a second to a single item's primary key):
 - a ballot: keyed by its voter, written once; an address prefix's window counter: at most its allowance a window;
 - a by-poll index bucket: INDEX_BUCKETS of them share a poll's ballots;
-- the poll's partition: one fold write per stream shard per batch, and every API container's view reads.
+- the poll's partition: one fold write per stream shard per batch; the publisher's read of every tally and its
+  summary's write each batch; every API container's read of the definition and summary, once a second.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from dataclasses import asdict, dataclass
 
 from chalicelib.core.ledger import INDEX_BUCKETS
 from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT
-from chalicelib.services.catalog import TALLY_SECONDS
 from chalicelib.services.votes import BACKOFF_BASE, BACKOFF_CAP
 
 PARTITION_WCU, PARTITION_RCU = 1000, 3000  # per partition key, per second
@@ -30,9 +30,12 @@ RATES = (1_000, 10_000, 100_000, 250_000)
 SEED = 20261206
 VOTE_ATTEMPTS = 4
 # Assumptions (not measured here: no AWS account).
-HANDLER_SECONDS = 0.05  # API handler time per vote (a warm Lambda): containers = rate x this
+# API handler time per warm vote: the handler's own work (2.9 ms, BENCHMARKS.md section 4), one DynamoDB write
+# (a few ms in the region) and the proof's check (PBKDF2, 5,000 iterations: about 1.2 ms): 20 ms leaves room.
+HANDLER_SECONDS = 0.02
 HOLD_MEDIAN, HOLD_P99 = 0.010, 0.030  # how long a TransactWriteItems holds its items (seconds)
 FOLD_WINDOW = 1.0  # the fold's MaximumBatchingWindowInSeconds (FOLD_BATCH_SECONDS)
+PUBLISH_WINDOW = 2.0  # the publisher's (STREAM_BATCH_SECONDS): the summary and the edge documents, each batch
 POLL_INTERVAL = 0.25  # Lambda polls a stream shard about four times a second
 PROPAGATION_MEDIAN, PROPAGATION_P99 = 0.2, 0.8  # a ballot's write to its stream record being readable (seconds)
 INVOKE_MEDIAN, INVOKE_P99 = 0.04, 0.15  # one fold invocation (one or two tally writes for a hot poll)
@@ -110,20 +113,19 @@ class Ledger:
 
 def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
     """Model the ledger at a rate, given the measured write units of a vote (all items) and of its ballot alone."""
-    table_wcu = rate * ballot_units + rate * 1.0  # the ballots table and its by-poll index
+    table_wcu = rate * ballot_units  # the ballots table's own partitions (its index is apart)
     shards = max(1, math.ceil(table_wcu / (PARTITION_WCU * PARTITION_TARGET)))
     containers = rate * HANDLER_SECONDS
     per_shard = rate / shards
     batch_seconds = min(FOLD_WINDOW, 1000 / per_shard)
     fold_writes = shards / batch_seconds
-    trusted = max(1.0, shards * TALLY_SECONDS)  # catalog.tally_lifetime: a view's tallies are trusted this long
-    view_rcu = math.ceil((DEFINITION_BYTES + (shards + 1) * TALLY_BYTES) / 4096) / 2  # eventually consistent
-    reads = containers / trusted * view_rcu + containers * (1 - 1 / trusted) * 0.5
+    view_rcu = math.ceil((DEFINITION_BYTES + (shards + 1) * TALLY_BYTES) / 4096)  # the publisher's strong read
+    reads = containers * 0.5 + view_rcu / PUBLISH_WINDOW  # definition and summary: under 4 KB, eventually consistent
     window_rate = DEFAULT_ADDRESS_LIMIT.votes / DEFAULT_ADDRESS_LIMIT.seconds
     shares = {
         "a by-poll index bucket (writes)": rate / INDEX_BUCKETS / PARTITION_WCU,
-        "the poll's partition (fold writes)": fold_writes * math.ceil(TALLY_BYTES / 1024) / PARTITION_WCU,
-        "the poll's partition (view reads)": reads / PARTITION_RCU,
+        "the poll's partition (fold and summary writes)": (fold_writes + 2 / PUBLISH_WINDOW) / PARTITION_WCU,
+        "the poll's partition (reads)": reads / PARTITION_RCU,
         "an address window counter (writes)": window_rate * 2 / PARTITION_WCU,
         "a ballot (written once)": 0.0,
     }
@@ -132,8 +134,9 @@ def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
     retries = 1 - math.exp(-window_rate * hold_mean)  # at worst every voter's prefix votes at its allowance
     p50, p99 = fold_lag(per_shard)
     seconds = 1e6 / rate
-    dollars = 1e6 * write_units * WRITE_PRICE + seconds * (fold_writes * WRITE_PRICE + reads * READ_PRICE)
-    dollars += seconds / 5 * 2 * S3_PUT  # the publisher's latest.json and .csv, a batch each five seconds
+    dollars = 1e6 * write_units * WRITE_PRICE
+    dollars += seconds * ((fold_writes + 1 / PUBLISH_WINDOW) * WRITE_PRICE + reads * READ_PRICE)
+    dollars += seconds / PUBLISH_WINDOW * 2 * S3_PUT  # the publisher's latest.json and .csv, each batch
     return Ledger(
         rate=rate,
         write_units=write_units,
@@ -146,7 +149,7 @@ def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
         retries_per_vote=retries,
         lag_p50=p50,
         lag_p99=p99,
-        lambda_concurrency=containers + shards,
+        lambda_concurrency=containers + shards + 1,
         table_wcu=table_wcu,
         dollars_per_million=dollars,
     )
@@ -166,25 +169,25 @@ class Outcome:
     dollars_per_million: float
 
 
-def sharded(rate: int, shards: int = SHARDS_TODAY, seconds: float = 2.0, seed: int = SEED) -> Outcome:
+def sharded(rate: int, shards: int = SHARDS_TODAY, seconds: float = 2.0, *, attempts: int = VOTE_ATTEMPTS) -> Outcome:
     """Today's design before the ledger: each vote one transaction on a random shard item of the poll's, retried on
     another shard after a conflict (a discrete-event simulation, as BENCHMARKS.md section 6 had it)."""
-    rng = random.Random(seed)
+    rng = random.Random(SEED)
     busy = [0.0] * shards
     retries: list[tuple[float, int]] = []
-    votes = accepted = refused = attempts = 0
+    votes = accepted = refused = made = 0
     t = rng.expovariate(rate)
     while t < seconds or retries:
         if retries and (retries[0][0] <= t or t >= seconds):
             now, attempt = heapq.heappop(retries)
         else:
             now, attempt, votes, t = t, 0, votes + 1, t + rng.expovariate(rate)
-        attempts += 1
+        made += 1
         shard = rng.randrange(shards)
         took = lognormal(rng, HOLD_MEDIAN, HOLD_P99)
         if now >= busy[shard]:
             busy[shard], accepted = now + took, accepted + 1
-        elif attempt + 1 >= VOTE_ATTEMPTS:
+        elif attempt + 1 >= attempts:
             refused += 1
         else:
             wait = took + rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
@@ -193,16 +196,8 @@ def sharded(rate: int, shards: int = SHARDS_TODAY, seconds: float = 2.0, seed: i
     containers = rate * HANDLER_SECONDS
     dollars = 1e6 * units * WRITE_PRICE + 1e6 / rate * containers * (shards + 1) * READ_PRICE
     share = rate / shards * 2 / PARTITION_WCU
-    return Outcome(
-        "today: sharded counters",
-        rate,
-        rate * accepted / votes,
-        refused / votes,
-        attempts / votes - 1,
-        share,
-        units,
-        dollars,
-    )
+    name = "today: sharded counters"
+    return Outcome(name, rate, rate * accepted / votes, refused / votes, made / votes - 1, share, units, dollars)
 
 
 def counters(rate: int, read_first: bool) -> Outcome:

@@ -83,41 +83,11 @@ def conflict_on_window(params: dict[str, Any]) -> Any:
     return aws_error("TransactionCanceledException", CancellationReasons=reasons)(params)
 
 
-_readers: dict[str, Any] = {}
-
-
-def stream_batches(table: str) -> list[dict[str, Any]]:
-    """Return what a table's stream (moto's) holds that was not returned before, one event per stream shard, as
-    Lambda's event source delivers it (with the shard named, as a tumbling window does)."""
-    import boto3
-    from botocore.config import Config
-
-    from local.streams import StreamReader, jsonable
-
-    arn = boto3.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    if arn not in _readers:
-        streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-        _readers[arn] = StreamReader(streams, arn)
-    return [
-        {"Records": [jsonable(r) for r in records], "shardId": shard, "eventSourceARN": arn}
-        for shard, records in _readers[arn].read().items()
-    ]
-
-
 def folded(publish: bool = True) -> int:
-    """Fold what the ballots table's stream holds now into the tallies, as the fold's event source would; publish
-    the tallies that changed (the polls table's stream to its consumer), unless told not to; then let the process
-    caches expire: where a test waits for the fold. Return the ballot changes applied."""
-    from app import publish_results
-    from chalicelib.runtime.settings import get_settings
-    from chalicelib.services import catalog, fold
+    """Wait for the fold: fold (and publish) what the votes so far wrote, as the streams' consumers would."""
+    from local.streams import fold_now
 
-    applied = sum(fold.fold(event).applied for event in stream_batches(get_settings().ballots_table))
-    if publish:
-        for event in stream_batches(get_settings().polls_table):
-            publish_results(event, None)
-    catalog.reset()
-    return applied
+    return fold_now(publish)
 
 
 def iso_in(seconds: float) -> str:

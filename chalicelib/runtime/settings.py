@@ -157,7 +157,7 @@ def get_settings() -> Settings:
         ballots_stream_arn=_stream_arn("BALLOTS_STREAM_ARN", "BALLOTS_TABLE", f"poll-ballots-{stage}"),
         polls_stream_arn=_stream_arn("POLLS_STREAM_ARN", "POLLS_TABLE", f"polls-{stage}"),
         edge_secret_id=os.environ.get("EDGE_SECRET_ID") or None,
-        stream_batch_seconds=_int("STREAM_BATCH_SECONDS", 5, 0, 300),
+        stream_batch_seconds=_int("STREAM_BATCH_SECONDS", 2, 0, 300),
         fold_batch_seconds=_int("FOLD_BATCH_SECONDS", 1, 0, 300),
         site_url=_url("SITE_URL", "https://unset").rstrip("/") if os.environ.get("SITE_URL") else None,
     )

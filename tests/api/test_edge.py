@@ -11,8 +11,9 @@ import pytest
 
 from chalicelib.runtime.clients import client as aws
 from chalicelib.runtime.settings import get_settings
+from local.streams import stream_batches
 from tests.conftest import ADMIN
-from tests.helpers import create_poll, folded, new_voter, patch, stream_batches, vote
+from tests.helpers import create_poll, folded, new_voter, patch, vote
 
 TRANSLATION = {"cy": {"question": "A ddylai'r cyngor adeiladu'r bont?", "options": {"yes": "Dylai", "no": "Na ddylai"}}}
 
