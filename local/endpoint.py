@@ -4,7 +4,9 @@ moto is not thread-safe: `TransactWriteItems` deep-copies every table it touches
 back on cancellation, so two concurrent transactions can lose each other's writes. The endpoint here
 serves one AWS request at a time. While it does, a transaction backs up only the items it touches
 (a deep copy of each table costs time in proportion to the table, and dominated busy tests) and
-restores just those on cancellation: the same outcome, since nothing else can write meanwhile.
+restores just those, and the tables' streams, on cancellation: the same outcome, since nothing
+else can write meanwhile. Upstream, moto's own `transact_write_items` could do the same: back up
+`get_item` of each key the transaction names and the length of each touched table's stream.
 """
 
 from __future__ import annotations
@@ -89,12 +91,15 @@ def item_level_transactions() -> Iterator[None]:
         except _Unusual:
             return original(self, transact_items)
         saved = [(t, h, r, copy.deepcopy(t.get_item(h, r))) for t, h, r in touched]
+        streams = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, _, _ in touched if t.stream_shard}
         with mock.patch.object(models, "copy", tables_not_copied):
             try:
                 return original(self, transact_items)
             except BaseException:
                 for table, hash_value, range_value, item in reversed(saved):
                     _restore(table, hash_value, range_value, item)
+                for shard, length in streams.values():
+                    del shard.items[length:]  # the stream records of writes that never happened
                 raise
 
     with mock.patch.object(models.DynamoDBBackend, "transact_write_items", transact_write_items):

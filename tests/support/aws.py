@@ -54,13 +54,14 @@ for _hook in (RECORDER, AppCalls(), FAULTS):
 
 @pytest.fixture
 def aws_backend() -> Iterator[None]:
-    """A fresh moto backend with the local stage's tables and bucket."""
+    """A fresh moto backend with the local stage's tables and bucket; transactions roll back item by item."""
     from moto import mock_aws
 
+    from local.endpoint import item_level_transactions
     from local.resources import ensure_resources
 
     state.reset_all()
-    with mock_aws():
+    with mock_aws(), item_level_transactions():
         ensure_resources(settings.get_settings())
         state.reset_all()
         RECORDER.clear()

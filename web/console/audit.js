@@ -6,7 +6,7 @@ import { h, put, show, when } from "./dom.js";
 const ACTIONS = {
   create: "created", change: "changed", close: "closed", reopen: "reopened", reshard: "raised the shards of",
   auto_reshard: "raised the shards of (automatically)", delete: "deleted", recount: "recounted",
-  recount_fix: "recounted and fixed", void: "voided votes in", snapshot_run: "ran the snapshot job",
+  recount_fix: "recounted and fixed", void_started: "started voiding votes in", void: "voided votes in", snapshot_run: "ran the snapshot job",
 };
 
 function value(v) {
@@ -23,7 +23,7 @@ export function describe(details) {
   }
   if (details.after && details.after.question) return `“${details.after.question}”`;
   if (details.before && details.before.question) return `was “${details.before.question}”`;
-  if (details.drift) return `drift ${details.drift.total_voters} voters; fixed shards: ${value(details.fixed_shards) || "none"}`;
+  if (details.drift) return `drift ${details.drift.total_voters} voters; ${details.fixed ? "tallies fixed" : "nothing fixed"}`;
   if ("written" in details) return `${details.written} written, ${details.failed} failed`;
   if ("voided" in details) return `${details.voided} vote(s) voided: “${details.reason}”`;
   return "";

@@ -23,7 +23,7 @@ export function forensicsSection(poll, session, onChanged) {
       const sure = await confirmDialog("Void these votes?", `${dry.voided} vote(s) from this source leave the results; the voters cannot vote again.`, "Void votes", true);
       if (!sure) return button.focus();
       const done = await api.post(`${path}/void`, body);
-      announce(`${done.voided} vote(s) voided.`);
+      announce(done.complete === false ? `${done.voided} vote(s) voided so far; the rest follow within minutes.` : `${done.voided} vote(s) voided.`);
       onChanged();
     } catch (error) {
       announce(error.message);

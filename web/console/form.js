@@ -11,9 +11,9 @@ const CHALLENGES = [["proof_of_work", "Proof of work in the reader's browser"], 
 const FIELD_IDS = {
   id: "poll-id", question: "poll-question", options: "poll-options", opens_at: "poll-opens", closes_at: "poll-closes",
   max_choices: "poll-max", results_visibility: "poll-visibility", repeat_votes: "poll-block", "repeat_votes.block": "poll-block",
-  "repeat_votes.ip_limit": "poll-ip-limit", shards: "poll-shards", challenge: "poll-challenge",
+  "repeat_votes.ip_limit": "poll-ip-limit", challenge: "poll-challenge",
 };
-const CODE_FIELDS = { poll_exists: "id", poll_has_votes: "options", shards_cannot_shrink: "shards" };
+const CODE_FIELDS = { poll_exists: "id", poll_has_votes: "options" };
 
 function localInput(iso) {
   if (!iso) return "";
@@ -47,7 +47,7 @@ export async function formView({ session, onStop }, pollId) {
     const sample = await api.get("/polls?limit=1").catch(() => ({ polls: [] }));
     challengeKnown = sample.polls.length > 0 && "challenge" in sample.polls[0];
   }
-  const draft = poll || { question: "", options: [{ label: "" }, { label: "" }], max_choices: 1, results_visibility: "always", repeat_votes: { block: "voter", ip_limit: 20 }, shards: 10 };
+  const draft = poll || { question: "", options: [{ label: "" }, { label: "" }], max_choices: 1, results_visibility: "always", repeat_votes: { block: "voter", ip_limit: 20 } };
 
   const question = h("textarea", { rows: 3, maxlength: 300, required: true }, draft.question);
   const optionList = h("ol", { class: "option-list" });
@@ -60,7 +60,6 @@ export async function formView({ session, onStop }, pollId) {
   const block = select(BLOCKING, draft.repeat_votes.block);
   const ipLimit = h("input", { type: "number", min: 1, max: 1000000, value: draft.repeat_votes.ip_limit || 20, inputmode: "numeric" });
   const challenge = select(CHALLENGES, draft.challenge || "proof_of_work");
-  const shards = h("input", { type: "number", min: editing ? draft.shards : 1, max: 1000, value: draft.shards, inputmode: "numeric" });
   const problem = h("p", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
   const preview = h("div", { class: "preview-box" });
 
@@ -124,7 +123,6 @@ export async function formView({ session, onStop }, pollId) {
     challengeKnown
       ? field("poll-challenge", "Bot challenge", challenge, "What a reader's browser must pass before a vote counts.")
       : h("p", { class: "hint waiting" }, "Bot challenge: this API does not offer one."),
-    field("poll-shards", "Counter shards", shards, editing ? `Raise only (now ${draft.shards}); about 8 votes a second each.` : "1 to 1,000; about 8 votes a second each."),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, editing ? "Save changes" : "Create poll"),
       h("a", { class: "button secondary", href: editing ? `#/polls/${encodeURIComponent(pollId)}` : "#/polls" }, "Cancel")));
@@ -140,7 +138,6 @@ export async function formView({ session, onStop }, pollId) {
       wanted.results_visibility = visibility.value;
       wanted.repeat_votes = block.value === "voter_and_ip" ? { block: block.value, ip_limit: Number(ipLimit.value) } : { block: block.value };
       if (challengeKnown) wanted.challenge = challenge.value;
-      wanted.shards = Number(shards.value);
       return wanted;
     }
     const changed = {};
@@ -150,7 +147,6 @@ export async function formView({ session, onStop }, pollId) {
     if (opens.value && opensAt !== poll.opens_at) changed.opens_at = opensAt;
     const closesAt = isoOf(closes.value);
     if (closesAt !== poll.closes_at) changed.closes_at = closesAt;
-    if (Number(shards.value) !== poll.shards) changed.shards = Number(shards.value);
     if (challengeKnown && challenge.value !== poll.challenge) changed.challenge = challenge.value;
     return changed;
   }

@@ -136,14 +136,15 @@ export async function pollView({ session, onStop }, pollId) {
     try {
       const report = await api.post(`${path}/recount`, fix ? { fix: true } : undefined);
       const drift = report.drift.total_voters;
-      const text = drift === 0 && !report.drifting_shards.length
-        ? "Recount: the counters agree with the ballots (drift 0)."
-        : `Recount: drift of ${drift} voters in shards ${report.drifting_shards.join(", ")}; fixed: ${report.fixed_shards.join(", ") || "none"}.`;
+      const drifting = drift !== 0 || Object.values(report.drift.options).some((n) => n !== 0);
+      const text = !drifting
+        ? `Recount: the tallies agree with the ballots (${report.ballots.total_voters} voters, drift 0).`
+        : `Recount: the tallies count ${report.tallies.total_voters} voters, the ballots ${report.ballots.total_voters}; ${report.fixed ? "the tallies were fixed." : "nothing was fixed."}`;
       put(recountBox, h("p", {}, text));
-      if (!fix && report.drifting_shards.length && report.status === "closed") {
-        const fixButton = h("button", { type: "button", class: "danger" }, "Fix the drifting shards");
+      if (!fix && drifting && report.status === "closed") {
+        const fixButton = h("button", { type: "button", class: "danger" }, "Fix the tallies");
         fixButton.addEventListener("click", async () => {
-          if (await confirmDialog("Fix the counters?", "The drifting shards are set to their ballot counts.", "Fix")) runRecount(true);
+          if (await confirmDialog("Fix the tallies?", "The tallies are set to the ballots' counts.", "Fix")) runRecount(true);
         });
         recountBox.append(fixButton);
       }
@@ -184,8 +185,7 @@ export async function pollView({ session, onStop }, pollId) {
       h("dt", {}, "Closes"), h("dd", {}, when(poll.closes_at)),
       h("dt", {}, "Results"), h("dd", {}, poll.results_visibility.replace("_", " ")),
       h("dt", {}, "Blocking"), h("dd", {}, poll.repeat_votes.block.replaceAll("_", " ")),
-      "challenge" in poll ? [h("dt", {}, "Challenge"), h("dd", {}, poll.challenge.replaceAll("_", " "))] : null,
-      h("dt", {}, "Shards"), h("dd", {}, poll.shards)),
+      "challenge" in poll ? [h("dt", {}, "Challenge"), h("dd", {}, poll.challenge.replaceAll("_", " "))] : null),
     actions, actionStatus, recountBox,
     isAdmin(session) ? null : h("p", { class: "hint" }, "Deleting a poll needs the admins group."),
     h("section", { "aria-labelledby": "results-title" }, h("h2", { id: "results-title" }, "Results"), resultsBox, updated, csv),

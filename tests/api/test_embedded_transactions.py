@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -98,3 +99,66 @@ def test_item_level_rollback_removes_an_item_the_cancelled_transaction_created(d
             ]
         )
     assert "fresh" not in state(dynamodb)
+
+
+@pytest.fixture
+def two_tables(dynamodb: Any) -> Any:
+    dynamodb.create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    dynamodb.put_item(TableName="ledger", Item={"pk": {"S": "poll"}, "sk": {"S": "kept"}, "n": {"N": "1"}})
+    return dynamodb
+
+
+def stream_records(table: str) -> list[dict[str, Any]]:
+    # botocore's account-based stream endpoints are not moto's: ask for the regional one
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1", config=Config(account_id_endpoint_mode="disabled"))
+    arn = boto3.client("dynamodb", region_name="us-east-1").describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+
+
+@pytest.mark.parametrize("item_level", [False, True], ids=["moto", "item-level"])
+def test_a_cancelled_transaction_across_tables_leaves_every_named_item_and_stream_as_they_were(two_tables, item_level):
+    ledger_before, counts_before = two_tables.scan(TableName="ledger")["Items"], state(two_tables)
+    records_before = stream_records("ledger")
+    with item_level_transactions() if item_level else nullcontext(), pytest.raises(ClientError):
+        two_tables.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "ledger", "Item": {"pk": {"S": "poll"}, "sk": {"S": "new"}}}},
+                {
+                    "Update": {
+                        "TableName": "ledger",
+                        "Key": {"pk": {"S": "poll"}, "sk": {"S": "kept"}},
+                        "UpdateExpression": "ADD n :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": "counts",
+                        "Key": {"pk": {"S": "shard"}},
+                        "UpdateExpression": "ADD votes :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": "counts",
+                        "Key": {"pk": {"S": "taken"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+    assert two_tables.scan(TableName="ledger")["Items"] == ledger_before
+    assert state(two_tables) == counts_before
+    assert stream_records("ledger") == records_before  # a fold reading the stream sees no write that never happened
