@@ -12,6 +12,7 @@ Tests, benchmarks and `make smoke` use it:
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -240,6 +241,16 @@ class PollClient:
     ) -> Answer:
         """GET /polls/{id}/results: as a reader (a voter's view if given) or, with `admin`, as staff."""
         return self.request("GET", f"/polls/{poll_id}/results", admin=admin, query={"voter": voter, "lang": lang})
+
+    def counted(self, poll_id: str, voters: int, timeout: float = 30.0) -> dict[str, Any]:
+        """Wait (polling, up to `timeout` seconds) until the staff results count at least `voters`: votes are counted
+        by the fold within seconds of their 201. Return the last results read."""
+        deadline = time.monotonic() + timeout
+        while True:
+            results = dict(self.results(poll_id, admin=True).expect(200))
+            if results["total_voters"] >= voters or time.monotonic() > deadline:
+                return results
+            time.sleep(0.1)
 
     # ------------------------------------------------------------ admin
 

@@ -2,14 +2,16 @@
 
     python -m ops.restore <poll_id> --stage prod --suffix restored-0101 [--tables ballots ...] [--write]
 
-For each chosen table of the stage (`polls-prod`, `poll-counters-prod`, `poll-ballots-prod`), reads the
-poll's items from `<table>-<suffix>` (the restored copy) and, with --write, puts them into the live
-table, overwriting items with the same key. Without --write it only counts what it would copy.
+For each chosen table of the stage (`polls-prod`, `poll-ballots-prod`), reads the poll's items from
+`<table>-<suffix>` (the restored copy) and, with --write, puts them into the live table, overwriting items
+with the same key. Without --write it only counts what it would copy.
 
-The poll's items: its item in polls (`id`), its shard counters (`pk` "<poll_id>#<nnn>") and its
-ballots (`slot` "<poll_id>/<epoch>#<nnn>"). Per-IP counters cannot be told apart by poll and are not
-copied (they only enforce limits and expire). The restored tables are read with a Scan (a one-off).
-Then close the poll and recount it with {"fix": true}: see OPERATIONS.md.
+The poll's items: in polls, its definition and void records (`id` = the poll; its tallies, markers and
+summary are derived from the ballots and are not copied); in ballots, every ballot whose `poll` is the poll.
+A copied ballot reaches the ballots' stream like any write, so the fold counts a ballot that was missing and
+changes nothing for one that was already there. Guard items (address windows, spent proofs) only enforce
+limits and expire: they are not copied. The restored tables are read with a Scan (a one-off). Then close the
+poll and recount it with {"fix": true}: see OPERATIONS.md.
 """
 
 from __future__ import annotations
@@ -19,27 +21,26 @@ import os
 import sys
 from typing import Any
 
-from local.stack import stage_environment
+from local.environment import stage_environment
 
-TABLES = {"polls": "POLLS_TABLE", "counters": "COUNTERS_TABLE", "ballots": "BALLOTS_TABLE"}
-# How each table's items of one poll are found: (attribute, comparison); items are copied as stored.
-SELECTORS = {
-    "polls": ("id", "#a = :v"),
-    "counters": ("pk", "begins_with(#a, :v)"),
-    "ballots": ("slot", "begins_with(#a, :v)"),
-}
-PREFIXES = {"polls": "{poll_id}", "counters": "{poll_id}#", "ballots": "{poll_id}/"}
+TABLES = {"polls": "POLLS_TABLE", "ballots": "BALLOTS_TABLE"}
+# How each table's items of one poll are found: (attribute, filter), and which of them are copied.
+SELECTORS = {"polls": "id", "ballots": "poll"}
 BATCH = 25  # BatchWriteItem's limit
 
 
+def _copied(part: str) -> bool:
+    """Tell the poll partition's items to copy: its definition and void records (the rest is derived)."""
+    return part == "poll" or part.startswith("v#")
+
+
 def poll_items(dynamodb: Any, table: str, kind: str, poll_id: str) -> list[dict[str, Any]]:
-    """Scan a (restored) table for one poll's items, in DynamoDB's wire format."""
-    attribute, condition = SELECTORS[kind]
+    """Scan a (restored) table for one poll's items to copy, in DynamoDB's wire format."""
     kwargs: dict[str, Any] = {
         "TableName": table,
-        "FilterExpression": condition,
-        "ExpressionAttributeNames": {"#a": attribute},
-        "ExpressionAttributeValues": {":v": {"S": PREFIXES[kind].format(poll_id=poll_id)}},
+        "FilterExpression": "#a = :v",
+        "ExpressionAttributeNames": {"#a": SELECTORS[kind]},
+        "ExpressionAttributeValues": {":v": {"S": poll_id}},
         "ConsistentRead": True,
     }
     items: list[dict[str, Any]] = []
@@ -47,8 +48,11 @@ def poll_items(dynamodb: Any, table: str, kind: str, poll_id: str) -> list[dict[
         page = dynamodb.scan(**kwargs)
         items += page["Items"]
         if "LastEvaluatedKey" not in page:
-            return items
+            break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    if kind == "polls":
+        items = [item for item in items if _copied(item["part"]["S"])]
+    return items
 
 
 def put_items(dynamodb: Any, table: str, items: list[dict[str, Any]]) -> None:

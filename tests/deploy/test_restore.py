@@ -1,4 +1,4 @@
-"""The restore runbook: a poll's items come back from restored tables; a recount then repairs its counters."""
+"""The restore runbook: a poll's ballots come back from restored tables, and the fold counts them again."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import boto3
 import pytest
 
 from ops import restore
-from tests.conftest import ADMIN
-from tests.helpers import create_poll, new_voter, patch, vote
+from tests.helpers import api, create_poll, folded, new_voter, vote
 
-TABLES = {"polls": "polls-local", "counters": "poll-counters-local", "ballots": "poll-ballots-local"}
+TABLES = {"polls": "polls-local", "ballots": "poll-ballots-local"}
 
 
 def restored_copy(name: str, suffix: str) -> None:
@@ -34,38 +33,57 @@ def restored_copy(name: str, suffix: str) -> None:
 
 def poll_ballots(poll_id: str) -> list[dict]:
     items = boto3.client("dynamodb").scan(TableName=TABLES["ballots"])["Items"]
-    return [item for item in items if item.get("slot", {}).get("S", "").startswith(f"{poll_id}/")]
+    return [item for item in items if item.get("poll", {}).get("S") == poll_id]
 
 
-def test_a_polls_lost_ballots_come_back_from_the_restored_table_and_a_recount_fixes_its_counters(client):
+def voters(client, poll_id: str) -> int:
+    return api(client).results(poll_id).expect(200)["total_voters"]
+
+
+def test_a_polls_lost_ballots_come_back_from_the_restored_table_and_the_fold_counts_them_again(client):
     poll = create_poll(client)
     other = create_poll(client)
     for option in ("yes", "yes", "no"):
         assert vote(client, poll["id"], [option], new_voter()).status_code == 201
     assert vote(client, other["id"], ["yes"], new_voter()).status_code == 201
+    folded()
     for name in TABLES.values():
         restored_copy(name, "restored")
-    for item in poll_ballots(poll["id"]):  # the incident: the poll's ballots are lost
+    for item in poll_ballots(poll["id"]):  # the incident: the poll's ballots are deleted
         boto3.client("dynamodb").delete_item(TableName=TABLES["ballots"], Key={"pk": item["pk"]})
+    folded()
+    assert voters(client, poll["id"]) == 0  # a deleted ballot is taken off the tallies
 
     counted = restore.copy_poll(poll["id"], "local", "restored", ["ballots"], write=False)
     assert counted == {TABLES["ballots"]: 3}
     assert poll_ballots(poll["id"]) == []  # counting writes nothing
     assert restore.copy_poll(poll["id"], "local", "restored", ["ballots"], write=True) == counted
     assert len(poll_ballots(poll["id"])) == 3
-
-    assert patch(client, poll["id"], status="closed").status_code == 200
-    report = client.http.post(f"/polls/{poll['id']}/recount", headers=ADMIN, body='{"fix": true}').json_body
-    assert report["ballots"]["total_voters"] == 3
+    folded()
+    assert voters(client, poll["id"]) == 3
+    assert voters(client, other["id"]) == 1
+    report = api(client).recount(poll["id"]).expect(200)
     assert report["drift"]["total_voters"] == 0
 
 
-@pytest.mark.parametrize(("kind", "count"), [("polls", 1), ("counters", 10), ("ballots", 2)])
-def test_only_the_chosen_polls_items_are_copied(client, kind, count):
+def test_copying_ballots_that_are_still_there_changes_no_count(client):
+    poll = create_poll(client)
+    for _ in range(2):
+        assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    folded()
+    restored_copy(TABLES["ballots"], "r0")
+    restore.copy_poll(poll["id"], "local", "r0", ["ballots"], write=True)
+    folded()
+    assert voters(client, poll["id"]) == 2
+
+
+@pytest.mark.parametrize(("kind", "count"), [("polls", 1), ("ballots", 2)])
+def test_only_the_chosen_polls_own_items_are_copied_never_its_derived_tallies(client, kind, count):
     poll = create_poll(client)
     other = create_poll(client)
     for _ in range(2):
         assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
     assert vote(client, other["id"], ["yes"], new_voter()).status_code == 201
+    folded()  # the poll's partition now holds tallies and a summary besides its definition
     restored_copy(TABLES[kind], "r1")
     assert restore.copy_poll(poll["id"], "local", "r1", [kind], write=False) == {TABLES[kind]: count}
