@@ -98,11 +98,15 @@ class LocalStack:
 
     def s3(self) -> Any:
         """Return a boto3 S3 client on the embedded endpoint, with the stack's credentials."""
-        import boto3  # noqa: PLC0415 - only tools and tests reach the bucket directly
+        return self.client("s3")
+
+    def client(self, service: str) -> Any:
+        """Return a boto3 client on the embedded endpoint, with the stack's credentials."""
+        import boto3  # noqa: PLC0415 - only tools and tests reach AWS directly
 
         env = self.environment()
         return boto3.client(
-            "s3",
+            service,
             endpoint_url=self.endpoint,
             region_name=env["AWS_REGION"],
             aws_access_key_id=env["AWS_ACCESS_KEY_ID"],

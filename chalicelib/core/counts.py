@@ -28,7 +28,7 @@ class Counts:
         self.voters += 1
 
     def merge(self, votes: dict[str, int], voters: int) -> Counts:
-        """Add another tally's votes per option and voters (a shard's, or the rest of a poll's)."""
+        """Add another tally's votes per option and voters (a stream shard's, or the rest of a poll's)."""
         for option_id, count in votes.items():
             self.votes[option_id] = self.votes.get(option_id, 0) + int(count)
         self.voters += int(voters)

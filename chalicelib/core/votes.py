@@ -110,9 +110,26 @@ class Rejection(StrEnum):
     UNKNOWN = "unknown"  # a timeout or server error: the write may have committed
 
 
-class VoteRejected(Exception):
-    """A vote's write did not commit; `reason` says why."""
+@dataclass(frozen=True)
+class OwnBallot:
+    """A voter's ballot as their own results need it: what they chose, when (epoch second), whether voided."""
 
-    def __init__(self, reason: Rejection) -> None:
+    options: tuple[str, ...]
+    at: int
+    voided: bool = False
+
+    def newer_than(self, counted_at: float | None) -> bool:
+        """Tell whether published counts from `counted_at` cannot hold this ballot yet (None: nothing published).
+
+        The fold takes a second or more (its batching window), so counts published in the ballot's own second or
+        earlier do not hold it."""
+        return not self.voided and (counted_at is None or self.at >= int(counted_at))
+
+
+class VoteRejected(Exception):
+    """A vote's write did not commit; `reason` says why (and `ballot` is the voter's earlier one, if known)."""
+
+    def __init__(self, reason: Rejection, ballot: OwnBallot | None = None) -> None:
         super().__init__(reason.value)
         self.reason = reason
+        self.ballot = ballot

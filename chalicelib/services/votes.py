@@ -23,6 +23,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import (
+    OwnBallot,
     Rejection,
     VoteRejected,
     VoteRequest,
@@ -80,7 +81,9 @@ def cast(poll_id: str, body: Any, source_ip: str | None, lang: str | None = None
     proof = challenges.verify(poll, check_proof_given(poll, request), source_ip)
     _commit(_vote(poll, request, source_ip or "unknown", proof, now), lang)
     observability.count(observability.VOTE_ACCEPTED)
-    return {"poll_id": poll.id, "options": request.options, "results": results.for_voter(poll, request.options, lang)}
+    ballot = OwnBallot(tuple(request.options), now)
+    shown = results.for_voter(poll, ballot, lang, just_written=True)
+    return {"poll_id": poll.id, "options": request.options, "results": shown}
 
 
 def _vote(poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof | None, now: int) -> VoteWrite:
@@ -118,7 +121,7 @@ def _commit(vote: VoteWrite, lang: str | None) -> None:
             if reason is Rejection.OWN_BALLOT:
                 return  # an earlier attempt of this request committed
             if reason not in RETRIED:
-                raise _refusal(vote.poll, reason, lang) from rejection
+                raise _refusal(vote.poll, rejection, lang) from rejection
             if reason is Rejection.CONFLICT:
                 observability.count(observability.TRANSACTION_CONFLICTS)
             if attempt + 1 < attempts:
@@ -127,12 +130,12 @@ def _commit(vote: VoteWrite, lang: str | None) -> None:
     raise TryAgain("the poll is very busy; try again with the same voter token")
 
 
-def _refusal(poll: Poll, reason: Rejection, lang: str | None) -> Exception:
-    """Explain a vote's refusal as the API's error."""
+def _refusal(poll: Poll, rejection: VoteRejected, lang: str | None) -> Exception:
+    """Explain a vote's refusal as the API's error (to a voter who already voted: the results with their ballot)."""
+    reason = rejection.reason
     if reason is Rejection.ALREADY_VOTED:
-        return AlreadyVoted(
-            "this browser has already voted in this poll", extra={"results": results.for_voter(poll, None, lang)}
-        )
+        shown = results.for_voter(poll, rejection.ballot, lang)
+        return AlreadyVoted("this browser has already voted in this poll", extra={"results": shown})
     if reason is Rejection.IP_LIMIT:
         return IpLimitReached("too many votes from this network for this poll")
     if reason is Rejection.ADDRESS_WINDOW:

@@ -11,6 +11,7 @@ from chalicelib.core.counts import Counts
 from chalicelib.core.forensics import BallotRecord, VoidRecord
 from chalicelib.core.ledger import Base, Contribution, Delta, Lane, Tally, total
 from chalicelib.core.poll import Poll
+from chalicelib.core.votes import OwnBallot
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ class BallotStore(Protocol):
     def write_vote(self, vote: VoteWrite) -> None:
         """Commit one vote in one request (ballot and guards) or raise VoteRejected."""
 
-    def ballot_exists(self, poll: Poll, ballot_hash: str) -> bool:
-        """Tell whether this voter has a ballot in the poll."""
+    def voter_ballot(self, poll: Poll, ballot_hash: str) -> OwnBallot | None:
+        """Return this voter's ballot in the poll, or None."""
 
     def index_page(
         self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None

@@ -45,15 +45,23 @@ def test_vote_is_counted_and_answered_with_results(client):
     assert totals(client, poll["id"]) == (1, {"yes": 0, "no": 1, "dont-know": 0})
 
 
-def test_a_voter_can_vote_only_once_and_the_repeat_carries_results(client):
-    poll = create_poll(client)
+@pytest.mark.parametrize("fold_first", [False, True], ids=["before-the-fold", "after-the-fold"])
+@pytest.mark.parametrize("protection", [{}, {"address_limit": {"votes": 50, "minutes": 1}}], ids=["put", "transaction"])
+def test_a_voter_can_vote_only_once_and_the_repeat_carries_results_holding_their_ballot_once(
+    client, monkeypatch, fold_first, protection
+):
+    poll = create_poll(client, **protection)
     voter = new_voter()
     assert vote(client, poll["id"], ["yes"], voter).status_code == 201
-    folded()
+    if fold_first:
+        later = clock.now() + 2  # the fold and the publisher run seconds after a vote
+        monkeypatch.setattr(clock, "now", lambda: later)
+        folded()
     repeat = vote(client, poll["id"], ["no"], voter)
     assert repeat.status_code == 409
     assert error_code(repeat) == "already_voted"
-    assert repeat.json_body["results"]["total_voters"] == 1
+    shown = {o["id"]: o["votes"] for o in repeat.json_body["results"]["options"]}
+    assert (repeat.json_body["results"]["total_voters"], shown) == (1, {"yes": 1, "no": 0, "dont-know": 0})
     assert totals(client, poll["id"]) == (1, {"yes": 1, "no": 0, "dont-know": 0})
 
 

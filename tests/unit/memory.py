@@ -19,7 +19,7 @@ from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
 from chalicelib.core.ledger import INDEX_BUCKETS, Base, Delta, Lane, Tally
 from chalicelib.core.poll import Poll
-from chalicelib.core.votes import Rejection, VoteRejected
+from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
 from chalicelib.store.port import Published as PollViewPublished
 
@@ -283,8 +283,10 @@ class MemoryStore:
             raise self.faults.pop(0)
         key = ("r#" if vote.by_request else "b#") + vote.ballot_hash
         if key in self.ballots:
-            own = self.ballots[key]["request_id"] == vote.request_id
-            raise VoteRejected(Rejection.OWN_BALLOT if own else Rejection.ALREADY_VOTED)
+            found = self.ballots[key]
+            if found["request_id"] == vote.request_id:
+                raise VoteRejected(Rejection.OWN_BALLOT)
+            raise VoteRejected(Rejection.ALREADY_VOTED, self._own(found))
         if vote.proof is not None and "pow#" + vote.proof.proof_id in self.guards:
             raise VoteRejected(Rejection.PROOF_USED)
         if vote.address_hash is not None and self.guards.get("ip#" + vote.address_hash, 0) >= vote.poll.ip_limit:
@@ -348,10 +350,16 @@ class MemoryStore:
         self.stream = [r for r in self.stream if r["shard"] != shard]
         return {"Records": [{k: v for k, v in r.items() if k != "shard"} for r in records], "shardId": shard}
 
-    def ballot_exists(self, poll: Poll, ballot_hash: str) -> bool:
-        """Whether a voter's ballot exists."""
-        self.calls.append("ballot_exists")
-        return "b#" + ballot_hash in self.ballots
+    @staticmethod
+    def _own(ballot: dict[str, Any]) -> OwnBallot:
+        """A stored ballot as its voter's results need it."""
+        return OwnBallot(tuple(ballot["options"]), int(ballot["at"]), voided=ballot.get("voided_at") is not None)
+
+    def voter_ballot(self, poll: Poll, ballot_hash: str) -> OwnBallot | None:
+        """A voter's ballot, or None."""
+        self.calls.append("voter_ballot")
+        found = self.ballots.get("b#" + ballot_hash)
+        return None if found is None else self._own(found)
 
     def index_page(
         self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None

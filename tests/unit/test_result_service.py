@@ -122,3 +122,25 @@ def test_a_malformed_voter_token_is_refused_where_the_ballot_decides(memory):
     poll = new(results_visibility="after_vote")
     with pytest.raises(InvalidVoter):
         results.for_reader(poll.id, "no", is_admin=False)
+
+
+@pytest.mark.parametrize("mode", ["always", "after_vote"])
+def test_a_voters_own_results_hold_their_ballot_until_the_published_counts_do(memory, folded, frozen, mode):
+    poll = new(results_visibility=mode)
+    votes.cast(poll.id, {"options": ["no"], "voter": "reader-0001"}, None)
+    frozen["now"] += 1
+    mine = results.for_reader(poll.id, "reader-0001", is_admin=False).document
+    assert (mine["total_voters"], mine["options"][1]["votes"]) == (1, 1)  # the fold has not run: theirs, added
+    assert results.for_reader(poll.id, None, is_admin=True).document["total_voters"] == 0
+    frozen["now"] += 1
+    folded()
+    assert results.for_reader(poll.id, "reader-0001", is_admin=False).document["total_voters"] == 1  # once
+    assert results.for_reader(poll.id, None, is_admin=True).document["total_voters"] == 1
+
+
+def test_a_voided_ballot_is_not_added_to_its_voters_results(memory, frozen):
+    poll = new()
+    votes.cast(poll.id, {"options": ["no"], "voter": "reader-0001"}, None)
+    for ballot in memory.ballots.values():
+        ballot["voided_at"] = int(frozen["now"])
+    assert results.for_reader(poll.id, "reader-0001", is_admin=False).document["total_voters"] == 0

@@ -55,13 +55,27 @@ def test_a_cold_vote_reads_the_poll_and_its_results_in_one_call_then_writes_once
     assert memory.calls == ["read_published", "write_vote"]
 
 
-def test_a_second_vote_of_the_same_voter_is_refused_and_not_counted(memory, folded):
+@pytest.mark.parametrize(
+    ("fold_after", "voters_shown"),
+    [
+        (None, 1),  # not folded yet: the 409 shows the voter's earlier ballot on top of the published counts
+        (0, 2),  # folded and published within the ballot's own second (never so fast in AWS): shown twice
+        (2, 1),  # folded and published seconds later, as in AWS: the published counts hold it
+    ],
+)
+def test_a_second_vote_of_the_same_voter_is_refused_with_results_holding_their_first_ballot_once(
+    memory, folded, frozen, fold_after, voters_shown
+):
     poll = new()
     votes.cast(poll.id, {"options": ["yes"], "voter": "reader-0001"}, None)
-    folded()
+    if fold_after is not None:
+        frozen["now"] += fold_after
+        folded()
     with pytest.raises(AlreadyVoted) as refused:
         votes.cast(poll.id, {"options": ["no"], "voter": "reader-0001"}, None)
-    assert refused.value.extra["results"]["total_voters"] == 1
+    shown = refused.value.extra["results"]
+    assert shown["total_voters"] == voters_shown
+    assert {o["id"]: o["votes"] for o in shown["options"]}["no"] == 0  # never the refused vote
     folded()
     assert counted(poll.id).voters == 1
 

@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.core.forensics import BallotRecord
 from chalicelib.core.ledger import INDEX_BUCKETS
 from chalicelib.core.poll import Poll
-from chalicelib.core.votes import Rejection, VoteRejected
+from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.dynamo.connection import (
     CONDITION_FAILED,
     IN_PROGRESS,
@@ -108,10 +108,19 @@ def _transaction(tables: Tables, vote: VoteWrite) -> Transaction:
     return tx
 
 
-def _own(item: dict[str, Any] | None, vote: VoteWrite) -> Rejection:
+def own_ballot(item: dict[str, Any] | None) -> OwnBallot | None:
+    """Return a ballot item as its voter's results need it (None: no item)."""
+    if not item:
+        return None
+    options = tuple(str(entry["S"]) for entry in item.get("options", {}).get("L", []))
+    return OwnBallot(options=options, at=int(item.get("at", {}).get("N", "0")), voided="voided_at" in item)
+
+
+def _own(item: dict[str, Any] | None, vote: VoteWrite) -> VoteRejected:
     """Tell this request's own earlier ballot (an attempt that committed) from another request's."""
-    own = item is not None and item.get("request_id", {}).get("S") == vote.request_id
-    return Rejection.OWN_BALLOT if own else Rejection.ALREADY_VOTED
+    if item is not None and item.get("request_id", {}).get("S") == vote.request_id:
+        return VoteRejected(Rejection.OWN_BALLOT)
+    return VoteRejected(Rejection.ALREADY_VOTED, own_ballot(item))
 
 
 def _failure(code: str | None) -> Rejection:
@@ -125,7 +134,7 @@ def _failure(code: str | None) -> Rejection:
     return Rejection.REFUSED
 
 
-def _cancelled(exc: Cancelled, vote: VoteWrite) -> Rejection:
+def _cancelled(exc: Cancelled, vote: VoteWrite) -> VoteRejected:
     """Decide from the named cancellation reasons why a vote's transaction did not commit."""
     if exc.failed(BALLOT):
         return _own(exc.items.get(BALLOT), vote)
@@ -135,13 +144,13 @@ def _cancelled(exc: Cancelled, vote: VoteWrite) -> Rejection:
         (WINDOW, Rejection.ADDRESS_WINDOW),
     ):
         if exc.failed(name):
-            return rejection
+            return VoteRejected(rejection)
     codes = set(exc.reasons.values())
     if "TransactionConflict" in codes:
-        return Rejection.CONFLICT
+        return VoteRejected(Rejection.CONFLICT)
     if codes & THROTTLE_CODES:
-        return Rejection.BUSY
-    return Rejection.REFUSED
+        return VoteRejected(Rejection.BUSY)
+    return VoteRejected(Rejection.REFUSED)
 
 
 class Ballots:
@@ -159,25 +168,26 @@ class Ballots:
                 # The request id is the token of every attempt: an attempt that may still commit is not doubled.
                 transact(self.tables.client, tx, token=vote.request_id)
         except Cancelled as exc:
-            raise VoteRejected(_cancelled(exc, vote)) from exc
+            raise _cancelled(exc, vote) from exc
         except ClientError as exc:
             code = error_code(exc)
             if code == CONDITION_FAILED:
-                raise VoteRejected(_own(exc.response.get("Item"), vote)) from exc
+                raise _own(exc.response.get("Item"), vote) from exc
             raise VoteRejected(_failure(code)) from exc
         except BotoCoreError as exc:
             raise VoteRejected(Rejection.UNKNOWN) from exc
 
-    def ballot_exists(self, poll: Poll, ballot_hash: str) -> bool:
-        """Tell whether a voter's ballot exists (one strongly consistent GetItem)."""
+    def voter_ballot(self, poll: Poll, ballot_hash: str) -> OwnBallot | None:
+        """Return a voter's ballot in the poll, or None (one strongly consistent GetItem)."""
         with translated():
             found = self.tables.client.get_item(
                 TableName=self.tables.ballots_table,
                 Key={"pk": {"S": ballot_key(ballot_hash)}},
                 ConsistentRead=True,
-                ProjectionExpression="pk",
+                ProjectionExpression="options, #at, voided_at",
+                ExpressionAttributeNames={"#at": "at"},
             )
-        return "Item" in found
+        return own_ballot(found.get("Item"))
 
     def index_page(
         self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None
