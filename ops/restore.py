@@ -19,7 +19,7 @@ import os
 import sys
 from typing import Any
 
-from local.stack import stage_environment
+from infra.functions import stage_environment
 
 TABLES = {"polls": "POLLS_TABLE", "counters": "COUNTERS_TABLE", "ballots": "BALLOTS_TABLE"}
 # How each table's items of one poll are found: (attribute, comparison); items are copied as stored.

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from local.stack import stage_environment
+from infra.functions import stage_environment
 from ops.client import solve
 
 TIMEOUT = 15.0
