@@ -20,6 +20,9 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from infra import build, transform
@@ -63,6 +66,25 @@ def client(service: str, where: str) -> Any:
     return boto3.client(service, region_name=where)
 
 
+@dataclass
+class Session:
+    """Where a command runs and talks: the region, its clients, the terminal (tests give their own)."""
+
+    region: str = field(default_factory=region)
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    ask: Callable[[str], str] = input
+    interactive: bool = field(default_factory=sys.stdin.isatty)
+    workdir: Path | None = None  # where the package is built (build/<stage> when None)
+    waiting: stack.Waiting = field(default_factory=stack.Waiting)
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        """Return this session's client for a service (made once)."""
+        if service not in self.clients:
+            self.clients[service] = client(service, self.region)
+        return self.clients[service]
+
+
 def emulated() -> bool:
     """Tell whether the deploy goes to an emulator (AWS_ENDPOINT_URL) rather than AWS."""
     return bool(os.environ.get("AWS_ENDPOINT_URL"))
@@ -80,16 +102,16 @@ def stack_parameters(previous: dict[str, str], template: Template, given: dict[s
     return values
 
 
-def deploy(stage: str, given: dict[str, str], *, yes: bool, out: TextIO = sys.stdout) -> int:
+def deploy(stage: str, given: dict[str, str], *, yes: bool, session: Session) -> int:
     """Deploy the stage; return the exit status."""
-    where, name = region(), STACK_NAME.format(stage=stage)
-    cfn, s3 = client("cloudformation", where), client("s3", where)
+    where, name, out = session.region, STACK_NAME.format(stage=stage), session.out
+    cfn, s3 = session.client("cloudformation"), session.client("s3")
     if stack.status(cfn, name) == "ROLLBACK_COMPLETE":
         raise SystemExit(
             f"{name} failed on its first deploy and rolled back: `make destroy STAGE={stage}`, then deploy"
         )
-    target = build.package(stage)
-    bucket = artifacts.bucket_name(client("sts", where), where)
+    target = build.package(stage, session.workdir)
+    bucket = artifacts.bucket_name(session.client("sts"), where)
     if artifacts.ensure_bucket(s3, bucket, where):
         print(f"Created the artifacts bucket {bucket}", file=out)
     key = artifacts.upload_package(s3, bucket, target / "deployment.zip", stage)
@@ -97,12 +119,12 @@ def deploy(stage: str, given: dict[str, str], *, yes: bool, out: TextIO = sys.st
     url = artifacts.upload_template(s3, bucket, json.dumps(template, sort_keys=True), stage, where)
     computed = {
         STAGE: stage,
-        POWERTOOLS_LAYER_ARN: artifacts.powertools_layer(client("lambda", where), emulated()),
+        POWERTOOLS_LAYER_ARN: artifacts.powertools_layer(session.client("lambda"), emulated()),
         REST_API_DEPLOYMENT: "disabled" if emulated() else "enabled",
-        EDGE_KEY_ROTATION: edge_key_rotation(client("secretsmanager", where), stage),
+        EDGE_KEY_ROTATION: edge_key_rotation(session.client("secretsmanager"), stage),
     }
     values = stack_parameters(stack.parameters(cfn, name), template, {**computed, **given})
-    change_set = stack.create_change_set(cfn, name, url, values, stack.Waiting())
+    change_set = stack.create_change_set(cfn, name, url, values, session.waiting)
     if stack.is_empty(change_set):
         cfn.delete_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=name)
         print(f"{name}: no changes (the change set was empty and is deleted); the stack is as it was.", file=out)
@@ -110,23 +132,23 @@ def deploy(stage: str, given: dict[str, str], *, yes: bool, out: TextIO = sys.st
         raise stack.StackFailed(f"{name}: CloudFormation refused the change set: {change_set.get('StatusReason')}")
     else:
         print(f"Changes to {name} ({where}):\n{stack.describe(change_set)}", file=out, flush=True)
-        if not stack.confirmed(sys.stdin.isatty(), yes, input, name):
+        if not stack.confirmed(session.interactive, yes, session.ask, name):
             cfn.delete_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=name)
             print("Nothing changed (the change set is deleted).", file=out)
             return 1
-        print(f"{name}: {stack.execute(cfn, name, change_set, out, stack.Waiting())}", file=out)
-    return publish_site(stage, template, out)
+        print(f"{name}: {stack.execute(cfn, name, change_set, out, session.waiting)}", file=out)
+    return publish_site(stage, template, session)
 
 
-def publish_site(stage: str, template: Template | None, out: TextIO) -> int:
+def publish_site(stage: str, template: Template | None, session: Session) -> int:
     """Upload the site's files to the stage's bucket and print where everything is and what to do next."""
-    where, name = region(), STACK_NAME.format(stage=stage)
-    outputs = stack_outputs(client("cloudformation", where), name, template)
+    where, name = session.region, STACK_NAME.format(stage=stage)
+    outputs = stack_outputs(session.client("cloudformation"), name, template)
     site = outputs.get("SiteUrl")
     pool, api = outputs.get("UserPoolId"), outputs.get("EndpointURL")
     console = console_config(site, where, pool, outputs.get("ConsoleClientId")) if site else None
     bucket = outputs.get("ResultsBucketName", BUCKET_NAME.format(stage=stage))
-    snippet, changed = publish(client("s3", where), bucket, site or "https://SITE_URL", console)
+    snippet, changed = publish(session.client("s3"), bucket, site or "https://SITE_URL", console)
     lines = [f"Published {changed} changed site files to {bucket}."]
     if site:
         lines += [
@@ -151,15 +173,15 @@ def publish_site(stage: str, template: Template | None, out: TextIO) -> int:
     else:
         lines.append("Sign-in   no user pool on this endpoint (its CloudFormation made none)")
     lines.append(f"Admin token: python -m ops.deploy set-admin-token --stage {stage} (empty until set)")
-    print("\n".join(lines), file=out)
-    print(f"Embed a poll:\n{snippet}", file=out)
+    print("\n".join(lines), file=session.out)
+    print(f"Embed a poll:\n{snippet}", file=session.out)
     return 0
 
 
-def purge(stage: str, out: TextIO) -> None:
+def purge(stage: str, session: Session) -> None:
     """Delete what the stack keeps: the tables, the secrets, the user pool, every object version and the bucket."""
-    where = region()
-    dynamodb, manager, s3 = client("dynamodb", where), client("secretsmanager", where), client("s3", where)
+    out = session.out
+    dynamodb, manager, s3 = session.client("dynamodb"), session.client("secretsmanager"), session.client("s3")
     for table in TABLES:
         name = table_name(table).format(stage=stage)
         try:
@@ -167,13 +189,14 @@ def purge(stage: str, out: TextIO) -> None:
             print(f"Deleted the table {name}", file=out)
         except dynamodb.exceptions.ResourceNotFoundException:
             pass
-    for secret in (APP_SECRET_NAME, EDGE_SECRET_NAME):
+    for secret in (APP_SECRET_NAME.format(stage=stage), EDGE_SECRET_NAME.format(stage=stage)):
         try:
-            manager.delete_secret(SecretId=secret.format(stage=stage), ForceDeleteWithoutRecovery=True)
-            print(f"Deleted the secret {secret.format(stage=stage)}", file=out)
+            manager.describe_secret(SecretId=secret)
         except manager.exceptions.ResourceNotFoundException:
-            pass
-    cognito = client("cognito-idp", where)
+            continue
+        manager.delete_secret(SecretId=secret, ForceDeleteWithoutRecovery=True)  # the name can be used again
+        print(f"Deleted the secret {secret}", file=out)
+    cognito = session.client("cognito-idp")
     for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:
         if pool["Name"] == USER_POOL_NAME.format(stage=stage):
             cognito.update_user_pool(UserPoolId=pool["Id"], DeletionProtection="INACTIVE")
@@ -192,15 +215,15 @@ def purge(stage: str, out: TextIO) -> None:
         pass
 
 
-def destroy(stage: str, *, purge_data: bool, out: TextIO = sys.stdout) -> int:
+def destroy(stage: str, *, purge_data: bool, session: Session) -> int:
     """Tear the stage down, keeping its data unless purge_data."""
-    name = STACK_NAME.format(stage=stage)
-    if stack.delete(client("cloudformation", region()), name, out, stack.Waiting()):
+    name, out = STACK_NAME.format(stage=stage), session.out
+    if stack.delete(session.client("cloudformation"), name, out, session.waiting):
         print(f"Deleted {name}.", file=out)
     else:
         print(f"There is no stack {name}.", file=out)
     if purge_data:
-        purge(stage, out)
+        purge(stage, session)
     else:
         print(
             "Kept: the tables, the results bucket, the secret, the user pool and the KMS key (PURGE=1 deletes them).",
@@ -209,12 +232,11 @@ def destroy(stage: str, *, purge_data: bool, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def secret_command(command: str, stage: str, confirmed: bool, out: TextIO) -> int:
+def secret_command(command: str, stage: str, confirmed: bool, session: Session) -> int:
     """Run set-admin-token or rotate-hmac-key on the stage's secret."""
-    secret_id = stage_environment(stage)["SECRET_ID"]
-    manager = client("secretsmanager", region())
+    secret_id, out = stage_environment(stage)["SECRET_ID"], session.out
     if command == "set-admin-token":
-        token = secrets.set_admin_token(manager, secret_id)
+        token = secrets.set_admin_token(session.client("secretsmanager"), secret_id)
         print(f"New admin token for {stage} (shown once; it is stored in {secret_id}):\n{token}", file=out)
         return 0
     if not confirmed:
@@ -224,7 +246,7 @@ def secret_command(command: str, stage: str, confirmed: bool, out: TextIO) -> in
             file=sys.stderr,
         )
         return 2
-    secrets.rotate_hmac_key(manager, secret_id)
+    secrets.rotate_hmac_key(session.client("secretsmanager"), secret_id)
     print(
         f"New HMAC key stored in {secret_id}. Recycle the functions so every process reads it (OPERATIONS.md).",
         file=out,
@@ -232,7 +254,7 @@ def secret_command(command: str, stage: str, confirmed: bool, out: TextIO) -> in
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, session: Session | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["deploy", "destroy", "publish", "set-admin-token", "rotate-hmac-key"])
@@ -246,16 +268,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--purge", action="store_true", default=os.environ.get("PURGE") == "1")
     parser.add_argument("--voters-can-vote-again", action="store_true", help="rotate-hmac-key: the consequence, read")
     args = parser.parse_args(argv)
+    if args.command == "rotate-hmac-key" and not args.voters_can_vote_again:
+        return secret_command(args.command, args.stage, False, Session(region="unused"))
+    session = session or Session()
     try:
         if args.command == "deploy":
             given = dict(pair.split("=", 1) for pair in args.parameter)
             given.update({k: v for k, v in ((ALARM_EMAIL, args.alarm_email), (SITE_URL, args.site_url)) if v})
-            return deploy(args.stage, given, yes=args.yes)
+            return deploy(args.stage, given, yes=args.yes, session=session)
         if args.command == "destroy":
-            return destroy(args.stage, purge_data=args.purge)
+            return destroy(args.stage, purge_data=args.purge, session=session)
         if args.command == "publish":
-            return publish_site(args.stage, None, sys.stdout)
-        return secret_command(args.command, args.stage, args.voters_can_vote_again, sys.stdout)
+            return publish_site(args.stage, None, session)
+        return secret_command(args.command, args.stage, args.voters_can_vote_again, session)
     except (stack.StackFailed, transform.TransformFailed) as failure:
         print(failure, file=sys.stderr)
         return 1

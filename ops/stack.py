@@ -122,7 +122,7 @@ def watch(cfn: Any, stack: str, seen: set[str], out: TextIO, waiting: Waiting) -
 
 def failures(cfn: Any, stack: str, since: set[str]) -> list[str]:
     """Return each resource that failed since the events in `since`, with CloudFormation's reason."""
-    found = []
+    found: list[str] = []
     for event in events(cfn, stack):
         if event["EventId"] in since or not event["ResourceStatus"].endswith("_FAILED"):
             continue
@@ -134,11 +134,12 @@ def failures(cfn: Any, stack: str, since: set[str]) -> list[str]:
 
 def execute(cfn: Any, stack: str, change_set: dict[str, Any], out: TextIO, waiting: Waiting) -> str:
     """Run a change set and follow it; return the final status, or raise StackFailed naming what failed."""
-    before = {event["EventId"] for event in events(cfn, stack)}
-    cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=stack)
-    final = watch(cfn, stack, set(before), out, waiting)
+    stack_id = change_set["StackId"]  # the stack the change set is of, whatever else has its name
+    before = {event["EventId"] for event in events(cfn, stack_id)}
+    cfn.execute_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=stack_id)
+    final = watch(cfn, stack_id, set(before), out, waiting)
     if final not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
-        failed = failures(cfn, stack, before) or [f"{stack}: {final}"]
+        failed = failures(cfn, stack_id, before) or [f"{stack}: {final}"]
         raise StackFailed(f"{stack} ended {final}; it rolled back. What failed:\n  " + "\n  ".join(failed))
     return final
 
