@@ -107,7 +107,7 @@ def _index(index: dict[str, Any]) -> Template:
 
 def table_resource(table: Table) -> Template:
     """Return a table's resource, from its model's schema and its extras."""
-    schema = table.model._get_schema()
+    schema: Template = dict(table.model._get_schema())
     keys = _hash_first(schema["key_schema"])
     indexes = schema["global_secondary_indexes"] + schema["local_secondary_indexes"]
     order = [k["AttributeName"] for k in keys]  # the table's keys, then its indexes' (as the template had them)
