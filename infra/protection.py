@@ -29,7 +29,8 @@ from infra.names import (
 VOTE_ACL = "VoteRateLimitAcl"
 VOTE_PATHS = ("/votes", "/form")
 RATE_LIMITED = {"error": {"code": "rate_limited", "message": "too many votes from this address; slow down"}}
-MANAGED_GROUPS: tuple[tuple[str, str, bool, Template], ...] = (  # rule name, AWS's group, whether it sees requests through the site, its override
+# Each rule: its name, AWS's group, whether it also sees requests through the site, its override action.
+MANAGED_GROUPS: tuple[tuple[str, str, bool, Template], ...] = (
     ("aws-ip-reputation-on-votes", "AWSManagedRulesAmazonIpReputationList", False, {"None": {}}),
     (
         "aws-anonymous-ip-on-votes",
