@@ -20,8 +20,10 @@ from infra.names import (
     APP_SECRET,
     APP_SECRET_NAME,
     BUCKET_NAME,
+    BUCKET_TYPE,
     RESULTS_BUCKET,
     SECRET_TYPE,
+    TABLE_TYPE,
     Template,
     named,
     ref,
@@ -133,7 +135,7 @@ def table_resource(table: Table) -> Template:
     if table.append_only:
         properties["ResourcePolicy"] = {"PolicyDocument": _append_only(table)}
     return {
-        "Type": "AWS::DynamoDB::Table",
+        "Type": TABLE_TYPE,
         "Metadata": skips({"CKV_AWS_119": ENCRYPTION_SKIP.format(holds=table.holds)}),
         **RETAIN,
         "Properties": properties,
@@ -162,7 +164,7 @@ def _append_only(table: Table) -> Template:
 def bucket() -> Template:
     """Return the results bucket: private, encrypted, versioned; history objects age to infrequent access."""
     return {
-        "Type": "AWS::S3::Bucket",
+        "Type": BUCKET_TYPE,
         "Metadata": skips(
             {
                 "CKV_AWS_18": "Holds public results snapshots for a CDN; reads are logged at the CDN and writes come "

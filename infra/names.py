@@ -55,7 +55,9 @@ ALARM_NAME = "polls-{stage}-{slug}"
 API_FUNCTION_NAME = "polls-{stage}"  # as Chalice's own deploys name them
 FUNCTION_NAME = "polls-{stage}-{handler}"
 
-# Resource types the local stack's interpreter creates from these definitions (local/interpreter.py).
+# Resource types the local stack's interpreter creates or completes from these definitions (local/interpreter.py).
+TABLE_TYPE = "AWS::DynamoDB::Table"
+BUCKET_TYPE = "AWS::S3::Bucket"
 SECRET_TYPE = "AWS::SecretsManager::Secret"
 USER_POOL_TYPE = "AWS::Cognito::UserPool"
 USER_POOL_GROUP_TYPE = "AWS::Cognito::UserPoolGroup"

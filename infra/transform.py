@@ -9,7 +9,6 @@ they are made conditional on `DeploysRestApi` (infra/api.py), as the WAF's assoc
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from infra.names import DEPLOYS_REST_API, Template
 
@@ -40,8 +39,3 @@ def expand(template: Template, region: str, code_bucket: str, code_key: str) -> 
         if resource["Type"] in API_DEPLOYMENT_TYPES:
             resource["Condition"] = DEPLOYS_REST_API
     return expanded
-
-
-def resource_types(template: Template) -> dict[str, Any]:
-    """Return each logical id's resource type."""
-    return {logical_id: resource["Type"] for logical_id, resource in template["Resources"].items()}

@@ -1,8 +1,10 @@
-"""A small interpreter of infra/'s definitions for the kinds an emulator's CloudFormation skips but its APIs serve.
+"""A small interpreter of infra/'s definitions for what an emulator's CloudFormation skips but its APIs serve.
 
 moto's CloudFormation creates tables, buckets, functions and queues, and passes over Secrets Manager secrets and
-Cognito pools, groups and clients; moto's own APIs serve those. This creates them from the same definitions, by their
-names (so a second run finds them), resolving `Ref` to what it created and `Fn::Sub` of the stage and region.
+Cognito pools, groups and clients; moto's own APIs serve those. `create` makes them from the same definitions, by
+their names (so a second run finds them), resolving `Ref` to what it created and `Fn::Sub` of the stage and region.
+moto's CloudFormation also drops some properties of what it does create; `complete` applies those the app or the
+local stack can tell apart: a table's TTL and point-in-time recovery, a bucket's versioning and public access block.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-from infra.names import SECRET_TYPE, USER_POOL_CLIENT_TYPE, USER_POOL_GROUP_TYPE, USER_POOL_TYPE, Template
+from infra.names import (
+    BUCKET_TYPE,
+    SECRET_TYPE,
+    TABLE_TYPE,
+    USER_POOL_CLIENT_TYPE,
+    USER_POOL_GROUP_TYPE,
+    USER_POOL_TYPE,
+    Template,
+)
 
 Create = Callable[[Any, Template], tuple[str, bool]]  # (client, resolved properties) -> (physical id, created)
 
@@ -110,6 +120,29 @@ def create(resources: Template, names: dict[str, str], client: Callable[[str], A
             if made:
                 new.add(logical_id)
     return created, new
+
+
+def complete(resources: Template, physical: dict[str, str], client: Callable[[str], Any]) -> None:
+    """Apply the properties moto's CloudFormation drops to the tables and buckets it created."""
+    for logical_id, resource in resources.items():
+        properties, name = resource["Properties"], physical.get(logical_id)
+        if name is None:
+            continue
+        if resource["Type"] == TABLE_TYPE and "TimeToLiveSpecification" in properties:
+            client("dynamodb").update_time_to_live(
+                TableName=name, TimeToLiveSpecification=properties["TimeToLiveSpecification"]
+            )
+        if resource["Type"] == TABLE_TYPE and "PointInTimeRecoverySpecification" in properties:
+            client("dynamodb").update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification=properties["PointInTimeRecoverySpecification"]
+            )
+        if resource["Type"] == BUCKET_TYPE and "VersioningConfiguration" in properties:
+            client("s3").put_bucket_versioning(
+                Bucket=name, VersioningConfiguration=properties["VersioningConfiguration"]
+            )
+        if resource["Type"] == BUCKET_TYPE and "PublicAccessBlockConfiguration" in properties:
+            block = properties["PublicAccessBlockConfiguration"]
+            client("s3").put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=block)
 
 
 def _refs(value: Any) -> set[str]:

@@ -1,8 +1,9 @@
 """A stage's data on an AWS endpoint (moto: the local stack, the tests): deployed from infra/'s own definitions.
 
 infra/data.py's tables, bucket and secret go to the endpoint's CloudFormation as the stack `polls-<stage>`, as the
-deployed stages get them; what that CloudFormation passes over but the endpoint's APIs serve (moto: the secret) is
-created from the same definitions by local/interpreter.py. Idempotent: a second run changes nothing.
+deployed stages get them; what that CloudFormation passes over but the endpoint's APIs serve (moto: the secret, and
+the tables' TTL and recovery, the bucket's versioning and public access block) local/interpreter.py creates or
+applies from the same definitions. Idempotent: a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def _ensure(settings: Settings) -> list[str]:
     else:
         cfn.create_stack(StackName=stack, TemplateBody=json.dumps(template))
     after = deployed(cfn, stack)
+    interpreter.complete({k: template["Resources"][k] for k in set(after) - set(before)}, after, client)
     skipped = {k: r for k, r in template["Resources"].items() if k not in after}
     made, new = interpreter.create(skipped, substitutions(settings.stage, settings.region), client)
     return sorted({after[k] for k in set(after) - set(before)} | {made[k] for k in new})

@@ -23,16 +23,15 @@ def stack_outputs(cfn: Any, stack: str, template: Template | None = None) -> dic
     """
     described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
     found = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", []) if o.get("OutputValue")}
-    if template is not None:
+    refs = {k: o["Value"]["Ref"] for k, o in (template or {}).get("Outputs", {}).items() if "Ref" in o["Value"]}
+    if set(refs) - set(found):
         physical = {
             r["LogicalResourceId"]: r["PhysicalResourceId"]
-            for r in cfn.describe_stack_resources(StackName=stack)["StackResources"]
+            for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
+            for r in page["StackResourceSummaries"]
             if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
         }
-        for key, output in template.get("Outputs", {}).items():
-            value = output["Value"]
-            if key not in found and isinstance(value, dict) and value.get("Ref") in physical:
-                found[key] = physical[value["Ref"]]
+        found.update({k: physical[r] for k, r in refs.items() if k not in found and r in physical})
     return found
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pytest
 
 from ops import deploy
 from ops.stack import Waiting
+from tests.deploy.conftest import reset
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS")  # moto names the kinds it passes over
 ALARM_EMAIL = "oncall@example-news.com"
@@ -159,7 +159,7 @@ def test_declining_at_the_prompt_runs_nothing(endpoint, tmp_path):
 
 @pytest.mark.parametrize(("purge", "kept"), [(False, True), (True, False)], ids=["kept", "purged"])
 def test_destroy_deletes_the_stack_and_keeps_the_data_unless_purged(endpoint, tmp_path, purge, kept):
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")).close()
+    reset(endpoint)
     assert run("deploy", "prod", session(tmp_path), "--yes", "--alarm-email", ALARM_EMAIL)[0] == 0
     status, output = run("destroy", "prod", session(tmp_path), *(["--purge"] if purge else []))
     assert status == 0, output
