@@ -20,74 +20,30 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
 
-from infra import build, transform
-from infra.data import TABLES, table_name
+from infra import build, identity, transform
 from infra.functions import stage_environment
 from infra.names import (
     ALARM_EMAIL,
-    APP_SECRET_NAME,
     BUCKET_NAME,
     DEPLOYABLE_STAGES,
     EDGE_KEY_ROTATION,
-    EDGE_SECRET_NAME,
     POWERTOOLS_LAYER_ARN,
     REST_API_DEPLOYMENT,
     SITE_URL,
     STACK_NAME,
     STAGE,
-    USER_POOL_NAME,
     Template,
 )
 from ops import artifacts, secrets, stack
+from ops.session import Session, emulated
 from ops.site import console_config, edge_key_rotation, publish, stack_outputs
+from ops.teardown import destroy
 
-GROUPS = ("editors", "admins")
-
-
-def region() -> str:
-    """Return the region to deploy to (AWS_DEFAULT_REGION or the AWS config's)."""
-    import boto3  # noqa: PLC0415
-
-    found = boto3.session.Session().region_name
-    if not found:
-        raise SystemExit("set AWS_DEFAULT_REGION (or a region in your AWS config) to deploy")
-    return str(found)
-
-
-def client(service: str, where: str) -> Any:
-    """Return a boto3 client for the region (on AWS_ENDPOINT_URL's endpoint, when set, as boto3 reads it)."""
-    import boto3  # noqa: PLC0415
-
-    return boto3.client(service, region_name=where)
-
-
-@dataclass
-class Session:
-    """Where a command runs and talks: the region, its clients, the terminal (tests give their own)."""
-
-    region: str = field(default_factory=region)
-    out: TextIO = field(default_factory=lambda: sys.stdout)
-    ask: Callable[[str], str] = input
-    interactive: bool = field(default_factory=sys.stdin.isatty)
-    workdir: Path | None = None  # where the package is built (build/<stage> when None)
-    waiting: stack.Waiting = field(default_factory=stack.Waiting)
-    clients: dict[str, Any] = field(default_factory=dict)
-
-    def client(self, service: str) -> Any:
-        """Return this session's client for a service (made once)."""
-        if service not in self.clients:
-            self.clients[service] = client(service, self.region)
-        return self.clients[service]
-
-
-def emulated() -> bool:
-    """Tell whether the deploy goes to an emulator (AWS_ENDPOINT_URL) rather than AWS."""
-    return bool(os.environ.get("AWS_ENDPOINT_URL"))
+REFUSED = (
+    "Refused: after a new HMAC key, existing ballots and IP counters are not recognised, so voters on\n"
+    "open polls can vote again. Read OPERATIONS.md (rotating the HMAC key), then add --voters-can-vote-again."
+)
 
 
 def stack_parameters(previous: dict[str, str], template: Template, given: dict[str, str]) -> dict[str, str]:
@@ -110,6 +66,9 @@ def deploy(stage: str, given: dict[str, str], *, yes: bool, session: Session) ->
         raise SystemExit(
             f"{name} failed on its first deploy and rolled back: `make destroy STAGE={stage}`, then deploy"
         )
+    previous = stack.parameters(cfn, name)
+    if ALARM_EMAIL not in given and ALARM_EMAIL not in previous:
+        raise SystemExit("the first deploy of a stage needs ALARM_EMAIL=<on-call address> (SNS emails alarms there)")
     target = build.package(stage, session.workdir)
     bucket = artifacts.bucket_name(session.client("sts"), where)
     if artifacts.ensure_bucket(s3, bucket, where):
@@ -123,7 +82,7 @@ def deploy(stage: str, given: dict[str, str], *, yes: bool, session: Session) ->
         REST_API_DEPLOYMENT: "disabled" if emulated() else "enabled",
         EDGE_KEY_ROTATION: edge_key_rotation(session.client("secretsmanager"), stage),
     }
-    values = stack_parameters(stack.parameters(cfn, name), template, {**computed, **given})
+    values = stack_parameters(previous, template, {**computed, **given})
     change_set = stack.create_change_set(cfn, name, url, values, session.waiting)
     if stack.is_empty(change_set):
         cfn.delete_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=name)
@@ -168,7 +127,7 @@ def publish_site(stage: str, template: Template | None, session: Session) -> int
         ]
         lines += [
             f"  aws cognito-idp admin-add-user-to-group --user-pool-id {pool} --username $EMAIL --group-name {g}"
-            for g in GROUPS
+            for g in identity.GROUPS
         ]
     else:
         lines.append("Sign-in   no user pool on this endpoint (its CloudFormation made none)")
@@ -178,74 +137,13 @@ def publish_site(stage: str, template: Template | None, session: Session) -> int
     return 0
 
 
-def purge(stage: str, session: Session) -> None:
-    """Delete what the stack keeps: the tables, the secrets, the user pool, every object version and the bucket."""
-    out = session.out
-    dynamodb, manager, s3 = session.client("dynamodb"), session.client("secretsmanager"), session.client("s3")
-    for table in TABLES:
-        name = table_name(table).format(stage=stage)
-        try:
-            dynamodb.delete_table(TableName=name)
-            print(f"Deleted the table {name}", file=out)
-        except dynamodb.exceptions.ResourceNotFoundException:
-            pass
-    for secret in (APP_SECRET_NAME.format(stage=stage), EDGE_SECRET_NAME.format(stage=stage)):
-        try:
-            manager.describe_secret(SecretId=secret)
-        except manager.exceptions.ResourceNotFoundException:
-            continue
-        manager.delete_secret(SecretId=secret, ForceDeleteWithoutRecovery=True)  # the name can be used again
-        print(f"Deleted the secret {secret}", file=out)
-    cognito = session.client("cognito-idp")
-    for pool in cognito.list_user_pools(MaxResults=60)["UserPools"]:
-        if pool["Name"] == USER_POOL_NAME.format(stage=stage):
-            cognito.update_user_pool(UserPoolId=pool["Id"], DeletionProtection="INACTIVE")
-            cognito.delete_user_pool(UserPoolId=pool["Id"])
-            print(f"Deleted the user pool {pool['Name']}", file=out)
-    bucket = BUCKET_NAME.format(stage=stage)
-    try:
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", [])]
-            doomed += [{"Key": m["Key"], "VersionId": m["VersionId"]} for m in page.get("DeleteMarkers", [])]
-            if doomed:
-                s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
-        s3.delete_bucket(Bucket=bucket)
-        print(f"Emptied and deleted the bucket {bucket}", file=out)
-    except s3.exceptions.NoSuchBucket:
-        pass
-
-
-def destroy(stage: str, *, purge_data: bool, session: Session) -> int:
-    """Tear the stage down, keeping its data unless purge_data."""
-    name, out = STACK_NAME.format(stage=stage), session.out
-    if stack.delete(session.client("cloudformation"), name, out, session.waiting):
-        print(f"Deleted {name}.", file=out)
-    else:
-        print(f"There is no stack {name}.", file=out)
-    if purge_data:
-        purge(stage, session)
-    else:
-        print(
-            "Kept: the tables, the results bucket, the secret, the user pool and the KMS key (PURGE=1 deletes them).",
-            file=out,
-        )
-    return 0
-
-
-def secret_command(command: str, stage: str, confirmed: bool, session: Session) -> int:
-    """Run set-admin-token or rotate-hmac-key on the stage's secret."""
+def secret_command(command: str, stage: str, session: Session) -> int:
+    """Run set-admin-token or (confirmed) rotate-hmac-key on the stage's secret."""
     secret_id, out = stage_environment(stage)["SECRET_ID"], session.out
     if command == "set-admin-token":
         token = secrets.set_admin_token(session.client("secretsmanager"), secret_id)
         print(f"New admin token for {stage} (shown once; it is stored in {secret_id}):\n{token}", file=out)
         return 0
-    if not confirmed:
-        print(
-            "Refused: after a new HMAC key, existing ballots and IP counters are not recognised, so voters on\n"
-            "open polls can vote again. Read OPERATIONS.md (rotating the HMAC key), then add --voters-can-vote-again.",
-            file=sys.stderr,
-        )
-        return 2
     secrets.rotate_hmac_key(session.client("secretsmanager"), secret_id)
     print(
         f"New HMAC key stored in {secret_id}. Recycle the functions so every process reads it (OPERATIONS.md).",
@@ -269,7 +167,8 @@ def main(argv: list[str] | None = None, session: Session | None = None) -> int:
     parser.add_argument("--voters-can-vote-again", action="store_true", help="rotate-hmac-key: the consequence, read")
     args = parser.parse_args(argv)
     if args.command == "rotate-hmac-key" and not args.voters_can_vote_again:
-        return secret_command(args.command, args.stage, False, Session(region="unused"))
+        print(REFUSED, file=sys.stderr)
+        return 2
     session = session or Session()
     try:
         if args.command == "deploy":
@@ -280,7 +179,7 @@ def main(argv: list[str] | None = None, session: Session | None = None) -> int:
             return destroy(args.stage, purge_data=args.purge, session=session)
         if args.command == "publish":
             return publish_site(args.stage, None, session)
-        return secret_command(args.command, args.stage, args.voters_can_vote_again, session)
+        return secret_command(args.command, args.stage, session)
     except (stack.StackFailed, transform.TransformFailed) as failure:
         print(failure, file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ops import deploy, stack
+from ops.session import Session
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS")
 NOW = datetime.datetime(2026, 12, 6, tzinfo=datetime.UTC)
@@ -101,7 +102,7 @@ def failing_cloudformation() -> Any:
     """A CloudFormation client whose change set to polls-dev fails on the WAF and rolls back."""
     cfn = boto3.client("cloudformation", region_name="us-east-1")
     stub = Stubber(cfn)
-    for _ in range(4):  # is it there (three times: status, parameters, change set type), then its parameters
+    for _ in range(4):  # is it there (status, parameters, the change set's type), and its parameters
         stub.add_response("describe_stacks", stack_description("UPDATE_COMPLETE"), {"StackName": "polls-dev"})
     stub.add_response("create_change_set", {"Id": CHANGE_SET_ID, "StackId": STACK_ID}, None)
     change = {"Action": "Modify", "LogicalResourceId": "VoteRateLimitAcl", "ResourceType": "AWS::WAFv2::WebACL"}
@@ -124,7 +125,7 @@ def failing_cloudformation() -> Any:
 def test_a_failed_update_names_the_failing_resource_and_its_reason_and_exits_non_zero(endpoint, tmp_path: Path, capsys):
     cfn, stub = failing_cloudformation()
     out = io.StringIO()
-    session = deploy.Session(
+    session = Session(
         region="us-east-1",
         out=out,
         interactive=False,

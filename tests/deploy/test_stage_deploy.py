@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from ops import deploy
+from ops.session import Session
 from ops.stack import Waiting
 from tests.deploy.conftest import reset
 
@@ -55,9 +56,9 @@ KINDS: dict[str, int | None] = {
 }
 
 
-def session(workdir: Path, answer: str | None = None) -> deploy.Session:
+def session(workdir: Path, answer: str | None = None) -> Session:
     """A deploy session that writes to a buffer and, when given an answer, asks at a terminal."""
-    return deploy.Session(
+    return Session(
         region="us-east-1",
         out=io.StringIO(),
         ask=lambda _question: answer or "",
@@ -67,7 +68,7 @@ def session(workdir: Path, answer: str | None = None) -> deploy.Session:
     )
 
 
-def run(command: str, stage: str, run_session: deploy.Session, *flags: str) -> tuple[int, str]:
+def run(command: str, stage: str, run_session: Session, *flags: str) -> tuple[int, str]:
     """Run an ops.deploy command; return its exit status and what it printed."""
     status = deploy.main([command, "--stage", stage, *flags], session=run_session)
     return status, run_session.out.getvalue()  # type: ignore[attr-defined]
