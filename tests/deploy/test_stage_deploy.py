@@ -134,6 +134,10 @@ def test_the_first_deploy_creates_the_stack_and_its_tables_bucket_and_functions(
     assert "widget/manifest.json" in keys  # the site's files, published after the stack
     layers = boto3.client("lambda").list_layer_versions(LayerName="polls-powertools-stand-in")["LayerVersions"]
     assert len(layers) == 1 and "aws-lambda-powertools 3.22.0" in layers[0]["Description"]
+    artifacts = "polls-artifacts-123456789012-us-east-1"
+    assert all(boto3.client("s3").get_public_access_block(Bucket=artifacts)["PublicAccessBlockConfiguration"].values())
+    rules = boto3.client("s3").get_bucket_encryption(Bucket=artifacts)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert "Embed a poll:" in output and 'integrity="sha384-' in output
 
 
