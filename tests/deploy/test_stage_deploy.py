@@ -44,6 +44,7 @@ KINDS: dict[str, int | None] = {
     "AWS::Lambda::Function": 3,
     "AWS::Lambda::EventSourceMapping": 1,
     "AWS::Lambda::EventInvokeConfig": 1,
+    "AWS::Lambda::Permission": 2,  # API Gateway's and the schedule's
     "AWS::Events::Rule": 1,
     "AWS::IAM::Role": 3,
     "AWS::CloudWatch::Alarm": None,
@@ -52,6 +53,7 @@ KINDS: dict[str, int | None] = {
     "AWS::SNS::Subscription": 1,
     "AWS::SQS::Queue": 2,  # the schedule's and the stream consumer's failures
     "AWS::KMS::Key": 1,
+    "AWS::KMS::Alias": 1,
     "AWS::Logs::LogGroup": 4,  # three functions' and the API's access log
 }
 
@@ -118,6 +120,8 @@ def test_the_first_deploy_creates_the_stack_and_its_tables_bucket_and_functions(
     status, output, _ = deployed
     assert status == 0, output
     assert re.search(r"^Add\s+PollsTable\s+AWS::DynamoDB::Table", output, re.MULTILINE), output
+    shown = set(re.findall(r"^Add\s+\S+\s+(AWS::\S+)", output, re.MULTILINE))
+    assert shown == set(KINDS)  # the change set, shown before it runs, lists every kind
     assert "polls-dev: CREATE_COMPLETE" in output
     stack = boto3.client("cloudformation").describe_stacks(StackName="polls-dev")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
