@@ -5,12 +5,9 @@ newsrooms' pages, security headers, the console's content security policy and no
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
+from infra.functions import stage_environment
 from infra.names import VIEWER_IP_HEADER, Template, sub
 
-ROOT = Path(__file__).resolve().parent.parent
 # In the API's cache key (so forwarded too): Authorization (CloudFront forwards it no other way; admin answers are
 # no-store) and Origin (the API answers CORS per origin with `Vary: Origin`, which CloudFront's cache ignores).
 API_CACHE_KEY_HEADERS = ["Authorization", "Origin"]
@@ -26,10 +23,8 @@ VOTER_COOKIE = "poll_voter"
 
 
 def cors_origins(stage: str) -> list[str]:
-    """Return the stage's CORS_ALLOW_ORIGINS from .chalice/config.json (the widget's newsroom origins)."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    env = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
-    return [o.strip() for o in env.get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
+    """Return the stage's CORS_ALLOW_ORIGINS (.chalice/config.json): the newsrooms' origins the widget runs on."""
+    return [o.strip() for o in stage_environment(stage).get("CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
 
 
 def _security_headers() -> Template:
