@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit lint package deploy smoke bench clean
+.PHONY: run test test-unit lint package deploy destroy smoke bench clean
 STAGE ?= dev
 # checkov pins boto3 exactly (conflicting with requirements.txt), so it gets its own venv inside .venv.
 CHECKOV_VENV := $(VENV)/checkov
@@ -38,9 +38,15 @@ package: $(STAMP)
 	$(PY) -m infra.build --stage $(STAGE)
 	$(VENV)/bin/cfn-lint build/$(STAGE)/package/sam.json
 
-# Create or update the stage's tables, bucket and secret, then `chalice deploy` (needs AWS credentials).
+# The complete stage as one CloudFormation stack polls-$(STAGE): shows the change set, asks (on a terminal, unless
+# YES=1), deploys, publishes the site's files and prints where everything is. ALARM_EMAIL=<address> on the first
+# deploy; SITE_URL, PARAMETERS="Key=Value ...", POWERTOOLS_LAYER_ARN optional; AWS_ENDPOINT_URL for moto's server.
 deploy: $(STAMP)
 	$(PY) -m ops.deploy deploy --stage $(STAGE)
+
+# Delete the stack polls-$(STAGE); the tables, bucket, secrets and user pool are kept unless PURGE=1.
+destroy: $(STAMP)
+	$(PY) -m ops.deploy destroy --stage $(STAGE)
 
 # End-to-end check of a deployed stage over HTTP: make smoke STAGE=dev API=<url> [SITE=<results site url>].
 # The admin token comes from POLL_ADMIN_TOKEN, or else the stage's secret (AWS credentials needed).

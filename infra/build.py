@@ -1,14 +1,15 @@
-"""`make package STAGE=...`: a deployment package of what Lambda lacks, merged with the stage's infrastructure.
+"""`make package STAGE=...`: the deployment package and the stage's whole template, merged from infra/'s modules.
 
-The Lambda Python runtime already ships boto3 and botocore, so the package holds only the app,
-`chalicelib/` and the other run-time pins of requirements.txt (PynamoDB, altcha), vendored without their
-dependencies. Chalice runs in a staging copy of
-the project under `build/<stage>/project` whose requirements.txt is empty, so the repository's own
-requirements.txt stays the honest list of run-time pins. Powertools comes from AWS's layer (the
-stage's `layers` in .chalice/config.json, `{region}` filled in for the target region), not the zip.
+The Lambda Python runtime already ships boto3 and botocore, so the package holds only the app, `chalicelib/` and
+the other run-time pins of requirements.txt (PynamoDB, altcha), vendored without their dependencies. Chalice runs
+in a staging copy of the project under `build/<stage>/project` whose requirements.txt is empty (the repository's
+own stays the honest list of run-time pins) and whose `.chalice/policy-<stage>.json` is infra/access.py's policy.
 
-Chalice's template is merged with `infra/template.json`, then `infra.monitoring` adds the
-operations resources (tracing, log groups, alarms, dashboard, failure destinations, checkov skips).
+The template: `chalice package --merge-template` merges the modules that need nothing of Chalice's output (data,
+identity, protection, the API's settings, the site, the stage's monitoring) into Chalice's functions and API; the
+modules that follow from what Chalice generated (every function's settings, its role's policies, log groups and
+failure queues, alarms) are merged the same way (Chalice's own deep merge), and the one dashboard is built last,
+from the finished template. `make deploy` translates it to plain CloudFormation (infra/transform.py).
 """
 
 from __future__ import annotations
@@ -21,15 +22,19 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from infra import edge as site_template
-from infra import identity as editors_template
-from infra import monitoring as observability
+from chalice.package import TemplateDeepMerger
+
+from infra import access, alarms, api, dashboard, data, edge, functions, identity, monitoring, protection
 from infra import site_files as site_assets
+from infra.names import DEPLOYABLE_STAGES, Template, stage_parameter
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PROVIDED = ("boto3", "botocore")  # the Lambda Python runtime ships these
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
+DESCRIPTION = "polls: one stage of the poll backend (functions, API, data, sign-in, site, defences, monitoring)"
 
 
 def vendored() -> list[str]:
@@ -42,9 +47,6 @@ def vendored() -> list[str]:
     return names
 
 
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
-
-
 def pinned_version(package: str) -> str:
     """Return the version requirements.txt pins for a package."""
     for line in (ROOT / "requirements.txt").read_text().splitlines():
@@ -54,35 +56,15 @@ def pinned_version(package: str) -> str:
     raise SystemExit(f"{package} is not pinned in requirements.txt")
 
 
-def resolve_layer_regions(config_path: Path, region: str) -> None:
-    """Fill `{region}` in every stage's layer ARNs of a staging project's Chalice config."""
-    config = json.loads(config_path.read_text())
-    scopes = [config, *config.get("stages", {}).values()]
-    scopes += [fn for stage in config.get("stages", {}).values() for fn in stage.get("lambda_functions", {}).values()]
-    for scope in scopes:
-        if "layers" in scope:
-            scope["layers"] = [layer.replace("{region}", region) for layer in scope["layers"]]
-    config_path.write_text(json.dumps(config, indent=2))
-
-
-def build_project(stage: str, build: Path, region: str | None = None) -> Path:
-    """Copy the app into a staging project with PynamoDB vendored and no requirements.
-
-    With a region (`chalice deploy`), `{region}` in layer ARNs becomes that region; without one
-    (`chalice package`), the template resolves it to the stack's region.
-    """
+def build_project(build: Path) -> Path:
+    """Copy the app into a staging project with its dependencies vendored, no requirements and the IAM policy."""
     project = build / "project"
     shutil.rmtree(project, ignore_errors=True)
     (project / ".chalice").mkdir(parents=True)
     shutil.copy2(ROOT / "app.py", project / "app.py")
     shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=IGNORE)
-    for path in (ROOT / ".chalice").iterdir():
-        if path.is_file():
-            shutil.copy2(path, project / ".chalice" / path.name)
-    if region is not None:
-        resolve_layer_regions(project / ".chalice" / "config.json", region)
-    if (ROOT / ".chalice" / "deployed").is_dir():  # chalice deploy's record of what it created
-        shutil.copytree(ROOT / ".chalice" / "deployed", project / ".chalice" / "deployed")
+    shutil.copy2(ROOT / ".chalice" / "config.json", project / ".chalice" / "config.json")
+    access.write_policy_files(project, DEPLOYABLE_STAGES)
     (project / "requirements.txt").write_text(
         "# Empty on purpose: boto3/botocore come with the Lambda runtime; the other pins are in vendor/.\n"
     )
@@ -92,53 +74,64 @@ def build_project(stage: str, build: Path, region: str | None = None) -> Path:
             raise SystemExit(f"{package} {installed} is installed but {pinned_version(package)} is pinned")
         spec = importlib.util.find_spec(package)
         assert spec is not None and spec.origin is not None, package
-        source = Path(spec.origin).parent
-        shutil.copytree(source, project / "vendor" / package, ignore=IGNORE)
+        shutil.copytree(Path(spec.origin).parent, project / "vendor" / package, ignore=IGNORE)
     return project
 
 
-def merge_template(stage: str, build: Path) -> Path:
-    """Write the infrastructure template with the stage as its Stage parameter's default."""
-    template = json.loads((ROOT / "infra" / "template.json").read_text())
-    template["Parameters"]["Stage"]["Default"] = stage
-    path = build / "infra.json"
-    path.write_text(json.dumps(template, indent=2))
-    return path
+def merge(template: Template, fragment: Template) -> Template:
+    """Merge a module's fragment into the template as `chalice package --merge-template` does (dicts deeply)."""
+    merged: Template = TemplateDeepMerger().merge(fragment, template)
+    return merged
+
+
+def stage_fragment(stage: str) -> Template:
+    """Return the modules that need nothing of Chalice's output, merged: what `--merge-template` receives."""
+    fragment: Template = {"Description": DESCRIPTION, "Parameters": stage_parameter(DEPLOYABLE_STAGES, stage)}
+    for part in (data.fragment(), identity.fragment(), protection.fragment(), api.fragment()):
+        fragment = merge(fragment, part)
+    return merge(merge(fragment, edge.fragment(stage)), monitoring.fragment())
+
+
+def finish(template: Template, stage: str) -> Template:
+    """Merge the modules that follow from Chalice's functions, then the one dashboard of the finished template."""
+    steps: list[Callable[[Template], Template]] = [
+        lambda t: functions.fragment(t, stage),
+        access.fragment,
+        monitoring.functions_fragment,
+        alarms.fragment,
+        dashboard.fragment,
+    ]
+    for step in steps:
+        template = merge(template, step(template))
+    return template
 
 
 def chalice(project: Path, *args: str) -> None:
     """Run the chalice CLI on the staging project."""
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1")}
     command = [str(Path(sys.executable).with_name("chalice")), "--project-dir", str(project), *args]
-    subprocess.run(command, check=True, env=env)
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
 
 
 def package(stage: str, out: Path | None = None) -> Path:
-    """Build `build/<stage>/package/` (deployment.zip and sam.json); return the package directory."""
+    """Build `<out>/package/` (deployment.zip and sam.json; out: build/<stage>); return the package directory."""
     build = out or ROOT / "build" / stage
     build.mkdir(parents=True, exist_ok=True)
-    project = build_project(stage, build)
-    template = merge_template(stage, build)
+    project = build_project(build)
+    merged = build / "infra.json"
+    merged.write_text(json.dumps(stage_fragment(stage), indent=2))
     target = build / "package"
     shutil.rmtree(target, ignore_errors=True)
-    chalice(project, "package", "--stage", stage, "--merge-template", str(template), str(target))
-    add_operations(target / "sam.json", stage)
+    chalice(project, "package", "--stage", stage, "--merge-template", str(merged), str(target))
+    path = target / "sam.json"
+    path.write_text(json.dumps(finish(json.loads(path.read_text()), stage), indent=2) + "\n")
     return target
-
-
-def add_operations(path: Path, stage: str) -> None:
-    """Add the operations resources and the site to the packaged template (infra.monitoring, site_template)."""
-    template = json.loads(path.read_text())
-    editors_template.apply(template)
-    observability.apply(template)
-    site_template.apply(template, stage)
-    path.write_text(json.dumps(template, indent=2) + "\n")
 
 
 def main() -> int:
     """Command line: python -m infra.build --stage prod."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stage", default="prod", choices=["dev", "prod"])
+    parser.add_argument("--stage", default="prod", choices=DEPLOYABLE_STAGES)
     args = parser.parse_args()
     target = package(args.stage)
     size = (target / "deployment.zip").stat().st_size

@@ -1,45 +1,106 @@
-"""The editors' sign-in in the packaged template: the API function learns the stage's user pool and console client.
+"""The editors' sign-in: a Cognito user pool per stage, its `editors` and `admins` groups and the console's client.
 
-The pool, its `editors` and `admins` groups and the console's app client are in `infra/template.json`;
-Chalice's own template cannot refer to them, so the API function's environment gets them here, and an alarm
-watches for audit entries that could not be stored (the app logs them whole as `audit_unrecorded`).
+Sign-in by email, accounts created by an admin only, a public client (a browser app keeps no secret) with
+60-minute access tokens and revocation on. The API function learns the pool and the client from the template
+(infra/functions.py); the local stack creates the same pool on its endpoint from these definitions
+(local/interpreter.py), so the console signs in locally with the real InitiateAuth flow.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from chalicelib.core.identity import Group
+from infra.names import (
+    CONSOLE_CLIENT,
+    CONSOLE_CLIENT_NAME,
+    USER_POOL,
+    USER_POOL_CLIENT_TYPE,
+    USER_POOL_GROUP_TYPE,
+    USER_POOL_NAME,
+    USER_POOL_TYPE,
+    Template,
+    named,
+    ref,
+)
 
-from chalicelib.runtime.observability import AUDIT_WRITE_FAILURES, NAMESPACE, SERVICE, SERVICE_DIMENSION
+GROUPS: dict[Group, tuple[str, str, int | None]] = {  # logical id, description, precedence
+    Group.EDITORS: (
+        "EditorsGroup",
+        "Create, change, schedule, close, reopen, recount and watch polls; read the audit log.",
+        None,
+    ),
+    Group.ADMINS: ("AdminsGroup", "Everything editors do, plus deleting polls and voiding votes.", 1),
+}
+AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
-Template = dict[str, Any]
-API_FUNCTION = "APIHandler"
 
-
-def apply(template: Template) -> None:
-    """Point the API function at the editors' pool and client, and add the audit alarm."""
-    resources = template["Resources"]
-    env = resources[API_FUNCTION]["Properties"].setdefault("Environment", {}).setdefault("Variables", {})
-    env["USER_POOL_ID"] = {"Ref": "EditorsUserPool"}
-    env["USER_POOL_CLIENT_IDS"] = {"Ref": "ConsoleClient"}
-    resources["AuditWriteFailuresAlarm"] = {
-        "Type": "AWS::CloudWatch::Alarm",
+def user_pool() -> Template:
+    """Return the editors' pool: email sign-in, admin-created accounts, a password policy, kept on deletion."""
+    return {
+        "Type": USER_POOL_TYPE,
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
         "Properties": {
-            "AlarmName": {"Fn::Sub": "polls-${Stage}-audit-write-failures"},
-            "AlarmDescription": {
-                "Fn::Sub": "An admin action happened but its audit entry could not be stored (AuditWriteFailures); "
-                "the entry is in the API log as audit_unrecorded. See OPERATIONS.md."
+            "UserPoolName": named(USER_POOL_NAME),
+            "UsernameAttributes": ["email"],
+            "AutoVerifiedAttributes": ["email"],
+            "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+            "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+            "Policies": {
+                "PasswordPolicy": {
+                    "MinimumLength": 12,
+                    "RequireLowercase": True,
+                    "RequireUppercase": True,
+                    "RequireNumbers": True,
+                    "RequireSymbols": False,
+                    "TemporaryPasswordValidityDays": 3,
+                }
             },
-            "ActionsEnabled": True,
-            "AlarmActions": [{"Ref": "AlarmTopic"}],
-            "OKActions": [{"Ref": "AlarmTopic"}],
-            "Namespace": NAMESPACE,
-            "MetricName": AUDIT_WRITE_FAILURES,
-            "Dimensions": [{"Name": SERVICE_DIMENSION, "Value": SERVICE}],
-            "Statistic": "Sum",
-            "Period": 300,
-            "EvaluationPeriods": 1,
-            "Threshold": 1,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            "TreatMissingData": "notBreaching",
+            "MfaConfiguration": "OFF",
+            "DeletionProtection": "ACTIVE",
+            "UserPoolTags": {"app": "polls"},
         },
     }
+
+
+def group(name: Group) -> Template:
+    """Return one of the pool's groups."""
+    _, description, precedence = GROUPS[name]
+    properties: Template = {"GroupName": name.value, "Description": description, "UserPoolId": ref(USER_POOL)}
+    if precedence is not None:
+        properties["Precedence"] = precedence
+    return {"Type": USER_POOL_GROUP_TYPE, "Properties": properties}
+
+
+def console_client() -> Template:
+    """Return the console's app client: public, password and SRP sign-in, short tokens, revocation on."""
+    return {
+        "Type": USER_POOL_CLIENT_TYPE,
+        "Properties": {
+            "ClientName": named(CONSOLE_CLIENT_NAME),
+            "UserPoolId": ref(USER_POOL),
+            "GenerateSecret": False,
+            "ExplicitAuthFlows": AUTH_FLOWS,
+            "PreventUserExistenceErrors": "ENABLED",
+            "EnableTokenRevocation": True,
+            "AccessTokenValidity": 60,
+            "IdTokenValidity": 60,
+            "RefreshTokenValidity": 12,
+            "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "hours"},
+            "SupportedIdentityProviders": ["COGNITO"],
+        },
+    }
+
+
+def fragment() -> Template:
+    """Return the sign-in's part of the stage's template: the pool, its groups, the console's client, the ids."""
+    resources: Template = {USER_POOL: user_pool()}
+    resources.update({GROUPS[name][0]: group(name) for name in Group})
+    resources[CONSOLE_CLIENT] = console_client()
+    outputs = {
+        "UserPoolId": {
+            "Value": ref(USER_POOL),
+            "Description": "The editors' user pool: add editors with admin-create-user and admin-add-user-to-group.",
+        },
+        "ConsoleClientId": {"Value": ref(CONSOLE_CLIENT), "Description": "The console's app client id."},
+    }
+    return {"Resources": resources, "Outputs": outputs}

@@ -1,23 +1,25 @@
 """The editors' user pool on an AWS endpoint (moto locally and in tests): groups, the console's client, users.
 
-Deployed stages get theirs from the template (`infra/template.json`: EditorsUserPool, ConsoleClient, groups);
-this creates the same shape on the embedded endpoint, so the console signs in with the real InitiateAuth flow.
+The pool, its groups and the console's client are infra/identity.py's, created on the endpoint by
+local/interpreter.py (moto's CloudFormation passes over Cognito), so the console signs in with the real
+InitiateAuth flow against the pool a deployed stage has.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib.core.identity import Group
 from chalicelib.runtime.clients import client
+from infra import identity
+from infra.names import CONSOLE_CLIENT, USER_POOL, substitutions
+from local import interpreter
 
 EDITOR_EMAIL = "editor@example.com"
 ADMIN_EMAIL = "admin@example.com"
 DEFAULT_EDITOR_PASSWORD = "Editor-password-1"  # local stage only: printed in `make run`'s banner
 DEFAULT_ADMIN_PASSWORD = "Admin-password-1"
-AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 @dataclass(frozen=True)
@@ -58,40 +60,15 @@ def create_user(pool_id: str, email: str, password: str, groups: list[Group]) ->
 def ensure_user_pool(stage: str, region: str, users: dict[str, tuple[str, Group]] | None = None) -> UserPool:
     """Find or create the stage's editors' pool (`polls-<stage>-editors`), its groups, console client and users."""
     cognito = client("cognito-idp")
-    name = f"polls-{stage}-editors"
-    pools = cognito.list_user_pools(MaxResults=60)["UserPools"]
-    found = next((pool["Id"] for pool in pools if pool["Name"] == name), None)
-    pool_id: str = (
-        found
-        or cognito.create_user_pool(
-            PoolName=name,
-            UsernameAttributes=["email"],
-            AutoVerifiedAttributes=["email"],
-            AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
-            Policies={"PasswordPolicy": {"MinimumLength": 12, "RequireNumbers": True, "RequireSymbols": False}},
-        )["UserPool"]["Id"]
-    )
-    existing_groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool_id)["Groups"]}
-    for group in Group:
-        if group.value not in existing_groups:
-            cognito.create_group(UserPoolId=pool_id, GroupName=group.value)
-    clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
-    client_id = next((c["ClientId"] for c in clients if c["ClientName"] == f"polls-{stage}-console"), None)
-    if client_id is None:
-        created: dict[str, Any] = cognito.create_user_pool_client(
-            UserPoolId=pool_id,
-            ClientName=f"polls-{stage}-console",
-            GenerateSecret=False,
-            ExplicitAuthFlows=AUTH_FLOWS,
-            EnableTokenRevocation=True,
-        )
-        client_id = created["UserPoolClient"]["ClientId"]
+    resources = identity.fragment()["Resources"]
+    made, _ = interpreter.create(resources, substitutions(stage, region), lambda _service: cognito)
+    pool_id = made[USER_POOL]
     known = {u["Username"] for u in cognito.list_users(UserPoolId=pool_id)["Users"]}
     known |= {a["Value"] for u in cognito.list_users(UserPoolId=pool_id)["Users"] for a in u.get("Attributes", [])}
     for email, (password, group) in (users or {}).items():
         if email not in known:
             create_user(pool_id, email, password, [group])
-    return UserPool(pool_id=pool_id, client_id=str(client_id), region=region)
+    return UserPool(pool_id=pool_id, client_id=made[CONSOLE_CLIENT], region=region)
 
 
 def sign_in(pool: UserPool, email: str, password: str) -> str:

@@ -39,7 +39,7 @@ def banner(stack: LocalStack) -> str:
         f"Snapshots     {every}, into bucket {stack.results_bucket} on the AWS endpoint:\n"
         "              results/<poll id>/latest.json, latest.csv, history/<minute>.json and results/index.json\n"
         "              (under private/results/ for polls whose results are not public; latest.json also within\n"
-        "              seconds of a vote, from the counters table's stream)\n"
+        "              seconds of a vote: the fold counts it from the ballots' stream, the publisher writes it)\n"
         f"Try:          curl {site}/results/{poll_id}/latest.json\n"
         f"              curl {sign} {latest}\n"
         "Ctrl-C stops everything.\n"

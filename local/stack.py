@@ -69,7 +69,7 @@ class LocalStack:
         self.user_pool: Any = None  # the editors' pool on the endpoint (local.cognito.UserPool), once created
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
-        self._streams: subprocess.Popen[bytes] | None = None  # the counters stream's reader (local/streams.py)
+        self._streams: subprocess.Popen[bytes] | None = None  # the streams' reader (local/streams.py)
         self._servers: list[ThreadingHTTPServer] = []
         self.site: Site | None = None  # the site origin's settings and its log of requests passed to the API
         self._threads: list[threading.Thread] = []
@@ -222,7 +222,7 @@ class LocalStack:
         if self.api_log is not None:
             output.close()  # the child holds its own handle
         wait_for(f"{self.api_url}/health", process=self._chalice)
-        # Lambda's event source mapping, locally: the counters table's stream to the app's publish_results handler.
+        # Lambda's event source mappings, locally: the ballots' stream to the fold, the polls' to the publisher.
         self._streams = launch("local.streams", env=self.environment(), stdout=quiet)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:

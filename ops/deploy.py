@@ -1,150 +1,188 @@
-"""`make deploy STAGE=dev`: create or update the stage's tables, bucket and secret, then `chalice deploy`.
+"""`make deploy STAGE=<stage>`: the complete stage as one CloudFormation stack, `polls-<stage>`, then its site files.
 
-Also `python -m ops.deploy set-admin-token --stage dev` to rotate the admin token (the HMAC key
-is kept, so existing ballots still match), and `python -m ops.deploy rotate-hmac-key --stage dev
---voters-can-vote-again` to replace the HMAC key (see OPERATIONS.md first: existing ballots stop matching).
+deploy   package (infra/build.py), upload the package and the template (translated to plain CloudFormation) to the
+         artifacts bucket, show the change set, ask (only on a terminal without YES=1), run it while printing the
+         stack's events, publish the site's files, print where everything is. No changes: says so, exits 0.
+destroy  delete the stack; the tables, bucket, secret, user pool and KMS key are kept (Retain) unless --purge
+         (PURGE=1), which then deletes the tables and secrets, the pool, and every object version and the bucket.
+publish  upload the site's files again and print the embed snippet.
+set-admin-token, rotate-hmac-key   the stage's secret (ops/secrets.py).
+
+Settings (environment or flags): ALARM_EMAIL (required on a stage's first deploy), SITE_URL (the hosted pages'
+own URL), PARAMETERS="Key=Value ..." (any other template parameter), YES=1, PURGE=1, POWERTOOLS_LAYER_ARN.
+With AWS_ENDPOINT_URL set everything runs against that endpoint (moto's server): the REST API is not deployed
+there (RestApiDeployment=disabled) and a stand-in Powertools layer is published.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import shutil
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
 
-from infra.build import ROOT, build_project, chalice
-from local.stack import stage_environment
+from infra import build, identity, transform
+from infra.functions import stage_environment
+from infra.names import (
+    ALARM_EMAIL,
+    BUCKET_NAME,
+    DEPLOYABLE_STAGES,
+    EDGE_KEY_ROTATION,
+    POWERTOOLS_LAYER_ARN,
+    REST_API_DEPLOYMENT,
+    SITE_URL,
+    STACK_NAME,
+    STAGE,
+    Template,
+)
+from ops import artifacts, secrets, stack
+from ops.session import Session, emulated
+from ops.site import console_config, edge_key_rotation, publish, stack_outputs
+from ops.teardown import destroy
 
-if TYPE_CHECKING:
-    from chalicelib.runtime.settings import Settings
-
-DEPLOYABLE_STAGES = ("dev", "prod")
-
-
-def stage_settings(stage: str) -> Settings:
-    """Load the stage's environment from .chalice/config.json and return its settings."""
-    from chalicelib.runtime import state  # noqa: PLC0415
-    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
-
-    for name, value in stage_environment(stage).items():
-        os.environ[name] = value
-    state.reset_all()
-    return get_settings()
-
-
-def deploy_region() -> str:
-    """Return the region `chalice deploy` will use (AWS_DEFAULT_REGION or the AWS config's)."""
-    import boto3  # noqa: PLC0415
-
-    region = boto3.session.Session().region_name
-    if not region:
-        raise SystemExit("set AWS_DEFAULT_REGION (or a region in your AWS config) to deploy")
-    return str(region)
+REFUSED = (
+    "Refused: after a new HMAC key, existing ballots and IP counters are not recognised, so voters on\n"
+    "open polls can vote again. Read OPERATIONS.md (rotating the HMAC key), then add --voters-can-vote-again."
+)
 
 
-def prepare(stage: str) -> list[str]:
-    """Create or update the stage's tables, bucket and secret; return what was created."""
-    from local.resources import ensure_resources  # noqa: PLC0415
-
-    return ensure_resources(stage_settings(stage))
-
-
-def main() -> int:
-    """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["deploy", "prepare", "publish-site", "set-admin-token", "rotate-hmac-key"])
-    parser.add_argument("--stage", required=True, choices=DEPLOYABLE_STAGES)
-    parser.add_argument(
-        "--voters-can-vote-again",
-        action="store_true",
-        help="rotate-hmac-key: confirm that voters on open polls will be able to vote again",
-    )
-    args = parser.parse_args()
-    if args.command == "publish-site":
-        return publish_site(args.stage)
-    if args.command == "rotate-hmac-key":
-        return rotate_hmac_key(args.stage, confirmed=args.voters_can_vote_again)
-    if args.command == "set-admin-token":
-        from local.resources import set_admin_token  # noqa: PLC0415
-
-        token = set_admin_token(stage_settings(args.stage))
-        print(f"New admin token for {args.stage} (shown once; it is stored in the stage's secret):\n{token}")
-        return 0
-    created = prepare(args.stage)
-    print(f"{args.stage}: created {', '.join(created) if created else 'nothing (all present)'}; settings applied")
-    if args.command == "deploy":
-        build = ROOT / "build" / args.stage
-        build.mkdir(parents=True, exist_ok=True)
-        region = deploy_region()
-        os.environ["COUNTERS_STREAM_ARN"] = counters_stream_arn()  # the publisher's event source
-        project = build_project(args.stage, build, region=region)
-        chalice(project, "deploy", "--stage", args.stage)
-        _keep_deployed_record(project)
-        deploy_site_stack(args.stage, region)
-    return 0
+def stack_parameters(previous: dict[str, str], template: Template, given: dict[str, str]) -> dict[str, str]:
+    """Return every parameter's value: the given one, else the stack's previous one, else its default."""
+    values = {key: previous[key] for key in template.get("Parameters", {}) if key in previous}
+    values.update({key: value for key, value in given.items() if value is not None})
+    if ALARM_EMAIL not in values:
+        raise SystemExit("the first deploy of a stage needs ALARM_EMAIL=<on-call address> (SNS emails alarms there)")
+    unknown = set(values) - set(template.get("Parameters", {}))
+    if unknown:
+        raise SystemExit(f"the template has no parameter {', '.join(sorted(unknown))}")
+    return values
 
 
-def counters_stream_arn() -> str:
-    """Return the counters table's stream ARN (provisioning turned the stream on)."""
-    from chalicelib.runtime.clients import client  # noqa: PLC0415
-    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
-
-    return str(client("dynamodb").describe_table(TableName=get_settings().counters_table)["Table"]["LatestStreamArn"])
-
-
-def deploy_site_stack(stage: str, region: str) -> None:
-    """Path 1: the site stack after `chalice deploy`, then the site's files; print where it is."""
-    from chalicelib.runtime.clients import client  # noqa: PLC0415
-    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
-    from ops.site import api_domain, deploy_site, edge_key_version, publish  # noqa: PLC0415
-
-    domain = api_domain(ROOT / ".chalice" / "deployed", stage, region)
-    outputs = deploy_site(client("cloudformation"), stage, domain, edge_key_version(client("secretsmanager"), stage))
-    site = outputs["SiteUrl"]
-    snippet = publish(client("s3"), get_settings().results_bucket, site, console=None)
-    print(f"{stage}: site {site} (hosted pages {site}/p/<poll id>; API {site}/api)")
-    print("The editors' console needs the stage's user pool, which only the CloudFormation path creates.")
-    print(f"Embed a poll:\n{snippet}")
-
-
-def publish_site(stage: str) -> int:
-    """Path 2: after `aws cloudformation deploy`, upload the site's files and print the embed snippet."""
-    from chalicelib.runtime.clients import client  # noqa: PLC0415
-    from ops.site import APP_STACK, console_config, publish, stack_outputs  # noqa: PLC0415
-
-    settings = stage_settings(stage)
-    outputs = stack_outputs(client("cloudformation"), APP_STACK.format(stage=stage))
-    site = outputs["SiteUrl"]
-    console = console_config(site, settings.region, outputs.get("UserPoolId"), outputs.get("ConsoleClientId"))
-    snippet = publish(client("s3"), outputs["ResultsBucketName"], site, console)
-    print(f"{stage}: site {site}; console {site}/console/; hosted pages {site}/p/<poll id>")
-    print(f"Embed a poll:\n{snippet}")
-    return 0
-
-
-def rotate_hmac_key(stage: str, *, confirmed: bool) -> int:
-    """Replace the stage's HMAC key, only when the operator confirmed the consequence."""
-    if not confirmed:
-        print(
-            "Refused: after a new HMAC key, existing ballots and IP counters are not recognised, so voters on\n"
-            "open polls can vote again. Read OPERATIONS.md (rotating the HMAC key), then add --voters-can-vote-again.",
-            file=sys.stderr,
+def deploy(stage: str, given: dict[str, str], *, yes: bool, session: Session) -> int:
+    """Deploy the stage; return the exit status."""
+    where, name, out = session.region, STACK_NAME.format(stage=stage), session.out
+    cfn, s3 = session.client("cloudformation"), session.client("s3")
+    if stack.status(cfn, name) == "ROLLBACK_COMPLETE":
+        raise SystemExit(
+            f"{name} failed on its first deploy and rolled back: `make destroy STAGE={stage}`, then deploy"
         )
-        return 2
-    from local.resources import rotate_hmac_key as rotate  # noqa: PLC0415
+    previous = stack.parameters(cfn, name)
+    if ALARM_EMAIL not in given and ALARM_EMAIL not in previous:
+        raise SystemExit("the first deploy of a stage needs ALARM_EMAIL=<on-call address> (SNS emails alarms there)")
+    target = build.package(stage, session.workdir)
+    bucket = artifacts.bucket_name(session.client("sts"), where)
+    if artifacts.ensure_bucket(s3, bucket, where):
+        print(f"Created the artifacts bucket {bucket}", file=out)
+    key = artifacts.upload_package(s3, bucket, target / "deployment.zip", stage)
+    template = transform.expand(json.loads((target / "sam.json").read_text()), where, bucket, key)
+    url = artifacts.upload_template(s3, bucket, json.dumps(template, sort_keys=True), stage, where)
+    computed = {
+        STAGE: stage,
+        POWERTOOLS_LAYER_ARN: artifacts.powertools_layer(session.client("lambda"), emulated()),
+        REST_API_DEPLOYMENT: "disabled" if emulated() else "enabled",
+        EDGE_KEY_ROTATION: edge_key_rotation(session.client("secretsmanager"), stage),
+    }
+    values = stack_parameters(previous, template, {**computed, **given})
+    change_set = stack.create_change_set(cfn, name, url, values, session.waiting)
+    if stack.is_empty(change_set):
+        cfn.delete_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=name)
+        print(f"{name}: no changes (the change set was empty and is deleted); the stack is as it was.", file=out)
+    elif change_set["Status"] == "FAILED":
+        raise stack.StackFailed(f"{name}: CloudFormation refused the change set: {change_set.get('StatusReason')}")
+    else:
+        print(f"Changes to {name} ({where}):\n{stack.describe(change_set)}", file=out, flush=True)
+        if not stack.confirmed(session.interactive, yes, session.ask, name):
+            cfn.delete_change_set(ChangeSetName=change_set["ChangeSetId"], StackName=name)
+            print("Nothing changed (the change set is deleted).", file=out)
+            return 1
+        print(f"{name}: {stack.execute(cfn, name, change_set, out, session.waiting)}", file=out)
+    return publish_site(stage, template, session)
 
-    rotate(stage_settings(stage))
-    print(f"New HMAC key stored in {stage}'s secret. Recycle the functions so every process reads it (OPERATIONS.md).")
+
+def publish_site(stage: str, template: Template | None, session: Session) -> int:
+    """Upload the site's files to the stage's bucket and print where everything is and what to do next."""
+    where, name = session.region, STACK_NAME.format(stage=stage)
+    outputs = stack_outputs(session.client("cloudformation"), name, template)
+    site = outputs.get("SiteUrl")
+    pool, api = outputs.get("UserPoolId"), outputs.get("EndpointURL")
+    console = console_config(site, where, pool, outputs.get("ConsoleClientId")) if site else None
+    bucket = outputs.get("ResultsBucketName", BUCKET_NAME.format(stage=stage))
+    snippet, changed = publish(session.client("s3"), bucket, site or "https://SITE_URL", console)
+    lines = [f"Published {changed} changed site files to {bucket}."]
+    if site:
+        lines += [
+            f"Site      {site}   (hosted pages {site}/p/<poll id>; the API {site}/api)",
+            f"Console   {site}/console/",
+        ]
+    else:
+        lines.append("Site      none: this endpoint's CloudFormation made no CloudFront distribution")
+    lines.append(f"API       {api or 'not deployed on this endpoint'}")
+    if pool:
+        lines += [
+            "Sign-in users to create (Cognito emails each a temporary password; `admins` may also delete polls and",
+            "void votes):",
+            "  EMAIL=jo@example-news.com",
+            f"  aws cognito-idp admin-create-user --user-pool-id {pool} --username $EMAIL \\",
+            "    --user-attributes Name=email,Value=$EMAIL Name=email_verified,Value=true",
+        ]
+        lines += [
+            f"  aws cognito-idp admin-add-user-to-group --user-pool-id {pool} --username $EMAIL --group-name {g}"
+            for g in identity.GROUPS
+        ]
+    else:
+        lines.append("Sign-in   no user pool on this endpoint (its CloudFormation made none)")
+    lines.append(f"Admin token: python -m ops.deploy set-admin-token --stage {stage} (empty until set)")
+    print("\n".join(lines), file=session.out)
+    print(f"Embed a poll:\n{snippet}", file=session.out)
     return 0
 
 
-def _keep_deployed_record(project: Path) -> None:
-    """Copy chalice's record of deployed resources back, so later deploys and deletes find it."""
-    source = project / ".chalice" / "deployed"
-    if source.is_dir():
-        shutil.copytree(source, ROOT / ".chalice" / "deployed", dirs_exist_ok=True)
+def secret_command(command: str, stage: str, session: Session) -> int:
+    """Run set-admin-token or (confirmed) rotate-hmac-key on the stage's secret."""
+    secret_id, out = stage_environment(stage)["SECRET_ID"], session.out
+    if command == "set-admin-token":
+        token = secrets.set_admin_token(session.client("secretsmanager"), secret_id)
+        print(f"New admin token for {stage} (shown once; it is stored in {secret_id}):\n{token}", file=out)
+        return 0
+    secrets.rotate_hmac_key(session.client("secretsmanager"), secret_id)
+    print(
+        f"New HMAC key stored in {secret_id}. Recycle the functions so every process reads it (OPERATIONS.md).",
+        file=out,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None, session: Session | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["deploy", "destroy", "publish", "set-admin-token", "rotate-hmac-key"])
+    parser.add_argument("--stage", required=True, choices=DEPLOYABLE_STAGES)
+    parser.add_argument("--alarm-email", default=os.environ.get("ALARM_EMAIL") or None)
+    parser.add_argument("--site-url", default=os.environ.get("SITE_URL") or None)
+    parser.add_argument(
+        "--parameter", action="append", default=os.environ.get("PARAMETERS", "").split(), help="Key=Value"
+    )
+    parser.add_argument("--yes", action="store_true", default=os.environ.get("YES") == "1")
+    parser.add_argument("--purge", action="store_true", default=os.environ.get("PURGE") == "1")
+    parser.add_argument("--voters-can-vote-again", action="store_true", help="rotate-hmac-key: the consequence, read")
+    args = parser.parse_args(argv)
+    if args.command == "rotate-hmac-key" and not args.voters_can_vote_again:
+        print(REFUSED, file=sys.stderr)
+        return 2
+    session = session or Session()
+    try:
+        if args.command == "deploy":
+            given = dict(pair.split("=", 1) for pair in args.parameter)
+            given.update({k: v for k, v in ((ALARM_EMAIL, args.alarm_email), (SITE_URL, args.site_url)) if v})
+            return deploy(args.stage, given, yes=args.yes, session=session)
+        if args.command == "destroy":
+            return destroy(args.stage, purge_data=args.purge, session=session)
+        if args.command == "publish":
+            return publish_site(args.stage, None, session)
+        return secret_command(args.command, args.stage, session)
+    except (stack.StackFailed, transform.TransformFailed) as failure:
+        print(failure, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

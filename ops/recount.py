@@ -1,6 +1,7 @@
 """Command-line recount: `python -m ops.recount <poll_id> [--fix] [--stage local]`.
 
-Uses the stage's environment from .chalice/config.json (plus AWS_ENDPOINT_URL for the local stack,
+Uses the stage's environment (infra/functions.py: the local stage's from .chalice/config.json, a deployed stage's
+resources by the names the template gives them; plus AWS_ENDPOINT_URL for the local stack,
 or your AWS credentials for a deployed stage) and prints the same report as POST /polls/{id}/recount.
 """
 
@@ -11,7 +12,7 @@ import json
 import os
 import sys
 
-from local.stack import stage_environment
+from infra.functions import stage_environment
 
 
 def main(argv: list[str] | None = None) -> int:

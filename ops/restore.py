@@ -2,7 +2,7 @@
 
     python -m ops.restore <poll_id> --stage prod --suffix restored-0101 [--tables ballots ...] [--write]
 
-For each chosen table of the stage (`polls-prod`, `poll-ballots-prod`), reads the poll's items from
+For each chosen table of the stage (`polls-v2-prod`, `poll-ballots-v2-prod`), reads the poll's items from
 `<table>-<suffix>` (the restored copy) and, with --write, puts them into the live table, overwriting items
 with the same key. Without --write it only counts what it would copy.
 
@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any
 
-from local.environment import stage_environment
+from infra.functions import stage_environment
 
 TABLES = {"polls": "POLLS_TABLE", "ballots": "BALLOTS_TABLE"}
 # How each table's items of one poll are found: (attribute, filter), and which of them are copied.

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from local.stack import stage_environment
+from infra.functions import stage_environment
 from ops.client import TIMEOUT, HttpTransport, PollClient, UnexpectedAnswer
 
 CANARY_MINUTES = 15

@@ -11,7 +11,7 @@ from chalicelib.runtime.settings import get_settings
 from tests.conftest import ADMIN, JSON
 from tests.helpers import DAY, create_poll, error_code, iso_in, new_voter
 
-INTERNAL_WORDS = ("Traceback", "chalicelib", "pynamodb", "botocore", "poll-ballots", "poll-guards", "polls-local")
+INTERNAL_WORDS = ("Traceback", "chalicelib", "pynamodb", "botocore", "poll-ballots", "poll-guards", "polls-v2")
 
 
 def stored_items() -> str:

@@ -1,4 +1,5 @@
-"""Deployable as it is: a small package that runs on Lambda's own boto3, a linted template, idempotent provisioning."""
+"""Deployable as it is: a small package that runs on Lambda's own boto3, a linted template whose tables are the
+models', the local stage's data from the same definitions."""
 
 from __future__ import annotations
 
@@ -13,25 +14,25 @@ from pathlib import Path
 import boto3
 import pytest
 
-from chalicelib.runtime import state
-from chalicelib.store.dynamo import audit, models
 from infra import build as packaging
-from local.resources import TABLE_MODELS, ensure_resources, set_admin_token, table_spec, ttl_attribute
-from local.stack import applied_environment, free_port, stage_environment
+from infra import data, protection
+from infra.functions import stage_environment
+from local.resources import ensure_resources
+from local.stack import applied_environment, free_port
+from ops import secrets
 from tests.conftest import ROOT
 
 STAGES = ("dev", "prod")
+# The variables that name a resource to the app, and the kind of resource each must refer to.
 RESOURCE_VARS = {
-    "POLLS_TABLE": "AWS::DynamoDB::Table",
-    "COUNTERS_TABLE": "AWS::DynamoDB::Table",
-    "BALLOTS_TABLE": "AWS::DynamoDB::Table",
+    **{table.variable: "AWS::DynamoDB::Table" for table in data.TABLES},
     "RESULTS_BUCKET": "AWS::S3::Bucket",
     "SECRET_ID": "AWS::SecretsManager::Secret",
 }
-NAME_PROPERTY = {
-    "AWS::DynamoDB::Table": "TableName",
-    "AWS::S3::Bucket": "BucketName",
-    "AWS::SecretsManager::Secret": "Name",
+API_ONLY_VARS = {
+    "EDGE_SECRET_ID": "AWS::SecretsManager::Secret",
+    "USER_POOL_ID": "AWS::Cognito::UserPool",
+    "USER_POOL_CLIENT_IDS": "AWS::Cognito::UserPoolClient",
 }
 # What the Lambda Python runtime provides besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
@@ -43,13 +44,6 @@ LAYER_PACKAGES = ("aws_lambda_powertools", "aws_xray_sdk", "wrapt", "typing_exte
 def packages(tmp_path_factory):
     """`make package` for each deployable stage, built once for the module."""
     return {stage: packaging.package(stage, tmp_path_factory.mktemp(stage)) for stage in STAGES}
-
-
-def resolve(value, stage):
-    """Resolve the Fn::Sub names of the infrastructure template for a stage."""
-    if isinstance(value, dict) and "Fn::Sub" in value:
-        return value["Fn::Sub"].replace("${Stage}", stage)
-    return value
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -69,94 +63,65 @@ def test_the_merged_template_passes_cfn_lint(packages, stage):
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_every_resource_name_the_code_reads_exists_in_the_template(packages, stage):
+def test_every_resource_the_code_reads_is_named_to_it_by_reference_to_the_template(packages, stage):
     template = json.loads((packages[stage] / "sam.json").read_text())
-    defined = {
-        (resource["Type"], resolve(resource["Properties"][NAME_PROPERTY[resource["Type"]]], stage))
-        for resource in template["Resources"].values()
-        if resource["Type"] in NAME_PROPERTY
-    }
-    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    resources = template["Resources"]
+    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
     assert len(functions) == 3  # the API, the snapshot job, the stream's results publisher
-    for function in functions:
+    for logical_id, function in functions.items():
         env = function["Properties"]["Environment"]["Variables"]
-        for var, kind in RESOURCE_VARS.items():
-            assert (kind, env[var]) in defined, f"{var}={env[var]} is not created by the template"
+        wanted = {**RESOURCE_VARS, **(API_ONLY_VARS if logical_id == "APIHandler" else {})}
+        for var, kind in wanted.items():
+            assert resources[env[var]["Ref"]]["Type"] == kind, (logical_id, var)
+        assert env["STAGE"] == {"Ref": "Stage"} and env["SITE_URL"] == {"Ref": "SiteUrl"}
 
 
-def test_the_template_tables_match_the_pynamodb_models():
-    template = json.loads((ROOT / "infra" / "template.json").read_text())["Resources"]
-    tables = {
-        resolve(r["Properties"]["TableName"], "local"): r["Properties"]
-        for r in template.values()
-        if r["Type"] == "AWS::DynamoDB::Table"
-    }
-    state.reset_all()
+@pytest.mark.parametrize("table", data.TABLES, ids=[t.logical_id for t in data.TABLES])
+def test_each_table_has_its_models_keys_indexes_and_ttl_and_is_kept(packages, table):
+    resource = json.loads((packages["dev"] / "sam.json").read_text())["Resources"][table.logical_id]
+    properties = resource["Properties"]
+    attributes = table.model.get_attributes()
+    keys = [(a.attr_name, "HASH") for a in attributes.values() if a.is_hash_key]
+    keys += [(a.attr_name, "RANGE") for a in attributes.values() if a.is_range_key]
+    assert [(k["AttributeName"], k["KeyType"]) for k in properties["KeySchema"]] == keys
+    indexes = {i.Meta.index_name for i in table.model._indexes.values()}
+    assert {i["IndexName"] for i in properties.get("GlobalSecondaryIndexes", [])} == indexes
+    ttl = [a.attr_name for a in attributes.values() if type(a).__name__ == "TTLAttribute"]
+    assert properties.get("TimeToLiveSpecification") == ({"AttributeName": ttl[0], "Enabled": True} if ttl else None)
+    assert properties["TableName"] == {"Fn::Sub": f"{table.stem}-${{Stage}}"}
+    assert (properties["BillingMode"], properties["SSESpecification"]) == ("PAY_PER_REQUEST", {"SSEEnabled": True})
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS")  # moto names the types its CloudFormation passes over
+def test_the_local_stages_data_comes_from_the_same_definitions_and_a_second_run_creates_nothing(aws_backend):
     from chalicelib.runtime.settings import get_settings
 
-    models.bind(get_settings())
-    audit.bind(get_settings())
-    for model in TABLE_MODELS:
-        spec = table_spec(model)
-        table = tables[spec["TableName"]]
-        assert table["KeySchema"] == spec["KeySchema"]
-        assert sorted(table["AttributeDefinitions"], key=str) == sorted(spec["AttributeDefinitions"], key=str)
-        assert table["BillingMode"] == "PAY_PER_REQUEST"
-        assert table["SSESpecification"] == {"SSEEnabled": True}
-        assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
-        expected_gsis = spec.get("GlobalSecondaryIndexes", [])
-        assert table.get("GlobalSecondaryIndexes", []) == expected_gsis
-        ttl = ttl_attribute(model)
-        assert table.get("TimeToLiveSpecification") == ({"AttributeName": ttl, "Enabled": True} if ttl else None)
-
-
-def test_provisioning_applies_every_setting_and_is_idempotent(aws_backend, monkeypatch):
-    from chalicelib.runtime import settings as settings_module
-
-    monkeypatch.setenv("SECRET_ID", "polls/local")
-    state.reset_all()
-    settings = settings_module.get_settings()
-    first = ensure_resources(settings)
-    assert first == ["polls/local"]  # the tables and bucket came from the fixture
-    assert ensure_resources(settings) == []
-    dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
-    for table in (settings.polls_table, settings.counters_table, settings.ballots_table):
-        description = dynamodb.describe_table(TableName=table)["Table"]
-        assert description["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-        assert description["SSEDescription"]["Status"] == "ENABLED"
-        backups = dynamodb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
-        assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    assert (
-        dynamodb.describe_time_to_live(TableName=settings.ballots_table)["TimeToLiveDescription"]["AttributeName"]
-        == "expires_at"
-    )
-    indexes = dynamodb.describe_table(TableName=settings.polls_table)["Table"]["GlobalSecondaryIndexes"]
-    assert [i["IndexName"] for i in indexes] == ["snapshot-due"]
-    bucket = settings.results_bucket
-    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
-    assert all(block.values())
-    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
-    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
-    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
-    assert {r["ID"] for r in lifecycle} == {"history-to-infrequent-access", "expire-replaced-versions"}
+    dynamodb = boto3.client("dynamodb")
+    for table in data.TABLES:
+        described = dynamodb.describe_table(TableName=f"{table.stem}-local")["Table"]
+        definition = data.table_resource(table)["Properties"]
+        assert described["KeySchema"] == definition["KeySchema"]
+        assert [i["IndexName"] for i in described.get("GlobalSecondaryIndexes", [])] == [
+            i["IndexName"] for i in definition.get("GlobalSecondaryIndexes", [])
+        ]
+        assert ("LatestStreamArn" in described) is bool(table.stream)
+    assert boto3.client("s3").head_bucket(Bucket="poll-results-local")
     secret = json.loads(boto3.client("secretsmanager").get_secret_value(SecretId="polls/local")["SecretString"])
-    assert len(secret["admin_token"]) >= 24 and len(secret["hmac_key"]) >= 32
+    assert secret["admin_token"] == "" and len(secret["hmac_key"]) == 64  # as GenerateSecretString says
+    stacks = boto3.client("cloudformation").describe_stacks(StackName="polls-local")["Stacks"]
+    assert stacks[0]["StackStatus"] == "CREATE_COMPLETE"
+    assert ensure_resources(get_settings()) == []
 
 
-def test_rotating_the_admin_token_keeps_the_hmac_key(aws_backend, monkeypatch):
-    from chalicelib.runtime import settings as settings_module
-
-    monkeypatch.setenv("SECRET_ID", "polls/local")
-    state.reset_all()
-    settings = settings_module.get_settings()
-    ensure_resources(settings)
+def test_rotating_the_admin_token_keeps_the_hmac_key(aws_backend):
     manager = boto3.client("secretsmanager")
     before = json.loads(manager.get_secret_value(SecretId="polls/local")["SecretString"])
-    token = set_admin_token(settings)
+    token = secrets.set_admin_token(manager, "polls/local")
     after = json.loads(manager.get_secret_value(SecretId="polls/local")["SecretString"])
     assert after == {"admin_token": token, "hmac_key": before["hmac_key"]}
-    assert token != before["admin_token"]
+    assert len(token) >= 24
 
 
 CHILD = r"""
@@ -218,7 +183,7 @@ def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3_and_the_pow
     server.start()
     env = {
         "PATH": os.environ["PATH"],
-        **stage_environment("prod"),
+        **stage_environment("prod"),  # as the template names the prod stage's resources
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -230,9 +195,7 @@ def test_the_packaged_app_serves_a_vote_with_only_the_runtimes_boto3_and_the_pow
             from chalicelib.runtime.settings import get_settings
 
             ensure_resources(get_settings())
-            token = json.loads(
-                boto3.client("secretsmanager").get_secret_value(SecretId=env["SECRET_ID"])["SecretString"]
-            )["admin_token"]
+            token = secrets.set_admin_token(boto3.client("secretsmanager"), env["SECRET_ID"])
             result = subprocess.run(
                 [sys.executable, "-S", "-c", CHILD, str(unpacked), token],
                 env={**env, "PYTHONPATH": f"{unpacked}:{layer}:{runtime}"},
@@ -258,7 +221,7 @@ def test_requirements_pin_every_run_time_dependency():
 
 
 def test_gateway_errors_and_throttles_carry_cors_headers_and_the_api_error_shape():
-    resources = json.loads((ROOT / "infra" / "template.json").read_text())["Resources"]
+    resources = protection.fragment()["Resources"]
     responses = {
         r["Properties"]["ResponseType"]: r["Properties"]
         for r in resources.values()

@@ -26,7 +26,7 @@ def test_the_api_function_knows_the_stages_user_pool_and_console_client(template
     env = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert env["USER_POOL_ID"] == {"Ref": "EditorsUserPool"}
     assert env["USER_POOL_CLIENT_IDS"] == {"Ref": "ConsoleClient"}
-    assert env["AUDIT_TABLE"] == f"poll-audit-{stage}"
+    assert env["AUDIT_TABLE"] == {"Ref": "AuditTable"}
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -1,12 +1,13 @@
 """Least privilege: every AWS action the app performed in this test run is granted, and nothing more.
 
 conftest records every call made from app code (chalicelib/) by any botocore client, PynamoDB's
-included; this module runs last and compares those calls with each deployable stage's policy.
+included; this module runs last and compares those calls with each deployable stage's policy, which infra/access.py
+writes from the stage's resources (resolved here as CloudFormation would, for one account and region).
 """
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from infra import access, data
+from infra.functions import stage_environment
 from local.recorder import Call
 from tests.conftest import ROOT
 from tests.support.aws import APP_CALLS
@@ -21,40 +24,59 @@ from tests.support.aws import APP_CALLS
 pytestmark = pytest.mark.runs_last
 
 STAGES = ("dev", "prod")
-CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
-RESOURCE_VARS = ("POLLS_TABLE", "COUNTERS_TABLE", "BALLOTS_TABLE", "AUDIT_TABLE", "RESULTS_BUCKET", "SECRET_ID")
+RESOURCE_VARS = (*(table.variable for table in data.TABLES), "RESULTS_BUCKET", "SECRET_ID")
 TRANSACT_ACTIONS = {
     "Put": "PutItem",
     "Update": "UpdateItem",
     "Delete": "DeleteItem",
     "ConditionCheck": "ConditionCheckItem",
 }
-ACCOUNT_ARN = "us-east-1:123456789012"
+REGION, ACCOUNT = "us-east-1", "123456789012"
+ACCOUNT_ARN = f"{REGION}:{ACCOUNT}"
 # Calls authorised by the caller's own token, not IAM: botocore sends them unsigned (authtype "none").
 UNSIGNED = {("cognito-idp", "GetUser")}
 # S3 operations whose IAM action has another name.
 S3_ACTIONS = {"ListObjectsV2": "ListBucket"}
 
 Permission = tuple[str, str]  # (IAM action, resource ARN)
-# Grants Lambda itself uses with the function's role, never the app's code: the event source mapping polls the
-# counters table's stream (path 1; the packaged template gives them to the publisher's role alone).
-SERVICE_SIDE = {"CountersStreamForTheEventSource"}
-
-
-def stage_env(stage: str) -> dict[str, str]:
-    return {**CONFIG.get("environment_variables", {}), **CONFIG["stages"][stage].get("environment_variables", {})}
 
 
 def renamer(stage: str) -> dict[str, str]:
     """Map the local stage's resource names to a deployed stage's."""
-    local, target = stage_env("local"), stage_env(stage)
+    local, target = stage_environment("local"), stage_environment(stage)
     return {local[var]: target[var] for var in RESOURCE_VARS if var in local and var in target}
+
+
+def physical_names(stage: str) -> dict[str, str]:
+    """Return what CloudFormation would resolve each Ref, attribute and pseudo parameter of the policy to."""
+    names = {"Stage": stage, "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
+    for table in data.TABLES:
+        names[f"{table.logical_id}.Arn"] = f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{table.stem}-{stage}"
+    names["ResultsBucket.Arn"] = f"arn:aws:s3:::poll-results-{stage}"
+    names["AppSecret"] = f"arn:aws:secretsmanager:{ACCOUNT_ARN}:secret:polls/{stage}-AbCdEf"
+    names["EdgeSecret"] = f"arn:aws:secretsmanager:{ACCOUNT_ARN}:secret:polls/{stage}/edge-AbCdEf"
+    return names
+
+
+def resolved(value: Any, names: dict[str, str]) -> Any:
+    """Resolve Ref, Fn::GetAtt and Fn::Sub in a policy document."""
+    if isinstance(value, dict) and "Ref" in value:
+        return names[value["Ref"]]
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return names[".".join(value["Fn::GetAtt"])]
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        return re.sub(r"\$\{([^}]+)\}", lambda m: names[m.group(1)], value["Fn::Sub"])
+    if isinstance(value, dict):
+        return {key: resolved(item, names) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolved(item, names) for item in value]
+    return value
 
 
 def permissions(calls: Iterable[Call], stage: str) -> Iterator[Permission]:
     """Turn recorded API calls into the IAM permissions they need on the stage's resources."""
     names = renamer(stage)
-    secret = stage_env(stage).get("SECRET_ID", "")
+    secret = stage_environment(stage).get("SECRET_ID", "")
 
     def table(name: str) -> str:
         return f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{names.get(name, name)}"
@@ -94,8 +116,7 @@ def permissions(calls: Iterable[Call], stage: str) -> Iterator[Permission]:
 
 
 def load_policy(stage: str) -> list[dict[str, Any]]:
-    document = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
-    statements = document["Statement"]
+    statements = resolved(access.app_policy(), physical_names(stage))["Statement"]
     for statement in statements:
         for key in ("Action", "Resource"):
             if isinstance(statement[key], str):
@@ -125,7 +146,6 @@ def missing_and_unused(statements: list[dict[str, Any]], needed: set[Permission]
         (sid, action, resource)
         for sid, action, resource in grants(statements)
         if not action.startswith("logs:")
-        and sid not in SERVICE_SIDE
         and not any(fnmatchcase(a, action) and fnmatchcase(arn, resource) for a, arn in needed)
     }
     return missing, unused
@@ -148,7 +168,7 @@ def test_policies_grant_only_explicit_actions_on_the_stages_own_resources():
 
 
 def test_the_checker_notices_a_missing_and_an_unused_grant():
-    calls = [Call("dynamodb", "GetItem", {"TableName": stage_env("local")["POLLS_TABLE"]})]
+    calls = [Call("dynamodb", "GetItem", {"TableName": stage_environment("local")["POLLS_TABLE"]})]
     needed = set(permissions(calls, "dev"))
     statements = [
         {
@@ -168,10 +188,10 @@ def test_every_action_the_app_performed_is_granted_and_every_grant_was_used(stag
     assert APP_CALLS, "no AWS calls were recorded from app code"
     needed = set(permissions(APP_CALLS, stage))
     missing, unused = missing_and_unused(load_policy(stage), needed)
-    assert not missing, f"policy-{stage}.json lacks: {sorted(missing)}"
+    assert not missing, f"the {stage} policy (infra/access.py) lacks: {sorted(missing)}"
     if not full_run(request.config):
         pytest.skip("unused grants are only judged when the whole suite runs")
-    assert not unused, f"policy-{stage}.json grants what the app never did: {sorted(unused)}"
+    assert not unused, f"the {stage} policy (infra/access.py) grants what the app never did: {sorted(unused)}"
 
 
 def test_getuser_is_unsigned_so_needs_no_grant():

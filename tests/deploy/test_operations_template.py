@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from infra import alarms, functions
 from infra import build as packaging
-from infra import monitoring as observability
+from infra.edge import DISTRIBUTION_SKIPS
 from tests.conftest import ROOT
 
 STAGES = ("dev", "prod")
@@ -66,11 +67,11 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
 }
 ALARM_CASES = [(alarm, metric) for alarm, metrics in ALARMS.items() for metric in metrics]
 
-# Every function: its name, and whether it is invoked asynchronously (so needs an on-failure destination).
+# Every function: its name, and how it is invoked (an asynchronous one needs an on-failure destination).
 FUNCTIONS = {
-    "APIHandler": ("polls-${Stage}", False),
-    "SnapshotResults": ("polls-${Stage}-snapshot_results", True),
-    "PublishResults": ("polls-${Stage}-publish_results", False),  # its stream source has its own failure queue
+    "APIHandler": ("polls-${Stage}", "api"),
+    "SnapshotResults": ("polls-${Stage}-snapshot_results", "async"),
+    "PublishResults": ("polls-${Stage}-publish_results", "stream"),  # its event source has its own failure queue
 }
 
 # What each dashboard widget must show (substrings of its metric lines and expressions).
@@ -100,8 +101,6 @@ MANAGED_GROUPS = {
     "AWSManagedRulesAnonymousIpList": {"count": "Count", "block": "None"},
     "AWSManagedRulesKnownBadInputsRuleSet": {"count": "None", "block": "None"},
 }
-
-from infra.edge import DISTRIBUTION_SKIPS  # noqa: E402 - the distribution's, with their reasons
 
 # Every deliberate checkov exception: (resource, check).
 SKIPS = {
@@ -220,8 +219,8 @@ def test_the_5xx_alarm_is_a_rate_of_requests_that_ignores_near_idle_minutes(reso
 
 
 def test_the_app_metric_names_are_defined_once_in_the_template_builder():
-    assert observability.NAMESPACE == "Polls"
-    assert {name: spec["dimensions"] for name, spec in observability.APP_METRICS.items()} == {
+    assert alarms.NAMESPACE == "Polls"
+    assert {name: spec["dimensions"] for name, spec in alarms.APP_METRICS.items()} == {
         "SnapshotFailed": ("service",),
         "SnapshotAgeSeconds": ("service",),
         "VoteAccepted": ("service",),
@@ -257,12 +256,15 @@ def test_the_dashboard_shows(resources, title):
         assert expected in lines, f"{title}: {expected} not in {lines}"
 
 
-def test_the_dashboard_lists_every_alarm_and_names_only_things_the_template_defines(templates):
+def test_the_dashboard_lists_every_alarm_by_its_name_and_names_only_things_the_template_defines(templates):
     template = templates["dev"]
     body = dashboard_body(template["Resources"])
-    alarms = next(w for w in body["widgets"] if w["type"] == "alarm")["properties"]["alarms"]
-    assert sorted(alarms) == sorted(f"${{{name}.Arn}}" for name in ALARMS)
-    names = set(template["Resources"]) | set(template["Parameters"]) | {"AWS::Region"}
+    listed = next(w for w in body["widgets"] if w["type"] == "alarm")["properties"]["alarms"]
+    arn = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:"
+    names = [template["Resources"][name]["Properties"]["AlarmName"]["Fn::Sub"] for name in ALARMS]
+    assert sorted(listed) == sorted(arn + name for name in names)
+    names = set(template["Resources"]) | set(template["Parameters"]) | {"AWS::Region", "AWS::Partition"}
+    names.add("AWS::AccountId")
     referenced = re.findall(
         r"\$\{([^}]+)\}", template["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
     )
@@ -310,12 +312,10 @@ def test_every_function_in_the_template_is_one_of_those_checked_here(resources):
     assert {n for n, r in resources.items() if r["Type"] == "AWS::Serverless::Function"} == set(FUNCTIONS)
 
 
-@pytest.mark.parametrize(("function", "asynchronous"), [(f, a) for f, (_, a) in FUNCTIONS.items()])
-def test_asynchronous_functions_send_failed_runs_to_an_encrypted_queue_they_may_write(
-    resources, function, asynchronous
-):
+@pytest.mark.parametrize(("function", "kind"), [(f, k) for f, (_, k) in FUNCTIONS.items()])
+def test_asynchronous_functions_send_failed_runs_to_an_encrypted_queue_they_may_write(resources, function, kind):
     properties = resources[function]["Properties"]
-    if not asynchronous:
+    if kind != "async":
         assert "EventInvokeConfig" not in properties
         return
     assert properties["EventInvokeConfig"]["MaximumRetryAttempts"] == 2
@@ -328,9 +328,9 @@ def test_asynchronous_functions_send_failed_runs_to_an_encrypted_queue_they_may_
     role = resources[properties["Role"]["Fn::GetAtt"][0]]["Properties"]
     statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
     assert {
-        "Sid": "LambdaSendsFailedRunsToTheDestination",
+        "Sid": "LambdaSendsFailuresToTheQueue",
         "Effect": "Allow",
-        "Action": "sqs:SendMessage",
+        "Action": ["sqs:SendMessage"],
         "Resource": {"Fn::GetAtt": [queue, "Arn"]},
     } in statements
 
@@ -363,36 +363,24 @@ def test_functions_get_powertools_from_the_aws_layer_for_the_stacks_region_not_f
     pin = re.search(r"^aws-lambda-powertools==(\S+)$", (ROOT / "requirements-dev.txt").read_text(), re.MULTILINE)
     assert pin and pin.group(1) == "3.22.0"  # layer version 25 is Powertools 3.22.0: keep both in step
     assert "powertools" not in (ROOT / "requirements.txt").read_text()
+    template = templates[stage]
+    assert template["Conditions"]["UsesAwsPowertoolsLayer"] == {"Fn::Equals": [{"Ref": "PowertoolsLayerArn"}, ""]}
+    assert template["Parameters"]["PowertoolsLayerArn"]["Default"] == ""
     for function in FUNCTIONS:
-        properties = templates[stage]["Resources"][function]["Properties"]
+        properties = template["Resources"][function]["Properties"]
         runtime = properties["Runtime"].replace(".", "")
+        layer = f"AWSLambdaPowertoolsPythonV3-{runtime}-x86_64:25"
+        aws_layer = f"arn:aws:lambda:${{AWS::Region}}:017000801446:layer:{layer}"
         assert properties["Layers"] == [
-            {
-                "Fn::Sub": "arn:aws:lambda:${AWS::Region}:017000801446:layer:"
-                f"AWSLambdaPowertoolsPythonV3-{runtime}-x86_64:25"
-            }
+            {"Fn::If": ["UsesAwsPowertoolsLayer", {"Fn::Sub": aws_layer}, {"Ref": "PowertoolsLayerArn"}]}
         ]
     names = zipfile.ZipFile(packages[stage] / "deployment.zip").namelist()
     assert not [n for n in names if n.startswith("aws_lambda_powertools")]
 
 
-def test_a_chalice_deploy_gets_the_layer_for_its_region(tmp_path):
-    project = packaging.build_project("prod", tmp_path, region="eu-west-2")
-    config = json.loads((project / ".chalice" / "config.json").read_text())
-    assert config["stages"]["prod"]["layers"] == [
-        "arn:aws:lambda:eu-west-2:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:25"
-    ]
-
-
 def test_a_layer_for_another_python_than_the_runtime_stops_the_build():
-    function = {
-        "Properties": {
-            "Runtime": "python3.12",
-            "Layers": ["arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:25"],
-        }
-    }
-    with pytest.raises(SystemExit, match="built for python311 but the function runs python312"):
-        observability.resolve_layers(function)
+    with pytest.raises(SystemExit, match="built for python311 but the function runs python3.12"):
+        functions.layers("python3.12")
 
 
 def test_each_checkov_exception_is_a_skip_with_a_reason_on_its_resource(templates):

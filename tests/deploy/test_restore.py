@@ -8,7 +8,7 @@ import pytest
 from ops import restore
 from tests.helpers import api, create_poll, folded, new_voter, vote
 
-TABLES = {"polls": "polls-local", "ballots": "poll-ballots-local"}
+TABLES = {"polls": "polls-v2-local", "ballots": "poll-ballots-v2-local"}
 
 
 def restored_copy(name: str, suffix: str) -> None:

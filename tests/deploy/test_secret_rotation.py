@@ -8,21 +8,15 @@ import sys
 
 import boto3
 
-from chalicelib.runtime import state
-from local.resources import ensure_resources, rotate_hmac_key
+from ops.secrets import rotate_hmac_key, set_admin_token
 from tests.conftest import ROOT
 
 
-def test_rotating_the_hmac_key_keeps_the_admin_token(aws_backend, monkeypatch):
-    from chalicelib.runtime import settings as settings_module
-
-    monkeypatch.setenv("SECRET_ID", "polls/local")
-    state.reset_all()
-    settings = settings_module.get_settings()
-    ensure_resources(settings)
+def test_rotating_the_hmac_key_keeps_the_admin_token(aws_backend):
     manager = boto3.client("secretsmanager")
+    set_admin_token(manager, "polls/local")  # the local stage's secret, made from infra/data.py's definition
     before = json.loads(manager.get_secret_value(SecretId="polls/local")["SecretString"])
-    rotate_hmac_key(settings)
+    rotate_hmac_key(manager, "polls/local")
     after = json.loads(manager.get_secret_value(SecretId="polls/local")["SecretString"])
     assert after["admin_token"] == before["admin_token"]
     assert after["hmac_key"] != before["hmac_key"] and len(after["hmac_key"]) >= 32

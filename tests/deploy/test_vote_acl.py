@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from infra import edge as site_template
-from tests.conftest import ROOT
+from infra import edge, protection
+from infra.names import VIEWER_IP_HEADER
 
 EDGE_KEY = "the-edge-key-from-the-secret-0123456789"
 EDGE_REFERENCE = {"Fn::Sub": "{{resolve:secretsmanager:${EdgeSecret}}}"}
-ACL = json.loads((ROOT / "infra" / "template.json").read_text())["Resources"]["VoteRateLimitAcl"]["Properties"]
+ACL = protection.vote_acl()["Properties"]
 RULES = {rule["Name"]: rule for rule in ACL["Rules"]}
 DIRECT = {
     "vote-rate-per-ip": "IP",
@@ -90,13 +90,10 @@ def test_each_vote_is_counted_by_its_readers_address_whichever_way_it_came(reque
 
 def test_through_the_site_the_count_is_by_the_header_the_viewer_function_sets_from_the_same_secret():
     rate = RULES["vote-rate-per-reader-through-the-site"]["Statement"]["RateBasedStatement"]
-    assert rate["ForwardedIPConfig"] == {"HeaderName": site_template.VIEWER_IP_HEADER, "FallbackBehavior": "NO_MATCH"}
+    assert rate["ForwardedIPConfig"] == {"HeaderName": VIEWER_IP_HEADER, "FallbackBehavior": "NO_MATCH"}
     assert rate["Limit"] == {"Ref": "VotesPerIpPerMinute"}
     assert rate["EvaluationWindowSec"] == 60
-    resources = site_template.site_resources("dev", "b", "arn", "d", "api.example")
-    (api,) = [
-        o for o in resources["SiteDistribution"]["Properties"]["DistributionConfig"]["Origins"] if o["Id"] == "api"
-    ]
+    (api,) = [o for o in edge.distribution()["Properties"]["DistributionConfig"]["Origins"] if o["Id"] == "api"]
     assert api["OriginCustomHeaders"][0]["HeaderValue"] == EDGE_REFERENCE  # the key the WAF recognises
 
 

@@ -48,8 +48,8 @@ def test_the_stream_arns_and_site_url_are_taken_as_given_or_left_for_the_templat
     monkeypatch.delenv("BALLOTS_STREAM_ARN")
     monkeypatch.delenv("SITE_URL")
     state.reset_all()
-    assert get_settings().ballots_stream_arn.endswith(":table/poll-ballots-local/stream/unset")
-    assert get_settings().polls_stream_arn.endswith(":table/polls-local/stream/unset")
+    assert get_settings().ballots_stream_arn.endswith(":table/poll-ballots-v2-local/stream/unset")
+    assert get_settings().polls_stream_arn.endswith(":table/polls-v2-local/stream/unset")
     assert get_settings().site_url is None
 
 
