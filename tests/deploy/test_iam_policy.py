@@ -175,12 +175,12 @@ def test_the_checker_notices_a_missing_and_an_unused_grant():
             "Sid": "S",
             "Effect": "Allow",
             "Action": ["dynamodb:PutItem"],
-            "Resource": ["arn:aws:dynamodb:*:*:table/polls-dev"],
+            "Resource": ["arn:aws:dynamodb:*:*:table/polls-v2-dev"],
         }
     ]
     missing, unused = missing_and_unused(statements, needed)
-    assert missing == {("dynamodb:GetItem", f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/polls-dev")}
-    assert unused == {("S", "dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/polls-dev")}
+    assert missing == {("dynamodb:GetItem", f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/polls-v2-dev")}
+    assert unused == {("S", "dynamodb:PutItem", "arn:aws:dynamodb:*:*:table/polls-v2-dev")}
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -33,6 +33,18 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
     "SnapshotResultsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${SnapshotResults}"}, "Sum")],
     "PublishResultsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${PublishResults}"}, "Sum")],
     "PublishResultsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${PublishResults}"}, "Sum")],
+    "PublishResultsIteratorAgeAlarm": [("AWS/Lambda", "IteratorAge", {"FunctionName": "${PublishResults}"}, "Maximum")],
+    "FoldBallotsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${FoldBallots}"}, "Sum")],
+    "FoldBallotsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${FoldBallots}"}, "Sum")],
+    "FoldBallotsIteratorAgeAlarm": [("AWS/Lambda", "IteratorAge", {"FunctionName": "${FoldBallots}"}, "Maximum")],
+    "FoldBallotsFailureQueueAlarm": [
+        (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": "${FoldBallotsFailureQueue.QueueName}"},
+            "Maximum",
+        ),
+    ],
     "PublishResultsFailureQueueAlarm": [
         (
             "AWS/SQS",
@@ -44,8 +56,8 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
     "PollsTableThrottledRequestsAlarm": [
         ("AWS/DynamoDB", "ThrottledRequests", {"TableName": "${PollsTable}"}, "SUM"),
     ],
-    "CountersTableThrottledRequestsAlarm": [
-        ("AWS/DynamoDB", "ThrottledRequests", {"TableName": "${CountersTable}"}, "SUM"),
+    "GuardsTableThrottledRequestsAlarm": [
+        ("AWS/DynamoDB", "ThrottledRequests", {"TableName": "${GuardsTable}"}, "SUM"),
     ],
     "BallotsTableThrottledRequestsAlarm": [
         ("AWS/DynamoDB", "ThrottledRequests", {"TableName": "${BallotsTable}"}, "SUM"),
@@ -72,6 +84,7 @@ FUNCTIONS = {
     "APIHandler": ("polls-${Stage}", "api"),
     "SnapshotResults": ("polls-${Stage}-snapshot_results", "async"),
     "PublishResults": ("polls-${Stage}-publish_results", "stream"),  # its event source has its own failure queue
+    "FoldBallots": ("polls-${Stage}-fold_ballots", "stream"),
 }
 
 # What each dashboard widget must show (substrings of its metric lines and expressions).
@@ -86,7 +99,7 @@ DASHBOARD = {
         '"AWS/Lambda","Throttles","FunctionName","polls-${Stage}"',
         '"AWS/Lambda","Throttles","FunctionName","polls-${Stage}-snapshot_results"',
         'MetricName="ThrottledRequests" TableName="${PollsTable}"',
-        'MetricName="ThrottledRequests" TableName="${CountersTable}"',
+        'MetricName="ThrottledRequests" TableName="${GuardsTable}"',
         'MetricName="ThrottledRequests" TableName="${BallotsTable}"',
     ],
     "Results snapshots": [
@@ -105,7 +118,7 @@ MANAGED_GROUPS = {
 # Every deliberate checkov exception: (resource, check).
 SKIPS = {
     ("PollsTable", "CKV_AWS_119"),
-    ("CountersTable", "CKV_AWS_119"),
+    ("GuardsTable", "CKV_AWS_119"),
     ("BallotsTable", "CKV_AWS_119"),
     ("AuditTable", "CKV_AWS_119"),
     ("ResultsBucket", "CKV_AWS_18"),
@@ -120,6 +133,9 @@ SKIPS = {
     ("PublishResults", "CKV_AWS_116"),
     ("PublishResults", "CKV_AWS_117"),
     ("PublishResults", "CKV_AWS_173"),
+    ("FoldBallots", "CKV_AWS_116"),
+    ("FoldBallots", "CKV_AWS_117"),
+    ("FoldBallots", "CKV_AWS_173"),
     ("EdgeSecret", "CKV_AWS_149"),
     *(("SiteDistribution", check) for check in DISTRIBUTION_SKIPS),
 }

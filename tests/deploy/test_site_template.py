@@ -225,24 +225,35 @@ def test_the_outputs_give_the_site_url(templates):
     assert outputs["DistributionId"]["Value"] == {"Ref": "SiteDistribution"}
 
 
-def test_the_results_publisher_reads_the_counters_stream_and_keeps_failed_batches(resources):
-    table = resources["CountersTable"]["Properties"]
+STREAM_READERS = [
+    # (function, table whose stream it reads, batching window, retries, record age, tumbling window)
+    ("PublishResults", "PollsTable", 2, 5, 3600, None),
+    ("FoldBallots", "BallotsTable", 1, -1, -1, 1),  # the ledger: never given up, the window names the shard
+]
+
+
+@pytest.mark.parametrize(("function_id", "table_id", "window", "retries", "age", "tumbling"), STREAM_READERS)
+def test_each_stream_consumer_reads_its_tables_stream_and_keeps_failed_batches(
+    resources, function_id, table_id, window, retries, age, tumbling
+):
+    table = resources[table_id]["Properties"]
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
-    function = resources["PublishResults"]["Properties"]
+    function = resources[function_id]["Properties"]
     (event,) = function["Events"].values()
     assert event["Type"] == "DynamoDB"
     source = event["Properties"]
-    assert source["Stream"] == {"Fn::GetAtt": ["CountersTable", "StreamArn"]}  # not the placeholder
-    assert (source["BatchSize"], source["MaximumBatchingWindowInSeconds"]) == (1000, 5)
-    assert (source["MaximumRetryAttempts"], source["BisectBatchOnFunctionError"]) == (5, True)
+    assert source["Stream"] == {"Fn::GetAtt": [table_id, "StreamArn"]}  # not the placeholder
+    assert (source["BatchSize"], source["MaximumBatchingWindowInSeconds"]) == (1000, window)
+    assert (source["MaximumRetryAttempts"], source["BisectBatchOnFunctionError"]) == (retries, True)
+    assert (source["MaximumRecordAgeInSeconds"], source.get("TumblingWindowInSeconds")) == (age, tumbling)
     assert source["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["PublishResultsFailureQueue", "Arn"]
+        "Fn::GetAtt": [f"{function_id}FailureQueue", "Arn"]
     }
     role = resources[function["Role"]["Fn::GetAtt"][0]]["Properties"]
     granted = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
     stream = next(s for s in granted if s.get("Sid") == "LambdaPollsTheStream")
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} <= set(stream["Action"])
-    assert stream["Resource"] == {"Fn::GetAtt": ["CountersTable", "StreamArn"]}
+    assert stream["Resource"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
 
 
 @pytest.mark.parametrize(

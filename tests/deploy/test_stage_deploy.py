@@ -54,7 +54,7 @@ KINDS: dict[str, int | None] = {
     "AWS::SQS::Queue": 3,  # the schedule's and the two stream consumers' failures
     "AWS::KMS::Key": 1,
     "AWS::KMS::Alias": 1,
-    "AWS::Logs::LogGroup": 4,  # three functions' and the API's access log
+    "AWS::Logs::LogGroup": 5,  # four functions' and the API's access log
 }
 
 
