@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from urllib.parse import unquote
@@ -135,6 +136,7 @@ def test_the_variables_block_sets_what_make_run_prints():
 
 @pytest.mark.parametrize("page", local_pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_local_blocks_of_a_page_run_against_the_local_stack(page, stack, request):
+    assert shutil.which("curl"), "the docs' commands need curl, as a reader's shell has it (apt-get install curl)"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
