@@ -1,4 +1,4 @@
-"""The stage's alarms, each to the alarm topic when it fires and when it clears (OPERATIONS.md says what each means):
+"""The stage's alarms, each to the alarm topic when it fires and when it clears (docs/operations.md says what each means):
 the API's 5XX rate and p99 latency, every function's errors and throttles, every stream consumer's iterator age
 (the fold's: how late votes are counted), every table's throttled requests, every
 failure queue's waiting messages, and the app's own metrics (snapshot failures and age, unrecorded audit entries).
@@ -108,7 +108,7 @@ def api_alarms() -> Template:
     return {
         "Api5xxRateAlarm": alarm(
             "api-5xx-rate",
-            "Share of API requests answered with a 5XX (minutes with at least 10 requests). See OPERATIONS.md.",
+            "Share of API requests answered with a 5XX (minutes with at least 10 requests). See docs/operations.md.",
             Metrics=[
                 {"Id": "rate", "Expression": rate, "Label": "5XX responses (% of requests)", "ReturnData": True},
                 metric_stat("errors", "5XXError"),
@@ -122,7 +122,7 @@ def api_alarms() -> Template:
         ),
         "ApiLatencyP99Alarm": alarm(
             "api-latency-p99",
-            "API p99 latency (API Gateway Latency) above ApiLatencyP99Milliseconds for 5 minutes. See OPERATIONS.md.",
+            "API p99 latency (API Gateway Latency) above ApiLatencyP99Milliseconds for 5 minutes. See docs/operations.md.",
             Namespace="AWS/ApiGateway",
             MetricName="Latency",
             Dimensions=api_dimensions(),
@@ -148,7 +148,7 @@ def function_alarms(logical_id: str, function: Template) -> Template:
     ):
         found[f"{logical_id}{metric}Alarm"] = alarm(
             f"{short}-{metric.lower()}",
-            f"{name}: {what} in the last 5 minutes. See OPERATIONS.md.",
+            f"{name}: {what} in the last 5 minutes. See docs/operations.md.",
             Namespace="AWS/Lambda",
             MetricName=metric,
             Dimensions=dimensions(FunctionName=ref(logical_id)),
@@ -161,7 +161,7 @@ def function_alarms(logical_id: str, function: Template) -> Template:
         found[f"{logical_id}IteratorAgeAlarm"] = alarm(
             f"{short}-iterator-age",
             f"{name}: its oldest unread stream record was over a minute old for 3 of the last 5 minutes (results "
-            "lag the votes). See OPERATIONS.md.",
+            "lag the votes). See docs/operations.md.",
             Namespace="AWS/Lambda",
             MetricName="IteratorAge",
             Dimensions=dimensions(FunctionName=ref(logical_id)),
@@ -178,7 +178,7 @@ def function_alarms(logical_id: str, function: Template) -> Template:
         what = "runs failed after Lambda's retries" if kind == "async" else "stream batches failed after retries"
         found[f"{queue}Alarm"] = alarm(
             f"{short}-failed-{'runs' if kind == 'async' else 'batches'}",
-            f"{name}: {what} and wait in the failure queue. See OPERATIONS.md.",
+            f"{name}: {what} and wait in the failure queue. See docs/operations.md.",
             Namespace="AWS/SQS",
             MetricName="ApproximateNumberOfMessagesVisible",
             Dimensions=dimensions(QueueName=get_att(queue, "QueueName")),
@@ -200,7 +200,7 @@ def table_alarms() -> Template:
         found[f"{table.logical_id}ThrottledRequestsAlarm"] = alarm(
             f"{table.stem}-throttled",
             f"DynamoDB throttles requests to the table ${{{table.logical_id}}} (ThrottledRequests, any operation). "
-            "See OPERATIONS.md.",
+            "See docs/operations.md.",
             Metrics=[
                 {
                     "Id": "throttled",
@@ -238,7 +238,7 @@ def app_alarms() -> Template:
         "SnapshotFailedAlarm": app_alarm(
             "snapshot-failures",
             "The snapshot job failed to write some polls in 3 of the last 5 minutes (SnapshotFailed). "
-            "See OPERATIONS.md.",
+            "See docs/operations.md.",
             SNAPSHOT_FAILED,
             "Sum",
             Period=60,
@@ -251,7 +251,7 @@ def app_alarms() -> Template:
         "SnapshotAgeAlarm": app_alarm(
             "snapshot-age",
             "The newest results snapshot is older than SnapshotMaxAgeSeconds, or the job stopped reporting "
-            "(SnapshotAgeSeconds). See OPERATIONS.md.",
+            "(SnapshotAgeSeconds). See docs/operations.md.",
             SNAPSHOT_AGE_SECONDS,
             "Maximum",
             Period=60,
@@ -264,7 +264,7 @@ def app_alarms() -> Template:
         "AuditWriteFailuresAlarm": app_alarm(
             "audit-write-failures",
             "An admin action happened but its audit entry could not be stored (AuditWriteFailures); "
-            "the entry is in the API log as audit_unrecorded. See OPERATIONS.md.",
+            "the entry is in the API log as audit_unrecorded. See docs/operations.md.",
             AUDIT_WRITE_FAILURES,
             "Sum",
             ComparisonOperator=AT_LEAST,

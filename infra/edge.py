@@ -42,7 +42,7 @@ PARAMETERS: Template = {
         "Default": "0",
         "AllowedPattern": "^[A-Za-z0-9-]{1,64}$",
         "Description": "Change it after putting a new value in polls/<stage>/edge, so the distribution's origin "
-        "header (and the vote WAF's edge rule) take the new key (OPERATIONS.md).",
+        "header (and the vote WAF's edge rule) take the new key (docs/operations.md).",
     },
     SITE_URL: {
         "Type": "String",
@@ -58,7 +58,7 @@ DISTRIBUTION_SKIPS = {
     "CKV_AWS_86": "Standard logs need a log bucket with ACLs enabled; the API's access logs and the functions' "
     "logs record every vote, and CloudFront's metrics cover the reads",
     "CKV_AWS_174": "The default *.cloudfront.net certificate: a newsroom's own domain needs its ACM certificate "
-    "(README, Deploy), and then TLSv1.2_2021 applies",
+    "(docs/deployment.md), and then TLSv1.2_2021 applies",
 }
 
 

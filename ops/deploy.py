@@ -42,7 +42,7 @@ from ops.teardown import destroy
 
 REFUSED = (
     "Refused: after a new HMAC key, existing ballots and IP counters are not recognised, so voters on\n"
-    "open polls can vote again. Read OPERATIONS.md (rotating the HMAC key), then add --voters-can-vote-again."
+    "open polls can vote again. Read docs/operations.md (rotating the HMAC key), then add --voters-can-vote-again."
 )
 
 
@@ -146,7 +146,7 @@ def secret_command(command: str, stage: str, session: Session) -> int:
         return 0
     secrets.rotate_hmac_key(session.client("secretsmanager"), secret_id)
     print(
-        f"New HMAC key stored in {secret_id}. Recycle the functions so every process reads it (OPERATIONS.md).",
+        f"New HMAC key stored in {secret_id}. Recycle the functions so every process reads it (docs/operations.md).",
         file=out,
     )
     return 0

@@ -1,4 +1,4 @@
-"""Copy one poll's items back from tables restored with point-in-time recovery (OPERATIONS.md).
+"""Copy one poll's items back from tables restored with point-in-time recovery (docs/operations.md).
 
     python -m ops.restore <poll_id> --stage prod --suffix restored-0101 [--tables ballots ...] [--write]
 
@@ -11,7 +11,7 @@ summary are derived from the ballots and are not copied); in ballots, every ball
 A copied ballot reaches the ballots' stream like any write, so the fold counts a ballot that was missing and
 changes nothing for one that was already there. Guard items (address windows, spent proofs) only enforce
 limits and expire: they are not copied. The restored tables are read with a Scan (a one-off). Then close the
-poll and recount it with {"fix": true}: see OPERATIONS.md.
+poll and recount it with {"fix": true}: see docs/operations.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 `python -m ops.deploy set-admin-token --stage dev` prints the new token once and keeps the HMAC key, so existing
 ballots still match; `python -m ops.deploy rotate-hmac-key --stage dev --voters-can-vote-again` replaces the key
-(read OPERATIONS.md first: ballots and address counters stop matching). Either way, recycle the functions after.
+(read docs/operations.md first: ballots and address counters stop matching). Either way, recycle the functions after.
 """
 
 from __future__ import annotations

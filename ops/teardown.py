@@ -3,7 +3,7 @@
 Kept by the stack's deletion: the tables, the results bucket, the app's secret, the editors' user pool and the KMS
 key. A purge then deletes the tables, both secrets (without a recovery window, so a new deploy can use the names),
 the user pool (its deletion protection turned off first), and every object version and the bucket; the KMS key
-stays (schedule its deletion by hand, OPERATIONS.md).
+stays (schedule its deletion by hand, docs/operations.md).
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ def destroy(stage: str, *, purge_data: bool, session: Session) -> int:
         purge(stage, session)
     else:
         print(
-            "Kept: the tables, the results bucket, the secret, the user pool and the KMS key (PURGE=1 deletes them).",
+            "Kept: the tables, the results bucket, the secret and the user pool (PURGE=1 deletes them), and the KMS key "
+            "(schedule its deletion by hand: docs/operations.md).",
             file=out,
         )
     return 0

@@ -1,4 +1,4 @@
-/* Poll widget: README, "Widget" (notes there; this file stays under 6 KB gzipped). */
+/* Poll widget: docs/widget.md (notes there; this file stays under 6 KB gzipped). */
 (() => {
   "use strict";
   const SRC = document.currentScript?.src || location.href;
