@@ -1,4 +1,5 @@
-"""The stage's alarms, each to the alarm topic when it fires and when it clears (docs/operations.md says what each means):
+"""The stage's alarms, each to the alarm topic when it fires and when it clears (docs/operations.md says what each
+means):
 the API's 5XX rate and p99 latency, every function's errors and throttles, every stream consumer's iterator age
 (the fold's: how late votes are counted), every table's throttled requests, every
 failure queue's waiting messages, and the app's own metrics (snapshot failures and age, unrecorded audit entries).
@@ -122,7 +123,8 @@ def api_alarms() -> Template:
         ),
         "ApiLatencyP99Alarm": alarm(
             "api-latency-p99",
-            "API p99 latency (API Gateway Latency) above ApiLatencyP99Milliseconds for 5 minutes. See docs/operations.md.",
+            "API p99 latency (API Gateway Latency) above ApiLatencyP99Milliseconds for 5 minutes. "
+            "See docs/operations.md.",
             Namespace="AWS/ApiGateway",
             MetricName="Latency",
             Dimensions=api_dimensions(),

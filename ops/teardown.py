@@ -62,8 +62,8 @@ def destroy(stage: str, *, purge_data: bool, session: Session) -> int:
         purge(stage, session)
     else:
         print(
-            "Kept: the tables, the results bucket, the secret and the user pool (PURGE=1 deletes them), and the KMS key "
-            "(schedule its deletion by hand: docs/operations.md).",
+            "Kept: the tables, the results bucket, the secret and the user pool (PURGE=1 deletes them), and the KMS "
+            "key (schedule its deletion by hand: docs/operations.md).",
             file=out,
         )
     return 0

@@ -10,7 +10,6 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from local.stack import free_port
-
 from tests.support import aws
 
 # AWS on moto and the recorded app calls (tests/support/aws.py), as the api tier has them.
