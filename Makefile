@@ -62,7 +62,7 @@ bench: $(STAMP)
 lint: $(STAMP) $(CHECKOV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy app.py chalicelib
+	$(VENV)/bin/mypy app.py chalicelib infra ops local
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r app.py chalicelib --severity-level medium
 	$(PY) -m ops.dependency_audit

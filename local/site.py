@@ -126,7 +126,7 @@ def site_handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 return self.send(405, b"method not allowed\n", {"Content-Type": TEXT, "Allow": "GET, HEAD"})
             if url.path == "/embed":
                 query = parse_qs(url.query)
-                theme, lang = ((query.get(key) or [None])[0] for key in ("theme", "lang"))
+                theme, lang = (query[key][0] if query.get(key) else None for key in ("theme", "lang"))
                 body = preview_page(site.url(), query.get("poll", []), theme, lang)
                 return self.send(200, body, {"Content-Type": HTML, "Cache-Control": "no-cache"})
             if url.path == "/console":
