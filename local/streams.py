@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.runtime import state
+
 POLL_SECONDS = 0.25  # how often each shard is read (Lambda polls a stream shard about four times a second)
 BATCH_SIZE = 1000  # app.py's batch_size
 
@@ -98,7 +100,8 @@ class Mapping:
         self.since[shard] = time.monotonic()
 
 
-_taps: dict[str, StreamReader] = {}
+_taps: dict[str, StreamReader] = {}  # this process's readers of each stream (stream_batches), forgotten on reset
+state.register("stream readers", _taps.clear)
 
 
 def stream_batches(table: str) -> list[dict[str, Any]]:
