@@ -17,7 +17,6 @@ import types
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
-from unittest import mock
 
 
 class SerialisedWsgi:
@@ -73,17 +72,30 @@ def _restore(table: Any, hash_value: Any, range_value: Any, item: Any) -> None:
         table.items[hash_value][range_value] = item
 
 
-@contextmanager
-def item_level_transactions() -> Iterator[None]:
-    """While one request is served alone: transactions back up the items they touch, not whole tables."""
-    from moto.dynamodb import models  # noqa: PLC0415 - a dev dependency
-    from moto.dynamodb.models.table import Table  # noqa: PLC0415
+class _Installed:
+    """How many endpoints use the item-level rollback now, and what it replaced in moto."""
 
-    original = models.DynamoDBBackend.transact_write_items
-    tables_not_copied = types.SimpleNamespace(
-        copy=copy.copy,
-        deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo),
-    )
+    count = 0
+    original: tuple[Any, Any] = (None, None)
+
+
+_install_lock = threading.Lock()
+_in_transaction = threading.local()  # set while this thread's transaction runs: moto copies no table then
+
+
+def _tables_not_copied(table_type: type) -> Any:
+    """Return a stand-in for moto's `copy` module that copies no table while this thread runs a transaction."""
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if getattr(_in_transaction, "active", False) and isinstance(value, table_type):
+            return value
+        return copy.deepcopy(value, memo)
+
+    return types.SimpleNamespace(copy=copy.copy, deepcopy=deepcopy)
+
+
+def _item_level(original: Callable[..., None]) -> Callable[..., None]:
+    """Wrap moto's transact_write_items: back up the items a transaction names, restore them if it is cancelled."""
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         try:
@@ -92,18 +104,44 @@ def item_level_transactions() -> Iterator[None]:
             return original(self, transact_items)
         saved = [(t, h, r, copy.deepcopy(t.get_item(h, r))) for t, h, r in touched]
         streams = {id(t): (t.stream_shard, len(t.stream_shard.items)) for t, _, _ in touched if t.stream_shard}
-        with mock.patch.object(models, "copy", tables_not_copied):
-            try:
-                return original(self, transact_items)
-            except BaseException:
-                for table, hash_value, range_value, item in reversed(saved):
-                    _restore(table, hash_value, range_value, item)
-                for shard, length in streams.values():
-                    del shard.items[length:]  # the stream records of writes that never happened
-                raise
+        _in_transaction.active = True
+        try:
+            return original(self, transact_items)
+        except BaseException:
+            for table, hash_value, range_value, item in reversed(saved):
+                _restore(table, hash_value, range_value, item)
+            for shard, length in streams.values():
+                del shard.items[length:]  # the stream records of writes that never happened
+            raise
+        finally:
+            _in_transaction.active = False
 
-    with mock.patch.object(models.DynamoDBBackend, "transact_write_items", transact_write_items):
+    return transact_write_items
+
+
+@contextmanager
+def item_level_transactions() -> Iterator[None]:
+    """While one request is served alone: transactions back up the items they touch, not whole tables.
+
+    Installed once however many endpoints (threads) enter it at a time, and removed when the last leaves: a patch
+    per request would let two endpoints' patches and restores interleave, and leave one behind."""
+    from moto.dynamodb import models  # noqa: PLC0415 - a dev dependency
+    from moto.dynamodb.models.table import Table  # noqa: PLC0415
+
+    backend: Any = models.DynamoDBBackend
+    with _install_lock:
+        if _Installed.count == 0:
+            _Installed.original = (backend.transact_write_items, models.copy)
+            backend.transact_write_items = _item_level(backend.transact_write_items)
+            models.copy = _tables_not_copied(Table)
+        _Installed.count += 1
+    try:
         yield
+    finally:
+        with _install_lock:
+            _Installed.count -= 1
+            if _Installed.count == 0:
+                backend.transact_write_items, models.copy = _Installed.original
 
 
 @contextmanager

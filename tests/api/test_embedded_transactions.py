@@ -164,3 +164,16 @@ def test_a_cancelled_transaction_across_tables_leaves_every_named_item_and_strea
     assert two_tables.scan(TableName="ledger")["Items"] == ledger_before
     assert state(two_tables) == counts_before
     assert stream_records("ledger") == records_before  # a fold reading the stream sees no write that never happened
+
+
+def test_two_endpoints_entering_and_leaving_out_of_order_leave_moto_as_it_was():
+    from moto.dynamodb import models
+
+    before = (models.DynamoDBBackend.transact_write_items, models.copy)
+    first, second = item_level_transactions(), item_level_transactions()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first endpoint leaves while the second still serves
+    assert models.DynamoDBBackend.transact_write_items is not before[0]
+    second.__exit__(None, None, None)
+    assert (models.DynamoDBBackend.transact_write_items, models.copy) == before
