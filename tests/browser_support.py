@@ -44,8 +44,10 @@ def close_poll(stack: LocalStack, poll_id: str) -> None:
 
 
 def vote_over_http(stack: LocalStack, poll_id: str, options: list[str]) -> None:
-    """Cast a vote as some other reader, without a browser (solving the poll's proof of work if it asks one)."""
+    """Cast a vote as some other reader, without a browser (solving the poll's proof of work if it asks one), and
+    wait until the fold has counted it."""
     api(stack).vote(poll_id, options, f"other-{uuid.uuid4().hex}", solve=True).expect(201)
+    results(stack, poll_id)
 
 
 def ballots(stack: LocalStack, poll_id: str) -> int:

@@ -25,7 +25,7 @@ except ImportError as exc:
 
 from infra.site_files import embed_snippet, manifest
 from local.stack import LocalStack
-from tests.browser_support import create_poll, open_host_page, votes_by_option
+from tests.browser_support import create_poll, open_host_page, results, votes_by_option
 from tests.widget_texts import (
     LANGUAGES,
     SHOWN_FOR_CODE,
@@ -147,6 +147,7 @@ def test_plural_forms_follow_the_readers_language_in_the_results(stack, page):
     for voter in range(2):
         body = {"options": ["tea"], "voter": f"plural-voter-{voter}"}
         assert requests.post(f"{stack.api_url}/polls/{poll_id}/votes", json=body, timeout=10).status_code == 201
+    results(stack, poll_id)  # the fold has counted both
     open_in(page, stack, poll_id, "pl")
     poll = widget(page, poll_id)
     poll.locator("input").nth(1).check()
