@@ -3,7 +3,6 @@ started from this project's modules, waiting until a URL answers."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -17,16 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.runtime import state
+from infra.functions import stage_environment
+
+__all__ = ["ROOT", "applied_environment", "free_port", "launch", "stage_environment", "terminate", "wait_for"]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def stage_environment(stage: str = "local") -> dict[str, str]:
-    """Return the environment variables .chalice/config.json gives a stage."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
-    env = dict(config.get("environment_variables", {}))
-    env.update(config["stages"][stage].get("environment_variables", {}))
-    return env
 
 
 @contextmanager
