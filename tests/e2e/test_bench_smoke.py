@@ -126,6 +126,31 @@ def test_the_snapshot_writes_of_a_run_follow_the_changed_polls_and_its_reads_the
     assert changed["operations"]["Query"] == everything["operations"]["Query"] == polls + 1  # the index, each poll
 
 
+@pytest.fixture(scope="module")
+def hot(bench: Callable[[str], Run]) -> dict[str, Any]:
+    return bench("hot_poll").figures()
+
+
+def test_the_ledger_takes_100000_votes_a_second_on_one_poll_within_the_targets_by_the_model(hot):
+    ledger = hot["rates"]["100000"]["ledger"]
+    assert ledger["retries"] < 0.1
+    assert ledger["busiest_share"] <= 0.5
+    assert (ledger["accepted"], ledger["refused"]) == (100_000, 0)
+    assert ledger["lag_p99"] <= 5.0
+    assert ledger["units"] == 7  # the default poll's vote, measured
+
+
+def test_todays_shards_and_the_peers_counters_refuse_votes_at_100000_a_second_by_the_model(hot):
+    designs = hot["rates"]["100000"]
+    others = [figures for name, figures in designs.items() if name != "ledger"]
+    assert len(others) == 3 and all(figures["refused"] > 0 for figures in others)
+
+
+def test_the_quotas_a_100000_votes_a_second_poll_needs_raised_are_named(hot):
+    raised = {name for name, text in hot["quotas"].items() if text.endswith(": raise")}
+    assert {"Lambda concurrent executions", "ballots table write throughput"} <= raised
+
+
 def test_the_handler_overhead_is_measured_against_the_bare_calls(bench):
     figures = bench("overhead").figures()
     assert all(f["ratio"] > 0 for f in figures.values())
