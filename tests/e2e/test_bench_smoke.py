@@ -151,6 +151,14 @@ def test_the_quotas_a_100000_votes_a_second_poll_needs_raised_are_named(hot):
     assert {"Lambda concurrent executions", "ballots table write throughput"} <= raised
 
 
+def test_the_fold_lag_is_measured_on_the_local_stack_for_every_ballot(bench):
+    lag = bench("fold_lag").figures()
+    assert lag["ballots"] >= lag["accepted"] > 0  # a refused vote may have committed (an unknown outcome)
+    assert lag["folded"] == lag["ballots"] and lag["unmatched"] == 0
+    assert 0 < lag["p50"] <= lag["p99"] <= lag["max"] < 30  # seconds: finite, and ordered
+    assert lag["tally_writes"] >= 1
+
+
 def test_the_handler_overhead_is_measured_against_the_bare_calls(bench):
     figures = bench("overhead").figures()
     assert all(f["ratio"] > 0 for f in figures.values())
