@@ -101,10 +101,10 @@ def _written(calls: list[harness.Call]) -> list[str]:
     for call in calls:
         for table, key, _ in call.items:
             values = json.loads(key)
-            named = values.get("part", values.get("pk", {}))  # the polls table's sort key, else the hash key
-            text = str(next(iter(named.values()), ""))
+            named = values.get("part") or values.get("pk")  # the polls table's sort key, else the hash key
+            text = str(next(iter(named.values()))) if named else ""
             kind = text.split("#", 1)[0] + "#" if "#" in text else text
-            found.append(f"{roles.get(table, table)} {kind}")
+            found.append(f"{roles.get(table, table)} {kind}".strip())
         found += [f"index {index}" for index, _, _ in call.index_items]
     return found
 

@@ -96,10 +96,11 @@ def _costs(costs: dict[str, Any]) -> list[str]:
         )
     compared = costs.get("units_vs_today", {})
     if compared:
+        what = {"default": "a default poll", "voter": "block=voter without a challenge or window"}
         shown = ", ".join(
-            f"{figures['ledger']:g} {mode} (today's {figures['today']:g})"
-            for mode, figures in compared.items()
-            if mode in ("voter", "default") and figures["today"] is not None
+            f"{compared[mode]['ledger']:g} for {name} (today's {compared[mode]['today']:g})"
+            for mode, name in what.items()
+            if mode in compared
         )
         lines.append(f"Write units per warm vote (WCU incl. GSI): {shown}.")
     return lines
@@ -112,9 +113,9 @@ def _hot(hot: dict[str, Any]) -> list[str]:
     today = next(figures for name, figures in rates[100_000].items() if name.startswith("today"))
     raised = [name for name, text in hot["quotas"].items() if text.endswith(": raise")]
     return [
-        f"By the model, 100,000 votes/s on one poll: {at['retries']:.4f} retries a vote (target < 0.1), busiest key "
-        f"{at['busiest_share']:.0%} of its partition's limit (target ≤ 50%: {at['busiest_key']}), "
-        f"{at['refused']:.0%} refused; today's 1,000 shards: {today['retries']:.2f} retries a vote, "
+        f"By the model, 100,000 votes/s on one poll: {at['retries']:.4f} retries a vote (target < 0.1); the busiest "
+        f"key, {at['busiest_key']}, at {at['busiest_share']:.0%} of its partition's limit (target ≤ 50%); "
+        f"{at['refused']:.0%} refused. Today's 1,000 shards there: {today['retries']:.2f} retries a vote, "
         f"{today['refused']:.1%} refused.",
         "Quotas a 100,000 votes/s poll needs raised (the binding limits): "
         + "; ".join(f"{name}: {hot['quotas'][name].removesuffix(': raise')}" for name in raised)

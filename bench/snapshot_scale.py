@@ -112,8 +112,8 @@ def run(quick: bool = False) -> list[Section]:
         "definition through its tallies (one Query a poll, after one Query of the sparse `snapshot-due` index), so "
         "the read requests follow the active polls, and so does most of the wall time here. A poll's partition is "
         "its definition, the publisher's summary and one tally per stream shard that folded its ballots (here one, "
-        "or none for a poll without votes): a few hundred bytes, half a read unit eventually consistent, however "
-        "many votes it holds.",
+        "or none for a poll without votes): well under 4 KB, so half a read unit eventually consistent, however many "
+        "votes it holds.",
         "Every run that writes anything also reads and rewrites the whole results/index.json (one entry per poll "
         "ever snapshotted publicly), so its bytes follow all snapshotted polls: see the S3 KB of the 'changed' row.",
         "The job also tends each poll's upkeep (sealing idle tallies into the poll's base, dropping sealed ones): "
