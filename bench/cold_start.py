@@ -189,8 +189,9 @@ def run(quick: bool = False) -> list[Section]:
         "from its first statement, so interpreter start-up is not in them (it is in the wall-time rows).",
         "The first vote runs the handler as Lambda would (`app.app(event, context)` with an API Gateway proxy "
         "event) against moto's ThreadedMotoServer on 127.0.0.1 in the parent (AWS_ENDPOINT_URL): it reads the "
-        "definition (GetItem), commits (TransactWriteItems) and reads the tally (BatchGetItem), three local HTTP "
-        "round trips; the tables were created with local.resources.ensure_resources.",
+        "poll's definition and published results (one Query) and writes the vote (one TransactWriteItems: the ballot "
+        "and its address prefix's window counter, the poll having the default address limit and no challenge), two "
+        "local HTTP round trips; the tables were created with local.resources.ensure_resources.",
         f"Import total from -X importtime: {total / 1000:.0f} ms (one run, cumulative of the top-level imports).",
         f"Ratio (import app + first vote) / (import deps): {ratio:.2f}x.",
     ]

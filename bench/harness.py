@@ -3,12 +3,14 @@ recording, stats, tables."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
 import os
 import secrets
 import statistics
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,7 +43,7 @@ from local import recorder  # noqa: E402
 from local.recorder import Call  # noqa: E402 - also harness.Call: what RECORDER holds
 from local.seed import seed_active_polls  # noqa: E402, F401 - used as harness.*
 from local.stack import LocalStack, free_port  # noqa: E402
-from ops.client import PollClient  # noqa: E402
+from ops.client import PollClient, loopback  # noqa: E402
 
 REGION = "us-east-1"
 POLL = {"question": "Should the council build the new bridge?", "options": ["Yes", "No", "Don't know"]}
@@ -346,6 +348,41 @@ def local_stack(admin_token: str) -> Iterator[LocalStack]:
 def new_voter() -> str:
     """A fresh valid voter token."""
     return "bench-" + secrets.token_hex(8)
+
+
+def steady_votes(
+    api_url: str, poll_id: str, *, seconds: float, rate: float, threads: int, prefix: str = "steady"
+) -> tuple[list[float], int]:
+    """Offer `rate` votes a second for `seconds` from `threads` clients on distinct loopback addresses (each on its
+    own schedule, together evenly spaced); return each accepted vote's time (monotonic, sorted) and the refusals."""
+    accepted: list[float] = []
+    refused = [0]
+    numbers = itertools.count()
+    lock = threading.Lock()
+    started = time.monotonic()
+    interval = threads / rate
+
+    def client(index: int) -> None:
+        reader = PollClient.over_http(api_url, source=loopback(index), timeout=30)
+        due = started + index * interval / threads
+        while due < started + seconds:
+            time.sleep(max(0.0, due - time.monotonic()))
+            with lock:
+                number = next(numbers)
+            answer = reader.vote(poll_id, ["yes" if number % 3 else "no"], f"{prefix}-voter-{number:08d}")
+            with lock:
+                if answer.status == 201:
+                    accepted.append(time.monotonic())
+                else:
+                    refused[0] += 1
+            due += interval
+
+    workers = [threading.Thread(target=client, args=(index,)) for index in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sorted(accepted), refused[0]
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from typing import Any
 
 from bench import harness  # noqa: F401 - sets the fake AWS environment before anything imports the app
 from bench.harness import Section
+from ops import capacity
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "BENCHMARKS.md"
@@ -31,6 +32,7 @@ BENCHMARKS = (
     "overhead",
     "snapshot_scale",
     "hot_poll",
+    "fold_lag",
     "widget",
     "stuffing",
     "edge",
@@ -66,20 +68,84 @@ def _command(argv: list[str]) -> str:
     return f"`make bench` (runs `{direct}`)" if os.environ.get("MAKELEVEL") else f"`{direct}`"
 
 
+def _costs(costs: dict[str, Any]) -> list[str]:
+    """Headlines of section 1a: requests per vote and read, what a vote writes, its write units."""
+    lines = []
+    votes = {name: figures for name, figures in costs.items() if name.startswith("warm vote (")}
+    if votes:
+        requests = sorted({figures["requests"] for figures in votes.values()})
+        operations = sorted({op for figures in votes.values() for op in figures["operations"]})
+        cold = costs.get("results read, cold", {})
+        warm = costs.get("results read, within the cache window", {})
+        lines.append(
+            f"One DynamoDB request per warm vote: {' or '.join(map(str, requests))} in each of the {len(votes)} "
+            f"blocking and challenge modes ({' or '.join(operations)}); a cold results read is "
+            f"{cold.get('requests')} ({', '.join(cold.get('operations', []))}), a read within the cache window "
+            f"{warm.get('requests')}."
+        )
+        shared = sorted({item for figures in votes.values() for item in figures["written"] if item.startswith("polls")})
+        kinds = sorted({item for figures in votes.values() for item in figures["written"]})
+        lines.append(
+            "No shared item on the vote path: "
+            + (
+                f"a warm vote writes only {', '.join(kinds)} (keyed by voter or request, proof, address prefix's "
+                "window, address; and one of the poll's by-poll index buckets), nothing of the poll's."
+                if not shared
+                else f"**a warm vote wrote the poll's items: {', '.join(shared)}**."
+            )
+        )
+    compared = costs.get("units_vs_today", {})
+    if compared:
+        what = {"default": "a default poll", "voter": "block=voter without a challenge or window"}
+        shown = ", ".join(
+            f"{compared[mode]['ledger']:g} for {name} (today's {compared[mode]['today']:g})"
+            for mode, name in what.items()
+            if mode in compared
+        )
+        lines.append(f"Write units per warm vote (WCU incl. GSI): {shown}.")
+    return lines
+
+
+def _hot(hot: dict[str, Any]) -> list[str]:
+    """Headlines of section 6a: the ledger at 100,000 votes/s, today's design there, the quotas."""
+    at = hot["ledger_at_quota_rate"]
+    rates = {int(rate): designs for rate, designs in hot["rates"].items()}
+    today = next(figures for name, figures in rates[100_000].items() if name.startswith("today"))
+    raised = [name for name, text in hot["quotas"].items() if text.endswith(": raise")]
+    return [
+        f"By the model, 100,000 votes/s on one poll: {at['retries']:.4f} retries a vote (target < 0.1); the busiest "
+        f"key, {at['busiest_key']}, at {at['busiest_share']:.0%} of its partition's limit (target ≤ 50%); "
+        f"{at['refused']:.0%} refused. Today's 1,000 shards there: {today['retries']:.2f} retries a vote, "
+        f"{today['refused']:.1%} refused.",
+        "Quotas a 100,000 votes/s poll needs raised (the binding limits): "
+        + "; ".join(f"{name}: {hot['quotas'][name].removesuffix(': raise')}" for name in raised)
+        + ".",
+    ]
+
+
+def _lag(lag: dict[str, Any]) -> str:
+    """Headline of section 6b, with the model's deployed figure beside it."""
+    modelled = capacity.ledger(100_000)
+    return (
+        f"Fold lag, commit to tally: p50 {lag['p50']:.2f} s, p99 {lag['p99']:.2f} s on the local stack at "
+        f"{lag['achieved_rate']:.0f} votes/s (target p99 ≤ {lag['target_p99']:g} s: "
+        f"{'met' if lag['meets_target'] else 'not met'}); p99 {modelled.lag_p99:.2f} s deployed by the model "
+        "(target ≤ 5 s)."
+    )
+
+
 def summary(sections: list[Section]) -> list[str]:
-    """A few headline figures drawn from the sections' data."""
+    """A few headline figures drawn from the sections' data: the ledger's targets first."""
     data: dict[str, Any] = {}
     for section in sections:
         data[section.title.split(".")[0]] = section.data
     lines = []
-    costs = data.get("1a", {})
-    if costs:
-        warm = costs.get("warm vote (voter)", {})
-        lines.append(
-            f"A warm vote is {warm.get('requests')} request ({', '.join(warm.get('operations', []))}), "
-            f"{warm.get('wcu', 0) + warm.get('index_wcu', 0):g} WCU including the ballots' by-slot index; a results "
-            "read within the cache window makes no request."
-        )
+    if data.get("1a"):
+        lines += _costs(data["1a"])
+    if data.get("6a"):
+        lines += _hot(data["6a"])
+    if data.get("6b"):
+        lines.append(_lag(data["6b"]))
     cold = data.get("2", {})
     if cold:
         lines.append(
@@ -102,13 +168,6 @@ def summary(sections: list[Section]) -> list[str]:
                 f"{name}: {scale[name]['requests']} requests, {scale[name]['s3_puts']} S3 PUTs" for name in last
             )
             + "."
-        )
-    hot = data.get("6", {})
-    if hot:
-        shown = ", ".join(f"{rate:,}/s → {shards:,}" for rate, shards in hot["recommendations"].items())
-        lines.append(
-            "Shards keeping every shard under 50% of the per-key write limit and under 0.1 retries a vote (simulated "
-            f"transaction conflicts, 10 ms assumed hold time): {shown} (API maximum 1,000)."
         )
     stuffing = data.get("8", {})
     if stuffing:

@@ -5,10 +5,13 @@ are cited where they are used.
 
 The ledger's contended keys, each checked against its partition's limit (DynamoDB developer guide, "Burst and adaptive
 capacity": up to 3,000 RCU and 1,000 WCU a second to a single item's primary key):
-- a ballot: keyed by its voter, written once; an address prefix's window counter: at most its allowance a window;
+- a ballot: keyed by its voter, written once; an address prefix's window counter: at most its allowance a window
+  (counted here as if all of it came in one second);
 - a by-poll index bucket: INDEX_BUCKETS of them share a poll's ballots;
 - the poll's partition: one fold write per stream shard per batch; the publisher's read of every tally and its
   summary's write each batch; every API container's read of the definition and summary, once a second.
+A vote's write units are measured (bench/request_costs.py) and passed in as VoteUnits, split by the table they land
+on, since each table (and index) has its own throughput quota.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ RATES = (1_000, 10_000, 100_000, 250_000)
 SEED = 20261206
 VOTE_ATTEMPTS = 4
 # Assumptions (not measured here: no AWS account).
-# API handler time per warm vote: the handler's own work (2.9 ms, BENCHMARKS.md section 4), one DynamoDB write
+# API handler time per warm vote: the handler's own work (a few ms, BENCHMARKS.md section 4), one DynamoDB write
 # (a few ms in the region) and the proof's check (PBKDF2, 5,000 iterations: about 1.2 ms): 20 ms leaves room.
 HANDLER_SECONDS = 0.02
 HOLD_MEDIAN, HOLD_P99 = 0.010, 0.030  # how long a TransactWriteItems holds its items (seconds)
@@ -43,6 +46,17 @@ PARTITION_TARGET = 0.5  # on-demand partitions run about half loaded: stream sha
 TALLY_BYTES, DEFINITION_BYTES = 200, 1500
 LEAD_SHARE = 0.6  # the leading option's share of votes (peer designs' hot counter)
 SHARDS_TODAY = 1000  # today's design: the API's maximum counter shards
+# Today's design's write units per warm vote (WCU + GSI WCU), by poll mode: measured with bench/request_costs.py's
+# method (bench/harness.py's capacity rules on moto) at commit e674837, the last before the ledger. Every item of
+# its one transaction cost 2 WCU: the ballot, its guards and the poll's shard item, plus 1 for the by-slot index.
+TODAY_UNITS = {
+    "default": 9.0,  # proof of work and address window (block=voter): ballot, pow#, aw#, shard
+    "proof_of_work": 7.0,
+    "address_window": 7.0,
+    "voter": 5.0,  # no challenge, no address window: ballot and shard ("today's 5")
+    "voter_and_ip": 7.0,  # ballot, ip#, shard
+    "none": 2.0,  # the shard item alone
+}
 # Quotas (AWS defaults): Lambda concurrent executions per region; on-demand throughput per table.
 LAMBDA_CONCURRENCY, TABLE_WCU = 1_000, 40_000
 # Prices, us-east-1 on-demand list prices as of 2025 (an assumption, not fetched).
@@ -82,12 +96,30 @@ def fold_lag(rate_per_shard: float, seconds: float = 30.0, seed: int = SEED) -> 
 
 
 @dataclass(frozen=True)
+class VoteUnits:
+    """Write units of one warm vote, by where they land (measured: bench/request_costs.py)."""
+
+    ballot: float  # the ballots table: the ballot (2 in a transaction, 1 as a lone PutItem)
+    guards: float = 0.0  # the guards table: the spent proof, the address window, the per-IP counter
+    index: float = 1.0  # the ballots' by-poll index
+
+    @property
+    def total(self) -> float:
+        """All of them."""
+        return self.ballot + self.guards + self.index
+
+
+DEFAULT_POLL = VoteUnits(ballot=2.0, guards=4.0, index=1.0)  # a default poll's vote (proof of work, window) in 1a
+
+
+@dataclass(frozen=True)
 class Ledger:
     """The ledger at one rate: throughput, keys, fold, Lambda, cost."""
 
     rate: int
     write_units: float  # per vote, measured (ballot, guards, index)
     stream_shards: int
+    records_per_shard: float  # ballots a second each stream shard carries
     containers: float
     fold_writes_per_second: float
     busiest_key: str
@@ -97,7 +129,9 @@ class Ledger:
     lag_p50: float
     lag_p99: float
     lambda_concurrency: float
-    table_wcu: float
+    table_wcu: float  # the ballots table's
+    guards_wcu: float
+    index_wcu: float
     dollars_per_million: float
 
     @property
@@ -111,9 +145,9 @@ class Ledger:
         return max(0.0, 1 - self.accepted_per_second / self.rate)
 
 
-def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
-    """Model the ledger at a rate, given the measured write units of a vote (all items) and of its ballot alone."""
-    table_wcu = rate * ballot_units  # the ballots table's own partitions (its index is apart)
+def ledger(rate: int, units: VoteUnits = DEFAULT_POLL) -> Ledger:
+    """Model the ledger at a rate, given the measured write units of a vote."""
+    table_wcu = rate * units.ballot  # the ballots table's own partitions (its index is apart)
     shards = max(1, math.ceil(table_wcu / (PARTITION_WCU * PARTITION_TARGET)))
     containers = rate * HANDLER_SECONDS
     per_shard = rate / shards
@@ -123,10 +157,10 @@ def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
     reads = containers * 0.5 + view_rcu / PUBLISH_WINDOW  # definition and summary: under 4 KB, eventually consistent
     window_rate = DEFAULT_ADDRESS_LIMIT.votes / DEFAULT_ADDRESS_LIMIT.seconds
     shares = {
-        "a by-poll index bucket (writes)": rate / INDEX_BUCKETS / PARTITION_WCU,
+        "a by-poll index bucket (writes)": rate * units.index / INDEX_BUCKETS / PARTITION_WCU,
         "the poll's partition (fold and summary writes)": (fold_writes + 2 / PUBLISH_WINDOW) / PARTITION_WCU,
         "the poll's partition (reads)": reads / PARTITION_RCU,
-        "an address window counter (writes)": window_rate * 2 / PARTITION_WCU,
+        "an address window counter (writes)": DEFAULT_ADDRESS_LIMIT.votes * 2 / PARTITION_WCU,
         "a ballot (written once)": 0.0,
     }
     busiest = max(shares, key=lambda k: shares[k])
@@ -134,13 +168,14 @@ def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
     retries = 1 - math.exp(-window_rate * hold_mean)  # at worst every voter's prefix votes at its allowance
     p50, p99 = fold_lag(per_shard)
     seconds = 1e6 / rate
-    dollars = 1e6 * write_units * WRITE_PRICE
+    dollars = 1e6 * units.total * WRITE_PRICE
     dollars += seconds * ((fold_writes + 1 / PUBLISH_WINDOW) * WRITE_PRICE + reads * READ_PRICE)
     dollars += seconds / PUBLISH_WINDOW * 2 * S3_PUT  # the publisher's latest.json and .csv, each batch
     return Ledger(
         rate=rate,
-        write_units=write_units,
+        write_units=units.total,
         stream_shards=shards,
+        records_per_shard=per_shard,
         containers=containers,
         fold_writes_per_second=fold_writes,
         busiest_key=busiest,
@@ -151,6 +186,8 @@ def ledger(rate: int, write_units: float, ballot_units: float) -> Ledger:
         lag_p99=p99,
         lambda_concurrency=containers + shards + 1,
         table_wcu=table_wcu,
+        guards_wcu=rate * units.guards,
+        index_wcu=rate * units.index,
         dollars_per_million=dollars,
     )
 
@@ -169,9 +206,16 @@ class Outcome:
     dollars_per_million: float
 
 
-def sharded(rate: int, shards: int = SHARDS_TODAY, seconds: float = 2.0, *, attempts: int = VOTE_ATTEMPTS) -> Outcome:
+def sharded(
+    rate: int,
+    shards: int = SHARDS_TODAY,
+    seconds: float = 2.0,
+    *,
+    attempts: int = VOTE_ATTEMPTS,
+    units: float = TODAY_UNITS["voter"],
+) -> Outcome:
     """Today's design before the ledger: each vote one transaction on a random shard item of the poll's, retried on
-    another shard after a conflict (a discrete-event simulation, as BENCHMARKS.md section 6 had it)."""
+    another shard after a conflict (a discrete-event simulation, as bench/hot_poll.py ran it before the ledger)."""
     rng = random.Random(SEED)
     busy = [0.0] * shards
     retries: list[tuple[float, int]] = []
@@ -192,7 +236,6 @@ def sharded(rate: int, shards: int = SHARDS_TODAY, seconds: float = 2.0, *, atte
         else:
             wait = took + rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
             heapq.heappush(retries, (now + wait, attempt + 1))
-    units = 5.0  # ballot and shard item, transactional (2 WCU each), and the by-slot index (BENCHMARKS.md)
     containers = rate * HANDLER_SECONDS
     dollars = 1e6 * units * WRITE_PRICE + 1e6 / rate * containers * (shards + 1) * READ_PRICE
     share = rate / shards * 2 / PARTITION_WCU
@@ -212,22 +255,32 @@ def counters(rate: int, read_first: bool) -> Outcome:
 
 def quotas(model: Ledger) -> dict[str, str]:
     """Say which AWS quotas a poll at this rate needs raised (defaults: LAMBDA_CONCURRENCY, TABLE_WCU)."""
-    return {
+    found = {
         "Lambda concurrent executions": f"{model.lambda_concurrency:,.0f} needed (default {LAMBDA_CONCURRENCY:,})"
-        + (": raise" if model.lambda_concurrency > LAMBDA_CONCURRENCY else ""),
-        "ballots table write throughput": f"{model.table_wcu:,.0f} WCU/s needed (default {TABLE_WCU:,} per table)"
-        + (": raise" if model.table_wcu > TABLE_WCU else ""),
+        + (": raise" if model.lambda_concurrency > LAMBDA_CONCURRENCY else "")
     }
+    tables = {
+        "ballots table": model.table_wcu,
+        "guards table": model.guards_wcu,
+        "ballots' by-poll index": model.index_wcu,
+    }
+    for name, wcu in tables.items():
+        if wcu:
+            found[f"{name} write throughput"] = f"{wcu:,.0f} WCU/s needed (default {TABLE_WCU:,} per table)" + (
+                ": raise" if wcu > TABLE_WCU else ""
+            )
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the model at one rate (default write units: a default poll's ballot, proof and window, and its index)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rate", type=int, nargs="?", default=100_000)
-    parser.add_argument("--write-units", type=float, default=7.0)
-    parser.add_argument("--ballot-units", type=float, default=2.0)
+    parser.add_argument("--ballot-units", type=float, default=DEFAULT_POLL.ballot)
+    parser.add_argument("--guard-units", type=float, default=DEFAULT_POLL.guards)
+    parser.add_argument("--index-units", type=float, default=DEFAULT_POLL.index)
     args = parser.parse_args(argv)
-    model = ledger(args.rate, args.write_units, args.ballot_units)
+    model = ledger(args.rate, VoteUnits(args.ballot_units, args.guard_units, args.index_units))
     for name, value in {**asdict(model), **quotas(model)}.items():
         print(f"{name}: {value}")
     return 0

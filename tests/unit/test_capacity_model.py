@@ -7,12 +7,10 @@ import pytest
 
 from ops import capacity
 
-DEFAULT_POLL_UNITS, BALLOT_UNITS = 7.0, 2.0  # a default poll's vote: ballot, proof and window (2 each), its index
-
 
 @pytest.mark.parametrize("rate", [1_000, 10_000, 100_000])
 def test_the_ledger_meets_every_target_up_to_100000_votes_a_second(rate):
-    model = capacity.ledger(rate, DEFAULT_POLL_UNITS, BALLOT_UNITS)
+    model = capacity.ledger(rate)
     assert model.busiest_share < capacity.HEADROOM
     assert model.retries_per_vote < capacity.RETRY_TARGET
     assert model.lag_p99 <= 5.0
@@ -20,20 +18,23 @@ def test_the_ledger_meets_every_target_up_to_100000_votes_a_second(rate):
 
 
 def test_at_250000_votes_a_second_the_poll_partition_reaches_its_limit_and_the_model_says_so():
-    model = capacity.ledger(250_000, DEFAULT_POLL_UNITS, BALLOT_UNITS)
+    model = capacity.ledger(250_000)
     assert model.busiest_share >= 0.9
     assert model.busiest_key.startswith(("the poll's partition", "a by-poll index bucket"))
 
 
 def test_no_key_is_shared_by_voters_so_retries_do_not_grow_with_the_rate():
-    slow, fast = (capacity.ledger(rate, DEFAULT_POLL_UNITS, BALLOT_UNITS) for rate in (1_000, 250_000))
+    slow, fast = (capacity.ledger(rate) for rate in (1_000, 250_000))
     assert slow.retries_per_vote == fast.retries_per_vote < 0.01
 
 
 def test_the_quotas_a_100000_votes_a_second_poll_binds_on_are_named_to_raise():
-    found = capacity.quotas(capacity.ledger(100_000, DEFAULT_POLL_UNITS, BALLOT_UNITS))
+    found = capacity.quotas(capacity.ledger(100_000))
     assert all(text.endswith(": raise") for text in found.values())
-    assert not any(text.endswith(": raise") for text in capacity.quotas(capacity.ledger(1_000, 7.0, 2.0)).values())
+    assert {"Lambda concurrent executions", "ballots table write throughput", "guards table write throughput"} <= set(
+        found
+    )
+    assert not any(text.endswith(": raise") for text in capacity.quotas(capacity.ledger(1_000)).values())
 
 
 @pytest.mark.parametrize(("rate", "refused_over"), [(100_000, 0.25), (250_000, 0.5)])
@@ -60,6 +61,17 @@ def test_a_counter_item_per_option_refuses_past_its_items_write_limit(read_first
     assert small.refused_share == 0.0
     assert large.accepted_per_second == 3 * capacity.PARTITION_WCU  # each option's item at its limit
     assert large.busiest_share == 100_000 * capacity.LEAD_SHARE / capacity.PARTITION_WCU
+
+
+def test_a_vote_without_guards_writes_nothing_to_the_guards_table_and_costs_less():
+    bare = capacity.ledger(100_000, capacity.VoteUnits(ballot=1.0))
+    assert "guards table write throughput" not in capacity.quotas(bare)
+    assert bare.dollars_per_million < capacity.ledger(100_000).dollars_per_million
+
+
+def test_todays_default_poll_vote_costs_more_write_units_than_the_ledgers():
+    assert capacity.TODAY_UNITS["default"] > capacity.DEFAULT_POLL.total
+    assert capacity.sharded(1_000, seconds=0.5).write_units == capacity.TODAY_UNITS["voter"] == 5.0
 
 
 def test_the_fold_lag_is_the_batching_window_and_the_polling_plus_a_little():
