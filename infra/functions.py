@@ -63,8 +63,9 @@ FUNCTIONS = {
     "api_handler": Function(timeout=10, reserved={"dev": 20, "prod": 400}),
     "snapshot_results": Function(timeout=120, reserved={"dev": 1, "prod": 1}),
     "publish_results": Function(timeout=60, reserved={"dev": 2, "prod": 2}),
-    # One concurrent batch per stream shard at most: a 100,000 votes/s poll needs about 100 (ops/capacity.py).
-    "fold_ballots": Function(timeout=60, reserved={"dev": 10, "prod": 200}),
+    # One concurrent batch per stream shard of the ballots table: a 100,000 votes/s poll needs about 400
+    # (`python -m ops.capacity 100000`), and fewer than that throttles the fold, so votes are counted late.
+    "fold_ballots": Function(timeout=60, reserved={"dev": 10, "prod": 400}),
 }
 # Which table's stream each stream consumer reads (the handler's name in app.py: the model of the table).
 STREAM_CONSUMERS: dict[str, type[Model]] = {"fold_ballots": models.BallotModel, "publish_results": models.PollModel}

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.core.counts import Counts
 
 SEQUENCE_WIDTH = 40  # DynamoDB Streams sequence numbers are 21 to 40 digits: padded, they compare as text
-INDEX_BUCKETS = 256  # the by-poll index spreads a poll's ballots over this many keys (see bench/hot_poll.py)
+INDEX_BUCKETS = 256  # the by-poll index spreads a poll's ballots over this many keys (see ops/capacity.py)
 
 
 def sequence_key(number: str) -> str:

@@ -3,7 +3,7 @@
 A cold read is one Query of two small items: the definition and the publisher's summary of the poll's tallies
 (services.edge.publish_changed). Both are trusted for POLL_CACHE_SECONDS (and RESULTS_CACHE_SECONDS), 1 s: an
 editor's close, reopen or extension reaches every process within it, and however many tallies a viral poll has, a
-process reads its partition at most once a second (bench/hot_poll.py). Entries are immutable and swapped whole under
+process reads its partition at most once a second (ops/capacity.py). Entries are immutable and swapped whole under
 a lock, so concurrent requests never see half an update.
 """
 
