@@ -62,5 +62,6 @@
   "This browser's voting id was not accepted. Please vote again.": "لم يُقبل معرّف التصويت الخاص بهذا المتصفح. يُرجى التصويت مرة أخرى.",
   "Your browser could not complete the check. Please reload the page.": "تعذّر على متصفحك إكمال التحقّق. يُرجى إعادة تحميل الصفحة.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "عذرًا، لم يُقبل صوتك ({x}). يُرجى إعادة تحميل الصفحة.",
-  "Something went wrong on our side and your vote was not confirmed.": "حدث خطأ من جهتنا ولم يُؤكَّد صوتك."
+  "Something went wrong on our side and your vote was not confirmed.": "حدث خطأ من جهتنا ولم يُؤكَّد صوتك.",
+  "disclaimer": "استطلاع للقرّاء: عيّنة اختارت نفسها، وليس مسحًا علميًا."
 };

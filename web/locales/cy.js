@@ -62,5 +62,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Ni chafodd dynodydd pleidleisio'r porwr hwn ei dderbyn. Pleidleisiwch eto.",
   "Your browser could not complete the check. Please reload the page.": "Nid oedd modd i'ch porwr gwblhau'r gwiriad. Ail-lwythwch y dudalen.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Mae'n ddrwg gennym, ni chafodd eich pleidlais ei derbyn ({x}). Ail-lwythwch y dudalen.",
-  "Something went wrong on our side and your vote was not confirmed.": "Aeth rhywbeth o'i le ar ein hochr ni, ac ni chafodd eich pleidlais ei chadarnhau."
+  "Something went wrong on our side and your vote was not confirmed.": "Aeth rhywbeth o'i le ar ein hochr ni, ac ni chafodd eich pleidlais ei chadarnhau.",
+  "disclaimer": "Pôl darllenwyr: sampl hunanddewisol, nid arolwg gwyddonol."
 };

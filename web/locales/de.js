@@ -50,5 +50,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Die Abstimmungskennung dieses Browsers wurde nicht akzeptiert. Bitte stimmen Sie erneut ab.",
   "Your browser could not complete the check. Please reload the page.": "Ihr Browser konnte die Prüfung nicht abschließen. Bitte laden Sie die Seite neu.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ihre Stimme wurde leider nicht angenommen ({x}). Bitte laden Sie die Seite neu.",
-  "Something went wrong on our side and your vote was not confirmed.": "Bei uns ist ein Fehler aufgetreten; Ihre Stimme wurde nicht bestätigt."
+  "Something went wrong on our side and your vote was not confirmed.": "Bei uns ist ein Fehler aufgetreten; Ihre Stimme wurde nicht bestätigt.",
+  "disclaimer": "Leserumfrage: eine selbstselektierte Stichprobe, keine wissenschaftliche Erhebung."
 };

@@ -53,5 +53,6 @@
   "This browser's voting id was not accepted. Please vote again.": "No se ha aceptado el identificador de voto de este navegador. Vuelve a votar.",
   "Your browser could not complete the check. Please reload the page.": "Tu navegador no ha podido completar la comprobación. Vuelve a cargar la página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lo sentimos, no se ha aceptado tu voto ({x}). Vuelve a cargar la página.",
-  "Something went wrong on our side and your vote was not confirmed.": "Algo ha fallado por nuestra parte y tu voto no se ha confirmado."
+  "Something went wrong on our side and your vote was not confirmed.": "Algo ha fallado por nuestra parte y tu voto no se ha confirmado.",
+  "disclaimer": "Encuesta de lectores: una muestra autoseleccionada, no un estudio científico."
 };

@@ -53,5 +53,6 @@
   "This browser's voting id was not accepted. Please vote again.": "L’identifiant de vote de ce navigateur n’a pas été accepté. Veuillez voter à nouveau.",
   "Your browser could not complete the check. Please reload the page.": "Votre navigateur n’a pas pu effectuer la vérification. Veuillez recharger la page.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Désolé, votre vote n’a pas été accepté ({x}). Veuillez recharger la page.",
-  "Something went wrong on our side and your vote was not confirmed.": "Un problème est survenu de notre côté et votre vote n’a pas été confirmé."
+  "Something went wrong on our side and your vote was not confirmed.": "Un problème est survenu de notre côté et votre vote n’a pas été confirmé.",
+  "disclaimer": "Sondage des lecteurs : échantillon auto-sélectionné, pas une enquête scientifique."
 };

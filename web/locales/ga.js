@@ -59,5 +59,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Níor glacadh le haitheantas vótála an bhrabhsálaí seo. Vótáil arís.",
   "Your browser could not complete the check. Please reload the page.": "Níorbh fhéidir le do bhrabhsálaí an seiceáil a chríochnú. Athlódáil an leathanach.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ár leithscéal, níor glacadh le do vóta ({x}). Athlódáil an leathanach.",
-  "Something went wrong on our side and your vote was not confirmed.": "Chuaigh rud éigin mícheart ar ár dtaobh agus níor deimhníodh do vóta."
+  "Something went wrong on our side and your vote was not confirmed.": "Chuaigh rud éigin mícheart ar ár dtaobh agus níor deimhníodh do vóta.",
+  "disclaimer": "Pobalbhreith léitheoirí: sampla féinroghnaithe, ní suirbhé eolaíoch é."
 };

@@ -56,5 +56,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Cha deach gabhail ri aithnichear bhòtaidh a' bhrabhsair seo. Bhòt a-rithist.",
   "Your browser could not complete the check. Please reload the page.": "Cha b' urrainn dhan bhrabhsair agad an dearbhadh a choileanadh. Ath-luchdaich an duilleag.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Tha sinn duilich, cha deach gabhail ris a' bhòt agad ({x}). Ath-luchdaich an duilleag.",
-  "Something went wrong on our side and your vote was not confirmed.": "Chaidh rudeigin ceàrr air ar taobh-ne agus cha deach a' bhòt agad a dhearbhadh."
+  "Something went wrong on our side and your vote was not confirmed.": "Chaidh rudeigin ceàrr air ar taobh-ne agus cha deach a' bhòt agad a dhearbhadh.",
+  "disclaimer": "Cunntas-bheachd leughadairean: sampall fèin-thaghte, chan e suirbhidh saidheansail."
 };

@@ -53,5 +53,6 @@
   "This browser's voting id was not accepted. Please vote again.": "L’identificativo di voto di questo browser non è stato accettato. Vota di nuovo.",
   "Your browser could not complete the check. Please reload the page.": "Il tuo browser non è riuscito a completare la verifica. Ricarica la pagina.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Spiacenti, il tuo voto non è stato accettato ({x}). Ricarica la pagina.",
-  "Something went wrong on our side and your vote was not confirmed.": "Qualcosa non ha funzionato da parte nostra e il tuo voto non è stato confermato."
+  "Something went wrong on our side and your vote was not confirmed.": "Qualcosa non ha funzionato da parte nostra e il tuo voto non è stato confermato.",
+  "disclaimer": "Sondaggio dei lettori: un campione autoselezionato, non un'indagine scientifica."
 };

@@ -50,5 +50,6 @@
   "This browser's voting id was not accepted. Please vote again.": "De stem-ID van deze browser is niet geaccepteerd. Stem opnieuw.",
   "Your browser could not complete the check. Please reload the page.": "Je browser kon de controle niet voltooien. Laad de pagina opnieuw.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Helaas, je stem is niet geaccepteerd ({x}). Laad de pagina opnieuw.",
-  "Something went wrong on our side and your vote was not confirmed.": "Er ging bij ons iets mis en je stem is niet bevestigd."
+  "Something went wrong on our side and your vote was not confirmed.": "Er ging bij ons iets mis en je stem is niet bevestigd.",
+  "disclaimer": "Lezerspeiling: een zelfgeselecteerde steekproef, geen wetenschappelijk onderzoek."
 };

@@ -56,5 +56,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Identyfikator głosowania tej przeglądarki nie został przyjęty. Zagłosuj ponownie.",
   "Your browser could not complete the check. Please reload the page.": "Twoja przeglądarka nie mogła ukończyć weryfikacji. Odśwież stronę.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Niestety Twój głos nie został przyjęty ({x}). Odśwież stronę.",
-  "Something went wrong on our side and your vote was not confirmed.": "Po naszej stronie wystąpił błąd i Twój głos nie został potwierdzony."
+  "Something went wrong on our side and your vote was not confirmed.": "Po naszej stronie wystąpił błąd i Twój głos nie został potwierdzony.",
+  "disclaimer": "Sonda czytelników: próba nielosowa, nie badanie naukowe."
 };

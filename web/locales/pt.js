@@ -53,5 +53,6 @@
   "This browser's voting id was not accepted. Please vote again.": "O identificador de voto deste navegador foi recusado. Vote novamente.",
   "Your browser could not complete the check. Please reload the page.": "O seu navegador não conseguiu concluir a verificação. Recarregue a página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lamentamos, o seu voto foi recusado ({x}). Recarregue a página.",
-  "Something went wrong on our side and your vote was not confirmed.": "Ocorreu um erro do nosso lado e o seu voto não foi confirmado."
+  "Something went wrong on our side and your vote was not confirmed.": "Ocorreu um erro do nosso lado e o seu voto não foi confirmado.",
+  "disclaimer": "Sondagem dos leitores: uma amostra autosselecionada, não um inquérito científico."
 };
