@@ -180,9 +180,10 @@ li{margin:0 0 .6rem}
         return [];
       }
     };
-    const hidden = (said) => {
+    const hidden = (said, v = poll.results_visibility) => {
       show(question());
-      say(said + " " + t(SAY[poll.results_visibility] || ""));
+      const until = v == "after_close" && poll.status == "open" && poll.closes_at;
+      say(said + " " + (until ? t("Results will be published when the poll closes on {x}.", 0, t.date(until)) : t(SAY[v] || "")));
     };
 
     const render = (results, said) => {

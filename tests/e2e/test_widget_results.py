@@ -4,6 +4,7 @@ origin embeds the widget from the local site; the requests the site passed to th
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ except ImportError as exc:
 
 from local.stack import LocalStack
 from tests.browser_support import close_poll, create_poll, vote_over_http
-from tests.widget_texts import disclaimer, locale
+from tests.widget_texts import disclaimer, locale, message, pattern
 
 STACK = {"admin_token": "widget-results-token"}
 WELSH = {"question": "Te neu goffi?", "options": {"tea": "Te", "coffee": "Coffi"}}
@@ -164,6 +165,23 @@ def test_a_scheduled_poll_in_the_results_view_says_when_it_opens(stack, page):
     expect(poll.get_by_role("status")).to_contain_text("This poll opens on ")
     expect(poll.get_by_role("status")).to_contain_text(str(year))
     expect(poll.locator("form, input, button, ul")).to_have_count(0)
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+@pytest.mark.parametrize("view", [None, "results"])
+def test_hidden_results_of_a_poll_with_an_end_say_when_they_come(stack, page, lang, view):
+    year = time.gmtime().tm_year + 1
+    closes = f"{year}-03-01T12:00:00Z"
+    poll_id = create_poll(stack, results_visibility="after_close", closes_at=closes, challenge="none")["id"]
+    poll = open_article(page, stack, poll_id, view=view, lang=lang)
+    texts = {} if lang == "en" else locale(lang)
+    if view is None:  # the voting widget says it after the vote
+        poll.locator("input").first.check()
+        poll.locator("button").click()
+    said = message(texts, "Results will be published when the poll closes on {x}.")
+    expect(poll.get_by_role("status")).to_have_text(re.compile(pattern(said) + "$"))
+    expect(poll.get_by_role("status")).to_contain_text(str(year))
+    expect(poll.get_by_role("list")).to_have_count(0)
 
 
 def test_the_results_view_refreshes_from_the_edge_and_says_the_new_count_once(stack, page):

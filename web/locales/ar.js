@@ -28,6 +28,7 @@
   "Percentages are of voters, who could choose up to {n}.": "النسب المئوية محسوبة من عدد المصوّتين، وكان بإمكان كلٍّ منهم اختيار {n} كحدّ أقصى.",
   "Results are shown to readers who have voted.": "تظهر النتائج للقرّاء الذين صوّتوا فقط.",
   "Results will be published when the poll closes.": "ستُنشر النتائج عند إغلاق الاستطلاع.",
+  "Results will be published when the poll closes on {x}.": "ستُنشر النتائج عند إغلاق الاستطلاع في {x}.",
   "The results of this poll are not published.": "لا تُنشر نتائج هذا الاستطلاع.",
   "Choose up to {n}.": "اختر حتى {n}.",
   "Vote": "صوّت",

@@ -28,6 +28,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Canran o'r pleidleiswyr yw pob ffigur; roedd modd iddyn nhw ddewis hyd at {n}.",
   "Results are shown to readers who have voted.": "Dim ond darllenwyr sydd wedi pleidleisio sy'n gweld y canlyniadau.",
   "Results will be published when the poll closes.": "Bydd y canlyniadau'n cael eu cyhoeddi pan fydd yr arolwg yn cau.",
+  "Results will be published when the poll closes on {x}.": "Bydd y canlyniadau'n cael eu cyhoeddi pan fydd yr arolwg yn cau ar {x}.",
   "The results of this poll are not published.": "Nid yw canlyniadau'r arolwg hwn yn cael eu cyhoeddi.",
   "Choose up to {n}.": "Dewiswch hyd at {n}.",
   "Vote": "Pleidleisio",

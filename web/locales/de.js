@@ -20,6 +20,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Die Prozente beziehen sich auf die Abstimmenden, die bis zu {n} Antworten wählen konnten.",
   "Results are shown to readers who have voted.": "Die Ergebnisse sehen nur Leserinnen und Leser, die abgestimmt haben.",
   "Results will be published when the poll closes.": "Die Ergebnisse werden veröffentlicht, sobald die Umfrage endet.",
+  "Results will be published when the poll closes on {x}.": "Die Ergebnisse werden veröffentlicht, sobald die Umfrage am {x} endet.",
   "The results of this poll are not published.": "Die Ergebnisse dieser Umfrage werden nicht veröffentlicht.",
   "Choose up to {n}.": "Wählen Sie bis zu {n}.",
   "Vote": "Abstimmen",

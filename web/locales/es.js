@@ -22,6 +22,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Los porcentajes son sobre el total de votantes, que podían elegir hasta {n}.",
   "Results are shown to readers who have voted.": "Los resultados solo se muestran a quienes han votado.",
   "Results will be published when the poll closes.": "Los resultados se publicarán cuando se cierre la encuesta.",
+  "Results will be published when the poll closes on {x}.": "Los resultados se publicarán cuando se cierre la encuesta, el {x}.",
   "The results of this poll are not published.": "Los resultados de esta encuesta no se publican.",
   "Choose up to {n}.": "Elige hasta {n}.",
   "Vote": "Votar",

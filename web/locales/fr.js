@@ -22,6 +22,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Les pourcentages portent sur les votants, qui pouvaient en choisir jusqu’à {n}.",
   "Results are shown to readers who have voted.": "Les résultats sont visibles par les lecteurs qui ont voté.",
   "Results will be published when the poll closes.": "Les résultats seront publiés à la clôture du sondage.",
+  "Results will be published when the poll closes on {x}.": "Les résultats seront publiés à la clôture du sondage, le {x}.",
   "The results of this poll are not published.": "Les résultats de ce sondage ne sont pas publiés.",
   "Choose up to {n}.": "Choisissez-en jusqu’à {n}.",
   "Vote": "Voter",

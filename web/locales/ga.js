@@ -26,6 +26,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Is céatadáin de na vótálaithe iad seo; bhí cead acu suas le {n} a roghnú.",
   "Results are shown to readers who have voted.": "Taispeántar na torthaí do léitheoirí a vótáil.",
   "Results will be published when the poll closes.": "Foilseofar na torthaí nuair a dhúnfar an phobalbhreith.",
+  "Results will be published when the poll closes on {x}.": "Foilseofar na torthaí nuair a dhúnfar an phobalbhreith ar {x}.",
   "The results of this poll are not published.": "Ní fhoilsítear torthaí na pobalbhreithe seo.",
   "Choose up to {n}.": "Roghnaigh suas le {n}.",
   "Vote": "Vótáil",

@@ -24,6 +24,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Tha na ceudadan a rèir nan daoine a bhòt; b' urrainn dhaibh suas ri {n} a thaghadh.",
   "Results are shown to readers who have voted.": "Chì luchd-leughaidh a bhòt na toraidhean.",
   "Results will be published when the poll closes.": "Thèid na toraidhean fhoillseachadh nuair a dhùineas an cunntas-bheachd.",
+  "Results will be published when the poll closes on {x}.": "Thèid na toraidhean fhoillseachadh nuair a dhùineas an cunntas-bheachd air {x}.",
   "The results of this poll are not published.": "Cha tèid toraidhean a' chunntais-bheachd seo fhoillseachadh.",
   "Choose up to {n}.": "Tagh suas ri {n}.",
   "Vote": "Bhòt",

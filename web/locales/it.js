@@ -22,6 +22,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Le percentuali sono calcolate sui votanti, che potevano sceglierne fino a {n}.",
   "Results are shown to readers who have voted.": "I risultati sono visibili solo ai lettori che hanno votato.",
   "Results will be published when the poll closes.": "I risultati saranno pubblicati alla chiusura del sondaggio.",
+  "Results will be published when the poll closes on {x}.": "I risultati saranno pubblicati alla chiusura del sondaggio, il {x}.",
   "The results of this poll are not published.": "I risultati di questo sondaggio non vengono pubblicati.",
   "Choose up to {n}.": "Scegline fino a {n}.",
   "Vote": "Vota",

@@ -20,6 +20,7 @@
   "Percentages are of voters, who could choose up to {n}.": "De percentages gaan uit van het aantal stemmers, die er maximaal {n} konden kiezen.",
   "Results are shown to readers who have voted.": "Alleen lezers die hebben gestemd, zien de resultaten.",
   "Results will be published when the poll closes.": "De resultaten worden bekendgemaakt als de peiling sluit.",
+  "Results will be published when the poll closes on {x}.": "De resultaten worden bekendgemaakt als de peiling sluit op {x}.",
   "The results of this poll are not published.": "De resultaten van deze peiling worden niet bekendgemaakt.",
   "Choose up to {n}.": "Kies er maximaal {n}.",
   "Vote": "Stemmen",

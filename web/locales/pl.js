@@ -24,6 +24,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Procenty liczone są od liczby głosujących, którzy mogli wybrać maksymalnie {n}.",
   "Results are shown to readers who have voted.": "Wyniki widzą tylko czytelnicy, którzy zagłosowali.",
   "Results will be published when the poll closes.": "Wyniki zostaną opublikowane po zamknięciu ankiety.",
+  "Results will be published when the poll closes on {x}.": "Wyniki zostaną opublikowane po zamknięciu ankiety: {x}.",
   "The results of this poll are not published.": "Wyniki tej ankiety nie są publikowane.",
   "Choose up to {n}.": "Wybierz maksymalnie {n}.",
   "Vote": "Zagłosuj",

@@ -22,6 +22,7 @@
   "Percentages are of voters, who could choose up to {n}.": "As percentagens referem-se aos votantes, que podiam escolher até {n}.",
   "Results are shown to readers who have voted.": "Os resultados só são mostrados aos leitores que votaram.",
   "Results will be published when the poll closes.": "Os resultados serão publicados quando a votação terminar.",
+  "Results will be published when the poll closes on {x}.": "Os resultados serão publicados quando a votação terminar, a {x}.",
   "The results of this poll are not published.": "Os resultados desta votação não são publicados.",
   "Choose up to {n}.": "Escolha até {n}.",
   "Vote": "Votar",
