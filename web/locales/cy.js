@@ -1,4 +1,5 @@
-/* Poll widget: Welsh (cy). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Welsh (cy). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).cy = {
   "Poll: {x}": "Arolwg: {x}",

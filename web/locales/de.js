@@ -1,4 +1,5 @@
-/* Poll widget: German (de). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: German (de). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).de = {
   "Poll: {x}": "Umfrage: {x}",

@@ -1,4 +1,5 @@
-/* Poll widget: Portuguese (pt). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Portuguese (pt). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).pt = {
   "Poll: {x}": "Votação: {x}",
