@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser_support import CHROMIUM
+from tests.browser_support import CHROMIUM, CI_OUTPUT
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`", allow_module_level=True)
@@ -133,6 +133,8 @@ def test_under_a_strict_policy_the_widget_looks_as_on_the_demo_page_and_nothing_
         expect(poll.locator(".dc")).to_be_visible()
         seen[path] = looks(page, poll_id)
         assert violations(page) == [], path
+        CI_OUTPUT.mkdir(exist_ok=True)
+        poll.screenshot(path=str(CI_OUTPUT / f"widget-{path.strip('/')}-{state.replace(' ', '-')}.png"))
     assert len(seen["/demo"]) >= 8
     assert seen["/strict"] == seen["/demo"]
 
