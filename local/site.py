@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "server", "date",
 HTML = TYPES[".html"]
 TEXT = "text/plain; charset=utf-8"
 EMBED_MARK = "<!-- poll embed -->"
+DEMO_STYLE = re.compile(r"<style>\n(.*?)</style>\n", re.S)  # the demo article's own styles, inline
+# What a strict newsroom page sends (the demo origin's `/strict`): no inline styles, scripts only from the site.
+ARTICLE_CSP = (
+    "default-src 'none'; script-src {site}; style-src 'self'; connect-src {site}; worker-src blob:; "
+    "base-uri 'none'; form-action 'none'"
+)
 
 
 @dataclass
@@ -78,18 +85,35 @@ def preview_page(site_url: str, poll_ids: list[str], theme: str | None, lang: st
     ).encode()
 
 
-def demo_page(site_url: str, poll_id: str) -> bytes:
-    """Return the demo article with the poll embedded from the site by its embed snippet, as a newsroom would."""
+def snippet(site_url: str, poll_id: str, view: str | None = None) -> str:
+    """Return the embed snippet of a poll, with `data-view` when a view is asked for."""
+    found = embed_snippet(site_url, manifest(), poll_id)
+    return found.replace("<div ", f'<div data-view="{html.escape(view)}" ') if view else found
+
+
+def demo_page(site_url: str, poll_id: str, strict: bool = False, view: str | None = None) -> bytes:
+    """Return the demo article with the poll embedded from the site by its embed snippet, as a newsroom would
+    (strict: its styles from `/demo.css` instead of inline, for a page under ARTICLE_CSP)."""
     page = (WEB / "demo.html").read_text()
-    return page.replace(EMBED_MARK, embed_snippet(site_url, manifest(), poll_id)).encode()
+    if strict:
+        page = DEMO_STYLE.sub('<link rel="stylesheet" href="/demo.css">\n', page)
+    return page.replace(EMBED_MARK, snippet(site_url, poll_id, view)).encode()
 
 
-def article_page(site_url: str, poll_id: str) -> bytes:
-    """Return a bare article embedding any poll by its embed snippet (the demo origin's `/article?poll=ID`)."""
-    snippet = embed_snippet(site_url, manifest(), poll_id)
+def demo_css() -> bytes:
+    """Return the demo article's own styles as a stylesheet."""
+    found = DEMO_STYLE.search((WEB / "demo.html").read_text())
+    assert found is not None, "web/demo.html has no <style>"
+    return found.group(1).encode()
+
+
+def article_page(site_url: str, poll_id: str, view: str | None = None, lang: str | None = None) -> bytes:
+    """Return a bare article (in language `lang`, English by default) embedding any poll by its embed snippet (the
+    demo origin's `/article?poll=ID&view=results&lang=cy`)."""
     return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Article</title></head>\n'
-        f"<body><main><h1>Article</h1>\n<p>A story.</p>\n{snippet}\n</main></body></html>\n"
+        f'<!doctype html>\n<html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8"><title>Article</title>'
+        f"</head>\n<body><main><h1>Article</h1>\n<p>A story.</p>\n{snippet(site_url, poll_id, view)}\n</main></body>"
+        "</html>\n"
     ).encode()
 
 
@@ -196,21 +220,29 @@ def site_handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 def demo_handler(site_url: Callable[[], str], poll_id: str) -> type[BaseHTTPRequestHandler]:
     """Return the request handler of the demo article's origin: `/` and `/demo` are the article about the demo
-    poll, `/article?poll=ID` a bare article embedding any poll."""
+    poll (`?poll=ID`: about another), `/strict` the same under ARTICLE_CSP, `/article?poll=ID` a bare article
+    embedding any poll; each takes `view=results` for the results-only widget."""
 
     class DemoHandler(Handler):
         """A newsroom's pages, embedding polls from the site."""
 
         def do_GET(self) -> None:  # the name http.server calls
             url = urlsplit(self.path)
-            other = (parse_qs(url.query).get("poll") or [""])[0]
+            query = {name: values[0] for name, values in parse_qs(url.query).items()}
+            other, view = query.get("poll", ""), query.get("view")
+            headers = {"Content-Type": HTML, "Cache-Control": "no-cache"}
             if url.path in ("/", "/demo"):
-                body = demo_page(site_url(), poll_id)
+                body = demo_page(site_url(), other or poll_id, view=view)
+            elif url.path == "/strict":
+                body = demo_page(site_url(), other or poll_id, strict=True, view=view)
+                headers["Content-Security-Policy"] = ARTICLE_CSP.format(site=site_url())
+            elif url.path == "/demo.css":
+                body, headers["Content-Type"] = demo_css(), TYPES[".css"]
             elif url.path == "/article" and other:
-                body = article_page(site_url(), other)
+                body = article_page(site_url(), other, view, query.get("lang"))
             else:
                 return self.send(404, b"not found\n", {"Content-Type": TEXT})
-            self.send(200, body, {"Content-Type": HTML, "Cache-Control": "no-cache"})
+            self.send(200, body, headers)
 
         do_HEAD = do_GET
 

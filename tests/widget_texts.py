@@ -22,7 +22,8 @@ def _unquote(literal: str) -> str:
 
 
 def english() -> dict[str, Text]:
-    """Return every English text of the widget by its key: the text itself, or a plural's `other` form."""
+    """Return every English text of the widget by its key: the text itself, a plural's `other` form, or for the
+    disclaimer `disclaimer`."""
     source = WIDGET.read_text()
     texts: dict[str, Text] = {}
     for literal in re.findall(r"\bt\(\s*" + STRING, source):
@@ -31,7 +32,15 @@ def english() -> dict[str, Text]:
         texts[_unquote(other)] = {"one": _unquote(one), "other": _unquote(other)}
     for text in said_for_codes().values():
         texts[text] = text
+    texts["disclaimer"] = disclaimer()
     return texts
+
+
+def disclaimer() -> str:
+    """Return the widget's English disclaimer, the default a locale file replaces under the key `disclaimer`."""
+    found = re.search(r"\ben: \{ disclaimer: " + STRING, WIDGET.read_text())
+    assert found is not None, "web/poll-widget.js has no `packs = { en: { disclaimer: ... } }`"
+    return _unquote(found.group(1))
 
 
 def said_for_codes() -> dict[str, str]:

@@ -1,4 +1,4 @@
-/* Poll widget: docs/widget.md (notes there; this file stays under 6 KB gzipped). */
+/* Poll widget: docs/widget.md (notes there; this file stays under 7 KB gzipped). */
 (() => {
   "use strict";
   const SRC = document.currentScript?.src || location.href;
@@ -34,6 +34,7 @@ li{margin:0 0 .6rem}
 .bar i{display:block;height:100%;background:var(--a)}
 .s{margin:.5rem 0 0;min-height:1.45em}
 .s.e{color:var(--e);font-weight:700}
+.dc{margin:.5rem 0 0;font-size:.8em;color:var(--m)}
 `;
   // English is the key of locales/<lang>.js.
   const SAY = {
@@ -51,7 +52,7 @@ li{margin:0 0 .6rem}
     challenge_failed: "Your browser could not complete the check. Please reload the page.",
   };
   const LOCALES = "cy gd ga fr de es it pt nl pl ar".split(" ");
-  const packs = { en: {} };
+  const packs = { en: { disclaimer: "Readers' poll: a self-selected sample, not a scientific survey." } };
   const memory = {};
   const load = (key) => {
     let value;
@@ -100,10 +101,16 @@ li{margin:0 0 .6rem}
       if (s.other) s = s[plural.select(n)] || s.other;
       return s.replace(/{(.)}/g, (_, k) => (k == "n" ? number.format(n) : x));
     };
+    t.disclaimer = S.disclaimer || packs.en.disclaimer;
     t.percent = new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 });
     t.date = (d) => new Date(d).toLocaleString(dated || "en-GB", { dateStyle: dated ? "long" : "short", timeStyle: "short" });
     return t;
   };
+  // A constructable sheet, which CSP does not govern (`style-src 'self'` blocks a <style>).
+  let sheet;
+  try {
+    (sheet = new CSSStyleSheet()).replaceSync(CSS);
+  } catch (e) {}
   const hash = (text) => [...text].reduce((a, c) => Math.imul(a ^ c.charCodeAt(), 16777619), 2166136261) >>> 0;
 
   const mount = (host) => {
@@ -115,11 +122,13 @@ li{margin:0 0 .6rem}
     const api = (attr("api") || site + "/api").replace(/\/+$/, "");
     const path = "/polls/" + encodeURIComponent(id);
     const latest = path.replace("polls", "results") + "/latest.json";
+    const view = attr("view") == "results";
     const asked = (attr("lang") || host.closest("[lang]")?.lang || "").replace(/_/g, "-");
     const tag = (asked.match(/^[a-z]{2,3}(-[a-z]{4})?(-([a-z]{2}|\d{3}))?(?=-|$)/i) || [""])[0].toLowerCase();
     const ui = LOCALES.find((l) => tag.split("-")[0] == l) || "en";
     const root = host.attachShadow({ mode: "open" });
-    root.append(h("style", {}, CSS));
+    if (sheet && root.adoptedStyleSheets) root.adoptedStyleSheets = [sheet];
+    else root.append(h("style", {}, CSS));
     const main = h("div", {});
     const status = h("p", { class: "s", role: "status", "aria-live": "polite" });
     const actions = h("div", {});
@@ -155,7 +164,9 @@ li{margin:0 0 .6rem}
     const local = (doc, tr = doc.translations || {}) => {
       let l;
       for (let p = tag; p && !l; p = p.replace(/-?[^-]*$/, "")) l = [doc.lang, ...Object.keys(tr)].find((k) => k.toLowerCase() == p);
-      return (tr = tr[l]) ? { ...doc, lang: l, question: tr.question, options: doc.options.map((o) => ({ ...o, label: tr.options[o.id] })) } : doc;
+      return (tr = tr[l])
+        ? { ...doc, lang: l, question: tr.question, options: doc.options.map((o) => ({ ...o, label: tr.options[o.id] })), disclaimer: doc.disclaimer && (tr.disclaimer || doc.disclaimer) }
+        : doc;
     };
     const call = async (url, options) => {
       const response = await fetch(api + url, options);
@@ -169,9 +180,10 @@ li{margin:0 0 .6rem}
         return [];
       }
     };
-    const hidden = (said) => {
+    const hidden = (said, v = poll.results_visibility) => {
       show(question());
-      say(said + " " + t(SAY[poll.results_visibility] || ""));
+      const until = v == "after_close" && poll.status == "open" && poll.closes_at;
+      say(said + " " + (until ? t("Results will be published when the poll closes on {x}.", 0, t.date(until)) : t(SAY[v] || "")));
     };
 
     const render = (results, said) => {
@@ -224,7 +236,7 @@ li{margin:0 0 .6rem}
       }
       if (r.status == 200) return render(r.body, said);
       if (r.code == "results_hidden") {
-        if (voted && poll.results_visibility == "after_vote" && poll.status == "open") {
+        if (voted && !view && poll.results_visibility == "after_vote" && poll.status == "open") {
           save("voted:" + id);
           return form();
         }
@@ -371,6 +383,10 @@ li{margin:0 0 .6rem}
       if (r.status != 200) return offerRetry(t("This could not be loaded."), start);
       poll = r.body;
       region.setAttribute("aria-label", t("Poll: {x}", 0, poll.question));
+      // The disclaimer: missing or true, the locale's; a string, the poll's own (translated by local()).
+      const d = poll.disclaimer ?? true;
+      if (d) region.append(d.big ? text(d, "p", { class: "dc" }) : h("p", { class: "dc" }, t.disclaimer));
+      if (view) return poll.status == "scheduled" ? notYet() : showResults("", poll.results_visibility == "after_vote" && load("voted:" + id) != null);
       if (load("voted:" + id) != null) return showResults(t(SAY.already_voted), 1);
       if (poll.status == "open") return form();
       if (poll.status == "scheduled") return notYet();

@@ -39,6 +39,8 @@ def new_page(browser):
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.said = []  # the browser console's messages (a refused inline style is one)
+        page.on("console", lambda message: page.said.append(message.text))
         return page
 
     yield make
@@ -122,6 +124,9 @@ def create_with_one_mistake(page: Page, question: str) -> str:
     preview = page.locator(".preview [data-poll-id]")
     expect(preview.get_by_role("group", name=question)).to_be_visible()
     expect(preview.get_by_role("radio", name="Only in summer")).to_be_visible()
+    # Styled under the console's own `style-src 'self'` (a constructable sheet): the widget's accent, not grey.
+    expect(preview.get_by_role("button", name="Vote")).to_have_css("background-color", "rgb(11, 92, 173)")
+    assert [text for text in page.said if "Content Security Policy" in text] == []
     assert serious_violations(page) == []
     shot(page, "2-new-poll-preview")
     page.get_by_role("button", name="Create poll").click()

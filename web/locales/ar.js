@@ -1,4 +1,5 @@
-/* Poll widget: Arabic (right to left) (ar). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Arabic (right to left) (ar). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).ar = {
   "Poll: {x}": "استطلاع: {x}",
@@ -28,6 +29,7 @@
   "Percentages are of voters, who could choose up to {n}.": "النسب المئوية محسوبة من عدد المصوّتين، وكان بإمكان كلٍّ منهم اختيار {n} كحدّ أقصى.",
   "Results are shown to readers who have voted.": "تظهر النتائج للقرّاء الذين صوّتوا فقط.",
   "Results will be published when the poll closes.": "ستُنشر النتائج عند إغلاق الاستطلاع.",
+  "Results will be published when the poll closes on {x}.": "ستُنشر النتائج عند إغلاق الاستطلاع في {x}.",
   "The results of this poll are not published.": "لا تُنشر نتائج هذا الاستطلاع.",
   "Choose up to {n}.": "اختر حتى {n}.",
   "Vote": "صوّت",
@@ -62,5 +64,6 @@
   "This browser's voting id was not accepted. Please vote again.": "لم يُقبل معرّف التصويت الخاص بهذا المتصفح. يُرجى التصويت مرة أخرى.",
   "Your browser could not complete the check. Please reload the page.": "تعذّر على متصفحك إكمال التحقّق. يُرجى إعادة تحميل الصفحة.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "عذرًا، لم يُقبل صوتك ({x}). يُرجى إعادة تحميل الصفحة.",
-  "Something went wrong on our side and your vote was not confirmed.": "حدث خطأ من جهتنا ولم يُؤكَّد صوتك."
+  "Something went wrong on our side and your vote was not confirmed.": "حدث خطأ من جهتنا ولم يُؤكَّد صوتك.",
+  "disclaimer": "استطلاع للقرّاء: عيّنة اختارت نفسها، وليس مسحًا علميًا."
 };

@@ -1,4 +1,5 @@
-/* Poll widget: Welsh (cy). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Welsh (cy). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).cy = {
   "Poll: {x}": "Arolwg: {x}",
@@ -28,6 +29,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Canran o'r pleidleiswyr yw pob ffigur; roedd modd iddyn nhw ddewis hyd at {n}.",
   "Results are shown to readers who have voted.": "Dim ond darllenwyr sydd wedi pleidleisio sy'n gweld y canlyniadau.",
   "Results will be published when the poll closes.": "Bydd y canlyniadau'n cael eu cyhoeddi pan fydd yr arolwg yn cau.",
+  "Results will be published when the poll closes on {x}.": "Bydd y canlyniadau'n cael eu cyhoeddi pan fydd yr arolwg yn cau ar {x}.",
   "The results of this poll are not published.": "Nid yw canlyniadau'r arolwg hwn yn cael eu cyhoeddi.",
   "Choose up to {n}.": "Dewiswch hyd at {n}.",
   "Vote": "Pleidleisio",
@@ -62,5 +64,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Ni chafodd dynodydd pleidleisio'r porwr hwn ei dderbyn. Pleidleisiwch eto.",
   "Your browser could not complete the check. Please reload the page.": "Nid oedd modd i'ch porwr gwblhau'r gwiriad. Ail-lwythwch y dudalen.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Mae'n ddrwg gennym, ni chafodd eich pleidlais ei derbyn ({x}). Ail-lwythwch y dudalen.",
-  "Something went wrong on our side and your vote was not confirmed.": "Aeth rhywbeth o'i le ar ein hochr ni, ac ni chafodd eich pleidlais ei chadarnhau."
+  "Something went wrong on our side and your vote was not confirmed.": "Aeth rhywbeth o'i le ar ein hochr ni, ac ni chafodd eich pleidlais ei chadarnhau.",
+  "disclaimer": "Pôl darllenwyr: sampl hunanddewisol, nid arolwg gwyddonol."
 };

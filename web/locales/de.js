@@ -1,4 +1,5 @@
-/* Poll widget: German (de). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: German (de). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).de = {
   "Poll: {x}": "Umfrage: {x}",
@@ -20,6 +21,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Die Prozente beziehen sich auf die Abstimmenden, die bis zu {n} Antworten wählen konnten.",
   "Results are shown to readers who have voted.": "Die Ergebnisse sehen nur Leserinnen und Leser, die abgestimmt haben.",
   "Results will be published when the poll closes.": "Die Ergebnisse werden veröffentlicht, sobald die Umfrage endet.",
+  "Results will be published when the poll closes on {x}.": "Die Ergebnisse werden veröffentlicht, sobald die Umfrage am {x} endet.",
   "The results of this poll are not published.": "Die Ergebnisse dieser Umfrage werden nicht veröffentlicht.",
   "Choose up to {n}.": "Wählen Sie bis zu {n}.",
   "Vote": "Abstimmen",
@@ -50,5 +52,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Die Abstimmungskennung dieses Browsers wurde nicht akzeptiert. Bitte stimmen Sie erneut ab.",
   "Your browser could not complete the check. Please reload the page.": "Ihr Browser konnte die Prüfung nicht abschließen. Bitte laden Sie die Seite neu.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ihre Stimme wurde leider nicht angenommen ({x}). Bitte laden Sie die Seite neu.",
-  "Something went wrong on our side and your vote was not confirmed.": "Bei uns ist ein Fehler aufgetreten; Ihre Stimme wurde nicht bestätigt."
+  "Something went wrong on our side and your vote was not confirmed.": "Bei uns ist ein Fehler aufgetreten; Ihre Stimme wurde nicht bestätigt.",
+  "disclaimer": "Leserumfrage: eine selbstselektierte Stichprobe, keine wissenschaftliche Erhebung."
 };

@@ -1,4 +1,5 @@
-/* Poll widget: Spanish (es). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Spanish (es). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).es = {
   "Poll: {x}": "Encuesta: {x}",
@@ -22,6 +23,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Los porcentajes son sobre el total de votantes, que podían elegir hasta {n}.",
   "Results are shown to readers who have voted.": "Los resultados solo se muestran a quienes han votado.",
   "Results will be published when the poll closes.": "Los resultados se publicarán cuando se cierre la encuesta.",
+  "Results will be published when the poll closes on {x}.": "Los resultados se publicarán cuando se cierre la encuesta, el {x}.",
   "The results of this poll are not published.": "Los resultados de esta encuesta no se publican.",
   "Choose up to {n}.": "Elige hasta {n}.",
   "Vote": "Votar",
@@ -53,5 +55,6 @@
   "This browser's voting id was not accepted. Please vote again.": "No se ha aceptado el identificador de voto de este navegador. Vuelve a votar.",
   "Your browser could not complete the check. Please reload the page.": "Tu navegador no ha podido completar la comprobación. Vuelve a cargar la página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lo sentimos, no se ha aceptado tu voto ({x}). Vuelve a cargar la página.",
-  "Something went wrong on our side and your vote was not confirmed.": "Algo ha fallado por nuestra parte y tu voto no se ha confirmado."
+  "Something went wrong on our side and your vote was not confirmed.": "Algo ha fallado por nuestra parte y tu voto no se ha confirmado.",
+  "disclaimer": "Encuesta de lectores: una muestra autoseleccionada, no un estudio científico."
 };

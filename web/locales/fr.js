@@ -1,4 +1,5 @@
-/* Poll widget: French (fr). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: French (fr). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).fr = {
   "Poll: {x}": "Sondage : {x}",
@@ -22,6 +23,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Les pourcentages portent sur les votants, qui pouvaient en choisir jusqu’à {n}.",
   "Results are shown to readers who have voted.": "Les résultats sont visibles par les lecteurs qui ont voté.",
   "Results will be published when the poll closes.": "Les résultats seront publiés à la clôture du sondage.",
+  "Results will be published when the poll closes on {x}.": "Les résultats seront publiés à la clôture du sondage, le {x}.",
   "The results of this poll are not published.": "Les résultats de ce sondage ne sont pas publiés.",
   "Choose up to {n}.": "Choisissez-en jusqu’à {n}.",
   "Vote": "Voter",
@@ -53,5 +55,6 @@
   "This browser's voting id was not accepted. Please vote again.": "L’identifiant de vote de ce navigateur n’a pas été accepté. Veuillez voter à nouveau.",
   "Your browser could not complete the check. Please reload the page.": "Votre navigateur n’a pas pu effectuer la vérification. Veuillez recharger la page.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Désolé, votre vote n’a pas été accepté ({x}). Veuillez recharger la page.",
-  "Something went wrong on our side and your vote was not confirmed.": "Un problème est survenu de notre côté et votre vote n’a pas été confirmé."
+  "Something went wrong on our side and your vote was not confirmed.": "Un problème est survenu de notre côté et votre vote n’a pas été confirmé.",
+  "disclaimer": "Sondage des lecteurs : échantillon auto-sélectionné, pas une enquête scientifique."
 };

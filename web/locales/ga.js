@@ -1,4 +1,5 @@
-/* Poll widget: Irish (ga). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Irish (ga). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).ga = {
   "Poll: {x}": "Pobalbhreith: {x}",
@@ -26,6 +27,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Is céatadáin de na vótálaithe iad seo; bhí cead acu suas le {n} a roghnú.",
   "Results are shown to readers who have voted.": "Taispeántar na torthaí do léitheoirí a vótáil.",
   "Results will be published when the poll closes.": "Foilseofar na torthaí nuair a dhúnfar an phobalbhreith.",
+  "Results will be published when the poll closes on {x}.": "Foilseofar na torthaí nuair a dhúnfar an phobalbhreith ar {x}.",
   "The results of this poll are not published.": "Ní fhoilsítear torthaí na pobalbhreithe seo.",
   "Choose up to {n}.": "Roghnaigh suas le {n}.",
   "Vote": "Vótáil",
@@ -59,5 +61,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Níor glacadh le haitheantas vótála an bhrabhsálaí seo. Vótáil arís.",
   "Your browser could not complete the check. Please reload the page.": "Níorbh fhéidir le do bhrabhsálaí an seiceáil a chríochnú. Athlódáil an leathanach.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ár leithscéal, níor glacadh le do vóta ({x}). Athlódáil an leathanach.",
-  "Something went wrong on our side and your vote was not confirmed.": "Chuaigh rud éigin mícheart ar ár dtaobh agus níor deimhníodh do vóta."
+  "Something went wrong on our side and your vote was not confirmed.": "Chuaigh rud éigin mícheart ar ár dtaobh agus níor deimhníodh do vóta.",
+  "disclaimer": "Pobalbhreith léitheoirí: sampla féinroghnaithe, ní suirbhé eolaíoch é."
 };

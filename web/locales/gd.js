@@ -1,4 +1,5 @@
-/* Poll widget: Scottish Gaelic (gd). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Scottish Gaelic (gd). To be reviewed by a native speaker. Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).gd = {
   "Poll: {x}": "Cunntas-bheachd: {x}",
@@ -24,6 +25,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Tha na ceudadan a rèir nan daoine a bhòt; b' urrainn dhaibh suas ri {n} a thaghadh.",
   "Results are shown to readers who have voted.": "Chì luchd-leughaidh a bhòt na toraidhean.",
   "Results will be published when the poll closes.": "Thèid na toraidhean fhoillseachadh nuair a dhùineas an cunntas-bheachd.",
+  "Results will be published when the poll closes on {x}.": "Thèid na toraidhean fhoillseachadh nuair a dhùineas an cunntas-bheachd air {x}.",
   "The results of this poll are not published.": "Cha tèid toraidhean a' chunntais-bheachd seo fhoillseachadh.",
   "Choose up to {n}.": "Tagh suas ri {n}.",
   "Vote": "Bhòt",
@@ -56,5 +58,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Cha deach gabhail ri aithnichear bhòtaidh a' bhrabhsair seo. Bhòt a-rithist.",
   "Your browser could not complete the check. Please reload the page.": "Cha b' urrainn dhan bhrabhsair agad an dearbhadh a choileanadh. Ath-luchdaich an duilleag.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Tha sinn duilich, cha deach gabhail ris a' bhòt agad ({x}). Ath-luchdaich an duilleag.",
-  "Something went wrong on our side and your vote was not confirmed.": "Chaidh rudeigin ceàrr air ar taobh-ne agus cha deach a' bhòt agad a dhearbhadh."
+  "Something went wrong on our side and your vote was not confirmed.": "Chaidh rudeigin ceàrr air ar taobh-ne agus cha deach a' bhòt agad a dhearbhadh.",
+  "disclaimer": "Cunntas-bheachd leughadairean: sampall fèin-thaghte, chan e suirbhidh saidheansail."
 };

@@ -1,4 +1,5 @@
-/* Poll widget: Italian (it). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Italian (it). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).it = {
   "Poll: {x}": "Sondaggio: {x}",
@@ -22,6 +23,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Le percentuali sono calcolate sui votanti, che potevano sceglierne fino a {n}.",
   "Results are shown to readers who have voted.": "I risultati sono visibili solo ai lettori che hanno votato.",
   "Results will be published when the poll closes.": "I risultati saranno pubblicati alla chiusura del sondaggio.",
+  "Results will be published when the poll closes on {x}.": "I risultati saranno pubblicati alla chiusura del sondaggio, il {x}.",
   "The results of this poll are not published.": "I risultati di questo sondaggio non vengono pubblicati.",
   "Choose up to {n}.": "Scegline fino a {n}.",
   "Vote": "Vota",
@@ -53,5 +55,6 @@
   "This browser's voting id was not accepted. Please vote again.": "L’identificativo di voto di questo browser non è stato accettato. Vota di nuovo.",
   "Your browser could not complete the check. Please reload the page.": "Il tuo browser non è riuscito a completare la verifica. Ricarica la pagina.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Spiacenti, il tuo voto non è stato accettato ({x}). Ricarica la pagina.",
-  "Something went wrong on our side and your vote was not confirmed.": "Qualcosa non ha funzionato da parte nostra e il tuo voto non è stato confermato."
+  "Something went wrong on our side and your vote was not confirmed.": "Qualcosa non ha funzionato da parte nostra e il tuo voto non è stato confermato.",
+  "disclaimer": "Sondaggio dei lettori: un campione autoselezionato, non un'indagine scientifica."
 };

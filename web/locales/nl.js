@@ -1,4 +1,5 @@
-/* Poll widget: Dutch (nl). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Dutch (nl). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).nl = {
   "Poll: {x}": "Peiling: {x}",
@@ -20,6 +21,7 @@
   "Percentages are of voters, who could choose up to {n}.": "De percentages gaan uit van het aantal stemmers, die er maximaal {n} konden kiezen.",
   "Results are shown to readers who have voted.": "Alleen lezers die hebben gestemd, zien de resultaten.",
   "Results will be published when the poll closes.": "De resultaten worden bekendgemaakt als de peiling sluit.",
+  "Results will be published when the poll closes on {x}.": "De resultaten worden bekendgemaakt als de peiling sluit op {x}.",
   "The results of this poll are not published.": "De resultaten van deze peiling worden niet bekendgemaakt.",
   "Choose up to {n}.": "Kies er maximaal {n}.",
   "Vote": "Stemmen",
@@ -50,5 +52,6 @@
   "This browser's voting id was not accepted. Please vote again.": "De stem-ID van deze browser is niet geaccepteerd. Stem opnieuw.",
   "Your browser could not complete the check. Please reload the page.": "Je browser kon de controle niet voltooien. Laad de pagina opnieuw.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Helaas, je stem is niet geaccepteerd ({x}). Laad de pagina opnieuw.",
-  "Something went wrong on our side and your vote was not confirmed.": "Er ging bij ons iets mis en je stem is niet bevestigd."
+  "Something went wrong on our side and your vote was not confirmed.": "Er ging bij ons iets mis en je stem is niet bevestigd.",
+  "disclaimer": "Lezerspeiling: een zelfgeselecteerde steekproef, geen wetenschappelijk onderzoek."
 };

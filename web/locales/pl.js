@@ -1,4 +1,5 @@
-/* Poll widget: Polish (pl). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Polish (pl). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).pl = {
   "Poll: {x}": "Ankieta: {x}",
@@ -24,6 +25,7 @@
   "Percentages are of voters, who could choose up to {n}.": "Procenty liczone są od liczby głosujących, którzy mogli wybrać maksymalnie {n}.",
   "Results are shown to readers who have voted.": "Wyniki widzą tylko czytelnicy, którzy zagłosowali.",
   "Results will be published when the poll closes.": "Wyniki zostaną opublikowane po zamknięciu ankiety.",
+  "Results will be published when the poll closes on {x}.": "Wyniki zostaną opublikowane po zamknięciu ankiety: {x}.",
   "The results of this poll are not published.": "Wyniki tej ankiety nie są publikowane.",
   "Choose up to {n}.": "Wybierz maksymalnie {n}.",
   "Vote": "Zagłosuj",
@@ -56,5 +58,6 @@
   "This browser's voting id was not accepted. Please vote again.": "Identyfikator głosowania tej przeglądarki nie został przyjęty. Zagłosuj ponownie.",
   "Your browser could not complete the check. Please reload the page.": "Twoja przeglądarka nie mogła ukończyć weryfikacji. Odśwież stronę.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Niestety Twój głos nie został przyjęty ({x}). Odśwież stronę.",
-  "Something went wrong on our side and your vote was not confirmed.": "Po naszej stronie wystąpił błąd i Twój głos nie został potwierdzony."
+  "Something went wrong on our side and your vote was not confirmed.": "Po naszej stronie wystąpił błąd i Twój głos nie został potwierdzony.",
+  "disclaimer": "Sonda czytelników: próba nielosowa, nie badanie naukowe."
 };

@@ -1,4 +1,5 @@
-/* Poll widget: Portuguese (pt). Each key is the widget's English text (web/poll-widget.js);
+/* Poll widget: Portuguese (pt). Each key is the widget's English text (web/poll-widget.js), but
+   `disclaimer`, the default disclaimer (docs/widget.md);
    a plural has one form per Intl.PluralRules category; {n} is a number, {x} a text. */
 (window.pollWidgetLocales ||= {}).pt = {
   "Poll: {x}": "Votação: {x}",
@@ -22,6 +23,7 @@
   "Percentages are of voters, who could choose up to {n}.": "As percentagens referem-se aos votantes, que podiam escolher até {n}.",
   "Results are shown to readers who have voted.": "Os resultados só são mostrados aos leitores que votaram.",
   "Results will be published when the poll closes.": "Os resultados serão publicados quando a votação terminar.",
+  "Results will be published when the poll closes on {x}.": "Os resultados serão publicados quando a votação terminar, a {x}.",
   "The results of this poll are not published.": "Os resultados desta votação não são publicados.",
   "Choose up to {n}.": "Escolha até {n}.",
   "Vote": "Votar",
@@ -53,5 +55,6 @@
   "This browser's voting id was not accepted. Please vote again.": "O identificador de voto deste navegador foi recusado. Vote novamente.",
   "Your browser could not complete the check. Please reload the page.": "O seu navegador não conseguiu concluir a verificação. Recarregue a página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lamentamos, o seu voto foi recusado ({x}). Recarregue a página.",
-  "Something went wrong on our side and your vote was not confirmed.": "Ocorreu um erro do nosso lado e o seu voto não foi confirmado."
+  "Something went wrong on our side and your vote was not confirmed.": "Ocorreu um erro do nosso lado e o seu voto não foi confirmado.",
+  "disclaimer": "Sondagem dos leitores: uma amostra autosselecionada, não um inquérito científico."
 };
