@@ -47,3 +47,19 @@ def tallied_polls(event: dict[str, Any]) -> list[str]:
         if isinstance(poll_id, str) and isinstance(part, str) and part != DEFINITION and part.startswith("t#"):
             changed[poll_id] = None
     return list(changed)
+
+
+def defined_polls(event: dict[str, Any]) -> list[str]:
+    """Return the polls, in first-seen order, whose definition (its version) a batch of the polls table's stream
+    created or changed: the snapshot job's marks on the same item change no version and are left out."""
+    changed: dict[str, None] = {}
+    for record in DynamoDBStreamEvent(event).records:
+        change = record.dynamodb
+        keys = change.keys if change is not None else {}
+        poll_id, part = keys.get("id"), keys.get("part")
+        if not isinstance(poll_id, str) or part != DEFINITION or change is None or change.new_image is None:
+            continue
+        old, new = change.old_image or {}, change.new_image or {}
+        if not old or old.get("version") != new.get("version"):
+            changed[poll_id] = None
+    return list(changed)
