@@ -264,11 +264,11 @@ def _footer(cards: CardInput, said: dict[str, str], public: bool, measure: Measu
 
 def _alt(cards: CardInput, public: bool, rows: list[tuple[str, str, int]]) -> str:
     """Return the card's alt text: the question and, where results are public, the leading option."""
-    _, question, _ = cards.poll.text_in(cards.lang)
+    lang, question, _ = cards.poll.text_in(cards.lang)
     if not public or not rows or cards.counts.voters == 0:
         return question
     leader = max(rows, key=lambda row: row[2])
-    return f"{question} {leader[0]}: {leader[1]} ({cards.counts.voters:,} voters)"
+    return f"{question} {leader[0]}: {leader[1]}. {words(lang)['voters'].format(n=f'{cards.counts.voters:,}')}"
 
 
 def mirrored(card: CardLayout) -> CardLayout:
