@@ -71,7 +71,7 @@ FUNCTIONS = {
     # One concurrent batch per stream shard of the ballots table: a 100,000 votes/s poll needs about 400
     # (`python -m ops.capacity 100000`), and fewer than that throttles the fold, so votes are counted late.
     "fold_ballots": Function(timeout=60, reserved={"dev": 10, "prod": 400}),
-    # The share cards: drawing takes about 0.1 s a card and Pillow wants memory; two at once are plenty.
+    # The share cards: drawing takes about 0.2 s a card (BENCHMARKS.md 10) and Pillow wants memory.
     "render_cards": Function(timeout=120, reserved={"dev": 1, "prod": 2}, memory=1024),
     "refresh_cards": Function(timeout=300, reserved={"dev": 1, "prod": 1}, memory=1024),
 }
