@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from chalicelib.core.times import to_iso
+from chalicelib.runtime import clock
 from chalicelib.runtime.clients import client as aws
 from chalicelib.runtime.settings import get_settings
 from local.streams import stream_batches
@@ -118,6 +120,31 @@ def test_an_editors_change_is_drawn_at_once_and_a_rewrite_keeps_the_card(client,
     assert render_changed()["rendered"] == 1
     assert og_image(f"p/{pid}") != first
     assert json_of(f"private/cards/{pid}.json")["cards"]["en"]["alt"].startswith("Build the new bridge now?")
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Pin the clock; returns a setter to move it."""
+    now = {"at": float(int(clock.now()))}
+    monkeypatch.setattr(clock, "now", lambda: now["at"])
+    return lambda seconds: now.__setitem__("at", now["at"] + seconds)
+
+
+def test_a_poll_closed_by_its_schedule_gets_a_final_card_with_its_results(client, site, frozen):
+    pid = create_poll(
+        client, options=["Yes", "No"], results_visibility="after_close", closes_at=to_iso(clock.now() + 90)
+    )["id"]
+    render_changed()
+    assert vote(client, pid, ["no"], new_voter()).status_code == 201
+    assert refresh(client)["rendered"] == 0  # hidden results: the vote changes nothing on the card
+    frozen(120)  # closed by its schedule, its results now public
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:rule/snapshot"]
+    )
+    assert client.lambda_.invoke("snapshot_results", event).payload["written"] == 1  # its last snapshot: final
+    assert render_changed()["rendered_polls"] == [pid]  # leaving the job's list draws its final card at once
+    alt = json_of(f"private/cards/{pid}.json")["cards"]["en"]["alt"]
+    assert "No: 100.0%" in alt
 
 
 def test_deleting_a_poll_removes_its_cards(client, site):
