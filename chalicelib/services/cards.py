@@ -56,7 +56,8 @@ def site_name() -> str:
     named = str(getattr(settings, "site_name", "") or "")  # SITE_NAME (the pages branch's setting)
     if named:
         return named
-    return urlsplit(settings.site_url).hostname or DEFAULT_SITE_NAME if settings.site_url else DEFAULT_SITE_NAME
+    host = urlsplit(settings.site_url).hostname if settings.site_url else None
+    return host or DEFAULT_SITE_NAME
 
 
 def accent() -> str:
@@ -97,14 +98,16 @@ def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
         known[lang] = {"key": key, "hash": card.hash, "alt": card.alt}
         report.rendered += 1
         changed = True
-    if not changed:
+    dropped = set(known) - set(poll.languages())  # translations removed since (drop_pages deleted their cards)
+    if not changed and not dropped:
         return False
-    known = {lang: entry for lang, entry in known.items() if lang in poll.languages()}
+    known = {lang: entry for lang, entry in known.items() if lang not in dropped}
     document = {"cards": known, "rendered_at": int(now)}
     archive().put(edge.card_manifest_key(poll.id), edge.json_bytes(document), edge.JSON_TYPE, caching.NO_STORE)
-    edge.write_poll(poll, now, edge.card_refs(poll.id))
-    report.rendered_polls.append(poll.id)
-    return True
+    if changed:
+        edge.write_poll(poll, now, edge.card_refs(poll.id))
+        report.rendered_polls.append(poll.id)
+    return changed
 
 
 def _render_polls(poll_ids: list[str], consistent: bool) -> CardReport:

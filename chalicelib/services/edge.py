@@ -169,9 +169,13 @@ def withdraw(poll: Poll) -> None:
 
 
 def drop_pages(poll_id: str, languages: set[str]) -> None:
-    """Remove the hosted pages of translations a poll no longer has."""
+    """Remove the hosted pages and share cards of translations a poll no longer has."""
     try:
-        archive().delete([f"{PAGE_PREFIX}/{poll_id}/{tag}" for tag in sorted(languages)])
+        keys = [f"{PAGE_PREFIX}/{poll_id}/{tag}" for tag in sorted(languages)]
+        for tag in sorted(languages):  # cards/<id>/<tag>.<hash>.png and cards/<id>/<tag>/latest.png
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}.")
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}/")
+        archive().delete(keys)
     except ArchiveError as exc:
         observability.logger.warning("edge withdraw failed", extra={"poll_id": poll_id, "error": str(exc)})
         observability.count(observability.EDGE_PUBLISH_FAILED)

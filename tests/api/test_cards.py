@@ -155,6 +155,16 @@ def test_deleting_a_poll_removes_its_cards(client, site):
     assert keys(f"cards/{pid}/") == [] and keys(f"private/cards/{pid}") == []
 
 
+def test_dropping_a_translation_removes_its_cards(client, site):
+    pid = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)["id"]
+    render_changed()
+    assert [k for k in keys(f"cards/{pid}/") if "/cy" in k]
+    assert patch(client, pid, translations={}).status_code == 200
+    assert [k for k in keys(f"cards/{pid}/") if "/cy" in k] == []
+    render_changed()
+    assert sorted(json_of(f"private/cards/{pid}.json")["cards"]) == ["en"]
+
+
 @pytest.mark.parametrize(
     ("card_every", "rate"), [("60", "rate(1 minute)"), ("90", "rate(2 minutes)"), ("1", "rate(1 minute)")]
 )
