@@ -22,6 +22,7 @@ from chalicelib.core import caching
 from chalicelib.core.cards import CardInput, CardLayout, disclaimer, layout
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import DomainError
+from chalicelib.core.pages import direction
 from chalicelib.core.poll import Poll, Status
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
@@ -72,7 +73,8 @@ def layouts(poll: Poll, counts: Counts, now: float) -> dict[str, CardLayout]:
     found = {}
     for lang in poll.languages():
         source = CardInput(poll, counts, now, lang, site_name(), accent(), disclaimer(poll, lang))
-        found[lang] = layout(source, renderer.measure_rtl if poll.text_in(lang)[0] == "ar" else renderer.measure_ltr)
+        rtl = direction(poll.text_in(lang)[0]) == "rtl"
+        found[lang] = layout(source, renderer.measure_rtl if rtl else renderer.measure_ltr)
     return found
 
 
