@@ -181,3 +181,16 @@ def test_the_card_schedule_follows_card_every_in_whole_minutes(monkeypatch, card
         monkeypatch.delenv("CARD_EVERY")
         get_settings.cache_clear()
         importlib.reload(app_module)
+
+
+def test_the_api_never_imports_the_imaging_libraries():
+    """The API's functions share app.py with the card function: importing it (and serving) loads no Pillow."""
+    import subprocess
+    import sys
+
+    probe = "import sys, app; sys.exit(sorted(m for m in ('PIL', 'bidi', 'arabic_reshaper') if m in sys.modules) or 0)"
+    from tests.conftest import ROOT
+
+    command = [sys.executable, "-c", probe]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
