@@ -1,4 +1,7 @@
-"""The Chalice app: the route blueprints and middleware, the snapshot schedule, the two stream consumers, preflights."""
+"""The Chalice app: the route blueprints and middleware, the snapshot schedule, the stream consumers, the share
+cards' function (render_cards and refresh_cards: their own layer with Pillow and the fonts), preflights."""
+
+import math
 
 from chalice import Chalice, Rate
 from chalice.app import DynamoDBEvent
@@ -6,7 +9,7 @@ from chalice.app import DynamoDBEvent
 from chalicelib.api import admin, editors, forms, middleware, public
 from chalicelib.runtime.observability import start_tracing
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import edge, fold, snapshots
+from chalicelib.services import cards, edge, fold, snapshots
 
 start_tracing()  # X-Ray subsegments for every DynamoDB and S3 call, in Lambda only
 app = Chalice(app_name="polls")
@@ -46,6 +49,24 @@ def fold_ballots(event: DynamoDBEvent) -> dict[str, object]:
 def publish_results(event: DynamoDBEvent) -> dict[str, object]:
     """Rewrite the results documents of the polls whose tallies changed in a batch of the polls table's stream."""
     return edge.publish_changed(event.to_dict()).as_dict()
+
+
+@app.on_dynamodb_record(
+    stream_arn=get_settings().polls_stream_arn,
+    batch_size=100,
+    starting_position="LATEST",
+    name="render_cards",
+    maximum_batching_window_in_seconds=get_settings().stream_batch_seconds,
+)
+def render_cards(event: DynamoDBEvent) -> dict[str, object]:
+    """Draw at once the share cards of the polls created or changed in a batch of the polls table's stream."""
+    return cards.render_changed(event.to_dict()).as_dict()
+
+
+@app.schedule(Rate(max(1, math.ceil(get_settings().card_every / 60)), unit=Rate.MINUTES), name="refresh_cards")
+def refresh_cards(event: object) -> dict[str, object]:
+    """Redraw, every CARD_EVERY (whole minutes on AWS), the share cards whose content the counts changed."""
+    return cards.refresh().as_dict()
 
 
 # API Gateway answers OPTIONS only for routes that declare it: one preflight view per path.

@@ -36,6 +36,7 @@ BENCHMARKS = (
     "widget",
     "stuffing",
     "edge",
+    "cards",
 )
 
 
@@ -168,6 +169,13 @@ def summary(sections: list[Section]) -> list[str]:
                 f"{name}: {scale[name]['requests']} requests, {scale[name]['s3_puts']} S3 PUTs" for name in last
             )
             + "."
+        )
+    cards = data.get("10", {})
+    if cards:
+        english = cards["cases"]["English, 3 options"]
+        lines.append(
+            f"Share card: {english['median_ms']:.0f} ms a card ({english['ratio']:.1f}x an empty 1200x630 PNG), "
+            f"{english['png_bytes'] / 1024:.0f} KB; the card layer {cards['layer']['zip_bytes'] / 2**20:.1f} MB zipped."
         )
     stuffing = data.get("8", {})
     if stuffing:

@@ -5,6 +5,10 @@ the other run-time pins of requirements.txt (PynamoDB, altcha), vendored without
 in a staging copy of the project under `build/<stage>/project` whose requirements.txt is empty (the repository's
 own stays the honest list of run-time pins) and whose `.chalice/policy-<stage>.json` is infra/access.py's policy.
 
+The card layer (`cards-layer.zip` beside the zip): requirements-cards.txt (Pillow, arabic-reshaper, python-bidi)
+installed for Lambda's platform (manylinux2014 x86_64 wheels for the runtime's Python) under `python/`, and the
+vendored fonts under `fonts/` (the renderer reads /opt/fonts). Built once per content, kept under build/layers/.
+
 The template: `chalice package --merge-template` merges the modules that need nothing of Chalice's output (data,
 identity, protection, the API's settings, the site, the stage's monitoring) into Chalice's functions and API; the
 modules that follow from what Chalice generated (every function's settings, its role's policies, log groups and
@@ -15,6 +19,7 @@ from the finished template. `make deploy` translates it to plain CloudFormation 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -22,6 +27,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,11 +36,14 @@ from chalice.package import TemplateDeepMerger
 
 from infra import access, alarms, api, dashboard, data, edge, functions, identity, monitoring, protection
 from infra import site_files as site_assets
-from infra.names import DEPLOYABLE_STAGES, Template, stage_parameter
+from infra.names import CARD_LAYER_FILE, DEPLOYABLE_STAGES, Template, stage_parameter
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PROVIDED = ("boto3", "botocore")  # the Lambda Python runtime ships these
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
+CARD_REQUIREMENTS = ROOT / "requirements-cards.txt"
+FONTS = ROOT / "fonts"
+LAMBDA_PLATFORM = "manylinux2014_x86_64"
 DESCRIPTION = "polls: one stage of the poll backend (functions, API, data, sign-in, site, defences, monitoring)"
 
 
@@ -76,6 +86,41 @@ def build_project(build: Path) -> Path:
         assert spec is not None and spec.origin is not None, package
         shutil.copytree(Path(spec.origin).parent, project / "vendor" / package, ignore=IGNORE)
     return project
+
+
+def _zip_tree(out: Path, files: list[tuple[str, Path]]) -> None:
+    """Write a zip of files (name in the zip, path) with fixed times, so the same files make the same bytes."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, path in sorted(files):
+            archive.writestr(zipfile.ZipInfo(name), path.read_bytes(), zipfile.ZIP_DEFLATED)
+
+
+def card_layer(target: Path) -> Path:
+    """Put the card layer's zip in target (built once per content of requirements-cards.txt and fonts/)."""
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"  # Chalice's runtime is the building Python's
+    fonts = sorted(path for path in FONTS.iterdir() if path.is_file())
+    digest = hashlib.sha256(f"{python} {LAMBDA_PLATFORM}".encode() + CARD_REQUIREMENTS.read_bytes())
+    for path in fonts:
+        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    cached = ROOT / "build" / "layers" / f"cards-{digest.hexdigest()[:16]}.zip"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            site = Path(tmp) / "python"
+            pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+            pip += ["--platform", LAMBDA_PLATFORM, "--only-binary=:all:", "--implementation", "cp"]
+            pip += ["--python-version", python, "--target", str(site), "-r", str(CARD_REQUIREMENTS)]
+            subprocess.run(pip, check=True, stdout=subprocess.DEVNULL)
+            files = [
+                (f"python/{path.relative_to(site).as_posix()}", path)
+                for path in site.rglob("*")
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+            ]
+            partial = cached.with_suffix(".partial")
+            _zip_tree(partial, files + [(f"fonts/{path.name}", path) for path in fonts])
+            partial.replace(cached)
+    shutil.copy2(cached, target / CARD_LAYER_FILE)
+    return target / CARD_LAYER_FILE
 
 
 def merge(template: Template, fragment: Template) -> Template:
@@ -125,6 +170,7 @@ def package(stage: str, out: Path | None = None) -> Path:
     chalice(project, "package", "--stage", stage, "--merge-template", str(merged), str(target))
     path = target / "sam.json"
     path.write_text(json.dumps(finish(json.loads(path.read_text()), stage), indent=2) + "\n")
+    card_layer(target)
     return target
 
 
@@ -136,6 +182,7 @@ def main() -> int:
     target = package(args.stage)
     size = (target / "deployment.zip").stat().st_size
     print(f"{target / 'deployment.zip'}: {size:,} bytes; template {target / 'sam.json'}")
+    print(f"{target / CARD_LAYER_FILE}: {(target / CARD_LAYER_FILE).stat().st_size:,} bytes (the card layer)")
     snippet = site_assets.embed_snippet("https://SITE_URL", site_assets.manifest())
     print(f"Embed a poll (SITE_URL: the deployed stack's SiteUrl output):\n{snippet}")
     return 0

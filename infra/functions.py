@@ -6,7 +6,9 @@ template and fails the build for a function it has no settings for. A stream con
 handler) reads the stream of the table `STREAM_CONSUMERS` names for it, with retries, bisection and an on-failure
 queue; a scheduled (asynchronous) function gets retries, a maximum event age and an on-failure queue.
 Powertools comes from AWS's layer for the stack's region, never the zip; `PowertoolsLayerArn` replaces it (the
-deploy publishes a stand-in on an emulator, which has no AWS layers).
+deploy publishes a stand-in on an emulator, which has no AWS layers). The share cards' functions (`CARD_FUNCTIONS`)
+also get the card layer (`CardLayer`: Pillow, arabic-reshaper, python-bidi and the fonts, built by infra/build.py),
+which no other function has, so the API's zip and cold start stay small.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from infra.names import (
     APP_SECRET,
     APP_SECRET_NAME,
     BUCKET_NAME,
+    CARD_LAYER,
+    CARD_LAYER_FILE,
+    CARD_LAYER_NAME,
     CONSOLE_CLIENT,
     EDGE_SECRET,
     EDGE_SECRET_NAME,
@@ -66,9 +71,17 @@ FUNCTIONS = {
     # One concurrent batch per stream shard of the ballots table: a 100,000 votes/s poll needs about 400
     # (`python -m ops.capacity 100000`), and fewer than that throttles the fold, so votes are counted late.
     "fold_ballots": Function(timeout=60, reserved={"dev": 10, "prod": 400}),
+    # The share cards: drawing takes about 0.2 s a card (BENCHMARKS.md 10) and Pillow wants memory.
+    "render_cards": Function(timeout=120, reserved={"dev": 1, "prod": 2}, memory=1024),
+    "refresh_cards": Function(timeout=300, reserved={"dev": 1, "prod": 1}, memory=1024),
 }
+CARD_FUNCTIONS = ("render_cards", "refresh_cards")  # the only functions with the card layer
 # Which table's stream each stream consumer reads (the handler's name in app.py: the model of the table).
-STREAM_CONSUMERS: dict[str, type[Model]] = {"fold_ballots": models.BallotModel, "publish_results": models.PollModel}
+STREAM_CONSUMERS: dict[str, type[Model]] = {
+    "fold_ballots": models.BallotModel,
+    "publish_results": models.PollModel,
+    "render_cards": models.PollModel,
+}
 # How each consumer's event source treats a failing batch. The results publisher's batches are superseded by newer
 # changes and the minute job: a few retries, then the failure queue. The fold's records are the votes themselves:
 # it never gives a record up (retried until it passes, bisected to isolate a bad one; a record is applied exactly
@@ -78,6 +91,11 @@ STREAM_SOURCES: dict[str, Template] = {
         "MaximumRetryAttempts": 5,
         "BisectBatchOnFunctionError": True,  # halve a failing batch to isolate a bad record
         "MaximumRecordAgeInSeconds": 3600,  # an hour-old batch is superseded by newer changes and the minute job
+    },
+    "render_cards": {  # as the results publisher: a failed render is redone by refresh_cards within CARD_EVERY
+        "MaximumRetryAttempts": 3,
+        "BisectBatchOnFunctionError": True,
+        "MaximumRecordAgeInSeconds": 3600,
     },
     "fold_ballots": {
         "MaximumRetryAttempts": -1,
@@ -162,12 +180,28 @@ def stream_source(handler: str, logical_id: str, event: Template) -> Template:
     }
 
 
-def layers(runtime: str) -> list[Template]:
-    """Return the function's layers: AWS's Powertools for the stack's region, unless PowertoolsLayerArn is set."""
+def layers(runtime: str, key: str = "") -> list[Template]:
+    """Return the function's layers: AWS's Powertools for the stack's region, unless PowertoolsLayerArn is set, and
+    the card layer for the share cards' functions."""
     built_for = POWERTOOLS_PYTHON.search(POWERTOOLS_LAYER)
     if built_for and built_for.group(1) != runtime.replace(".", ""):
         raise SystemExit(f"the Powertools layer is built for {built_for.group(1)} but the function runs {runtime}")
-    return [{"Fn::If": [USES_AWS_POWERTOOLS, sub(POWERTOOLS_LAYER), ref(POWERTOOLS_LAYER_ARN)]}]
+    found = [{"Fn::If": [USES_AWS_POWERTOOLS, sub(POWERTOOLS_LAYER), ref(POWERTOOLS_LAYER_ARN)]}]
+    return found + ([ref(CARD_LAYER)] if key in CARD_FUNCTIONS else [])
+
+
+def card_layer(runtime: str) -> Template:
+    """Return the card layer's resource; its content is the package's cards-layer.zip (the deploy sets where)."""
+    return {
+        "Type": "AWS::Lambda::LayerVersion",
+        "Properties": {
+            "LayerName": named(CARD_LAYER_NAME),
+            "Description": "Share cards: Pillow, arabic-reshaper, python-bidi (requirements-cards.txt), Noto fonts",
+            "Content": {"S3Bucket": "polls-artifacts", "S3Key": CARD_LAYER_FILE},
+            "CompatibleRuntimes": [runtime],
+            "CompatibleArchitectures": ["x86_64"],
+        },
+    }
 
 
 def settings(logical_id: str, function: Template, stage: str) -> Template:
@@ -181,7 +215,7 @@ def settings(logical_id: str, function: Template, stage: str) -> Template:
         "MemorySize": limits.memory,
         "Timeout": limits.timeout,
         "Tracing": "Active",
-        "Layers": layers(function["Properties"]["Runtime"]),
+        "Layers": layers(function["Properties"]["Runtime"], key),
         "Environment": {"Variables": environment(logical_id)},
     }
     if stage in limits.reserved:
@@ -197,7 +231,10 @@ def settings(logical_id: str, function: Template, stage: str) -> Template:
 
 def fragment(app: Template, stage: str) -> Template:
     """Return every function's settings, to merge over Chalice's template, and the layer's parameter."""
-    resources = {logical_id: settings(logical_id, fn, stage) for logical_id, fn in functions(app).items()}
+    found = functions(app)
+    resources = {logical_id: settings(logical_id, fn, stage) for logical_id, fn in found.items()}
+    runtimes = {fn["Properties"]["Runtime"] for fn in found.values()}
+    resources[CARD_LAYER] = card_layer(sorted(runtimes)[0])
     return {
         "Parameters": PARAMETERS,
         "Conditions": {USES_AWS_POWERTOOLS: {"Fn::Equals": [ref(POWERTOOLS_LAYER_ARN), ""]}},

@@ -54,6 +54,9 @@ CONSOLE_CLIENT_NAME = "polls-{stage}-console"
 ALARM_NAME = "polls-{stage}-{slug}"
 API_FUNCTION_NAME = "polls-{stage}"  # as Chalice's own deploys name them
 FUNCTION_NAME = "polls-{stage}-{handler}"
+CARD_LAYER = "CardLayer"  # the share cards' layer (Pillow, arabic-reshaper, python-bidi, the fonts)
+CARD_LAYER_NAME = "polls-{stage}-cards"
+CARD_LAYER_FILE = "cards-layer.zip"  # beside deployment.zip in the package; the deploy uploads it
 
 # Resource types the local stack's interpreter creates or completes from these definitions (local/interpreter.py).
 TABLE_TYPE = "AWS::DynamoDB::Table"

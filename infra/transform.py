@@ -2,15 +2,16 @@
 and an emulator (moto, whose CloudFormation has no transforms) receive the same template.
 
 The functions' code is the deployment package's S3 object (uploaded under a key derived from its content, so an
-unchanged app is an unchanged template). SAM writes the REST API's deployment and stage from Chalice's definition;
-they are made conditional on `DeploysRestApi` (infra/api.py), as the WAF's association with the stage already is.
+unchanged app is an unchanged template), the card layer's its own zip's, uploaded the same way. SAM writes the
+REST API's deployment and stage from Chalice's definition; they are made conditional on `DeploysRestApi`
+(infra/api.py), as the WAF's association with the stage already is.
 """
 
 from __future__ import annotations
 
 import copy
 
-from infra.names import DEPLOYS_REST_API, Template
+from infra.names import CARD_LAYER, DEPLOYS_REST_API, Template
 
 API_DEPLOYMENT_TYPES = ("AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage")
 
@@ -19,8 +20,9 @@ class TransformFailed(Exception):
     """SAM's translator refused the template; the message lists why."""
 
 
-def expand(template: Template, region: str, code_bucket: str, code_key: str) -> Template:
-    """Return the template with SAM's resources translated to CloudFormation's, the code at s3://bucket/key."""
+def expand(template: Template, region: str, code_bucket: str, code_key: str, layer_key: str | None = None) -> Template:
+    """Return the template with SAM's resources translated to CloudFormation's, the code at s3://bucket/key (the
+    card layer's at s3://bucket/layer_key)."""
     import boto3  # noqa: PLC0415 - only the deploy translates
     from samtranslator.model.exceptions import InvalidDocumentException  # noqa: PLC0415
     from samtranslator.parser.parser import Parser  # noqa: PLC0415
@@ -30,6 +32,8 @@ def expand(template: Template, region: str, code_bucket: str, code_key: str) -> 
     for resource in sam["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = {"Bucket": code_bucket, "Key": code_key}
+    if layer_key and CARD_LAYER in sam["Resources"]:
+        sam["Resources"][CARD_LAYER]["Properties"]["Content"] = {"S3Bucket": code_bucket, "S3Key": layer_key}
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))
     try:
         expanded: Template = translator.translate(sam, parameter_values={}, get_managed_policy_map=dict)

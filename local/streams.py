@@ -4,6 +4,9 @@ implements DynamoDB Streams) and calls the app's handlers with batches, as Lambd
   ballots table's stream  ->  fold_ballots     per stream shard, in order, with the shard named in the event (as a
                                                tumbling window delivers it), gathered FOLD_BATCH_SECONDS
   polls table's stream    ->  publish_results  gathered STREAM_BATCH_SECONDS
+  polls table's stream    ->  render_cards     gathered STREAM_BATCH_SECONDS (a reader of its own, as a second
+                                               mapping on one stream has)
+  every CARD_EVERY seconds ->  refresh_cards   the card schedule's stand-in (`chalice local` runs no schedules)
 
 Like a mapping, each gathers records for up to its batching window (or BATCH_SIZE records) before one call, and a
 failed call is retried with the same batch, and nothing after it in that shard goes first.
@@ -100,6 +103,40 @@ class Mapping:
         self.since[shard] = time.monotonic()
 
 
+SCHEDULED_EVENT = {  # what EventBridge sends a scheduled function, as Chalice reads it
+    "version": "0",
+    "id": "local",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "000000000000",
+    "time": "1970-01-01T00:00:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:000000000000:rule/local"],
+    "detail": {},
+}
+
+
+@dataclass
+class Timer:
+    """One schedule: a scheduled handler called every `every` seconds (the first time once that much has passed)."""
+
+    name: str
+    handler: Callable[[dict[str, Any], Any], Any]
+    every: float
+    last: float = field(default_factory=time.monotonic)
+
+    def step(self, stopping: bool) -> None:
+        """Call the handler if it is due; a failure is logged, and the next run comes as usual."""
+        if stopping or time.monotonic() - self.last < self.every:
+            return
+        self.last = time.monotonic()
+        try:
+            report = self.handler(dict(SCHEDULED_EVENT), None)
+            print(json.dumps({self.name: report if isinstance(report, dict) else None}, default=str), flush=True)
+        except Exception as exc:  # noqa: BLE001 - like Lambda: log it; the schedule goes on
+            print(json.dumps({f"{self.name}_failed": repr(exc)[:300]}), file=sys.stderr, flush=True)
+
+
 _taps: dict[str, StreamReader] = {}  # this process's readers of each stream (stream_batches), forgotten on reset
 state.register("stream readers", _taps.clear)
 
@@ -137,7 +174,7 @@ def fold_now(publish: bool = True) -> int:
 
 
 def mappings() -> list[Mapping]:
-    """Return the two mappings of the app's stream handlers, on the stack's tables."""
+    """Return the mappings of the app's stream handlers, on the stack's tables."""
     import app  # noqa: PLC0415 - with this process's environment: the stack's
     from chalicelib.runtime.clients import client  # noqa: PLC0415
     from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
@@ -163,12 +200,27 @@ def mappings() -> list[Mapping]:
             settings.stream_batch_seconds,
             names_shard=False,
         ),
+        Mapping(
+            "card_batch",
+            StreamReader(streams, stream(settings.polls_table)),
+            app.render_cards,
+            settings.stream_batch_seconds,
+            names_shard=False,
+        ),
     ]
 
 
+def timers() -> list[Timer]:
+    """Return the schedules this process stands in for: the share cards' refresh every CARD_EVERY seconds."""
+    import app  # noqa: PLC0415
+    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
+
+    return [Timer("card_run", app.refresh_cards, get_settings().card_every)]
+
+
 def run(stop: list[bool]) -> None:
-    """Read the streams and call the handlers with batches until `stop` holds True."""
-    running = mappings()
+    """Read the streams and call the handlers with batches, and the card schedule, until `stop` holds True."""
+    running: list[Mapping | Timer] = [*mappings(), *timers()]
     while not stop[0]:
         for mapping in running:
             mapping.step(stopping=stop[0])

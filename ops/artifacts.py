@@ -74,9 +74,9 @@ def upload_once(s3: Any, bucket: str, key: str, body: bytes) -> bool:
     return True
 
 
-def upload_package(s3: Any, bucket: str, package: Path, stage: str) -> str:
-    """Upload the deployment package under a key derived from its content; return the key."""
-    key = f"polls-{stage}/deployment-{zip_digest(package)[:32]}.zip"
+def upload_package(s3: Any, bucket: str, package: Path, stage: str, kind: str = "deployment") -> str:
+    """Upload the deployment package (or the card layer) under a key derived from its content; return the key."""
+    key = f"polls-{stage}/{kind}-{zip_digest(package)[:32]}.zip"
     upload_once(s3, bucket, key, package.read_bytes())
     return key
 

@@ -26,6 +26,7 @@ from infra.functions import stage_environment
 from infra.names import (
     ALARM_EMAIL,
     BUCKET_NAME,
+    CARD_LAYER_FILE,
     DEPLOYABLE_STAGES,
     EDGE_KEY_ROTATION,
     POWERTOOLS_LAYER_ARN,
@@ -74,7 +75,8 @@ def deploy(stage: str, given: dict[str, str], *, yes: bool, session: Session) ->
     if artifacts.ensure_bucket(s3, bucket, where):
         print(f"Created the artifacts bucket {bucket}", file=out)
     key = artifacts.upload_package(s3, bucket, target / "deployment.zip", stage)
-    template = transform.expand(json.loads((target / "sam.json").read_text()), where, bucket, key)
+    layer = artifacts.upload_package(s3, bucket, target / CARD_LAYER_FILE, stage, kind="cards-layer")
+    template = transform.expand(json.loads((target / "sam.json").read_text()), where, bucket, key, layer)
     url = artifacts.upload_template(s3, bucket, json.dumps(template, sort_keys=True), stage, where)
     computed = {
         STAGE: stage,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -20,6 +21,16 @@ STYLE = (
 )
 FORM_ACTION = "/api/polls/{id}/form"
 WIDGET = "/widget/poll-widget.js"
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """A share card a page names as its og:image: its path on the site, alt text and size."""
+
+    path: str
+    alt: str
+    width: int = 1200
+    height: int = 630
 
 
 def direction(lang: str) -> str:
@@ -41,8 +52,10 @@ def _head(title: str, lang: str, extra: str = "") -> str:
     )
 
 
-def _meta(poll: Poll, lang: str | None, question: str, labels: list[str], site: str | None) -> str:
-    """Return the Open Graph, Twitter card and language-alternate tags of a hosted page."""
+def _meta(
+    poll: Poll, lang: str | None, question: str, labels: list[str], site: str | None, *, card: CardRef | None = None
+) -> str:
+    """Return the Open Graph, Twitter card and language-alternate tags of a hosted page (with its card's image)."""
     description = "Vote now: " + " / ".join(labels)
     tags = [
         ("name", "description", description),
@@ -50,10 +63,19 @@ def _meta(poll: Poll, lang: str | None, question: str, labels: list[str], site: 
         ("property", "og:title", question),
         ("property", "og:description", description),
         ("property", "og:locale", (lang or poll.lang).replace("-", "_")),
-        ("name", "twitter:card", "summary"),
+        ("name", "twitter:card", "summary_large_image" if site and card else "summary"),
         ("name", "twitter:title", question),
         ("name", "twitter:description", description),
     ]
+    if site and card:
+        image = site + card.path
+        tags += [
+            ("property", "og:image", image),
+            ("property", "og:image:width", str(card.width)),
+            ("property", "og:image:height", str(card.height)),
+            ("property", "og:image:alt", card.alt),
+            ("name", "twitter:image", image),
+        ]
     if site:
         tags.append(("property", "og:url", site + page_path(poll.id, lang)))
     out = "".join(f'<meta {kind}="{name}" content="{escape(value)}">' for kind, name, value in tags)
@@ -68,7 +90,7 @@ def _meta(poll: Poll, lang: str | None, question: str, labels: list[str], site: 
     return out
 
 
-def poll_page(poll: Poll, now: float, lang: str | None, site: str | None) -> str:
+def poll_page(poll: Poll, now: float, lang: str | None, site: str | None, card: CardRef | None = None) -> str:
     """Return a poll's hosted page in a language (None: its own): the widget, and a form for readers without it."""
     shown_lang, question, labels = poll.text_in(lang)
     options = [(o.id, labels[o.id]) for o in poll.options]
@@ -93,7 +115,7 @@ def poll_page(poll: Poll, now: float, lang: str | None, site: str | None) -> str
             f"<ul>{listed}</ul><p>Voting in this poll needs JavaScript: your browser solves a small check that keeps "
             "automated votes out. Turn JavaScript on and reload this page to vote.</p>"
         )
-    meta = _meta(poll, lang, question, [label for _, label in options], site)
+    meta = _meta(poll, lang, question, [label for _, label in options], site, card=card)
     return (
         _head(question, shown_lang, meta)
         + f"<main><h1>{escape(question)}</h1>"

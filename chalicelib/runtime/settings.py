@@ -116,6 +116,7 @@ class Settings:
     stream_batch_seconds: int  # how long the results publisher gathers tally changes before one run
     fold_batch_seconds: int  # how long the fold gathers ballots before one run (the fold's lag)
     site_url: str | None  # the site's public URL (CloudFront or a custom domain), for the hosted pages' links
+    card_every: int = 60  # seconds: a poll's share cards follow its counts at most this often (on AWS: whole minutes)
 
 
 @lru_cache(maxsize=1)
@@ -160,6 +161,7 @@ def get_settings() -> Settings:
         stream_batch_seconds=_int("STREAM_BATCH_SECONDS", 2, 0, 300),
         fold_batch_seconds=_int("FOLD_BATCH_SECONDS", 1, 0, 300),
         site_url=_url("SITE_URL", "https://unset").rstrip("/") if os.environ.get("SITE_URL") else None,
+        card_every=_int("CARD_EVERY", 60, 1, 3600),
     )
 
 

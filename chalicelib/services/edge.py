@@ -4,6 +4,7 @@
   results/<id>/latest.json     the results while they are public (else under private/results/, never served)
   results/<id>/latest.csv      the same as CSV
   p/<id>, p/<id>/<lang>        the hosted poll page, in the poll's language and in each translation
+  cards/<id>/...                the share cards (services/cards.py draws them; private/cards/<id>.json lists them)
 
 Written when a poll is created or changed, by the snapshot job, and (results only) by the polls table's stream
 consumer when the fold changes a poll's tallies, so a vote reaches the edge within seconds at a cost that follows
@@ -31,6 +32,8 @@ PUBLIC_PREFIX = "results"
 PRIVATE_PREFIX = "private/results"
 POLL_PREFIX = "polls"
 PAGE_PREFIX = "p"
+CARD_PREFIX = "cards"
+CARD_MANIFEST_PREFIX = "private/cards"
 JSON_TYPE = "application/json; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -105,13 +108,30 @@ def _page_keys(poll: Poll) -> dict[str | None, str]:
     return {None: f"{PAGE_PREFIX}/{poll.id}", **{tag: f"{PAGE_PREFIX}/{poll.id}/{tag}" for tag in poll.translations}}
 
 
-def write_poll(poll: Poll, now: float) -> None:
-    """Write a poll's document and its hosted pages."""
+def card_manifest_key(poll_id: str) -> str:
+    """Return the key of a poll's card manifest (which card is the newest in each language)."""
+    return f"{CARD_MANIFEST_PREFIX}/{poll_id}.json"
+
+
+def card_refs(poll_id: str) -> dict[str, pages.CardRef]:
+    """Return a poll's newest cards by language, from its manifest (none yet: empty)."""
+    manifest = archive().get_json(card_manifest_key(poll_id)) or {}
+    found = manifest.get("cards") if isinstance(manifest, dict) else None
+    return {
+        lang: pages.CardRef(path="/" + str(card["key"]), alt=str(card.get("alt", "")))
+        for lang, card in (found or {}).items()
+        if isinstance(card, dict) and card.get("key")
+    }
+
+
+def write_poll(poll: Poll, now: float, cards: dict[str, pages.CardRef] | None = None) -> None:
+    """Write a poll's document and its hosted pages (each naming its language's card, where there is one)."""
     cache = caching.public(get_settings().poll_max_age)
     archive().put(f"{POLL_PREFIX}/{poll.id}.json", json_bytes(poll_document(poll, now)), JSON_TYPE, cache)
     site = get_settings().site_url
     for lang, key in _page_keys(poll).items():
-        archive().put(key, pages.poll_page(poll, now, lang, site).encode("utf-8"), HTML_TYPE, cache)
+        card = (cards or {}).get(lang or poll.lang)
+        archive().put(key, pages.poll_page(poll, now, lang, site, card).encode("utf-8"), HTML_TYPE, cache)
 
 
 def publish(poll: Poll, counts: Counts | None = None) -> bool:
@@ -122,7 +142,7 @@ def publish(poll: Poll, counts: Counts | None = None) -> bool:
     """
     now = clock.now()
     try:
-        write_poll(poll, now)
+        write_poll(poll, now, card_refs(poll.id))  # one GET: a rewrite keeps naming the newest cards
         if poll.status_at(now) is Status.SCHEDULED:
             return True  # no results before it opens: the snapshot job writes them once it has
         if counts is None:
@@ -136,11 +156,12 @@ def publish(poll: Poll, counts: Counts | None = None) -> bool:
 
 
 def withdraw(poll: Poll) -> None:
-    """Remove a deleted poll's edge documents, pages and public results with their history (private copies stay
-    for the record until the bucket's lifecycle, unreachable through the site)."""
-    keys = [f"{POLL_PREFIX}/{poll.id}.json", *_page_keys(poll).values()]
+    """Remove a deleted poll's edge documents, pages, cards and public results with their history (private copies
+    stay for the record until the bucket's lifecycle, unreachable through the site)."""
+    keys = [f"{POLL_PREFIX}/{poll.id}.json", *_page_keys(poll).values(), card_manifest_key(poll.id)]
     keys += [f"{PRIVATE_PREFIX}/{poll.id}/latest.{kind}" for kind in ("json", "csv")]
     try:
+        keys += archive().list_keys(f"{CARD_PREFIX}/{poll.id}/")
         archive().delete(keys + public_keys(poll.id))
     except ArchiveError as exc:
         observability.logger.warning("edge withdraw failed", extra={"poll_id": poll.id, "error": str(exc)})
@@ -148,9 +169,13 @@ def withdraw(poll: Poll) -> None:
 
 
 def drop_pages(poll_id: str, languages: set[str]) -> None:
-    """Remove the hosted pages of translations a poll no longer has."""
+    """Remove the hosted pages and share cards of translations a poll no longer has."""
     try:
-        archive().delete([f"{PAGE_PREFIX}/{poll_id}/{tag}" for tag in sorted(languages)])
+        keys = [f"{PAGE_PREFIX}/{poll_id}/{tag}" for tag in sorted(languages)]
+        for tag in sorted(languages):  # cards/<id>/<tag>.<hash>.png and cards/<id>/<tag>/latest.png
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}.")
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}/")
+        archive().delete(keys)
     except ArchiveError as exc:
         observability.logger.warning("edge withdraw failed", extra={"poll_id": poll_id, "error": str(exc)})
         observability.count(observability.EDGE_PUBLISH_FAILED)

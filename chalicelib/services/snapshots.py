@@ -74,7 +74,7 @@ def _write_poll(poll: Poll, counts: Counts, now: float, moved: bool) -> dict[str
     key = f"{edge.prefix_for(poll, now)}/history/{minute_key(now)}.json"
     archive().put(key, edge.json_bytes(body), edge.JSON_TYPE, history_cache, tags=HISTORY_TAGS)
     if moved:  # opened or closed by its schedule: the edge document says so (edits publish it themselves)
-        edge.write_poll(poll, now)
+        edge.write_poll(poll, now, edge.card_refs(poll.id))
     return {
         "id": poll.id,
         "question": poll.question,

@@ -68,6 +68,13 @@ def tallied_polls(event: dict[str, Any]) -> list[str]:
     return read(event)
 
 
+def defined_polls(event: dict[str, Any]) -> list[str]:
+    """Return the polls whose definition a batch of the polls table's stream created or changed."""
+    from chalicelib.store.dynamo.stream import defined_polls as read  # noqa: PLC0415
+
+    return read(event)
+
+
 def use_audit_log(audit_log_: AuditLog | None) -> None:
     """Put another audit log in place (tests; None restores the default on next use)."""
     global _audit_log

@@ -56,6 +56,29 @@ def test_the_deployment_package_is_under_1_mb_and_holds_only_what_lambda_lacks(p
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_only_the_card_functions_have_the_card_layer_which_holds_pillow_and_the_fonts(packages, stage):
+    resources = json.loads((packages[stage] / "sam.json").read_text())["Resources"]
+    functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    with_layer = {
+        r["Properties"]["FunctionName"]["Fn::Sub"]
+        for r in functions.values()
+        if {"Ref": "CardLayer"} in r["Properties"]["Layers"]
+    }
+    assert with_layer == {"polls-${Stage}-render_cards", "polls-${Stage}-refresh_cards"}
+    assert resources["CardLayer"]["Type"] == "AWS::Lambda::LayerVersion"
+    layer = zipfile.ZipFile(packages[stage] / "cards-layer.zip")
+    names = set(layer.namelist())
+    fonts = {"NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"}
+    assert {f"fonts/{name}" for name in fonts | {"OFL.txt"}} <= names
+    assert {"python/PIL/__init__.py", "python/arabic_reshaper/__init__.py", "python/bidi/__init__.py"} <= names
+    assert any(name.startswith("python/PIL/_imaging.cpython-") and "x86_64-linux" in name for name in names)
+    unpacked = sum(info.file_size for info in layer.infolist())
+    assert unpacked < 50 * 1024 * 1024  # far under Lambda's 250 MB for function and layers together
+    api = set(zipfile.ZipFile(packages[stage] / "deployment.zip").namelist())
+    assert not {name for name in api if name.split("/")[0] in {"PIL", "bidi", "arabic_reshaper", "fonts"}}
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_the_merged_template_passes_cfn_lint(packages, stage):
     lint = Path(sys.executable).with_name("cfn-lint")
     result = subprocess.run([str(lint), str(packages[stage] / "sam.json")], capture_output=True, text=True, check=False)
@@ -67,7 +90,7 @@ def test_every_resource_the_code_reads_is_named_to_it_by_reference_to_the_templa
     template = json.loads((packages[stage] / "sam.json").read_text())
     resources = template["Resources"]
     functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    assert len(functions) == 4  # the API, the snapshot job, the fold, the results publisher
+    assert len(functions) == 6  # the API, the snapshot job, the fold, the results publisher, the two card functions
     for logical_id, function in functions.items():
         env = function["Properties"]["Environment"]["Variables"]
         wanted = {**RESOURCE_VARS, **(API_ONLY_VARS if logical_id == "APIHandler" else {})}

@@ -34,6 +34,27 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
     "PublishResultsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${PublishResults}"}, "Sum")],
     "PublishResultsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${PublishResults}"}, "Sum")],
     "PublishResultsIteratorAgeAlarm": [("AWS/Lambda", "IteratorAge", {"FunctionName": "${PublishResults}"}, "Maximum")],
+    "RenderCardsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${RenderCards}"}, "Sum")],
+    "RenderCardsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${RenderCards}"}, "Sum")],
+    "RenderCardsIteratorAgeAlarm": [("AWS/Lambda", "IteratorAge", {"FunctionName": "${RenderCards}"}, "Maximum")],
+    "RenderCardsFailureQueueAlarm": [
+        (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": "${RenderCardsFailureQueue.QueueName}"},
+            "Maximum",
+        ),
+    ],
+    "RefreshCardsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${RefreshCards}"}, "Sum")],
+    "RefreshCardsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${RefreshCards}"}, "Sum")],
+    "RefreshCardsFailureQueueAlarm": [
+        (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": "${RefreshCardsFailureQueue.QueueName}"},
+            "Maximum",
+        ),
+    ],
     "FoldBallotsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${FoldBallots}"}, "Sum")],
     "FoldBallotsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${FoldBallots}"}, "Sum")],
     "FoldBallotsIteratorAgeAlarm": [("AWS/Lambda", "IteratorAge", {"FunctionName": "${FoldBallots}"}, "Maximum")],
@@ -85,6 +106,8 @@ FUNCTIONS = {
     "SnapshotResults": ("polls-${Stage}-snapshot_results", "async"),
     "PublishResults": ("polls-${Stage}-publish_results", "stream"),  # its event source has its own failure queue
     "FoldBallots": ("polls-${Stage}-fold_ballots", "stream"),
+    "RenderCards": ("polls-${Stage}-render_cards", "stream"),  # the share cards: the polls table's stream
+    "RefreshCards": ("polls-${Stage}-refresh_cards", "async"),  # and every CARD_EVERY
 }
 
 # What each dashboard widget must show (substrings of its metric lines and expressions).
@@ -115,6 +138,8 @@ MANAGED_GROUPS = {
     "AWSManagedRulesKnownBadInputsRuleSet": {"count": "None", "block": "None"},
 }
 
+CARD_FUNCTIONS = ("RenderCards", "RefreshCards")  # the only ones with the card layer (Pillow and the fonts)
+FUNCTION_SKIPS = ("CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173")
 # Every deliberate checkov exception: (resource, check).
 SKIPS = {
     ("PollsTable", "CKV_AWS_119"),
@@ -136,6 +161,7 @@ SKIPS = {
     ("FoldBallots", "CKV_AWS_116"),
     ("FoldBallots", "CKV_AWS_117"),
     ("FoldBallots", "CKV_AWS_173"),
+    *((function, check) for function in ("RenderCards", "RefreshCards") for check in FUNCTION_SKIPS),
     ("EdgeSecret", "CKV_AWS_149"),
     *(("SiteDistribution", check) for check in DISTRIBUTION_SKIPS),
 }
@@ -387,9 +413,10 @@ def test_functions_get_powertools_from_the_aws_layer_for_the_stacks_region_not_f
         runtime = properties["Runtime"].replace(".", "")
         layer = f"AWSLambdaPowertoolsPythonV3-{runtime}-x86_64:25"
         aws_layer = f"arn:aws:lambda:${{AWS::Region}}:017000801446:layer:{layer}"
-        assert properties["Layers"] == [
-            {"Fn::If": ["UsesAwsPowertoolsLayer", {"Fn::Sub": aws_layer}, {"Ref": "PowertoolsLayerArn"}]}
-        ]
+        assert properties["Layers"][0] == {
+            "Fn::If": ["UsesAwsPowertoolsLayer", {"Fn::Sub": aws_layer}, {"Ref": "PowertoolsLayerArn"}]
+        }
+        assert properties["Layers"][1:] == ([{"Ref": "CardLayer"}] if function in CARD_FUNCTIONS else [])
     names = zipfile.ZipFile(packages[stage] / "deployment.zip").namelist()
     assert not [n for n in names if n.startswith("aws_lambda_powertools")]
 

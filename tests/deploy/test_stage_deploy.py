@@ -41,20 +41,21 @@ KINDS: dict[str, int | None] = {
     "AWS::ApiGateway::RestApi": 1,
     "AWS::ApiGateway::Deployment": 1,
     "AWS::ApiGateway::Stage": 1,
-    "AWS::Lambda::Function": 4,
-    "AWS::Lambda::EventSourceMapping": 2,  # the fold's (ballots' stream) and the publisher's (polls' stream)
-    "AWS::Lambda::EventInvokeConfig": 1,
-    "AWS::Lambda::Permission": 2,  # API Gateway's and the schedule's
-    "AWS::Events::Rule": 1,
-    "AWS::IAM::Role": 4,
+    "AWS::Lambda::Function": 6,
+    "AWS::Lambda::LayerVersion": 1,  # the share cards' (Pillow and the fonts)
+    "AWS::Lambda::EventSourceMapping": 3,  # the fold's (ballots' stream), the publisher's and the cards' (polls')
+    "AWS::Lambda::EventInvokeConfig": 2,
+    "AWS::Lambda::Permission": 3,  # API Gateway's and the two schedules'
+    "AWS::Events::Rule": 2,
+    "AWS::IAM::Role": 6,
     "AWS::CloudWatch::Alarm": None,
     "AWS::CloudWatch::Dashboard": 1,
     "AWS::SNS::Topic": 1,
     "AWS::SNS::Subscription": 1,
-    "AWS::SQS::Queue": 3,  # the schedule's and the two stream consumers' failures
+    "AWS::SQS::Queue": 5,  # the two schedules' and the three stream consumers' failures
     "AWS::KMS::Key": 1,
     "AWS::KMS::Alias": 1,
-    "AWS::Logs::LogGroup": 5,  # four functions' and the API's access log
+    "AWS::Logs::LogGroup": 7,  # six functions' and the API's access log
 }
 
 
@@ -102,11 +103,17 @@ def test_the_template_is_plain_cloudformation_with_the_stages_settings(received)
     assert "Transform" not in received
     assert not [r for r in resources.values() if r["Type"].startswith("AWS::Serverless::")]
     mappings = {
-        r["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: r["Properties"]
+        r["Properties"]["FunctionName"]["Ref"]: r["Properties"]
         for r in resources.values()
         if r["Type"] == "AWS::Lambda::EventSourceMapping"
     }
-    publisher, fold = mappings["PollsTable"], mappings["BallotsTable"]
+    publisher, fold, cards = mappings["PublishResults"], mappings["FoldBallots"], mappings["RenderCards"]
+    assert [m["EventSourceArn"]["Fn::GetAtt"][0] for m in (publisher, fold, cards)] == [
+        "PollsTable",
+        "BallotsTable",
+        "PollsTable",
+    ]
+    assert cards["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["RenderCardsFailureQueue", "Arn"]}
     assert (publisher["MaximumRetryAttempts"], publisher["BisectBatchOnFunctionError"]) == (5, True)
     assert publisher["DestinationConfig"]["OnFailure"]["Destination"] == {
         "Fn::GetAtt": ["PublishResultsFailureQueue", "Arn"]
@@ -118,6 +125,8 @@ def test_the_template_is_plain_cloudformation_with_the_stages_settings(received)
     functions = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
     assert all(f["TracingConfig"] == {"Mode": "Active"} for f in functions)
     assert all(f["Code"]["S3Key"].startswith("polls-dev/deployment-") for f in functions)
+    (layer,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::LayerVersion"]
+    assert layer["Content"]["S3Key"].startswith("polls-dev/cards-layer-")
     (stage,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
     assert stage["Properties"]["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     assert stage["Properties"]["TracingEnabled"] is True
@@ -142,6 +151,8 @@ def test_the_first_deploy_creates_the_stack_and_its_tables_bucket_and_functions(
         "polls-dev-snapshot_results",
         "polls-dev-publish_results",
         "polls-dev-fold_ballots",
+        "polls-dev-render_cards",
+        "polls-dev-refresh_cards",
     }
     (mapping,) = boto3.client("lambda").list_event_source_mappings(FunctionName="polls-dev-publish_results")[
         "EventSourceMappings"

@@ -208,3 +208,11 @@ def test_the_edge_benchmark_sees_votes_reach_the_document_and_readers_cost_less_
     assert figures["accepted"] > 0 and figures["shown"] == figures["accepted"]  # every vote reached the document
     assert 0 < figures["p50"] <= figures["max"]
     assert figures["edge_api_per_1000"] < figures["direct_api_per_1000"] and figures["edge"] < figures["direct"]
+
+
+def test_the_card_benchmark_times_each_card_against_an_empty_png_and_sizes_the_layer(bench):
+    figures = bench("cards").figures()
+    assert figures["empty_ms"] > 0
+    for case in figures["cases"].values():
+        assert case["ratio"] > 1 and 0 < case["png_bytes"] < 200_000  # drawing text costs more than a blank card
+    assert 5 * 2**20 < figures["layer"]["zip_bytes"] and figures["layer"]["unzipped_bytes"] < 250 * 2**20

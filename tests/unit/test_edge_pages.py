@@ -10,7 +10,7 @@ from boto3.dynamodb.types import TypeSerializer
 
 from chalicelib.core import pages
 from chalicelib.services import edge, polls
-from chalicelib.store.dynamo.stream import ballot_batch, tallied_polls
+from chalicelib.store.dynamo.stream import ballot_batch, defined_polls, tallied_polls
 from tests.unit.memory import UNPROTECTED
 
 
@@ -36,6 +36,53 @@ def change(part, event="MODIFY", poll="a"):
 )
 def test_only_tally_changes_name_their_poll_for_the_publisher(records, polls_changed):
     assert tallied_polls({"Records": records}) == polls_changed
+
+
+def definition(event, old=None, new=None, poll="a"):
+    """A change of a poll's definition item, its images given as plain attributes."""
+    images = {}
+    for name, image in (("OldImage", old), ("NewImage", new)):
+        if image is not None:
+            images[name] = {key: TypeSerializer().serialize(value) for key, value in image.items()}
+    keys = {"id": {"S": poll}, "part": {"S": "poll"}}
+    return {"eventName": event, "dynamodb": {"Keys": keys, **images}}
+
+
+DUE = {"snapshot_due": "1"}
+
+
+@pytest.mark.parametrize(
+    ("records", "drawn"),
+    [
+        ([definition("INSERT", new={"version": 0, **DUE})], ["a"]),  # created
+        ([definition("MODIFY", {"version": 0, **DUE}, {"version": 1, **DUE})], ["a"]),  # an editor's change
+        ([definition("MODIFY", {"version": 1, **DUE}, {"version": 1, "snapshot_at": 60, **DUE})], []),  # a mark
+        ([definition("MODIFY", {"version": 1, **DUE}, {"version": 1})], ["a"]),  # the last snapshot: it leaves the job
+        ([definition("REMOVE", old={"version": 1})], []),  # deleted: withdrawn by the API
+        ([change("t#inc1#shardId-1")], []),  # a tally: the schedule redraws for counts
+        ([definition("INSERT", new={"version": 0}), definition("MODIFY", {"version": 0}, {"version": 1})], ["a"]),
+    ],
+)
+def test_only_a_polls_definition_changes_make_the_card_function_draw_at_once(records, drawn):
+    assert defined_polls({"Records": records}) == drawn
+
+
+def test_a_page_names_its_card_as_og_image_only_with_a_site(memory):
+    poll = new(question="Bridge?")
+    card = pages.CardRef(path=f"/cards/{poll.id}/en.0123456789abcdef.png", alt="Bridge? Yes: 60.0%")
+    page = pages.poll_page(poll, 0, None, "https://polls.example", card)
+    for tag in (
+        f'<meta property="og:image" content="https://polls.example/cards/{poll.id}/en.0123456789abcdef.png">',
+        '<meta property="og:image:width" content="1200">',
+        '<meta property="og:image:height" content="630">',
+        '<meta property="og:image:alt" content="Bridge? Yes: 60.0%">',
+        '<meta name="twitter:card" content="summary_large_image">',
+        f'<meta name="twitter:image" content="https://polls.example/cards/{poll.id}/en.0123456789abcdef.png">',
+    ):
+        assert tag in page
+    for site, named in ((None, card), ("https://polls.example", None)):
+        bare = pages.poll_page(poll, 0, None, site, named)
+        assert "og:image" not in bare and '<meta name="twitter:card" content="summary">' in bare
 
 
 def ballot(**fields):

@@ -22,6 +22,9 @@ from chalicelib.runtime.settings import SettingsError, get_settings
         ("STREAM_BATCH_SECONDS", "301"),
         ("FOLD_BATCH_SECONDS", "-1"),
         ("SITE_URL", "polls.example-news.com"),
+        ("CARD_EVERY", "0"),
+        ("CARD_EVERY", "3601"),
+        ("CARD_EVERY", "a minute"),
     ],
 )
 def test_a_bad_setting_fails_at_load_naming_the_variable(monkeypatch, name, value):
@@ -37,6 +40,9 @@ def test_unset_settings_take_their_defaults(monkeypatch):
     monkeypatch.delenv("VOTE_ATTEMPTS", raising=False)
     state.reset_all()
     assert get_settings().vote_attempts == 4
+    monkeypatch.delenv("CARD_EVERY", raising=False)
+    state.reset_all()
+    assert get_settings().card_every == 60
 
 
 def test_the_stream_arns_and_site_url_are_taken_as_given_or_left_for_the_template(monkeypatch):

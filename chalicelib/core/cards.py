@@ -1,0 +1,279 @@
+"""A share card's layout: what a 1200x630 card of a poll shows and where, as text runs and bars, with no drawing.
+
+The layout is pure (the renderer passes a text-measuring callback), so what a card says can be tested without an
+image, and its content hash names the PNG: the same content is never drawn twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+
+from chalicelib.core.counts import Counts, percent
+from chalicelib.core.pages import direction
+from chalicelib.core.poll import Poll, Status
+from chalicelib.core.visibility import is_public
+
+WIDTH, HEIGHT, MARGIN = 1200, 630, 60
+LAYOUT_VERSION = 1  # part of the hash: a change of how cards look renders every card afresh
+INK, MUTED, TRACK, PAPER = "#1a1a1a", "#555555", "#e6e8eb", "#ffffff"
+QUESTION_SIZES = (46, 40, 34, 30)  # largest that wraps in QUESTION_LINES lines wins
+QUESTION_LINES = 3
+OPTION_SIZES = (30, 26, 22)  # 22 px is the least still legible in a shared thumbnail
+MORE_GAP = 6
+# text, font size (px), bold -> its width in px; the renderer's fonts measure (shaped, for right-to-left text)
+Measure = Callable[[str, int, bool], float]
+
+LOCALES = ("en", "cy", "gd", "ga", "fr", "de", "es", "it", "pt", "nl", "pl", "ar")
+# The card's own words in the 12 interface locales, in LOCALES' order (the poll's texts come from the poll).
+_WORDS = {
+    "closed": ("Poll closed", "Pôl wedi cau", "Cunntas-bheachd dùinte", "Pobalbhreith dúnta", "Sondage clos",
+               "Umfrage beendet", "Encuesta cerrada", "Sondaggio chiuso", "Sondagem encerrada", "Peiling gesloten",
+               "Sonda zamknięta", "انتهى الاستطلاع"),
+    "voters": ("Voters: {n}", "Pleidleiswyr: {n}", "Luchd-bhòtaidh: {n}", "Vótálaithe: {n}", "Votants\u00a0: {n}",
+               "Abstimmende: {n}", "Votantes: {n}", "Votanti: {n}", "Votantes: {n}", "Stemmers: {n}",
+               "Głosujący: {n}", "المصوّتون: {n}"),
+    "more": ("+ {n} more", "+ {n} arall", "+ {n} eile", "+ {n} eile", "+ {n} autres", "+ {n} weitere", "+ {n} más",
+             "+ altri {n}", "+ {n} outras", "+ {n} meer", "+ {n} więcej", "+ {n} أخرى"),
+    "hidden": ("Results not shown", "Ni ddangosir y canlyniadau", "Chan eil na toraidhean gan sealltainn",
+               "Ní thaispeántar na torthaí", "Résultats non affichés", "Ergebnisse nicht angezeigt",
+               "Resultados no mostrados", "Risultati non mostrati", "Resultados não mostrados",
+               "Resultaten niet getoond", "Wyniki nie są pokazywane", "النتائج غير معروضة"),
+}  # fmt: skip
+WORDS = {lang: {key: texts[i] for key, texts in _WORDS.items()} for i, lang in enumerate(LOCALES)}
+# The contract's default disclaimers (chalicelib/core/disclaimers.py DEFAULTS on the pages branch, which the poll's
+# `disclaimer_in` reads): used only while a Poll has no `disclaimer_in`.
+DEFAULT_DISCLAIMERS = {
+    "en": "Readers' poll: a self-selected sample, not a scientific survey.",
+    "cy": "Pôl darllenwyr: sampl hunanddewisol, nid arolwg gwyddonol.",
+    "gd": "Cunntas-bheachd leughadairean: sampall fèin-thaghte, chan e suirbhidh saidheansail.",
+    "ga": "Pobalbhreith léitheoirí: sampla féinroghnaithe, ní suirbhé eolaíoch é.",
+    "fr": "Sondage des lecteurs\u00a0: échantillon auto-sélectionné, pas une enquête scientifique.",
+    "de": "Leserumfrage: eine selbstselektierte Stichprobe, keine wissenschaftliche Erhebung.",
+    "es": "Encuesta de lectores: una muestra autoseleccionada, no un estudio científico.",
+    "it": "Sondaggio dei lettori: un campione autoselezionato, non un'indagine scientifica.",
+    "pt": "Sondagem dos leitores: uma amostra autosselecionada, não um inquérito científico.",
+    "nl": "Lezerspeiling: een zelfgeselecteerde steekproef, geen wetenschappelijk onderzoek.",
+    "pl": "Sonda czytelników: próba nielosowa, nie badanie naukowe.",
+    "ar": "استطلاع للقرّاء: عيّنة اختارت نفسها، وليس مسحًا علميًا.",
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    """A line of text: its top edge at y, starting at x (anchor "left") or ending there (anchor "right")."""
+
+    role: str  # site, status, question, label, percent, voters, more, disclaimer
+    text: str
+    x: float
+    y: float
+    size: int
+    bold: bool
+    colour: str
+    anchor: str = "left"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A filled box (a results bar, its track, the accent strip)."""
+
+    role: str
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class CardLayout:
+    """Everything one card shows: its language, direction, runs of text and bars, and its alt text."""
+
+    lang: str
+    rtl: bool
+    runs: tuple[Run, ...]
+    bars: tuple[Bar, ...]
+    alt: str
+    width: int = WIDTH
+    height: int = HEIGHT
+    background: str = PAPER
+
+    @property
+    def hash(self) -> str:
+        """Return the card's name: 16 hex digits of the SHA-256 of its content."""
+        content = {"v": LAYOUT_VERSION, **asdict(self)}
+        encoded = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:16]
+
+    def texts(self, role: str | None = None) -> list[str]:
+        """Return the text of every run (of one role), top to bottom."""
+        return [run.text for run in self.runs if role is None or run.role == role]
+
+
+def words(lang: str) -> dict[str, str]:
+    """Return the card's words in a language: its own locale, its base language's, else English."""
+    return WORDS.get(lang) or WORDS.get(lang.split("-", maxsplit=1)[0].lower()) or WORDS["en"]
+
+
+def disclaimer(poll: Poll, lang: str) -> str | None:
+    """Return the disclaimer a card in this language shows: the poll's own rule where it has one, else the default."""
+    rule = getattr(poll, "disclaimer_in", None)
+    if callable(rule):
+        text = rule(lang)
+        return text if isinstance(text, str) else None
+    return DEFAULT_DISCLAIMERS.get(lang) or DEFAULT_DISCLAIMERS.get(
+        lang.split("-", maxsplit=1)[0].lower(), DEFAULT_DISCLAIMERS["en"]
+    )
+
+
+def _sized(measure: Measure, size: int, bold: bool) -> Callable[[str], float]:
+    """Return a measure of text in one size and weight."""
+    return lambda text: measure(text, size, bold)
+
+
+def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Break text into lines no wider than width, only between words (a word wider than a line stands alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and measure(candidate) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines
+
+
+def fit_line(text: str, width: float, measure: Callable[[str], float]) -> str:
+    """Return text if it fits one line, else its leading whole words and an ellipsis."""
+    if measure(text) <= width:
+        return text
+    kept = text.split()
+    while len(kept) > 1 and measure(" ".join(kept) + "…") > width:
+        kept.pop()
+    return " ".join(kept) + "…"
+
+
+@dataclass(frozen=True)
+class CardInput:
+    """What a card is made from: the poll and its counts at a moment, in one language, with the site's settings."""
+
+    poll: Poll
+    counts: Counts
+    now: float
+    lang: str | None
+    site_name: str
+    accent: str
+    disclaimer: str | None
+
+
+def _question(text: str, top: float, measure: Measure, tall: bool) -> tuple[list[Run], float]:
+    """Lay out the question in the largest size whose words wrap in QUESTION_LINES lines; return runs and bottom."""
+    inner = WIDTH - 2 * MARGIN
+    for size in QUESTION_SIZES:
+        lines = wrap(text, inner, _sized(measure, size, True))
+        if len(lines) <= QUESTION_LINES and all(measure(line, size, True) <= inner for line in lines):
+            break
+    if len(lines) > QUESTION_LINES:  # still too long at the smallest size: whole words, then an ellipsis
+        lines = lines[: QUESTION_LINES - 1] + [
+            fit_line(" ".join(lines[QUESTION_LINES - 1 :]), inner, _sized(measure, size, True))
+        ]
+    step = round(size * (1.45 if tall else 1.2))
+    runs = [Run("question", line, MARGIN, top + i * step, size, True, INK) for i, line in enumerate(lines)]
+    return runs, top + len(lines) * step
+
+
+def _rows(cards: CardInput, public: bool, room: float, tall: bool) -> tuple[list[tuple[str, str, int]], int, int]:
+    """Choose the option rows that fit: (label, percent text, votes), the label size, and how many are left out."""
+    _, _, labels = cards.poll.text_in(cards.lang)
+    options = [(labels[o.id], cards.counts.votes.get(o.id, 0)) for o in cards.poll.options]
+    for size in OPTION_SIZES:
+        row = _row_height(size, public, tall)
+        if len(options) * row <= room:
+            break
+    shown = options
+    if len(options) * row > room:  # the top ones by votes (poll order while hidden: the order would tell) and "+ N"
+        fits = max(1, int((room - size - MORE_GAP) // row))
+        shown = sorted(options, key=lambda item: -item[1])[:fits] if public else options[:fits]
+    rows = [(label, f"{percent(votes, cards.counts.voters):.1f}%" if public else "", votes) for label, votes in shown]
+    return rows, size, len(options) - len(shown)
+
+
+def _line(size: int, tall: bool) -> int:
+    """Return the height of a line of option text."""
+    return round(size * (1.5 if tall else 1.25))
+
+
+def _row_height(size: int, public: bool, tall: bool) -> int:
+    """Return the height of one option row: its label (taller for Arabic's descenders), and its bar if public."""
+    return _line(size, tall) + (round(size * 0.45) + 14 if public else 8)
+
+
+def layout(cards: CardInput, measure: Measure) -> CardLayout:
+    """Lay out a poll's card in one language: site, status, question, options (with results where public), footer."""
+    poll, now = cards.poll, cards.now
+    lang, question, _ = poll.text_in(cards.lang)
+    said, public = words(lang), is_public(poll, now)
+    closed = poll.status_at(now) is Status.CLOSED
+    runs = [Run("site", fit_line(cards.site_name, 700, _sized(measure, 26, True)), MARGIN, 44, 26, True, cards.accent)]
+    if closed:
+        runs.append(Run("status", said["closed"], WIDTH - MARGIN, 44, 26, True, INK, anchor="right"))
+    bars = [Bar("accent", 0, 0, WIDTH, 14, cards.accent)]
+    tall = direction(lang) == "rtl"
+    question_runs, bottom = _question(question, 96, measure, tall)
+    runs += question_runs
+    footer = _footer(cards, said, public, measure)
+    rows, size, more = _rows(cards, public, footer[0].y - 24 - (bottom + 20), tall)
+    y = bottom + 20
+    inner = WIDTH - 2 * MARGIN
+    for label, share, votes in rows:
+        label_width = inner - (measure("100%", size, True) + 24 if public else 0)
+        runs.append(
+            Run("label", fit_line(label, label_width, _sized(measure, size, False)), MARGIN, y, size, False, INK)
+        )
+        if public:
+            runs.append(Run("percent", share, WIDTH - MARGIN, y, size, True, INK, anchor="right"))
+            bar_y, bar_h = y + _line(size, tall) + 2, round(size * 0.45)
+            bars.append(Bar("track", MARGIN, bar_y, inner, bar_h, TRACK))
+            filled = inner * votes / cards.counts.voters if cards.counts.voters else 0
+            if filled > 0:
+                bars.append(Bar("fill", MARGIN, bar_y, filled, bar_h, cards.accent))
+        y += _row_height(size, public, tall)
+    if more:
+        runs.append(Run("more", said["more"].format(n=more), MARGIN, y + MORE_GAP, size, True, MUTED))
+    runs += footer
+    card = CardLayout(
+        lang=lang, rtl=direction(lang) == "rtl", runs=tuple(runs), bars=tuple(bars), alt=_alt(cards, public, rows)
+    )
+    return mirrored(card) if card.rtl else card
+
+
+def _footer(cards: CardInput, said: dict[str, str], public: bool, measure: Measure) -> list[Run]:
+    """Lay out the footer from the bottom up: the disclaimer (two lines at most), above it the voters or hidden note."""
+    inner, runs, y = WIDTH - 2 * MARGIN, [], float(HEIGHT - 40)
+    if cards.disclaimer:
+        lines = wrap(cards.disclaimer, inner, _sized(measure, 20, False))
+        if len(lines) > 2:
+            lines = [lines[0], fit_line(" ".join(lines[1:]), inner, _sized(measure, 20, False))]
+        y -= 26 * len(lines)
+        runs = [Run("disclaimer", line, MARGIN, y + i * 26, 20, False, MUTED) for i, line in enumerate(lines)]
+    note = said["voters"].format(n=f"{cards.counts.voters:,}") if public else said["hidden"]
+    return [Run("voters" if public else "hidden", note, MARGIN, y - 34, 22, True, INK), *runs]
+
+
+def _alt(cards: CardInput, public: bool, rows: list[tuple[str, str, int]]) -> str:
+    """Return the card's alt text: the question and, where results are public, the leading option."""
+    lang, question, _ = cards.poll.text_in(cards.lang)
+    if not public or not rows or cards.counts.voters == 0:
+        return question
+    leader = max(rows, key=lambda row: row[2])
+    return f"{question} {leader[0]}: {leader[1]}. {words(lang)['voters'].format(n=f'{cards.counts.voters:,}')}"
+
+
+def mirrored(card: CardLayout) -> CardLayout:
+    """Return the layout mirrored (for right-to-left languages): anchors swap, bars grow from the right."""
+    flip = {"left": "right", "right": "left"}
+    runs = tuple(replace(run, x=WIDTH - run.x, anchor=flip[run.anchor]) for run in card.runs)
+    bars = tuple(replace(bar, x=WIDTH - bar.x - bar.width) for bar in card.bars)
+    return replace(card, runs=runs, bars=bars)

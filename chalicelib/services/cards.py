@@ -1,0 +1,144 @@
+"""The share cards at the edge: each poll's card per language, drawn only when its content changed.
+
+  cards/<id>/<lang>.<hash>.png   immutable; <hash> names the card's layout content (core/cards.py), not its bytes
+  cards/<id>/<lang>/latest.png   the same bytes under a stable name, cached for a minute (newsletters)
+  private/cards/<id>.json        the manifest: the newest card per language, its hash and alt text
+
+Two triggers, both in the card function (its own Lambda with Pillow and the fonts in its layer):
+`render_changed` on the polls table's stream renders at once the polls whose definition changed (created, edited,
+closed), and `refresh` every CARD_EVERY seconds re-renders the active polls whose card content changed since (new
+counts): so at most one render per CARD_EVERY per poll while its counts change, and none without a change (each
+layout's hash is compared with the manifest before anything is drawn). After rendering, the hosted pages are
+rewritten so their og:image names the newest card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalicelib.core import caching
+from chalicelib.core.cards import CardInput, CardLayout, disclaimer, layout
+from chalicelib.core.counts import Counts
+from chalicelib.core.errors import DomainError
+from chalicelib.core.pages import direction
+from chalicelib.core.poll import Poll, Status
+from chalicelib.runtime import clock, observability
+from chalicelib.runtime.settings import get_settings
+from chalicelib.services import edge
+from chalicelib.store.adapters import archive, defined_polls, store
+from chalicelib.store.port import ArchiveError
+
+PNG_TYPE = "image/png"
+LATEST_MAX_AGE = 60
+DEFAULT_ACCENT = "#0b5cad"
+DEFAULT_SITE_NAME = "Readers' poll"
+
+
+@dataclass
+class CardReport:
+    """What one run of the card function did."""
+
+    polls: int = 0
+    rendered: int = 0  # cards drawn and written
+    unchanged: int = 0  # cards whose content is what the manifest names: nothing drawn
+    failed: int = 0
+    rendered_polls: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready data."""
+        return asdict(self)
+
+
+def site_name() -> str:
+    """Return the name a card shows: SITE_NAME, else the site URL's host, else a plain default."""
+    settings = get_settings()
+    named = str(getattr(settings, "site_name", "") or "")  # SITE_NAME (the pages branch's setting)
+    if named:
+        return named
+    host = urlsplit(settings.site_url).hostname if settings.site_url else None
+    return host or DEFAULT_SITE_NAME
+
+
+def accent() -> str:
+    """Return the cards' accent colour (ACCENT_COLOUR)."""
+    return str(getattr(get_settings(), "accent_colour", "") or DEFAULT_ACCENT)
+
+
+def layouts(poll: Poll, counts: Counts, now: float) -> dict[str, CardLayout]:
+    """Lay out a poll's card in each of its languages (measured with the renderer's fonts)."""
+    from chalicelib.services import card_renderer as renderer  # noqa: PLC0415 - Pillow: the card function's layer
+
+    found = {}
+    for lang in poll.languages():
+        source = CardInput(poll, counts, now, lang, site_name(), accent(), disclaimer(poll, lang))
+        rtl = direction(poll.text_in(lang)[0]) == "rtl"
+        found[lang] = layout(source, renderer.measure_rtl if rtl else renderer.measure_ltr)
+    return found
+
+
+def card_key(poll_id: str, lang: str, card: CardLayout) -> str:
+    """Return a card's immutable key."""
+    return f"{edge.CARD_PREFIX}/{poll_id}/{lang}.{card.hash}.png"
+
+
+def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
+    """Draw and write the cards of a poll whose content changed, then its manifest and pages; True if any was."""
+    from chalicelib.services import card_renderer as renderer  # noqa: PLC0415
+
+    manifest = archive().get_json(edge.card_manifest_key(poll.id)) or {}
+    known: dict[str, Any] = dict(manifest.get("cards") or {}) if isinstance(manifest, dict) else {}
+    changed = False
+    for lang, card in layouts(poll, counts, now).items():
+        if (known.get(lang) or {}).get("hash") == card.hash:
+            report.unchanged += 1
+            continue
+        data, key = renderer.png(card), card_key(poll.id, lang, card)
+        archive().put(key, data, PNG_TYPE, caching.IMMUTABLE)
+        archive().put(f"{edge.CARD_PREFIX}/{poll.id}/{lang}/latest.png", data, PNG_TYPE, caching.public(LATEST_MAX_AGE))
+        known[lang] = {"key": key, "hash": card.hash, "alt": card.alt}
+        report.rendered += 1
+        changed = True
+    dropped = set(known) - set(poll.languages())  # translations removed since (drop_pages deleted their cards)
+    if not changed and not dropped:
+        return False
+    known = {lang: entry for lang, entry in known.items() if lang not in dropped}
+    document = {"cards": known, "rendered_at": int(now)}
+    archive().put(edge.card_manifest_key(poll.id), edge.json_bytes(document), edge.JSON_TYPE, caching.NO_STORE)
+    if changed:
+        edge.write_poll(poll, now, edge.card_refs(poll.id))
+        report.rendered_polls.append(poll.id)
+    return changed
+
+
+def _render_polls(poll_ids: list[str], consistent: bool) -> CardReport:
+    """Render the cards of these polls where their content changed."""
+    report, now = CardReport(polls=len(poll_ids)), clock.now()
+    for poll_id in poll_ids:
+        try:
+            view = store().read_view(poll_id, consistent=consistent)
+        except DomainError as exc:
+            if exc.status >= 500:
+                raise
+            continue  # deleted since: its cards were withdrawn with it
+        if view.poll.status_at(now) is Status.SCHEDULED:
+            continue  # not public before it opens
+        try:
+            render(view.poll, view.counts, now, report)
+        except (ArchiveError, ValueError) as exc:
+            observability.logger.warning("card render failed", extra={"poll_id": poll_id, "error": str(exc)})
+            report.failed += 1
+    observability.log_event("card_run", **{k: v for k, v in report.as_dict().items() if k != "rendered_polls"})
+    observability.flush()
+    return report
+
+
+def render_changed(event: dict[str, Any]) -> CardReport:
+    """Render at once the cards of the polls whose definition changed in a batch of the polls table's stream."""
+    return _render_polls(defined_polls(event), consistent=True)
+
+
+def refresh() -> CardReport:
+    """Re-render the cards of the active polls (those the snapshot job visits) whose content changed."""
+    return _render_polls([item.poll.id for item in store().due_polls()], consistent=False)

@@ -1,0 +1,126 @@
+"""A share card's layout: wrapping by whole words, numbers only while results are public, closed, many options, RTL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from chalicelib.core import cards
+from chalicelib.core.counts import Counts
+from chalicelib.core.poll import Visibility
+from tests.unit.card_samples import COUNTS, MANY, SAMPLES, card, poll
+
+
+def measure(text: str, size: int, bold: bool) -> float:
+    """A stand-in for the fonts: every character 0.55 em wide (0.6 bold)."""
+    return len(text) * size * (0.6 if bold else 0.55)
+
+
+def lay(source: cards.CardInput) -> cards.CardLayout:
+    return cards.layout(source, measure)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Should the council build a new footbridge over the river before the next election in the spring?",
+        "Pneumonoultramicroscopicsilicovolcanoconiosis " * 6,  # long words: whole, never split
+        "A " + "Donaudampfschifffahrtsgesellschaftskapitänswitwe" * 2 + " question",  # a word wider than a line
+        "Short?",
+    ],
+)
+def test_the_question_wraps_only_between_words(question):
+    layout = lay(card(poll(question=question)))
+    lines = layout.texts("question")
+    words = [word for line in lines for word in line.removesuffix("…").split()]
+    assert words == question.split()[: len(words)]  # whole words, in order, none cut
+    assert 1 <= len(lines) <= cards.QUESTION_LINES
+    assert all(
+        line.endswith("…") or measure(line, run.size, True) <= 1080 or " " not in line
+        for line, run in zip(lines, [r for r in layout.runs if r.role == "question"], strict=True)
+    )
+
+
+@pytest.mark.parametrize("visibility", [Visibility.AFTER_VOTE, Visibility.AFTER_CLOSE, Visibility.NEVER])
+def test_hidden_results_carry_no_number(visibility):
+    layout = lay(card(poll(visibility=visibility)))
+    assert not any(re.search(r"\d", text) for text in layout.texts())
+    assert not [bar for bar in layout.bars if bar.role == "fill"]
+    assert layout.texts("hidden") == ["Results not shown"]
+    assert layout.texts("label") == ["Yes, as soon as possible", "No, repair the old bridge", "Not sure yet"]
+    assert layout.alt == poll().question  # the alt text does not tell the leader either
+
+
+def test_public_results_show_percentages_voters_and_bars():
+    layout = lay(SAMPLES["en"])
+    assert layout.texts("percent") == ["56.3%", "37.6%", "6.1%"]
+    assert layout.texts("voters") == ["Voters: 213"]
+    fills = [bar.width for bar in layout.bars if bar.role == "fill"]
+    assert fills == sorted(fills, reverse=True) and len(fills) == 3
+    assert "Yes, as soon as possible: 56.3%" in layout.alt
+
+
+@pytest.mark.parametrize(("lang", "said"), [(None, "Poll closed"), ("cy", "Pôl wedi cau"), ("ar", "انتهى الاستطلاع")])
+def test_a_closed_poll_says_so_in_the_cards_language(lang, said):
+    assert lay(card(poll(closed=True), lang=lang)).texts("status") == [said]
+    assert lay(card(poll(), lang=lang)).texts("status") == []
+
+
+def test_thirty_options_show_the_leaders_legibly_then_how_many_more():
+    layout = lay(card(poll(options=30), MANY))
+    labels = layout.texts("label")
+    leaders = sorted(MANY.votes, key=lambda o: -MANY.votes[o])[: len(labels)]
+    assert labels == [f"Option number {int(o[1:]) + 1}" for o in leaders]
+    assert 3 <= len(labels) < 30
+    assert layout.texts("more") == [f"+ {30 - len(labels)} more"]
+    assert min(run.size for run in layout.runs if run.role in {"label", "percent", "more"}) >= 22
+    more = next(run for run in layout.runs if run.role == "more")
+    footer = min(run.y for run in layout.runs if run.role in {"voters", "disclaimer"})
+    assert more.y + more.size < footer  # nothing overlaps the footer
+
+
+def test_thirty_hidden_options_keep_the_polls_order():
+    layout = lay(card(poll(options=30, visibility=Visibility.NEVER), MANY))
+    assert layout.texts("label") == [f"Option number {i + 1}" for i in range(len(layout.texts("label")))]
+
+
+def test_an_arabic_card_is_mirrored():
+    arabic, english = lay(SAMPLES["ar"]), lay(SAMPLES["en"])
+    assert arabic.rtl and not english.rtl
+    site = next(run for run in arabic.runs if run.role == "site")
+    assert (site.x, site.anchor) == (cards.WIDTH - cards.MARGIN, "right")
+    percent = next(run for run in arabic.runs if run.role == "percent")
+    assert (percent.x, percent.anchor) == (cards.MARGIN, "left")
+    for fill in (bar for bar in arabic.bars if bar.role == "fill"):
+        assert fill.x + fill.width == cards.WIDTH - cards.MARGIN  # bars grow from the right
+
+
+def test_the_hash_follows_the_content():
+    first = lay(SAMPLES["en"])
+    assert re.fullmatch(r"[0-9a-f]{16}", first.hash)
+    assert lay(SAMPLES["en"]).hash == first.hash
+    moved = Counts({**COUNTS.votes, "o2": 14}, COUNTS.voters + 1)
+    assert lay(card(poll(), moved)).hash != first.hash
+    assert lay(replace(SAMPLES["en"], accent="#aa0000")).hash != first.hash
+    assert lay(SAMPLES["cy"]).hash != first.hash
+
+
+def test_counts_changing_behind_hidden_results_do_not_change_the_card():
+    hidden = poll(visibility=Visibility.AFTER_CLOSE)
+    assert lay(card(hidden)).hash == lay(card(hidden, Counts({"o0": 999}, 999))).hash
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("en", "en"), ("pt-BR", "pt"), ("ga", "ga"), ("xx", "en")])
+def test_the_cards_words_fall_back_to_the_base_language_then_english(lang, expected):
+    assert cards.words(lang) == cards.WORDS[expected]
+
+
+def test_every_locale_has_every_word_and_a_disclaimer():
+    assert set(cards.WORDS) == set(cards.LOCALES) == set(cards.DEFAULT_DISCLAIMERS)
+    assert all(set(said) == {"closed", "voters", "more", "hidden"} for said in cards.WORDS.values())
+
+
+def test_the_disclaimer_is_drawn_last_in_the_cards_language():
+    assert lay(SAMPLES["cy"]).texts("disclaimer") == [cards.DEFAULT_DISCLAIMERS["cy"]]
