@@ -88,7 +88,7 @@ def write_latest(poll: Poll, counts: Counts, now: float, withdraw: bool = True) 
     public = is_public(poll, now)
     prefix = prefix_for(poll, now)
     archive().put(f"{prefix}/latest.json", json_bytes(body), JSON_TYPE, latest_cache(public))
-    archive().put(f"{prefix}/latest.csv", results_csv(body), CSV_TYPE, latest_cache(public))
+    archive().put(f"{prefix}/latest.csv", results_csv(body, poll.disclaimer_in(None)), CSV_TYPE, latest_cache(public))
     if withdraw and not public:  # hidden again (an after_close poll reopened): the edge must stop serving them
         archive().delete(public_keys(poll.id))
     return body
