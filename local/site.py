@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from infra.site_files import TYPES, WEB, embed_snippet, manifest
 from local.console import CSP
 
-PUBLIC_PREFIXES = ("polls/", "results/", "p/", "widget/", "console/")  # what the bucket policy lets the site read
+PUBLIC_PREFIXES = ("polls/", "results/", "p/", "r/", "widget/", "console/")  # what the bucket policy lets the site read
 FORWARDED = ("Authorization", "Content-Type", "Origin")  # the API behaviour's origin request policy
 VOTER_COOKIE = "poll_voter"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "server", "date", "content-length"}
