@@ -387,3 +387,39 @@ def test_the_embed_section_has_an_email_snippet_that_copies_and_parses(stack, ne
     assert results_only["div"]["data-view"] == "results" and results_only["div"]["data-poll-id"] == poll["id"]
     assert page.locator("#results-page").get_attribute("href") == f"{site}/r/{poll['id']}"
     assert serious_violations(page) == []
+
+
+def test_an_editor_sets_the_disclaimer_and_article_link_and_a_bad_link_is_said_next_to_it(stack, page):
+    question = f"Should the ferry run on Sundays? {uuid.uuid4().hex[:6]}"
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.get_by_role("link", name="New poll").first.click()
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_role("textbox", name="Option 1").fill("Yes")
+    page.get_by_role("textbox", name="Option 2").fill("No")
+    expect(page.get_by_label("Disclaimer text")).to_be_hidden()
+    page.get_by_label("Disclaimer", exact=True).select_option("custom")
+    page.get_by_label("Disclaimer text").fill("Not a survey: readers chose to answer.")
+    link = page.get_by_label("Article link (optional)")
+    link.fill("http://news.example.com/ferry")
+    page.get_by_role("button", name="Create poll").click()
+    expect(link).to_be_focused()
+    expect(page.locator("#poll-article-error")).to_contain_text("Must be an https URL")
+    link.fill("https://news.example.com/ferry")
+    page.get_by_role("button", name="Create poll").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    poll_id = page.locator(".facts dd").nth(1).inner_text()
+    client = PollClient.over_http(stack.api_url, SERVICE_TOKEN)
+    saved = client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)
+    assert (saved["disclaimer"], saved["article_url"]) == (
+        "Not a survey: readers chose to answer.",
+        "https://news.example.com/ferry",
+    )
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Disclaimer", exact=True).select_option("off")
+    page.get_by_label("Article link (optional)").fill("")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    saved = client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)
+    assert (saved["disclaimer"], saved["article_url"]) == (False, None)
+    assert page.errors == []
