@@ -242,8 +242,8 @@ def _notes(
         "Dollars per million votes: DynamoDB only, at us-east-1 on-demand list prices as of 2025, an assumption "
         f"(${capacity.WRITE_PRICE * 1e6:.3f} per million write units, ${capacity.READ_PRICE * 1e6:.3f} per million "
         f"read units, S3 PUT ${capacity.S3_PUT * 1e3:.3f} per 1,000): the votes' writes, the fold's and the "
-        "publisher's writes and reads, the containers' reads, the publisher's two S3 objects a batch. Lambda, API "
-        "Gateway and data transfer are left out.",
+        "publisher's writes and reads, the containers' reads, the publisher's three S3 objects a batch (latest JSON, "
+        "CSV and the results page). Lambda, API Gateway and data transfer are left out.",
         "Targets (a benchmark, not a test): at 100,000 votes/s on one poll, fewer than "
         f"{capacity.RETRY_TARGET} retries a vote and no key over {capacity.HEADROOM:.0%} of its partition's limit. "
         f"The ledger there: {hot.retries_per_vote:.4f} retries a vote, busiest key {hot.busiest_share:.0%} "

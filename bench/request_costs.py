@@ -565,7 +565,7 @@ def run(quick: bool = False) -> list[Section]:
         "finds no tally (its conditional UpdateItem fails), reads the shard's marker and creates the tally with a "
         "check of the marker (one transaction); every later batch is one conditional UpdateItem for each poll in it, "
         "whatever the number of its ballots. The publisher's batch reads the changed poll's partition (one Query) and "
-        "puts its summary, then writes latest.json and latest.csv.",
+        "puts its summary, then writes latest.json, latest.csv and the results page (r/<id>).",
         "Snapshot runs: the job queries the sparse `snapshot-due` index, reads each due poll's definition and tallies "
         "(one Query a poll), marks each poll written (UpdateItem) and records the run in the audit log (PutItem; "
         "it was run through the admin route).",

@@ -33,7 +33,7 @@ from infra.names import (
 )
 
 # What the distribution may read; not private/.
-PUBLIC_PREFIXES = ("polls", "results", "p", "widget", "console", "cards")
+PUBLIC_PREFIXES = ("polls", "results", "p", "r", "widget", "console", "cards")
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy: origin Cache-Control, gzip/br
 # CloudFormation resolves the edge secret's dynamic references only when it updates the resource that holds them:
 # a new value of this parameter (`make deploy` passes the secret's version once it was rotated) makes it update them.

@@ -25,7 +25,7 @@ from infra.site_files import TYPES, WEB, embed_snippet, manifest
 from local.console import CSP
 
 # What the bucket policy lets the site read.
-PUBLIC_PREFIXES = ("polls/", "results/", "p/", "widget/", "console/", "cards/")
+PUBLIC_PREFIXES = ("polls/", "results/", "p/", "r/", "widget/", "console/", "cards/")
 FORWARDED = ("Authorization", "Content-Type", "Origin")  # the API behaviour's origin request policy
 VOTER_COOKIE = "poll_voter"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "server", "date", "content-length"}

@@ -170,7 +170,7 @@ def ledger(rate: int, units: VoteUnits = DEFAULT_POLL) -> Ledger:
     seconds = 1e6 / rate
     dollars = 1e6 * units.total * WRITE_PRICE
     dollars += seconds * ((fold_writes + 1 / PUBLISH_WINDOW) * WRITE_PRICE + reads * READ_PRICE)
-    dollars += seconds / PUBLISH_WINDOW * 2 * S3_PUT  # the publisher's latest.json and .csv, each batch
+    dollars += seconds / PUBLISH_WINDOW * 3 * S3_PUT  # the publisher's latest.json and .csv and results page, a batch
     return Ledger(
         rate=rate,
         write_units=units.total,

@@ -22,10 +22,11 @@ from chalicelib.core.errors import (
     PayloadTooLarge,
 )
 from chalicelib.core.languages import requested_language
+from chalicelib.core.poll import Poll
 from chalicelib.core.votes import VOTER_RE
 from chalicelib.runtime import observability
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import ratelimit, results, votes
+from chalicelib.services import polls, ratelimit, results, votes
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 COOKIE = "poll_voter"  # first-party: set on the site's domain, where the API is served under /api
@@ -92,7 +93,17 @@ def _page(status: int, poll_id: str, error: DomainError | None, found: dict[str,
         heading, message, outcome = "You have already voted", "You have already voted in this poll.", error.code
     else:
         heading, message, outcome = "Your vote was not counted", error.message, error.code
-    body = pages.vote_page(poll_id, heading, message, found, outcome)  # type: ignore[arg-type]
+    settings = get_settings()
+    body = pages.vote_page(
+        poll_id,
+        heading,
+        message,
+        found,  # type: ignore[arg-type]
+        outcome,
+        poll=_poll(poll_id),
+        name=settings.site_name,
+        accent=settings.accent_colour,
+    )
     extra = dict(error.headers) if error is not None else {}  # Retry-After on 429 and 503
     return Response(
         body=body, status_code=status, headers={**extra, "Content-Type": HTML_TYPE, "Cache-Control": caching.NO_STORE}
@@ -120,6 +131,14 @@ def vote_by_form(poll_id: str) -> Response:
     if issued:
         response.headers["Set-Cookie"] = _set_cookie(voter)
     return response
+
+
+def _poll(poll_id: str) -> Poll | None:
+    """Return the poll a form vote was for (cached: the vote just read it), or None if there is none."""
+    try:
+        return polls.get(poll_id)
+    except DomainError:
+        return None
 
 
 def _visible(poll_id: str, voter: str, refusal: DomainError, lang: str | None) -> dict[str, object] | None:

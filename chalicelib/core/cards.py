@@ -43,22 +43,6 @@ _WORDS = {
                "Resultaten niet getoond", "Wyniki nie są pokazywane", "النتائج غير معروضة"),
 }  # fmt: skip
 WORDS = {lang: {key: texts[i] for key, texts in _WORDS.items()} for i, lang in enumerate(LOCALES)}
-# The contract's default disclaimers (chalicelib/core/disclaimers.py DEFAULTS on the pages branch, which the poll's
-# `disclaimer_in` reads): used only while a Poll has no `disclaimer_in`.
-DEFAULT_DISCLAIMERS = {
-    "en": "Readers' poll: a self-selected sample, not a scientific survey.",
-    "cy": "Pôl darllenwyr: sampl hunanddewisol, nid arolwg gwyddonol.",
-    "gd": "Cunntas-bheachd leughadairean: sampall fèin-thaghte, chan e suirbhidh saidheansail.",
-    "ga": "Pobalbhreith léitheoirí: sampla féinroghnaithe, ní suirbhé eolaíoch é.",
-    "fr": "Sondage des lecteurs\u00a0: échantillon auto-sélectionné, pas une enquête scientifique.",
-    "de": "Leserumfrage: eine selbstselektierte Stichprobe, keine wissenschaftliche Erhebung.",
-    "es": "Encuesta de lectores: una muestra autoseleccionada, no un estudio científico.",
-    "it": "Sondaggio dei lettori: un campione autoselezionato, non un'indagine scientifica.",
-    "pt": "Sondagem dos leitores: uma amostra autosselecionada, não um inquérito científico.",
-    "nl": "Lezerspeiling: een zelfgeselecteerde steekproef, geen wetenschappelijk onderzoek.",
-    "pl": "Sonda czytelników: próba nielosowa, nie badanie naukowe.",
-    "ar": "استطلاع للقرّاء: عيّنة اختارت نفسها، وليس مسحًا علميًا.",
-}
 
 
 @dataclass(frozen=True)
@@ -118,14 +102,8 @@ def words(lang: str) -> dict[str, str]:
 
 
 def disclaimer(poll: Poll, lang: str) -> str | None:
-    """Return the disclaimer a card in this language shows: the poll's own rule where it has one, else the default."""
-    rule = getattr(poll, "disclaimer_in", None)
-    if callable(rule):
-        text = rule(lang)
-        return text if isinstance(text, str) else None
-    return DEFAULT_DISCLAIMERS.get(lang) or DEFAULT_DISCLAIMERS.get(
-        lang.split("-", maxsplit=1)[0].lower(), DEFAULT_DISCLAIMERS["en"]
-    )
+    """Return the disclaimer a card in this language shows: the poll's rule (default, custom or off)."""
+    return poll.disclaimer_in(lang)
 
 
 def _sized(measure: Measure, size: int, bold: bool) -> Callable[[str], float]:

@@ -88,12 +88,18 @@ def _spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def results_csv(document: dict[str, Any]) -> bytes:
-    """Render a results document as CSV (UTF-8 with a BOM): original labels, then a column per translation."""
+def results_csv(document: dict[str, Any], disclaimer: str | None = None) -> bytes:
+    """Render a results document as CSV (UTF-8 with a BOM): original labels, then a column per translation.
+
+    With a disclaimer, the first record is one field, "# <disclaimer>" (quoted when it holds a comma), so every CSV
+    reader sees one cell and a spreadsheet shows the line whole; readers skip it as the line before the header.
+    """
     translations = document.get("translations") or {}
     tags = sorted(translations)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    if disclaimer:
+        writer.writerow([f"# {disclaimer}"])
     writer.writerow(["option_id", "label", "votes", "percent", *(f"label_{tag}" for tag in tags)])
     for option in document["options"]:
         translated = [translations[tag]["options"].get(option["id"], "") for tag in tags]

@@ -21,10 +21,17 @@ class Translation:
 
     question: str
     labels: Mapping[str, str]  # option id -> label, every option of the poll
+    disclaimer: str | None = None  # the poll's disclaimer in this language, when custom-translated
 
     def as_dict(self, option_ids: Iterable[str]) -> dict[str, Any]:
-        """Return the API representation, options in the poll's order."""
-        return {"question": self.question, "options": {o: self.labels[o] for o in option_ids if o in self.labels}}
+        """Return the API representation, options in the poll's order (a disclaimer only when it has one)."""
+        body: dict[str, Any] = {
+            "question": self.question,
+            "options": {o: self.labels[o] for o in option_ids if o in self.labels},
+        }
+        if self.disclaimer is not None:
+            body["disclaimer"] = self.disclaimer
+        return body
 
 
 def canonical_tag(value: Any) -> str | None:

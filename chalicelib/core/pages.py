@@ -1,31 +1,44 @@
-"""The hosted poll pages: a static page per poll and language, and the page a form vote ends on (no JavaScript)."""
+"""The hosted poll pages: a static page per poll and language, the page a form vote ends on, and the static results
+page (none of them needs JavaScript)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from chalicelib.core.poll import Challenge, Poll
+from chalicelib.core.poll import Challenge, Poll, Status, Visibility
+from chalicelib.core.times import to_iso
 
 RTL = frozenset({"ar", "fa", "he", "ur", "yi"})
+DEFAULT_NAME = "Readers' poll"
+DEFAULT_ACCENT = "#0b5cad"
+ACCENT_RE = re.compile(r"#[0-9a-fA-F]{6}")
 STYLE = (
     "body{margin:0;font:1.0625rem/1.5 system-ui,Arial,sans-serif;color:#1a1a1a;background:#fff}"
-    "main{max-width:40rem;margin:0 auto;padding:1rem 1.25rem}h1{font-size:1.5rem;line-height:1.25}"
-    "fieldset{border:0;margin:0;padding:0}legend{font-weight:700;margin-bottom:.5rem}"
+    "header{border-bottom:4px solid var(--a);padding:.6rem 1.25rem}header p{margin:0 auto;max-width:40rem;"
+    "font-weight:700}main{max-width:40rem;margin:0 auto;padding:1rem 1.25rem}h1{font-size:1.5rem;line-height:1.25;"
+    "margin:0 0 .75rem}fieldset{border:0;margin:0;padding:0}legend{padding:0}"
     "label{display:flex;gap:.6rem;align-items:center;padding:.35rem 0}input{width:1.2rem;height:1.2rem}"
-    "button{font:inherit;font-weight:700;margin-top:.75rem;padding:.5rem 1.25rem;border:2px solid #0b5cad;"
-    "border-radius:4px;background:#0b5cad;color:#fff;cursor:pointer}:focus-visible{outline:3px solid #0b5cad;"
-    "outline-offset:2px}ul{list-style:none;padding:0}li{margin:0 0 .6rem}.n{color:#555}"
-    "meter{display:block;width:100%;height:.8rem}a{color:#0b5cad}"
+    "button{font:inherit;font-weight:700;margin-top:.75rem;padding:.5rem 1.25rem;border:2px solid var(--a);"
+    "border-radius:4px;background:var(--a);color:#fff;cursor:pointer}:focus-visible{outline:3px solid var(--a);"
+    "outline-offset:2px}ul{list-style:none;padding:0}li{margin:0 0 .6rem}.n,.d{color:#555}.d{font-size:.9rem}"
+    "meter{display:block;width:100%;height:.8rem}a{color:var(--a)}"
 )
 FORM_ACTION = "/api/polls/{id}/form"
 WIDGET = "/widget/poll-widget.js"
+HIDDEN = {
+    Visibility.AFTER_VOTE: "The results are shown to readers who have voted: vote in the poll to see them.",
+    Visibility.AFTER_CLOSE: "The results will be published when the poll closes.",
+    Visibility.NEVER: "The results of this poll are not published.",
+}
+STATUS = {Status.SCHEDULED: "Poll not open yet", Status.OPEN: "Poll open", Status.CLOSED: "Poll closed"}
 
 
 @dataclass(frozen=True)
 class CardRef:
-    """A share card a page names as its og:image: its path on the site, alt text and size."""
+    """A poll's share card as its pages name it: the image's path on the site, its alt text and size."""
 
     path: str
     alt: str
@@ -43,19 +56,56 @@ def page_path(poll_id: str, lang: str | None) -> str:
     return f"/p/{poll_id}" + (f"/{lang}" if lang else "")
 
 
-def _head(title: str, lang: str, extra: str = "") -> str:
+def results_path(poll_id: str, lang: str | None) -> str:
+    """Return a results page's path: /r/<id> in the poll's own language, /r/<id>/<lang> for a translation."""
+    return f"/r/{poll_id}" + (f"/{lang}" if lang else "")
+
+
+def _head(title: str, lang: str, extra: str = "", accent: str = DEFAULT_ACCENT) -> str:
     """Return the document's opening up to <body>."""
+    colour = accent if ACCENT_RE.fullmatch(accent) else DEFAULT_ACCENT
     return (
         f'<!doctype html>\n<html lang="{escape(lang)}" dir="{direction(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title>{extra}<style>{STYLE}</style></head>\n<body>"
+        f"<title>{escape(title)}</title>{extra}<style>:root{{--a:{colour}}}{STYLE}</style></head>\n<body>"
     )
 
 
+def _banner(name: str) -> str:
+    """Return the site's name at the top of a page."""
+    return f"<header><p>{escape(name or DEFAULT_NAME)}</p></header>"
+
+
+def _disclaimer(text: str | None, lang: str) -> str:
+    """Return the disclaimer line, if the poll has one."""
+    return f'<p class="d" lang="{escape(lang)}">{escape(text)}</p>' if text else ""
+
+
+def _article(url: str | None) -> str:
+    """Return the link back to the poll's article, if it has one."""
+    return f'<p><a href="{escape(url)}">Back to the article</a></p>' if url else ""
+
+
+def _card_tags(card: CardRef | None, site: str | None) -> list[tuple[str, str, str]]:
+    """Return the image tags of a page with a card and a site URL (else the text-only Twitter card)."""
+    if card is None or not site:
+        return [("name", "twitter:card", "summary")]
+    image = site + card.path
+    return [
+        ("property", "og:image", image),
+        ("property", "og:image:width", str(card.width)),
+        ("property", "og:image:height", str(card.height)),
+        ("property", "og:image:alt", card.alt),
+        ("name", "twitter:card", "summary_large_image"),
+        ("name", "twitter:image", image),
+        ("name", "twitter:image:alt", card.alt),
+    ]
+
+
 def _meta(
-    poll: Poll, lang: str | None, question: str, labels: list[str], site: str | None, *, card: CardRef | None = None
+    poll: Poll, lang: str | None, question: str, labels: list[str], site: str | None, *, card: CardRef | None
 ) -> str:
-    """Return the Open Graph, Twitter card and language-alternate tags of a hosted page (with its card's image)."""
+    """Return the Open Graph, Twitter card and language-alternate tags of a hosted page."""
     description = "Vote now: " + " / ".join(labels)
     tags = [
         ("name", "description", description),
@@ -63,19 +113,10 @@ def _meta(
         ("property", "og:title", question),
         ("property", "og:description", description),
         ("property", "og:locale", (lang or poll.lang).replace("-", "_")),
-        ("name", "twitter:card", "summary_large_image" if site and card else "summary"),
+        *_card_tags(card, site),
         ("name", "twitter:title", question),
         ("name", "twitter:description", description),
     ]
-    if site and card:
-        image = site + card.path
-        tags += [
-            ("property", "og:image", image),
-            ("property", "og:image:width", str(card.width)),
-            ("property", "og:image:height", str(card.height)),
-            ("property", "og:image:alt", card.alt),
-            ("name", "twitter:image", image),
-        ]
     if site:
         tags.append(("property", "og:url", site + page_path(poll.id, lang)))
     out = "".join(f'<meta {kind}="{name}" content="{escape(value)}">' for kind, name, value in tags)
@@ -90,55 +131,140 @@ def _meta(
     return out
 
 
-def poll_page(poll: Poll, now: float, lang: str | None, site: str | None, card: CardRef | None = None) -> str:
-    """Return a poll's hosted page in a language (None: its own): the widget, and a form for readers without it."""
-    shown_lang, question, labels = poll.text_in(lang)
-    options = [(o.id, labels[o.id]) for o in poll.options]
+def _fallback(poll: Poll, shown_lang: str, question: str, options: list[tuple[str, str]]) -> str:
+    """Return what readers without the widget get: the question once, and a form where no challenge needs JavaScript."""
+    heading = f"<h1>{escape(question)}</h1>"
+    if poll.challenge is not Challenge.NONE:
+        listed = "".join(f"<li>{escape(label)}</li>" for _, label in options)
+        return (
+            f"{heading}<ul>{listed}</ul><p>Voting in this poll needs JavaScript: your browser solves a small check "
+            "that keeps automated votes out. Turn JavaScript on and reload this page to vote.</p>"
+        )
     kind = "radio" if poll.max_choices == 1 else "checkbox"
     hint = "" if poll.max_choices == 1 else f'<p class="n">Choose up to {poll.max_choices}.</p>'
-    if poll.challenge is Challenge.NONE:
-        inputs = "".join(
-            f'<label><input type="{kind}" name="option" value="{escape(oid)}"'
-            f"{' required' if kind == 'radio' else ''}>"
-            f'<span lang="{escape(shown_lang)}">{escape(label)}</span></label>'
-            for oid, label in options
-        )
-        fallback = (
-            f'<form method="post" action="{FORM_ACTION.format(id=escape(poll.id))}">'
-            f"<fieldset><legend>Your answer</legend>{hint}{inputs}</fieldset>"
-            f'<input type="hidden" name="lang" value="{escape(shown_lang)}">'
-            '<button type="submit">Vote</button></form>'
-        )
-    else:
-        listed = "".join(f"<li>{escape(label)}</li>" for _, label in options)
-        fallback = (
-            f"<ul>{listed}</ul><p>Voting in this poll needs JavaScript: your browser solves a small check that keeps "
-            "automated votes out. Turn JavaScript on and reload this page to vote.</p>"
-        )
+    inputs = "".join(
+        f'<label><input type="{kind}" name="option" value="{escape(oid)}"'
+        f"{' required' if kind == 'radio' else ''}>"
+        f'<span lang="{escape(shown_lang)}">{escape(label)}</span></label>'
+        for oid, label in options
+    )
+    return (
+        f'<form method="post" action="{FORM_ACTION.format(id=escape(poll.id))}">'
+        f"<fieldset><legend>{heading}</legend>{hint}{inputs}</fieldset>"
+        f'<input type="hidden" name="lang" value="{escape(shown_lang)}">'
+        '<button type="submit">Vote</button></form>'
+    )
+
+
+def poll_page(
+    poll: Poll,
+    now: float,
+    lang: str | None,
+    site: str | None,
+    card: CardRef | None = None,
+    *,
+    name: str = DEFAULT_NAME,
+    accent: str = DEFAULT_ACCENT,
+) -> str:
+    """Return a poll's hosted page in a language (None: its own): the site's name, the widget with a form for readers
+    without it (the question once: the form's heading, which the widget's own replaces), the disclaimer and links."""
+    shown_lang, question, labels = poll.text_in(lang)
+    options = [(o.id, labels[o.id]) for o in poll.options]
+    fallback = _fallback(poll, shown_lang, question, options) + _disclaimer(poll.disclaimer_in(lang), shown_lang)
     meta = _meta(poll, lang, question, [label for _, label in options], site, card=card)
     return (
-        _head(question, shown_lang, meta)
-        + f"<main><h1>{escape(question)}</h1>"
-        + f'<div data-poll-id="{escape(poll.id)}" data-lang="{escape(shown_lang)}">{fallback}</div>'
+        _head(question, shown_lang, meta, accent)
+        + _banner(name)
+        + f'<main><div data-poll-id="{escape(poll.id)}" data-lang="{escape(shown_lang)}">{fallback}</div>'
+        + _article(poll.article_url)
+        + f'<p><a href="{escape(results_path(poll.id, lang))}">See the results</a></p>'
         + f'<script src="{WIDGET}" defer></script></main>\n</body></html>\n'
     )
 
 
-def vote_page(poll_id: str, heading: str, message: str, results: dict[str, Any] | None, outcome: str) -> str:
-    """Return the page a form vote ends on: what happened, the results where this reader may see them, a way back."""
+def _results_list(results: dict[str, Any], lang: str) -> str:
+    """Return the results: each option with its votes, percentage and a bar (a <meter>), then the voters."""
+    rows = "".join(
+        f'<li><span lang="{escape(lang)}">{escape(str(o["label"]))}</span>: {int(o["votes"])} '
+        f'({float(o["percent"])}%)<meter min="0" max="100" value="{float(o["percent"])}" aria-hidden="true">'
+        "</meter></li>"
+        for o in results.get("options", [])
+    )
+    total = int(results.get("total_voters", 0))
+    return f'<ul>{rows}</ul><p class="n">{total} voter{"" if total == 1 else "s"}</p>'
+
+
+def vote_page(
+    poll_id: str,
+    heading: str,
+    message: str,
+    results: dict[str, Any] | None,
+    outcome: str,
+    *,
+    poll: Poll | None = None,
+    name: str = DEFAULT_NAME,
+    accent: str = DEFAULT_ACCENT,
+) -> str:
+    """Return the page a form vote ends on: what happened, the results where this reader may see them (once, with the
+    disclaimer), a way back to the poll and to its article."""
     lang = str((results or {}).get("lang") or "en")
     body = f"<p>{escape(message)}</p>"
     if results is not None:
-        rows = "".join(
-            f'<li><span lang="{escape(lang)}">{escape(str(o["label"]))}</span>: {int(o["votes"])} '
-            f'({o["percent"]}%)<meter min="0" max="100" value="{o["percent"]}" aria-hidden="true"></meter></li>'
-            for o in results.get("options", [])
-        )
-        total = int(results.get("total_voters", 0))
-        body += f'<h2>Results</h2><ul>{rows}</ul><p class="n">{total} voter{"" if total == 1 else "s"}</p>'
+        question = f'<p lang="{escape(lang)}">{escape(str(results.get("question", "")))}</p>'
+        body += f"<h2>Results</h2>{question}{_results_list(results, lang)}"
+        body += _disclaimer(poll.disclaimer_in(lang) if poll else None, lang)
     back = page_path(poll_id, None)
     return (
-        _head(heading, "en")
+        _head(heading, "en", accent=accent)
+        + _banner(name)
         + f'<main data-outcome="{escape(outcome)}"><h1>{escape(heading)}</h1>{body}'
-        + f'<p><a href="{escape(back)}">Back to the poll</a></p></main>\n</body></html>\n'
+        + f'<p><a href="{escape(back)}">Back to the poll</a></p>'
+        + _article(poll.article_url if poll else None)
+        + "</main>\n</body></html>\n"
+    )
+
+
+def _when_hidden(poll: Poll, now: float) -> str:
+    """Say when a poll's hidden results will be shown (the visibility rule's words for a reader)."""
+    if poll.status_at(now) is Status.SCHEDULED:
+        return f"The poll opens at {_time(to_iso(poll.opens_at))}; there are no results yet."
+    text = HIDDEN.get(poll.results_visibility, "The results are hidden.")
+    if poll.results_visibility is Visibility.AFTER_CLOSE and poll.closes_at is not None:
+        text = f"The results will be published when the poll closes, at {_time(to_iso(poll.closes_at))}."
+    return text
+
+
+def _time(iso: str | None) -> str:
+    """Return a <time> element for a moment given in ISO 8601 UTC."""
+    iso = iso or ""
+    return f'<time datetime="{escape(iso)}">{escape(iso.replace("T", " ").replace("Z", " UTC"))}</time>'
+
+
+def results_page(
+    poll: Poll,
+    results: dict[str, Any] | None,
+    now: float,
+    lang: str | None,
+    *,
+    name: str = DEFAULT_NAME,
+    accent: str = DEFAULT_ACCENT,
+) -> str:
+    """Return a poll's static results page in a language (None: its own), for links and iframes (amp-iframe too):
+    the results while they are public (`results` given), else when they will be; no form, no script."""
+    shown_lang, question, _ = poll.text_in(lang)
+    status = poll.status_at(now)
+    body = f'<h1>{escape(question)}</h1><p class="n">{STATUS[status]}</p>'
+    if results is not None:
+        body += _results_list(results, shown_lang)
+        body += f'<p class="n">As of {_time(str(results.get("as_of") or to_iso(now)))}</p>'
+    else:
+        body += f"<p>{_when_hidden(poll, now)}</p>"
+    body += _disclaimer(poll.disclaimer_in(lang), shown_lang)
+    verb = "Vote in the poll" if status is Status.OPEN else "See the poll"
+    body += f'<p><a href="{escape(page_path(poll.id, lang))}">{verb}</a></p>' + _article(poll.article_url)
+    description = f'<meta name="description" content="{escape("Results: " + question)}">'
+    return (
+        _head(f"Results: {question}", shown_lang, description, accent)
+        + _banner(name)
+        + f"<main>{body}</main>\n</body></html>\n"
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.core.disclaimers import default_for
 from chalicelib.core.languages import DEFAULT_LANG, Translation, choose
 from chalicelib.core.times import to_iso
 
@@ -144,6 +145,8 @@ class Poll:
     version: int = 0
     keep_until: int = 0
     closed_at: int | None = None  # when an editor closed it (None while open, or closed only by its schedule)
+    disclaimer: bool | str = True  # True: the standard text in the reader's language; False: none; else custom text
+    article_url: str | None = None  # the story the poll belongs to, linked back to from its pages
 
     @property
     def scope(self) -> str:
@@ -175,6 +178,25 @@ class Poll:
             return self.lang, self.question, {o.id: o.label for o in self.options}
         return lang, found.question, {o.id: found.labels.get(o.id, o.label) for o in self.options}
 
+    def disclaimer_in(self, requested: str | None) -> str | None:
+        """Return the disclaimer to show in a language: a translation's own, the custom text, or the standard one."""
+        if self.disclaimer is False:
+            return None
+        lang = choose(requested, self.lang, self.translations)
+        found = self.translations.get(lang)
+        if found is not None and found.disclaimer is not None:
+            return found.disclaimer
+        if isinstance(self.disclaimer, str):
+            return self.disclaimer
+        return default_for(lang)
+
+    def _disclaimer_field(self, lang: str) -> bool | str:
+        """Return the API's `disclaimer` in a language: false, true (the standard text) or the custom text."""
+        found = self.translations.get(lang)
+        if self.disclaimer is not False and found is not None and found.disclaimer is not None:
+            return found.disclaimer
+        return self.disclaimer
+
     def translations_dict(self) -> dict[str, Any]:
         """Return every translation in its API form."""
         ids = self.option_ids()
@@ -196,6 +218,8 @@ class Poll:
             "max_choices": self.max_choices,
             "results_visibility": self.results_visibility.value,
             "challenge": self.challenge.value,
+            "disclaimer": self._disclaimer_field(lang),
+            "article_url": self.article_url,
         }
 
     def admin_dict(self, now: float) -> dict[str, Any]:

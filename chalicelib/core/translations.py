@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.errors import InvalidPoll
+from chalicelib.core.framing import disclaimer_text
 from chalicelib.core.languages import TAG_HINT, Translation, canonical_tag
 from chalicelib.core.text import label_text, question_text
 
@@ -20,7 +21,7 @@ def poll_language(field: str, value: Any) -> str:
 
 
 def parse_translations(value: Any, option_ids: list[str], lang: str) -> dict[str, Translation]:
-    """Validate translations: {tag: {"question", "options": {option id: label}}}, every option covered."""
+    """Validate translations: {tag: {"question", "options": {id: label}, "disclaimer"?}}, every option covered."""
     if not isinstance(value, dict):
         raise InvalidPoll("translations", 'must be an object: {"<language tag>": {"question", "options"}}')
     if len(value) > MAX_TRANSLATIONS:
@@ -46,7 +47,7 @@ def _translation(field: str, entry: Any, option_ids: list[str]) -> Translation:
     """Validate one language's question and labels with the same rules as the originals."""
     if not isinstance(entry, dict):
         raise InvalidPoll(field, "must be an object with 'question' and 'options'")
-    unknown = set(entry) - {"question", "options"}
+    unknown = set(entry) - {"question", "options", "disclaimer"}
     if unknown:
         raise InvalidPoll(f"{field}.{sorted(unknown)[0][:40]}", "unknown field")
     for name in ("question", "options"):
@@ -64,4 +65,5 @@ def _translation(field: str, entry: Any, option_ids: list[str]) -> Translation:
         if option_id not in labels:
             raise InvalidPoll(f"{field}.options.{option_id}", "is required: every option needs a label")
         checked[option_id] = label_text(f"{field}.options.{option_id}", labels[option_id])
-    return Translation(question=question, labels=checked)
+    disclaimer = disclaimer_text(f"{field}.disclaimer", entry["disclaimer"]) if "disclaimer" in entry else None
+    return Translation(question=question, labels=checked, disclaimer=disclaimer)

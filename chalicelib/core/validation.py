@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound
+from chalicelib.core.framing import article_url, disclaimer_value
 from chalicelib.core.languages import DEFAULT_LANG
 from chalicelib.core.poll import (
     DEFAULT_ADDRESS_LIMIT,
@@ -47,6 +48,8 @@ CREATE_FIELDS = {
     "lang",
     "translations",
     "randomize_options",
+    "disclaimer",
+    "article_url",
 }
 PATCH_FIELDS = {
     "question",
@@ -59,6 +62,8 @@ PATCH_FIELDS = {
     "lang",
     "translations",
     "randomize_options",
+    "disclaimer",
+    "article_url",
 }
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
@@ -185,6 +190,8 @@ def new_poll(body: Any, now: float) -> Poll:
         lang=lang,
         translations=translations,
         randomize_options=_flag("randomize_options", body.get("randomize_options", False)),
+        disclaimer=disclaimer_value("disclaimer", body.get("disclaimer", True)),
+        article_url=article_url("article_url", body.get("article_url")),
     )
 
 
@@ -225,6 +232,10 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
         new = replace(new, address_limit=_address_limit(body["address_limit"]))
     if "randomize_options" in body:
         new = replace(new, randomize_options=_flag("randomize_options", body["randomize_options"]))
+    if "disclaimer" in body:
+        new = replace(new, disclaimer=disclaimer_value("disclaimer", body["disclaimer"]))
+    if "article_url" in body:
+        new = replace(new, article_url=article_url("article_url", body["article_url"]))
     new = _languages_changed(new, body)
     if "opens_at" in body or "closes_at" in body:
         _window(new.opens_at, new.closes_at, now)

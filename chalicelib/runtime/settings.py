@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from chalicelib.runtime import state
 
@@ -20,6 +21,10 @@ TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverif
 
 USER_POOL_ID_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+")
 CLIENT_ID_RE = re.compile(r"[0-9A-Za-z]{1,128}")
+ACCENT_RE = re.compile(r"#[0-9a-fA-F]{6}")
+DEFAULT_ACCENT = "#0b5cad"
+DEFAULT_SITE_NAME = "Readers' poll"
+MAX_SITE_NAME = 80
 STREAM_ARN_RE = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/\S+")
 
 
@@ -76,6 +81,25 @@ def _url(name: str, default: str) -> str:
     return value
 
 
+def _site_name(site_url: str | None) -> str:
+    """Read SITE_NAME (the name pages and cards show); unset, the SITE_URL's host, else a generic name."""
+    value = (os.environ.get("SITE_NAME") or "").strip()
+    if len(value) > MAX_SITE_NAME or any(not char.isprintable() for char in value):
+        raise SettingsError(f"SITE_NAME must be 1 to {MAX_SITE_NAME} printable characters, not {value[:40]!r}")
+    if value:
+        return value
+    host = urlsplit(site_url).hostname if site_url else None
+    return host or DEFAULT_SITE_NAME
+
+
+def _accent_colour() -> str:
+    """Read ACCENT_COLOUR (#rrggbb), lower-cased."""
+    value = (os.environ.get("ACCENT_COLOUR") or "").strip() or DEFAULT_ACCENT
+    if not ACCENT_RE.fullmatch(value):
+        raise SettingsError(f"ACCENT_COLOUR must be a colour such as #0b5cad, not {value[:40]!r}")
+    return value.lower()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that differs between stages."""
@@ -116,13 +140,16 @@ class Settings:
     stream_batch_seconds: int  # how long the results publisher gathers tally changes before one run
     fold_batch_seconds: int  # how long the fold gathers ballots before one run (the fold's lag)
     site_url: str | None  # the site's public URL (CloudFront or a custom domain), for the hosted pages' links
-    card_every: int = 60  # seconds: a poll's share cards follow its counts at most this often (on AWS: whole minutes)
+    site_name: str  # the name the hosted pages and cards show (SITE_NAME, else the site's host)
+    accent_colour: str  # #rrggbb: the pages' and cards' accent
+    card_every: int  # seconds: a poll's share cards follow its counts at most this often (on AWS: whole minutes)
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Return the settings of the running stage (read and validated once per process)."""
     stage = os.environ.get("STAGE", "local")
+    site_url = _url("SITE_URL", "https://unset").rstrip("/") if os.environ.get("SITE_URL") else None
     origins = os.environ.get("CORS_ALLOW_ORIGINS", "*" if stage == "local" else "")
     return Settings(
         stage=stage,
@@ -160,7 +187,9 @@ def get_settings() -> Settings:
         edge_secret_id=os.environ.get("EDGE_SECRET_ID") or None,
         stream_batch_seconds=_int("STREAM_BATCH_SECONDS", 2, 0, 300),
         fold_batch_seconds=_int("FOLD_BATCH_SECONDS", 1, 0, 300),
-        site_url=_url("SITE_URL", "https://unset").rstrip("/") if os.environ.get("SITE_URL") else None,
+        site_url=site_url,
+        site_name=_site_name(site_url),
+        accent_colour=_accent_colour(),
         card_every=_int("CARD_EVERY", 60, 1, 3600),
     )
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from chalicelib.core import caching
 from chalicelib.core.cards import CardInput, CardLayout, disclaimer, layout
@@ -32,8 +31,6 @@ from chalicelib.store.port import ArchiveError
 
 PNG_TYPE = "image/png"
 LATEST_MAX_AGE = 60
-DEFAULT_ACCENT = "#0b5cad"
-DEFAULT_SITE_NAME = "Readers' poll"
 
 
 @dataclass
@@ -51,28 +48,13 @@ class CardReport:
         return asdict(self)
 
 
-def site_name() -> str:
-    """Return the name a card shows: SITE_NAME, else the site URL's host, else a plain default."""
-    settings = get_settings()
-    named = str(getattr(settings, "site_name", "") or "")  # SITE_NAME (the pages branch's setting)
-    if named:
-        return named
-    host = urlsplit(settings.site_url).hostname if settings.site_url else None
-    return host or DEFAULT_SITE_NAME
-
-
-def accent() -> str:
-    """Return the cards' accent colour (ACCENT_COLOUR)."""
-    return str(getattr(get_settings(), "accent_colour", "") or DEFAULT_ACCENT)
-
-
 def layouts(poll: Poll, counts: Counts, now: float) -> dict[str, CardLayout]:
     """Lay out a poll's card in each of its languages (measured with the renderer's fonts)."""
     from chalicelib.services import card_renderer as renderer  # noqa: PLC0415 - Pillow: the card function's layer
 
-    found = {}
+    found, settings = {}, get_settings()
     for lang in poll.languages():
-        source = CardInput(poll, counts, now, lang, site_name(), accent(), disclaimer(poll, lang))
+        source = CardInput(poll, counts, now, lang, settings.site_name, settings.accent_colour, disclaimer(poll, lang))
         rtl = direction(poll.text_in(lang)[0]) == "rtl"
         found[lang] = layout(source, renderer.measure_rtl if rtl else renderer.measure_ltr)
     return found

@@ -4,10 +4,11 @@
   results/<id>/latest.json     the results while they are public (else under private/results/, never served)
   results/<id>/latest.csv      the same as CSV
   p/<id>, p/<id>/<lang>        the hosted poll page, in the poll's language and in each translation
-  cards/<id>/...                the share cards (services/cards.py draws them; private/cards/<id>.json lists them)
+  r/<id>, r/<id>/<lang>        the static results page (the results while public, else when they will be shown)
+  cards/<id>/...               the share cards (services/cards.py draws them; private/cards/<id>.json lists them)
 
-Written when a poll is created or changed, by the snapshot job, and (results only) by the polls table's stream
-consumer when the fold changes a poll's tallies, so a vote reaches the edge within seconds at a cost that follows
+Written when a poll is created or changed, by the snapshot job, and (results and their pages) by the polls table's
+stream consumer when the fold changes a poll's tallies, so a vote reaches the edge within seconds at a cost that follows
 votes, not readers.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 from chalicelib.core import caching, pages
 from chalicelib.core.counts import Counts, Tally, results_csv, results_document
 from chalicelib.core.errors import DomainError
+from chalicelib.core.pages import CardRef
 from chalicelib.core.poll import Poll, Status
 from chalicelib.core.times import to_iso
 from chalicelib.core.visibility import is_public
@@ -34,6 +36,7 @@ POLL_PREFIX = "polls"
 PAGE_PREFIX = "p"
 CARD_PREFIX = "cards"
 CARD_MANIFEST_PREFIX = "private/cards"
+RESULTS_PAGE_PREFIX = "r"
 JSON_TYPE = "application/json; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -91,7 +94,9 @@ def write_latest(poll: Poll, counts: Counts, now: float, withdraw: bool = True) 
     public = is_public(poll, now)
     prefix = prefix_for(poll, now)
     archive().put(f"{prefix}/latest.json", json_bytes(body), JSON_TYPE, latest_cache(public))
-    archive().put(f"{prefix}/latest.csv", results_csv(body), CSV_TYPE, latest_cache(public))
+    archive().put(f"{prefix}/latest.csv", results_csv(body, poll.disclaimer_in(None)), CSV_TYPE, latest_cache(public))
+    if public or withdraw:  # a hidden poll's page says when its results will be shown: votes do not change that
+        write_results_pages(poll, counts, now)
     if withdraw and not public:  # hidden again (an after_close poll reopened): the edge must stop serving them
         archive().delete(public_keys(poll.id))
     return body
@@ -103,9 +108,9 @@ def public_keys(poll_id: str) -> list[str]:
     return latest + archive().list_keys(f"{PUBLIC_PREFIX}/{poll_id}/history/")
 
 
-def _page_keys(poll: Poll) -> dict[str | None, str]:
-    """Return the hosted pages' keys: the poll's own language (None) and one per translation."""
-    return {None: f"{PAGE_PREFIX}/{poll.id}", **{tag: f"{PAGE_PREFIX}/{poll.id}/{tag}" for tag in poll.translations}}
+def _page_keys(poll: Poll, prefix: str = PAGE_PREFIX) -> dict[str | None, str]:
+    """Return the hosted (or results) pages' keys: the poll's own language (None) and one per translation."""
+    return {None: f"{prefix}/{poll.id}", **{tag: f"{prefix}/{poll.id}/{tag}" for tag in poll.translations}}
 
 
 def card_manifest_key(poll_id: str) -> str:
@@ -113,25 +118,38 @@ def card_manifest_key(poll_id: str) -> str:
     return f"{CARD_MANIFEST_PREFIX}/{poll_id}.json"
 
 
-def card_refs(poll_id: str) -> dict[str, pages.CardRef]:
+def card_refs(poll_id: str) -> dict[str, CardRef]:
     """Return a poll's newest cards by language, from its manifest (none yet: empty)."""
     manifest = archive().get_json(card_manifest_key(poll_id)) or {}
     found = manifest.get("cards") if isinstance(manifest, dict) else None
     return {
-        lang: pages.CardRef(path="/" + str(card["key"]), alt=str(card.get("alt", "")))
+        lang: CardRef(path="/" + str(card["key"]), alt=str(card.get("alt", "")))
         for lang, card in (found or {}).items()
         if isinstance(card, dict) and card.get("key")
     }
 
 
-def write_poll(poll: Poll, now: float, cards: dict[str, pages.CardRef] | None = None) -> None:
-    """Write a poll's document and its hosted pages (each naming its language's card, where there is one)."""
-    cache = caching.public(get_settings().poll_max_age)
+def write_poll(poll: Poll, now: float, cards: dict[str, CardRef] | None = None) -> None:
+    """Write a poll's document and its hosted pages (each naming its language's card, when `cards` has one)."""
+    settings = get_settings()
+    cache = caching.public(settings.poll_max_age)
     archive().put(f"{POLL_PREFIX}/{poll.id}.json", json_bytes(poll_document(poll, now)), JSON_TYPE, cache)
-    site = get_settings().site_url
+    brand = {"name": settings.site_name, "accent": settings.accent_colour}
     for lang, key in _page_keys(poll).items():
         card = (cards or {}).get(lang or poll.lang)
-        archive().put(key, pages.poll_page(poll, now, lang, site, card).encode("utf-8"), HTML_TYPE, cache)
+        page = pages.poll_page(poll, now, lang, settings.site_url, card, **brand)
+        archive().put(key, page.encode("utf-8"), HTML_TYPE, cache)
+
+
+def write_results_pages(poll: Poll, counts: Counts | None, now: float) -> None:
+    """Write a poll's static results pages: its results while they are public (cached like them), else a notice."""
+    settings = get_settings()
+    public = counts is not None and is_public(poll, now)
+    brand = {"name": settings.site_name, "accent": settings.accent_colour}
+    for lang, key in _page_keys(poll, RESULTS_PAGE_PREFIX).items():
+        shown = results_document(Tally(poll=poll, counts=counts, as_of=now), now, lang) if counts and public else None
+        page = pages.results_page(poll, shown, now, lang, **brand)
+        archive().put(key, page.encode("utf-8"), HTML_TYPE, latest_cache(public))
 
 
 def publish(poll: Poll, counts: Counts | None = None) -> bool:
@@ -144,6 +162,7 @@ def publish(poll: Poll, counts: Counts | None = None) -> bool:
     try:
         write_poll(poll, now, card_refs(poll.id))  # one GET: a rewrite keeps naming the newest cards
         if poll.status_at(now) is Status.SCHEDULED:
+            write_results_pages(poll, None, now)  # says when it opens
             return True  # no results before it opens: the snapshot job writes them once it has
         if counts is None:
             counts = store().read_view(poll.id, consistent=True).counts
@@ -158,7 +177,12 @@ def publish(poll: Poll, counts: Counts | None = None) -> bool:
 def withdraw(poll: Poll) -> None:
     """Remove a deleted poll's edge documents, pages, cards and public results with their history (private copies
     stay for the record until the bucket's lifecycle, unreachable through the site)."""
-    keys = [f"{POLL_PREFIX}/{poll.id}.json", *_page_keys(poll).values(), card_manifest_key(poll.id)]
+    keys = [
+        f"{POLL_PREFIX}/{poll.id}.json",
+        *_page_keys(poll).values(),
+        *_page_keys(poll, RESULTS_PAGE_PREFIX).values(),
+        card_manifest_key(poll.id),
+    ]
     keys += [f"{PRIVATE_PREFIX}/{poll.id}/latest.{kind}" for kind in ("json", "csv")]
     try:
         keys += archive().list_keys(f"{CARD_PREFIX}/{poll.id}/")
@@ -169,9 +193,10 @@ def withdraw(poll: Poll) -> None:
 
 
 def drop_pages(poll_id: str, languages: set[str]) -> None:
-    """Remove the hosted pages and share cards of translations a poll no longer has."""
+    """Remove the hosted and results pages and the share cards of translations a poll no longer has."""
     try:
-        keys = [f"{PAGE_PREFIX}/{poll_id}/{tag}" for tag in sorted(languages)]
+        prefixes = (PAGE_PREFIX, RESULTS_PAGE_PREFIX)
+        keys = [f"{prefix}/{poll_id}/{tag}" for tag in sorted(languages) for prefix in prefixes]
         for tag in sorted(languages):  # cards/<id>/<tag>.<hash>.png and cards/<id>/<tag>/latest.png
             keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}.")
             keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}/")
@@ -186,9 +211,9 @@ def publish_changed(event: dict[str, Any]) -> StreamReport:
 
     For each: its definition and every tally, read afresh (one strongly consistent Query: not the process cache, so
     a change made seconds ago is what the batch follows), summed into the summary item the API's results read, and
-    written to the edge (latest JSON and CSV). Safe to repeat (a redelivered batch writes the same counts); polls whose
-    results are not public get their private copy only. A store that cannot answer fails the batch, and Lambda
-    retries it.
+    written to the edge (latest JSON and CSV, and the results pages). Safe to repeat (a redelivered batch writes the
+    same counts); polls whose results are not public get their private copy only (and pages saying when they will be
+    shown). A store that cannot answer fails the batch, and Lambda retries it.
     """
     records = event.get("Records", [])
     report = StreamReport(records=len(records) if isinstance(records, list) else 0)

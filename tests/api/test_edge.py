@@ -129,10 +129,10 @@ def test_a_redelivered_batch_writes_the_same_counts_again(client, calls):
     first = document(f"results/{poll['id']}/latest.json")
     calls.clear()
     again = publish(records)
-    # the poll as stored with its tallies (one Query), its summary for the API, two objects: the cost follows
-    # batches of votes, not readers
+    # the poll as stored with its tallies (one Query), its summary for the API, three objects (JSON, CSV, the
+    # results page): the cost follows batches of votes, not readers
     assert calls.count("dynamodb") == {"Query": 1, "PutItem": 1}
-    assert calls.count("s3") == {"PutObject": 2}
+    assert calls.count("s3") == {"PutObject": 3}
     second = document(f"results/{poll['id']}/latest.json")
     assert again["written"] == 1
     assert {k: v for k, v in first.items() if k not in ("as_of", "snapshot_at")} == {
@@ -158,7 +158,8 @@ def test_a_vote_on_a_hidden_results_poll_reaches_only_the_private_copy(client, c
     records = stream_records()
     calls.clear()
     publish(records)
-    assert calls.count("s3") == {"PutObject": 2}  # votes never hide results: no delete spent on a public copy
+    # votes never hide results: no delete spent on a public copy, no rewrite of the page saying when they are shown
+    assert calls.count("s3") == {"PutObject": 2}
     assert document(f"private/results/{poll['id']}/latest.json")["total_voters"] == 1
     assert keys(f"results/{poll['id']}/") == []
 
@@ -201,11 +202,61 @@ def test_deleting_a_poll_removes_its_public_history_too(client):
     assert keys(f"results/{poll['id']}/") == []
 
 
-def test_dropping_a_translation_removes_its_page(client):
+def test_dropping_a_translation_removes_its_pages(client):
     poll = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)
-    assert f"p/{poll['id']}/cy" in keys("p/")
+    assert f"p/{poll['id']}/cy" in keys("p/") and f"r/{poll['id']}/cy" in keys("r/")
     assert patch(client, poll["id"], translations={}).status_code == 200
     assert keys(f"p/{poll['id']}") == [f"p/{poll['id']}"]
+    assert keys(f"r/{poll['id']}") == [f"r/{poll['id']}"]
+
+
+def page_text(key: str) -> str:
+    return read(key)["Body"].read().decode()
+
+
+def test_the_results_pages_are_written_per_language_beside_the_latest_results_and_cached_like_them(client):
+    poll = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)
+    pid = poll["id"]
+    assert keys(f"r/{pid}") == [f"r/{pid}", f"r/{pid}/cy"]
+    page = read(f"r/{pid}")
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    assert page["CacheControl"] == read(f"results/{pid}/latest.json")["CacheControl"]
+    assert '<html lang="cy" dir="ltr">' in page_text(f"r/{pid}/cy")
+    assert "<script" not in page_text(f"r/{pid}") and "<form" not in page_text(f"r/{pid}")
+
+
+@pytest.mark.parametrize(
+    ("visibility", "closed", "public", "said"),
+    [
+        ("always", False, True, "Yes</span>: 1 (100.0%)"),
+        ("after_vote", False, False, "shown to readers who have voted"),
+        ("after_close", False, False, "published when the poll closes"),
+        ("after_close", True, True, "Poll closed"),
+        ("never", True, False, "not published"),
+    ],
+)
+def test_the_results_page_shows_the_results_only_while_anyone_may_see_them(client, visibility, closed, public, said):
+    poll = create_poll(client, options=["Yes", "No"], results_visibility=visibility)
+    assert vote(client, poll["id"], ["yes"], new_voter()).status_code == 201
+    folded()
+    if closed:
+        assert patch(client, poll["id"], status="closed").status_code == 200
+    else:
+        assert client.http.post("/snapshots", headers=ADMIN).status_code == 200
+    page = read(f"r/{poll['id']}")
+    text = page["Body"].read().decode()
+    assert said in text and ("<meter" in text) is public and ("1 voter<" in text) is public
+    assert (page["CacheControl"] == "private, no-store") is not public
+
+
+def test_the_stream_consumer_rewrites_the_results_page_with_the_new_counts(client):
+    poll = create_poll(client, options=["Yes", "No"])
+    assert "0 voters" in page_text(f"r/{poll['id']}")
+    for option in ("yes", "no", "no"):
+        assert vote(client, poll["id"], [option], new_voter()).status_code == 201
+    assert publish(stream_records())["written"] == 1
+    text = page_text(f"r/{poll['id']}")
+    assert "3 voters" in text and "No</span>: 2 (66.7%)" in text
 
 
 def test_a_change_stands_when_the_edge_cannot_read_the_counts(client, faults):

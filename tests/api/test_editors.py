@@ -258,6 +258,7 @@ def test_results_download_as_csv(client, editor):
     assert "attachment" in headers["content-disposition"]
     lines = response.body.decode("utf-8-sig").splitlines()
     assert lines == [
+        '"# Readers\' poll: a self-selected sample, not a scientific survey."',
         "option_id,label,votes,percent",
         "sum-a1,'=SUM(A1),0,0.0",
         "plain,Plain,1,100.0",

@@ -82,7 +82,7 @@ def test_creating_and_closing_a_poll_are_one_write_each_one_audit_entry_and_its_
     assert dynamodb_calls(calls) == ["PutItem", "PutItem"]  # the poll, its audit entry; a new poll needs no read
     assert dynamodb_writes(calls)[-1].params["TableName"] == audit_table
     pid = poll["id"]
-    edge = [f"p/{pid}", f"polls/{pid}.json", f"results/{pid}/latest.csv", f"results/{pid}/latest.json"]
+    edge = [f"p/{pid}", f"polls/{pid}.json", f"r/{pid}", f"results/{pid}/latest.csv", f"results/{pid}/latest.json"]
     assert s3_keys(calls) == edge
     calls.clear()
     patch(client, pid, status="closed")

@@ -124,12 +124,13 @@ def test_csv_round_trips_hostile_labels_and_starts_with_a_byte_order_mark(client
     raw = read(f"results/{poll['id']}/latest.csv")["Body"].read()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert rows[0] == ["option_id", "label", "votes", "percent"]
-    assert rows[1] == [ids[0], HOSTILE, "1", "100.0"]
-    assert rows[2] == [ids[1], '\'=HYPERLINK("http://x")', "1", "100.0"]  # no formula runs in a spreadsheet
-    assert rows[3] == ["no", "No", "0", "0.0"]
-    assert rows[4] == ["total_voters", "", "1", ""]
-    assert len(rows) == 5
+    assert rows[0] == ["# Readers' poll: a self-selected sample, not a scientific survey."]  # the disclaimer line
+    assert rows[1] == ["option_id", "label", "votes", "percent"]
+    assert rows[2] == [ids[0], HOSTILE, "1", "100.0"]
+    assert rows[3] == [ids[1], '\'=HYPERLINK("http://x")', "1", "100.0"]  # no formula runs in a spreadsheet
+    assert rows[4] == ["no", "No", "0", "0.0"]
+    assert rows[5] == ["total_voters", "", "1", ""]
+    assert len(rows) == 6
 
 
 def test_two_runs_in_the_same_minute_leave_one_history_object(client, frozen):
@@ -179,6 +180,7 @@ def test_unchanged_polls_are_skipped_without_s3_writes(client, calls, frozen):
         [
             f"results/{polls[1]['id']}/latest.json",
             f"results/{polls[1]['id']}/latest.csv",
+            f"r/{polls[1]['id']}",
             f"results/{polls[1]['id']}/history/{to_iso(clock.now())[:16].replace(':', '-')}Z.json",
             "results/index.json",
         ]
@@ -310,7 +312,7 @@ def test_a_run_over_250_active_polls_reads_each_once_and_never_scans(client, cal
     assert dynamo["UpdateItem"] == 250  # one mark per written poll
     assert sum(dynamo.values()) == 1 + 250 + 250
     s3_calls = calls.count("s3")
-    assert s3_calls["PutObject"] == 3 * 250 + 1
+    assert s3_calls["PutObject"] == 4 * 250 + 1  # latest JSON, CSV, results page, history; the index
     assert s3_calls["GetObject"] == 2
     frozen(60)
     calls.clear()

@@ -267,6 +267,7 @@ def test_the_snapshot_carries_every_translation_and_the_csv_a_column_per_transla
     assert latest["translations"] == {"cy": welsh}
     rows = list(csv.reader(io.StringIO(read(f"results/{poll['id']}/latest.csv").decode("utf-8-sig"), newline="")))
     assert rows == [
+        ["# Readers' poll: a self-selected sample, not a scientific survey."],
         ["option_id", "label", "votes", "percent", "label_cy"],
         ["yes", "Yes", "0", "0.0", "Dylai"],
         ["no", "No", "1", "100.0", "Na ddylai"],

@@ -178,6 +178,8 @@ def test_the_bucket_policy_lets_only_this_distribution_read_only_the_public_pref
         ("polls/abc.json", True),
         ("results/abc/latest.json", True),
         ("p/abc", True),
+        ("r/abc", True),
+        ("r/abc/cy", True),
         ("widget/poll-widget.0123456789ab.js", True),
         ("console/index.html", True),
         ("private/results/abc/latest.json", False),
@@ -195,7 +197,7 @@ def test_private_keys_are_unreachable_through_the_site(resources, key, readable)
 def test_the_hosted_pages_may_be_framed_but_the_console_may_not(resources):
     site = resources["SiteResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
     console = resources["ConsoleResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
-    assert "FrameOptions" not in site["SecurityHeadersConfig"]  # iframe and amp-iframe embeds of /p/<id>
+    assert "FrameOptions" not in site["SecurityHeadersConfig"]  # iframe and amp-iframe embeds of /p/<id> and /r/<id>
     assert console["SecurityHeadersConfig"]["FrameOptions"]["FrameOption"] == "DENY"
     assert (
         "frame-ancestors 'none'"

@@ -4,11 +4,13 @@ endpoint, a poll's whole life, the audit trail naming the editor, groups, keyboa
 from __future__ import annotations
 
 import uuid
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from tests.browser_support import CHROMIUM, CI_OUTPUT
+from tests.browser_support import CHROMIUM, CI_OUTPUT, vote_over_http
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)", allow_module_level=True)
@@ -172,7 +174,9 @@ def vote_watch_and_download(page: Page, stack: LocalStack, poll_id: str) -> None
     with page.expect_download() as download:
         page.get_by_role("button", name="Download results (CSV)").click()
     csv = download.value.path().read_text(encoding="utf-8-sig")
-    assert csv.splitlines()[:2] == ["option_id,label,votes,percent", "yes,Yes,1,100.0"]
+    lines = csv.splitlines()
+    assert lines[0] == '"# Readers\' poll: a self-selected sample, not a scientific survey."'  # the disclaimer line
+    assert lines[1:3] == ["option_id,label,votes,percent", "yes,Yes,1,100.0"]
     embed = page.get_by_label("Embed code").input_value()
     assert f'data-poll-id="{poll_id}"' in embed and "data-site=" in embed
     hosted = page.locator("#hosted-page").get_attribute("href")
@@ -322,3 +326,105 @@ def test_an_admin_voids_a_source_after_a_dry_run_and_the_audit_trail_says_why(st
     expect(trail.get_by_role("row").nth(1)).to_contain_text("voided votes in")
     assert serious_violations(page) == []
     shot(page, "9-void")
+
+
+VOID = frozenset({"img", "br", "meta", "link", "input", "source", "hr"})
+
+
+class StrictFragment(HTMLParser):
+    """Parses an HTML fragment, failing on an unclosed, stray or mismatched tag; keeps each tag's attributes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = [name for name, _ in attrs]
+        assert len(names) == len(set(names)), f"<{tag}> repeats an attribute"
+        self.tags.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes {self.open[-1:] or 'nothing'}"
+        self.open.pop()
+
+    def handle_data(self, data):
+        assert "<" not in data and ">" not in data, f"unescaped markup in text: {data!r}"
+
+
+def strict_parse(fragment: str) -> dict[str, dict[str, str | None]]:
+    """Return each tag's attributes in a fragment that parses as well-formed HTML."""
+    parser = StrictFragment()
+    parser.feed(fragment)
+    parser.close()
+    assert parser.open == [], f"unclosed: {parser.open}"
+    return {tag: attrs for tag, attrs in parser.tags}
+
+
+@pytest.mark.parametrize(("visibility", "leading"), [("always", True), ("after_close", False)])
+def test_the_embed_section_has_an_email_snippet_that_copies_and_parses(stack, new_page, visibility, leading):
+    question = f'Is "fish & chips" <best> {uuid.uuid4().hex[:6]}?'
+    poll = service_create(stack, question=question, challenge="none", results_visibility=visibility)
+    vote_over_http(stack, poll["id"], ["yes"])
+    page = new_page()
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(stack.console_url))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.goto(f"{stack.console_url}#/polls/{poll['id']}")
+    snippet = page.get_by_label("E-mail code").input_value()
+    tags = strict_parse(snippet)
+    hosted = page.locator("#hosted-page").get_attribute("href")
+    site = hosted.rsplit("/p/", 1)[0]
+    assert list(tags) == ["a", "img"] and tags["a"]["href"] == hosted
+    assert tags["img"]["src"] == f"{site}/cards/{poll['id']}/en/latest.png"
+    assert (tags["img"]["width"], tags["img"]["height"]) == ("600", "315")
+    assert tags["img"]["alt"] == (f"{question}, leading: Yes" if leading else question)
+    page.get_by_role("button", name="Copy e-mail code").click()
+    expect(page.get_by_text("E-mail code copied.")).to_be_attached()
+    assert page.evaluate("navigator.clipboard.readText()") == snippet
+
+    results_only = strict_parse(page.get_by_label("Results only code").input_value())
+    assert results_only["div"]["data-view"] == "results" and results_only["div"]["data-poll-id"] == poll["id"]
+    assert page.locator("#results-page").get_attribute("href") == f"{site}/r/{poll['id']}"
+    assert serious_violations(page) == []
+
+
+def test_an_editor_sets_the_disclaimer_and_article_link_and_a_bad_link_is_said_next_to_it(stack, page):
+    question = f"Should the ferry run on Sundays? {uuid.uuid4().hex[:6]}"
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.get_by_role("link", name="New poll").first.click()
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_role("textbox", name="Option 1").fill("Yes")
+    page.get_by_role("textbox", name="Option 2").fill("No")
+    expect(page.get_by_label("Disclaimer text")).to_be_hidden()
+    page.get_by_label("Disclaimer", exact=True).select_option("custom")
+    page.get_by_label("Disclaimer text").fill("Not a survey: readers chose to answer.")
+    link = page.get_by_label("Article link (optional)")
+    link.fill("http://news.example.com/ferry")
+    page.get_by_role("button", name="Create poll").click()
+    expect(link).to_be_focused()
+    expect(page.locator("#poll-article-error")).to_contain_text("Must be an https URL")
+    link.fill("https://news.example.com/ferry")
+    page.get_by_role("button", name="Create poll").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    poll_id = page.locator(".facts dd").nth(1).inner_text()
+    client = PollClient.over_http(stack.api_url, SERVICE_TOKEN)
+    saved = client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)
+    assert (saved["disclaimer"], saved["article_url"]) == (
+        "Not a survey: readers chose to answer.",
+        "https://news.example.com/ferry",
+    )
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Disclaimer", exact=True).select_option("off")
+    page.get_by_label("Article link (optional)").fill("")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    saved = client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)
+    assert (saved["disclaimer"], saved["article_url"]) == (False, None)
+    assert page.errors == []

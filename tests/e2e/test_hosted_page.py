@@ -3,12 +3,14 @@ confirmation and the results, and cannot vote twice; its Open Graph tags; axe on
 
 from __future__ import annotations
 
+import time
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 
-from tests.browser_support import CHROMIUM, CI_OUTPUT, create_poll, results
+from tests.browser_support import CHROMIUM, CI_OUTPUT, close_poll, create_poll, results, vote_over_http
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)", allow_module_level=True)
@@ -18,6 +20,7 @@ from playwright.sync_api import Page, expect  # noqa: E402
 from local.stack import LocalStack  # noqa: E402
 
 TOKEN = "hosted-page-test-token"
+DISCLAIMER = "Readers' poll: a self-selected sample, not a scientific survey."
 
 
 STACK = {"admin_token": TOKEN}
@@ -154,3 +157,67 @@ def test_bad_form_posts_through_the_site_get_a_clear_page_and_write_nothing(stac
     assert answer.status_code == status and f'data-outcome="{outcome}"' in answer.text
     assert answer.headers["Content-Type"].startswith("text/html")
     assert total(stack, poll["id"]) == 0
+
+
+def page_saying(url: str, words: str, seconds: float = 30) -> str:
+    """Return a page once it holds the given words (the publisher writes it within seconds of the fold)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = requests.get(url, timeout=30)
+        if answer.status_code == 200 and words in answer.text:
+            return answer.text
+        assert time.monotonic() < deadline, f"{url} never said {words!r}: {answer.status_code} {answer.text[:300]}"
+        time.sleep(0.2)
+
+
+def test_the_hosted_page_has_the_sites_name_the_question_once_the_disclaimer_and_the_article_link(stack, browser):
+    poll = create(stack, article_url="http://localhost:9/story")
+    context = browser.new_context()  # axe needs JavaScript: the widget is kept out instead
+    page = context.new_page()
+    page.route("**/widget/**", lambda route: route.abort())  # the page as a reader without the widget sees it
+    page.goto(f"{stack.web_url}/p/{poll['id']}")
+    expect(page.get_by_role("banner")).to_have_text(urlsplit(stack.web_url).hostname)
+    expect(page.get_by_role("heading", level=1)).to_have_text(poll["question"])
+    expect(page.get_by_text(poll["question"])).to_have_count(1)
+    expect(page.get_by_text(DISCLAIMER)).to_be_visible()
+    expect(page.get_by_role("link", name="Back to the article")).to_have_attribute("href", "http://localhost:9/story")
+    assert serious(page) == []
+    context.close()
+
+
+def test_the_results_page_shows_public_results_without_a_form_or_a_script_and_may_be_framed(stack, browser):
+    poll = create(stack)
+    vote_over_http(stack, poll["id"], ["yes"])
+    url = f"{stack.web_url}/r/{poll['id']}"
+    page_saying(url, "1 voter<")
+    headers = requests.get(url, timeout=30).headers
+    assert "X-Frame-Options" not in headers and "frame-ancestors" not in headers.get("Content-Security-Policy", "")
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_have_text(poll["question"])
+    expect(page.get_by_text("Yes: 1 (100.0%)")).to_be_visible()
+    expect(page.locator("meter")).to_have_count(2)
+    assert page.locator("form, script, input, button, [style]").count() == 0
+    expect(page.get_by_text(DISCLAIMER)).to_be_visible()
+    assert serious(page) == []
+    context.close()
+
+
+def test_the_results_page_of_an_after_close_poll_says_when_and_shows_them_once_closed(stack, browser):
+    poll = create(stack, results_visibility="after_close")
+    vote_over_http(stack, poll["id"], ["no"])
+    url = f"{stack.web_url}/r/{poll['id']}"
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    expect(page.get_by_text("The results will be published when the poll closes.")).to_be_visible()
+    assert page.locator("meter").count() == 0 and "No: 1" not in page.content()
+    assert serious(page) == []
+    close_poll(stack, poll["id"])
+    page_saying(url, "Poll closed")
+    page.goto(url)
+    expect(page.get_by_text("No: 1 (100.0%)")).to_be_visible()
+    assert page.locator("form, script").count() == 0
+    assert serious(page) == []
+    context.close()

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
 from chalicelib.core import cards
+from chalicelib.core.disclaimers import DEFAULTS
 from chalicelib.services import card_renderer as renderer
 from tests.unit.card_samples import SAMPLES
 
@@ -69,7 +70,7 @@ def test_a_different_text_is_told_apart():
 def texts_to_cover() -> list[tuple[str, str]]:
     """Every card word of every locale and every default disclaimer, by locale."""
     found = [(lang, text) for lang, said in cards.WORDS.items() for text in said.values()]
-    return found + list(cards.DEFAULT_DISCLAIMERS.items()) + [("cy", "ŵŷŴŶâêîôûŵŷ"), ("ga", "áéíóúÁÉÍÓÚ")]
+    return found + list(DEFAULTS.items()) + [("cy", "ŵŷŴŶâêîôûŵŷ"), ("ga", "áéíóúÁÉÍÓÚ")]
 
 
 @pytest.mark.parametrize(("lang", "text"), texts_to_cover())

@@ -9,6 +9,7 @@ import pytest
 
 from chalicelib.core import cards
 from chalicelib.core.counts import Counts
+from chalicelib.core.disclaimers import DEFAULTS
 from chalicelib.core.poll import Visibility
 from tests.unit.card_samples import COUNTS, MANY, SAMPLES, card, poll
 
@@ -118,9 +119,9 @@ def test_the_cards_words_fall_back_to_the_base_language_then_english(lang, expec
 
 
 def test_every_locale_has_every_word_and_a_disclaimer():
-    assert set(cards.WORDS) == set(cards.LOCALES) == set(cards.DEFAULT_DISCLAIMERS)
+    assert set(cards.WORDS) == set(cards.LOCALES) == set(DEFAULTS)
     assert all(set(said) == {"closed", "voters", "more", "hidden"} for said in cards.WORDS.values())
 
 
 def test_the_disclaimer_is_drawn_last_in_the_cards_language():
-    assert lay(SAMPLES["cy"]).texts("disclaimer") == [cards.DEFAULT_DISCLAIMERS["cy"]]
+    assert lay(SAMPLES["cy"]).texts("disclaimer") == [DEFAULTS["cy"]]

@@ -25,6 +25,12 @@ from chalicelib.runtime.settings import SettingsError, get_settings
         ("CARD_EVERY", "0"),
         ("CARD_EVERY", "3601"),
         ("CARD_EVERY", "a minute"),
+        ("SITE_NAME", "x" * 81),
+        ("SITE_NAME", "The\nDaily"),
+        ("ACCENT_COLOUR", "blue"),
+        ("ACCENT_COLOUR", "#0b5cad0"),
+        ("ACCENT_COLOUR", "#0b5"),
+        ("ACCENT_COLOUR", "#0b5cag"),
     ],
 )
 def test_a_bad_setting_fails_at_load_naming_the_variable(monkeypatch, name, value):
@@ -57,6 +63,33 @@ def test_the_stream_arns_and_site_url_are_taken_as_given_or_left_for_the_templat
     assert get_settings().ballots_stream_arn.endswith(":table/poll-ballots-v2-local/stream/unset")
     assert get_settings().polls_stream_arn.endswith(":table/polls-v2-local/stream/unset")
     assert get_settings().site_url is None
+
+
+@pytest.mark.parametrize(
+    ("env", "name", "accent"),
+    [
+        ({}, "Readers' poll", "#0b5cad"),
+        ({"SITE_URL": "https://polls.example-news.com/"}, "polls.example-news.com", "#0b5cad"),
+        (
+            {"SITE_URL": "https://polls.example-news.com", "SITE_NAME": " The Example News "},
+            "The Example News",
+            "#0b5cad",
+        ),
+        ({"SITE_NAME": "Y Cymro", "ACCENT_COLOUR": "#C8102E"}, "Y Cymro", "#c8102e"),
+    ],
+)
+def test_the_site_name_falls_back_to_the_site_host_and_the_accent_colour_to_the_house_blue(
+    monkeypatch, env, name, accent
+):
+    for variable in ("SITE_URL", "SITE_NAME", "ACCENT_COLOUR"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    state.reset_all()
+    assert (get_settings().site_name, get_settings().accent_colour) == (name, accent)
+    for variable in env:
+        monkeypatch.delenv(variable)
+    state.reset_all()
 
 
 def test_one_call_resets_every_piece_of_process_state():

@@ -6,12 +6,14 @@ import { loadWidget, previewDraft } from "./preview.js";
 
 const VISIBILITY = [["always", "Always"], ["after_vote", "After the reader votes"], ["after_close", "After the poll closes"], ["never", "Never (editors only)"]];
 const BLOCKING = [["voter", "One vote per browser"], ["voter_and_ip", "One vote per browser, and a limit per IP address"], ["none", "No blocking (repeat votes allowed)"]];
+const DISCLAIMERS = [["standard", "The standard line, in the reader's language"], ["custom", "My own text"], ["off", "None"]];
 const CHALLENGES = [["proof_of_work", "Proof of work in the reader's browser"], ["turnstile", "Cloudflare Turnstile"], ["none", "None"]];
 // Where an API error's `field` (or code) is shown: the field's control id.
 const FIELD_IDS = {
   id: "poll-id", question: "poll-question", options: "poll-options", opens_at: "poll-opens", closes_at: "poll-closes",
   max_choices: "poll-max", results_visibility: "poll-visibility", repeat_votes: "poll-block", "repeat_votes.block": "poll-block",
-  "repeat_votes.ip_limit": "poll-ip-limit", challenge: "poll-challenge",
+  "repeat_votes.ip_limit": "poll-ip-limit", challenge: "poll-challenge", disclaimer: "poll-disclaimer-text",
+  article_url: "poll-article",
 };
 const CODE_FIELDS = { poll_exists: "id", poll_has_votes: "options" };
 
@@ -60,6 +62,10 @@ export async function formView({ session, onStop }, pollId) {
   const block = select(BLOCKING, draft.repeat_votes.block);
   const ipLimit = h("input", { type: "number", min: 1, max: 1000000, value: draft.repeat_votes.ip_limit || 20, inputmode: "numeric" });
   const challenge = select(CHALLENGES, draft.challenge || "proof_of_work");
+  const given = draft.disclaimer === undefined ? true : draft.disclaimer;
+  const disclaimer = select(DISCLAIMERS, given === true ? "standard" : given === false ? "off" : "custom");
+  const disclaimerText = h("input", { type: "text", maxlength: 200, value: typeof given === "string" ? given : "" });
+  const article = h("input", { type: "url", maxlength: 2000, value: draft.article_url || "", autocomplete: "off", spellcheck: "false" });
   const problem = h("p", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
   const preview = h("div", { class: "preview-box" });
 
@@ -105,6 +111,11 @@ export async function formView({ session, onStop }, pollId) {
   const showIp = () => { ipField.hidden = block.value !== "voter_and_ip"; };
   block.addEventListener("change", showIp);
   showIp();
+  const textField = field("poll-disclaimer-text", "Disclaimer text", disclaimerText, "Up to 200 characters, one line.");
+  const showText = () => { textField.hidden = disclaimer.value !== "custom"; };
+  disclaimer.addEventListener("change", showText);
+  showText();
+  const disclaimerValue = () => (disclaimer.value === "standard" ? true : disclaimer.value === "off" ? false : disclaimerText.value);
   const setOnCreate = editing ? "Set when the poll is created." : null;
   for (const control of [maxChoices, visibility, block, ipLimit]) if (editing) control.disabled = true;
 
@@ -123,6 +134,9 @@ export async function formView({ session, onStop }, pollId) {
     challengeKnown
       ? field("poll-challenge", "Bot challenge", challenge, "What a reader's browser must pass before a vote counts.")
       : h("p", { class: "hint waiting" }, "Bot challenge: this API does not offer one."),
+    field("poll-disclaimer", "Disclaimer", disclaimer, "Shown with the poll, its results, its share card and CSV: \u201cReaders' poll: a self-selected sample, not a scientific survey.\u201d"),
+    textField,
+    field("poll-article", "Article link (optional)", article, "The story the poll belongs to (https): its pages link back to it."),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, editing ? "Save changes" : "Create poll"),
       h("a", { class: "button secondary", href: editing ? `#/polls/${encodeURIComponent(pollId)}` : "#/polls" }, "Cancel")));
@@ -138,6 +152,8 @@ export async function formView({ session, onStop }, pollId) {
       wanted.results_visibility = visibility.value;
       wanted.repeat_votes = block.value === "voter_and_ip" ? { block: block.value, ip_limit: Number(ipLimit.value) } : { block: block.value };
       if (challengeKnown) wanted.challenge = challenge.value;
+      wanted.disclaimer = disclaimerValue();
+      if (article.value.trim()) wanted.article_url = article.value.trim();
       return wanted;
     }
     const changed = {};
@@ -148,6 +164,9 @@ export async function formView({ session, onStop }, pollId) {
     const closesAt = isoOf(closes.value);
     if (closesAt !== poll.closes_at) changed.closes_at = closesAt;
     if (challengeKnown && challenge.value !== poll.challenge) changed.challenge = challenge.value;
+    if (disclaimerValue() !== given) changed.disclaimer = disclaimerValue();
+    const link = article.value.trim() || null;
+    if (link !== (poll.article_url || null)) changed.article_url = link;
     return changed;
   }
 
@@ -165,6 +184,8 @@ export async function formView({ session, onStop }, pollId) {
         max_choices: Math.max(1, Math.min(Number(maxChoices.value) || 1, options.length)),
         results_visibility: visibility.value,
         challenge: "none",
+        disclaimer: disclaimer.value === "custom" ? disclaimerText.value.trim() || true : disclaimerValue(),
+        article_url: article.value.trim() || null,
       });
     }, 250);
   }

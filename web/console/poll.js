@@ -22,17 +22,37 @@ function resultsTable(results) {
 // The site serves the console, the widget and the hosted pages: its origin is this page's.
 const SITE = window.location.origin;
 
-async function embedCodes(poll) {
+const attribute = (text) => text.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
+// Results anyone may see now (the edge's rule, core/visibility.py): only then does the e-mail image's alt text name
+// the leading option.
+const resultsPublic = (poll) => poll.results_visibility === "always" || (poll.results_visibility === "after_close" && poll.status === "closed");
+
+// The card's alt text for an e-mail: the question and, where the results are public, the leading option (none on a tie).
+function cardAlt(poll, results) {
+  const options = (results && results.total_voters > 0 && resultsPublic(poll)) ? results.options : [];
+  const most = Math.max(0, ...options.map((o) => o.votes));
+  const leaders = options.filter((o) => o.votes === most && most > 0);
+  return leaders.length === 1 ? `${poll.question}, leading: ${leaders[0].label}` : poll.question;
+}
+
+async function embedCodes(poll, results) {
   let widget = { widget: "widget/poll-widget.js", integrity: null };
   try {
     const response = await fetch(`${SITE}/widget/manifest.json`, { cache: "no-cache" });
     if (response.ok) widget = await response.json();
   } catch {}
-  const page = `${SITE}/p/${encodeURIComponent(poll.id)}`;
+  const id = encodeURIComponent(poll.id);
+  const page = `${SITE}/p/${id}`;
   const sri = widget.integrity ? ` integrity="${widget.integrity}" crossorigin="anonymous"` : "";
-  const title = poll.question.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;");
+  const title = attribute(poll.question);
+  const script = `<script src="${SITE}/${widget.widget}"${sri} defer></script>`;
+  const card = `${SITE}/cards/${id}/${encodeURIComponent(poll.lang)}/latest.png`;
   return {
-    script: `<script src="${SITE}/${widget.widget}"${sri} defer></script>\n<div data-poll-id="${poll.id}" data-site="${SITE}"></div>`,
+    script: `${script}\n<div data-poll-id="${poll.id}" data-site="${SITE}"></div>`,
+    resultsOnly: `${script}\n<div data-poll-id="${poll.id}" data-site="${SITE}" data-view="results"></div>`,
+    resultsPage: `${SITE}/r/${id}`,
+    email: `<a href="${page}"><img src="${card}" width="600" height="315" alt="${attribute(cardAlt(poll, results))}"></a>`,
     page,
     iframe: `<iframe src="${page}" title="Poll: ${title}" width="100%" height="520" style="border:0" loading="lazy"></iframe>`,
     amp: `<script async custom-element="amp-iframe" src="https://cdn.ampproject.org/v0/amp-iframe-0.1.js"></script>\n` +
@@ -107,7 +127,11 @@ export async function pollView({ session, onStop }, pollId) {
     }
   });
 
-  const codes = await embedCodes(poll);
+  let current = null;
+  try {
+    current = await api.get(`${path}/results`);
+  } catch {}
+  const codes = await embedCodes(poll, current);
 
   const actionStatus = h("p", { role: "status", class: "action-status" });
   const recountBox = h("div");
@@ -197,7 +221,12 @@ export async function pollView({ session, onStop }, pollId) {
       h("p", { class: "hint" }, "For an article: the widget with its integrity hash, and the poll's element."),
       h("p", {}, "Hosted page (for social media, and readers without JavaScript): ", h("a", { href: codes.page, id: "hosted-page" }, codes.page)),
       ...codeField("iframe-code", "Iframe code", codes.iframe, 2),
-      ...codeField("amp-code", "AMP code", codes.amp, 5)),
+      ...codeField("amp-code", "AMP code", codes.amp, 5),
+      ...codeField("results-code", "Results only code", codes.resultsOnly, 3),
+      h("p", { class: "hint" }, "For a follow-up story: the results without the vote form (hidden results say when they will be shown)."),
+      h("p", {}, "Results page (no JavaScript; for a link or an amp-iframe): ", h("a", { href: codes.resultsPage, id: "results-page" }, codes.resultsPage)),
+      ...codeField("email-code", "E-mail code", codes.email, 3),
+      h("p", { class: "hint" }, "For a newsletter: the poll's latest share card, linked to its hosted page. The image stays current; its alt text is as of now.")),
     h("section", { "aria-labelledby": "forensics-title" }, h("h2", { id: "forensics-title" }, "Forensics and voids"), forensicsBox),
     h("section", { "aria-labelledby": "audit-title" }, h("h2", { id: "audit-title" }, "Audit log"), log.element));
   await loadWidget(new URL("../widget/poll-widget.js", window.location.href).href);

@@ -86,6 +86,10 @@ class PollModel(Model):
     lang = UnicodeAttribute(null=True)
     translations = MapAttribute(null=True)  # type: ignore[var-annotated]  # tag -> {"question", "options": {id: label}}
     randomize_options = BooleanAttribute(null=True)
+    # The disclaimer: custom text, or off; neither (as on polls stored before it) is the standard text.
+    disclaimer_text = UnicodeAttribute(null=True)
+    disclaimer_off = BooleanAttribute(null=True)
+    article_url = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)  # only a stream shard's marker expires (a definition never does)
     snapshot_index = SnapshotDueIndex()
 

@@ -54,14 +54,27 @@ def poll_from_model(item: PollModel) -> Poll:
         randomize_options=bool(item.randomize_options),
         version=int(item.version or 0),
         keep_until=int(item.keep_until or 0),
+        disclaimer=_disclaimer(item),
+        article_url=item.article_url,
     )
+
+
+def _disclaimer(item: PollModel) -> bool | str:
+    """Read a definition's disclaimer: custom text, off, or (absent, as on polls stored before it) the standard one."""
+    if item.disclaimer_text is not None:
+        return str(item.disclaimer_text)
+    return not item.disclaimer_off
 
 
 def _translations(item: PollModel) -> dict[str, Translation]:
     """Read a definition's translations (none when the attribute is absent, as on polls stored before them)."""
     stored = item.translations.as_dict() if item.translations is not None else {}
     return {
-        tag: Translation(question=str(entry["question"]), labels={k: str(v) for k, v in entry["options"].items()})
+        tag: Translation(
+            question=str(entry["question"]),
+            labels={k: str(v) for k, v in entry["options"].items()},
+            disclaimer=None if entry.get("disclaimer") is None else str(entry["disclaimer"]),
+        )
         for tag, entry in stored.items()
     }
 
@@ -90,6 +103,9 @@ def _changeable(poll: Poll) -> dict[str, Any]:
         "translations": poll.translations_dict() or None,
         "randomize_options": poll.randomize_options or None,
         "keep_until": poll.keep_until or None,
+        "disclaimer_text": poll.disclaimer if isinstance(poll.disclaimer, str) else None,
+        "disclaimer_off": True if poll.disclaimer is False else None,
+        "article_url": poll.article_url,
     }
 
 
