@@ -78,7 +78,7 @@ def _banner(name: str) -> str:
 
 def _disclaimer(text: str | None, lang: str) -> str:
     """Return the disclaimer line, if the poll has one."""
-    return f'<p class="d" lang="{escape(lang)}">{escape(text)}</p>' if text else ""
+    return f'<p class="d" lang="{escape(lang)}" dir="{direction(lang)}">{escape(text)}</p>' if text else ""
 
 
 def _article(url: str | None) -> str:
@@ -185,7 +185,7 @@ def poll_page(
 def _results_list(results: dict[str, Any], lang: str) -> str:
     """Return the results: each option with its votes, percentage and a bar (a <meter>), then the voters."""
     rows = "".join(
-        f'<li><span lang="{escape(lang)}">{escape(str(o["label"]))}</span>: {int(o["votes"])} '
+        f'<li><span lang="{escape(lang)}" dir="{direction(lang)}">{escape(str(o["label"]))}</span>: {int(o["votes"])} '
         f'({float(o["percent"])}%)<meter min="0" max="100" value="{float(o["percent"])}" aria-hidden="true">'
         "</meter></li>"
         for o in results.get("options", [])
@@ -210,7 +210,7 @@ def vote_page(
     lang = str((results or {}).get("lang") or "en")
     body = f"<p>{escape(message)}</p>"
     if results is not None:
-        question = f'<p lang="{escape(lang)}">{escape(str(results.get("question", "")))}</p>'
+        question = f'<p lang="{escape(lang)}" dir="{direction(lang)}">{escape(str(results.get("question", "")))}</p>'
         body += f"<h2>Results</h2>{question}{_results_list(results, lang)}"
         body += _disclaimer(poll.disclaimer_in(lang) if poll else None, lang)
     back = page_path(poll_id, None)

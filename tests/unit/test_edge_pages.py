@@ -341,6 +341,18 @@ def test_the_results_page_of_a_closed_poll_says_so(memory):
     assert "Poll closed" in page and "See the poll" in page and "Vote in the poll" not in page
 
 
+def test_the_vote_page_sets_arabic_results_right_to_left_inside_its_english_chrome(memory):
+    poll = new(lang="ar", question="هل نبني الجسر؟", options=["نعم", "لا"])
+    results = {"lang": "ar", "question": poll.question, "total_voters": 1, "options": [
+        {"id": "yes", "label": "نعم", "votes": 1, "percent": 100.0},
+        {"id": "no", "label": "لا", "votes": 0, "percent": 0.0},
+    ]}  # fmt: skip
+    page = pages.vote_page(poll.id, "Thank you", "Your vote has been counted.", results, "counted", poll=poll)
+    assert '<html lang="en" dir="ltr">' in page  # the page's own words are English
+    assert '<p lang="ar" dir="rtl">هل نبني الجسر؟</p>' in page
+    assert '<span lang="ar" dir="rtl">نعم</span>' in page and 'class="d" lang="ar" dir="rtl"' in page
+
+
 def test_the_results_page_in_arabic_is_right_to_left_and_escapes_what_editors_wrote(memory):
     poll = new(lang="ar", question="هل <script>alert(1)</script> نبني؟", options=["<b>نعم</b>", "لا & لا"])
     page = pages.results_page(poll, results_of(poll, {}, 0), poll.opens_at + 60, None)
