@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
@@ -23,6 +24,7 @@ QUESTION_SIZES = (46, 40, 34, 30)  # largest that wraps in QUESTION_LINES lines 
 QUESTION_LINES = 3
 OPTION_SIZES = (30, 26, 22)  # 22 px is the least still legible in a shared thumbnail
 MORE_GAP = 6
+_JOINERS = {"\u200d", "\u200c"} | {chr(c) for c in range(0xFE00, 0xFE10)}  # ZWJ/ZWNJ, variation selectors
 # text, font size (px), bold -> its width in px; the renderer's fonts measure (shaped, for right-to-left text)
 Measure = Callable[[str, int, bool], float]
 
@@ -111,26 +113,57 @@ def _sized(measure: Measure, size: int, bold: bool) -> Callable[[str], float]:
     return lambda text: measure(text, size, bold)
 
 
+def graphemes(text: str) -> list[str]:
+    """Split text into characters with their combining marks (a mark, or a joiner's next character, stays attached)."""
+    found: list[str] = []
+    for char in text:
+        attached = unicodedata.combining(char) or unicodedata.category(char) in {"Mn", "Me", "Mc"} or char in _JOINERS
+        if found and (attached or found[-1].endswith("\u200d")):
+            found[-1] += char
+        else:
+            found.append(char)
+    return found
+
+
+def _break_word(word: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Break a word wider than a line into pieces that fit (at least one character each)."""
+    pieces: list[str] = []
+    for char in graphemes(word):
+        if pieces and measure(pieces[-1] + char) <= width:
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
+
+
 def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
-    """Break text into lines no wider than width, only between words (a word wider than a line stands alone)."""
+    """Break text into lines no wider than width, between words; only a word wider than a line is broken inside."""
     lines: list[str] = []
     for word in text.split():
         candidate = f"{lines[-1]} {word}" if lines else word
         if lines and measure(candidate) <= width:
             lines[-1] = candidate
-        else:
+        elif measure(word) <= width:
             lines.append(word)
+        else:  # a word no line holds (a URL, a long compound): broken by characters, starting on a line of its own
+            lines += _break_word(word, width, measure)
     return lines
 
 
 def fit_line(text: str, width: float, measure: Callable[[str], float]) -> str:
-    """Return text if it fits one line, else its leading whole words and an ellipsis."""
+    """Return text if it fits one line, else its leading whole words and an ellipsis (a first word wider than the
+    line: as many of its characters as fit)."""
     if measure(text) <= width:
         return text
-    kept = text.split()
+    kept = text.split() or ["…"]
     while len(kept) > 1 and measure(" ".join(kept) + "…") > width:
         kept.pop()
-    return " ".join(kept) + "…"
+    if len(kept) > 1 or measure(kept[0] + "…") <= width:
+        return " ".join(kept) + "…"
+    chars = graphemes(kept[0])
+    while len(chars) > 1 and measure("".join(chars) + "…") > width:
+        chars.pop()
+    return "".join(chars) + "…"
 
 
 @dataclass(frozen=True)
@@ -147,11 +180,11 @@ class CardInput:
 
 
 def _question(text: str, top: float, measure: Measure, tall: bool) -> tuple[list[Run], float]:
-    """Lay out the question in the largest size whose words wrap in QUESTION_LINES lines; return runs and bottom."""
+    """Lay out the question in the largest size whose whole words wrap in QUESTION_LINES lines; return runs, bottom."""
     inner = WIDTH - 2 * MARGIN
     for size in QUESTION_SIZES:
         lines = wrap(text, inner, _sized(measure, size, True))
-        if len(lines) <= QUESTION_LINES and all(measure(line, size, True) <= inner for line in lines):
+        if len(lines) <= QUESTION_LINES and all(measure(word, size, True) <= inner for word in text.split()):
             break
     if len(lines) > QUESTION_LINES:  # still too long at the smallest size: whole words, then an ellipsis
         lines = lines[: QUESTION_LINES - 1] + [
