@@ -255,7 +255,7 @@ def layout(cards: CardInput, measure: Measure) -> CardLayout:
         runs.append(Run("more", said["more"].format(n=more), MARGIN, y + MORE_GAP, size, True, MUTED))
     runs += footer
     card = CardLayout(
-        lang=lang, rtl=direction(lang) == "rtl", runs=tuple(runs), bars=tuple(bars), alt=_alt(cards, public, rows)
+        lang=lang, rtl=direction(lang) == "rtl", runs=tuple(runs), bars=tuple(bars), alt=_alt(cards, public)
     )
     return mirrored(card) if card.rtl else card
 
@@ -273,13 +273,14 @@ def _footer(cards: CardInput, said: dict[str, str], public: bool, measure: Measu
     return [Run("voters" if public else "hidden", note, MARGIN, y - 34, 22, True, INK), *runs]
 
 
-def _alt(cards: CardInput, public: bool, rows: list[tuple[str, str, int]]) -> str:
-    """Return the card's alt text: the question and, where results are public, the leading option."""
-    lang, question, _ = cards.poll.text_in(cards.lang)
-    if not public or not rows or cards.counts.voters == 0:
-        return question
-    leader = max(rows, key=lambda row: row[2])
-    return f"{question} {leader[0]}: {leader[1]}. {words(lang)['voters'].format(n=f'{cards.counts.voters:,}')}"
+def _alt(cards: CardInput, public: bool) -> str:
+    """Return the card's alt text: the question and, where results are public and one option strictly leads, it."""
+    _, question, labels = cards.poll.text_in(cards.lang)
+    votes = sorted(((cards.counts.votes.get(o.id, 0), o.id) for o in cards.poll.options), reverse=True)
+    if not public or not votes or votes[0][0] == 0 or (len(votes) > 1 and votes[1][0] == votes[0][0]):
+        return question  # hidden, no votes, or a tie: no leader to name
+    share = percent(votes[0][0], cards.counts.voters)
+    return f"{question} — leading: {labels[votes[0][1]]} ({share:.1f}%)"
 
 
 def mirrored(card: CardLayout) -> CardLayout:

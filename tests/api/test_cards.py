@@ -144,7 +144,7 @@ def test_a_poll_closed_by_its_schedule_gets_a_final_card_with_its_results(client
     assert client.lambda_.invoke("snapshot_results", event).payload["written"] == 1  # its last snapshot: final
     assert render_changed()["rendered_polls"] == [pid]  # leaving the job's list draws its final card at once
     alt = json_of(f"private/cards/{pid}.json")["cards"]["en"]["alt"]
-    assert "No: 100.0%" in alt
+    assert alt.endswith(" — leading: No (100.0%)")
 
 
 def test_deleting_a_poll_removes_its_cards(client, site):

@@ -89,7 +89,19 @@ def test_public_results_show_percentages_voters_and_bars():
     assert layout.texts("voters") == ["Voters: 213"]
     fills = [bar.width for bar in layout.bars if bar.role == "fill"]
     assert fills == sorted(fills, reverse=True) and len(fills) == 3
-    assert "Yes, as soon as possible: 56.3%" in layout.alt
+    assert layout.alt == f"{poll().question} — leading: Yes, as soon as possible (56.3%)"
+
+
+@pytest.mark.parametrize(
+    ("votes", "alt"),
+    [
+        ({"o0": 5, "o1": 5, "o2": 1}, "Best biscuit?"),  # a tie: no leader named
+        ({"o0": 5, "o1": 6, "o2": 1}, "Best biscuit? — leading: No, repair the old bridge (50.0%)"),
+        ({}, "Best biscuit?"),  # no votes yet
+    ],
+)
+def test_the_alt_text_names_a_leader_only_when_one_option_strictly_leads(votes, alt):
+    assert lay(card(poll(question="Best biscuit?"), Counts(votes, 12 if votes else 0))).alt == alt
 
 
 @pytest.mark.parametrize(("lang", "said"), [(None, "Poll closed"), ("cy", "Pôl wedi cau"), ("ar", "انتهى الاستطلاع")])
