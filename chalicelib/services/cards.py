@@ -27,7 +27,6 @@ from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import edge
 from chalicelib.store.adapters import archive, defined_polls, store
-from chalicelib.store.port import ArchiveError
 
 PNG_TYPE = "image/png"
 LATEST_MAX_AGE = 60
@@ -69,11 +68,10 @@ def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
     """Draw and write the cards of a poll whose content changed, then its manifest and pages; True if any was."""
     from chalicelib.services import card_renderer as renderer  # noqa: PLC0415
 
-    manifest = archive().get_json(edge.card_manifest_key(poll.id)) or {}
-    known: dict[str, Any] = dict(manifest.get("cards") or {}) if isinstance(manifest, dict) else {}
+    known = edge.card_manifest(poll.id)
     changed = False
     for lang, card in layouts(poll, counts, now).items():
-        if (known.get(lang) or {}).get("hash") == card.hash:
+        if lang in known and known[lang]["hash"] == card.hash:
             report.unchanged += 1
             continue
         data, key = renderer.png(card), card_key(poll.id, lang, card)
@@ -108,12 +106,23 @@ def _render_polls(poll_ids: list[str], consistent: bool) -> CardReport:
             continue  # not public before it opens
         try:
             render(view.poll, view.counts, now, report)
-        except (ArchiveError, ValueError) as exc:
-            observability.logger.warning("card render failed", extra={"poll_id": poll_id, "error": str(exc)})
-            report.failed += 1
+        except DomainError as exc:
+            if exc.status >= 500:  # the store cannot answer: fail the batch, so the stream delivers it again
+                raise
+            _failed(report, poll_id, exc)
+        except Exception as exc:  # noqa: BLE001 - one poll's card (S3, a font, a bad text) never stops the others
+            _failed(report, poll_id, exc)
     observability.log_event("card_run", **{k: v for k, v in report.as_dict().items() if k != "rendered_polls"})
     observability.flush()
     return report
+
+
+def _failed(report: CardReport, poll_id: str, exc: Exception) -> None:
+    """Log and count a poll whose cards could not be rendered (the next change or refresh tries again)."""
+    observability.logger.warning(
+        "card render failed", extra={"poll_id": poll_id, "error": f"{type(exc).__name__}: {exc}"}
+    )
+    report.failed += 1
 
 
 def render_changed(event: dict[str, Any]) -> CardReport:

@@ -118,15 +118,35 @@ def card_manifest_key(poll_id: str) -> str:
     return f"{CARD_MANIFEST_PREFIX}/{poll_id}.json"
 
 
-def card_refs(poll_id: str) -> dict[str, CardRef]:
-    """Return a poll's newest cards by language, from its manifest (none yet: empty)."""
-    manifest = archive().get_json(card_manifest_key(poll_id)) or {}
+def card_manifest(poll_id: str) -> dict[str, dict[str, str]]:
+    """Return a poll's card manifest entries by language, read defensively: anything malformed counts as absent.
+
+    Only an entry that is an object whose `key` is a string under `cards/<id>/` is kept (its `hash` and `alt` as
+    strings, empty when missing), so a hand-edited or half-written manifest means "no card yet", never an error.
+    """
+    manifest = archive().get_json(card_manifest_key(poll_id))
     found = manifest.get("cards") if isinstance(manifest, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    prefix = f"{CARD_PREFIX}/{poll_id}/"
     return {
-        lang: CardRef(path="/" + str(card["key"]), alt=str(card.get("alt", "")))
-        for lang, card in (found or {}).items()
-        if isinstance(card, dict) and card.get("key")
+        lang: {"key": entry["key"], "hash": _text(entry.get("hash")), "alt": _text(entry.get("alt"))}
+        for lang, entry in found.items()
+        if isinstance(lang, str)
+        and isinstance(entry, dict)
+        and isinstance(entry.get("key"), str)
+        and entry["key"].startswith(prefix)
     }
+
+
+def _text(value: Any) -> str:
+    """Return a manifest's value as text (a missing or non-string value: empty)."""
+    return value if isinstance(value, str) else ""
+
+
+def card_refs(poll_id: str) -> dict[str, CardRef]:
+    """Return a poll's newest cards by language, from its manifest (none yet, or a malformed one: empty)."""
+    return {lang: CardRef(path="/" + card["key"], alt=card["alt"]) for lang, card in card_manifest(poll_id).items()}
 
 
 def write_poll(poll: Poll, now: float, cards: dict[str, CardRef] | None = None) -> None:

@@ -194,3 +194,55 @@ def test_the_api_never_imports_the_imaging_libraries():
     command = [sys.executable, "-c", probe]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def put_manifest(pid: str, document: Any) -> None:
+    aws("s3").put_object(
+        Bucket=get_settings().results_bucket, Key=f"private/cards/{pid}.json", Body=json.dumps(document).encode()
+    )
+
+
+MALFORMED = [
+    {"cards": ["en"]},
+    {"cards": "en"},
+    {"cards": {"en": "cards/x/en.png"}},
+    {"cards": {"en": {"key": 42, "hash": "0" * 16}}},
+    {"cards": {"en": {"key": "elsewhere/en.0000.png", "hash": "0" * 16}}},
+    ["cards"],
+]
+
+
+@pytest.mark.parametrize("manifest", MALFORMED)
+def test_a_malformed_manifest_counts_as_no_card_and_breaks_nothing(client, site, frozen, manifest):
+    pid = create_poll(client, options=["Yes", "No"], closes_at=to_iso(clock.now() + 90))["id"]
+    render_changed()
+    put_manifest(pid, manifest)
+    assert patch(client, pid, question="Build the new bridge now?").status_code == 200  # no 500 after the save
+    assert OG_IMAGE.search(read(f"p/{pid}")["Body"].read().decode()) is None  # no card named: none known
+    frozen(120)  # closed by its schedule: the snapshot job rewrites its pages, reading the manifest
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:rule/snapshot"]
+    )
+    assert client.lambda_.invoke("snapshot_results", event).payload["written"] == 1
+    report = render_changed()  # the card function draws the card afresh and repairs the manifest
+    assert (report["rendered"], report["failed"]) == (1, 0)
+    card_behind(og_image(f"p/{pid}"))
+    assert sorted(json_of(f"private/cards/{pid}.json")["cards"]) == ["en"]
+
+
+def test_one_polls_failure_does_not_stop_the_others_cards(client, site, monkeypatch):
+    from chalicelib.services import card_renderer
+
+    first = create_poll(client, options=["Yes", "No"], question="First?")["id"]
+    second = create_poll(client, options=["Yes", "No"], question="Second?")["id"]
+    drawn = card_renderer.png
+
+    def png(card):
+        if "First?" in card.texts("question"):
+            raise TypeError("a bad text")
+        return drawn(card)
+
+    monkeypatch.setattr(card_renderer, "png", png)
+    report = render_changed()
+    assert (report["failed"], report["rendered_polls"]) == (1, [second])
+    assert keys(f"cards/{first}/") == []
