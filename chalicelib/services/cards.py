@@ -20,7 +20,7 @@ from typing import Any
 from chalicelib.core import caching
 from chalicelib.core.cards import CardInput, CardLayout, disclaimer, layout
 from chalicelib.core.counts import Counts
-from chalicelib.core.errors import DomainError
+from chalicelib.core.errors import DomainError, PollNotFound
 from chalicelib.core.pages import direction
 from chalicelib.core.poll import Poll, Status
 from chalicelib.runtime import clock, observability
@@ -64,32 +64,60 @@ def card_key(poll_id: str, lang: str, card: CardLayout) -> str:
     return f"{edge.CARD_PREFIX}/{poll_id}/{lang}.{card.hash}.png"
 
 
+def latest_key(poll_id: str, lang: str) -> str:
+    """Return the stable key of a language's newest card (newsletters)."""
+    return f"{edge.CARD_PREFIX}/{poll_id}/{lang}/latest.png"
+
+
 def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
-    """Draw and write the cards of a poll whose content changed, then its manifest and pages; True if any was."""
+    """Draw and write the cards of a poll whose content changed, then its manifest and pages; True if any was.
+
+    Drawing takes a while: the poll is read again (strongly consistent) before the manifest and pages are written,
+    so a poll deleted meanwhile gets nothing back (the cards just drawn are deleted), and a poll changed meanwhile
+    gets pages of its new definition (its change is on the stream: its cards follow). Only the hosted pages are
+    written here, never the poll's document: the API and the snapshot job own it.
+    """
     from chalicelib.services import card_renderer as renderer  # noqa: PLC0415
 
     known = edge.card_manifest(poll.id)
-    changed = False
+    drawn: dict[str, dict[str, str]] = {}
     for lang, card in layouts(poll, counts, now).items():
         if lang in known and known[lang]["hash"] == card.hash:
             report.unchanged += 1
             continue
         data, key = renderer.png(card), card_key(poll.id, lang, card)
         archive().put(key, data, PNG_TYPE, caching.IMMUTABLE)
-        archive().put(f"{edge.CARD_PREFIX}/{poll.id}/{lang}/latest.png", data, PNG_TYPE, caching.public(LATEST_MAX_AGE))
-        known[lang] = {"key": key, "hash": card.hash, "alt": card.alt}
+        archive().put(latest_key(poll.id, lang), data, PNG_TYPE, caching.public(LATEST_MAX_AGE))
+        drawn[lang] = {"key": key, "hash": card.hash, "alt": card.alt}
         report.rendered += 1
-        changed = True
     dropped = set(known) - set(poll.languages())  # translations removed since (drop_pages deleted their cards)
-    if not changed and not dropped:
+    if not drawn and not dropped:
         return False
-    known = {lang: entry for lang, entry in known.items() if lang not in dropped}
+    fresh = _current(poll)
+    if fresh is None:  # deleted while drawing: what was just written must not outlive it
+        archive().delete([k for lang, entry in drawn.items() for k in (entry["key"], latest_key(poll.id, lang))])
+        return False
+    languages = set(fresh.languages())
+    orphans = {lang: entry for lang, entry in drawn.items() if lang not in languages}  # dropped while drawing
+    if orphans:
+        archive().delete([k for lang, entry in orphans.items() for k in (entry["key"], latest_key(poll.id, lang))])
+    known = {lang: entry for lang, entry in {**known, **drawn}.items() if lang in languages}
     document = {"cards": known, "rendered_at": int(now)}
     archive().put(edge.card_manifest_key(poll.id), edge.json_bytes(document), edge.JSON_TYPE, caching.NO_STORE)
-    if changed:
-        edge.write_poll(poll, now, edge.card_refs(poll.id))
+    if set(drawn) - set(orphans):
+        edge.write_pages(fresh, now, edge.refs_of(known))
         report.rendered_polls.append(poll.id)
-    return changed
+        return True
+    return False
+
+
+def _current(poll: Poll) -> Poll | None:
+    """Return the poll's definition as stored now (strongly consistent), or None if it is gone (or was replaced)."""
+    try:
+        fresh = store().get_poll(poll.id)
+    except PollNotFound:
+        return None
+    return fresh if fresh.incarnation == poll.incarnation else None
 
 
 def _render_polls(poll_ids: list[str], consistent: bool) -> CardReport:

@@ -146,14 +146,30 @@ def _text(value: Any) -> str:
 
 def card_refs(poll_id: str) -> dict[str, CardRef]:
     """Return a poll's newest cards by language, from its manifest (none yet, or a malformed one: empty)."""
-    return {lang: CardRef(path="/" + card["key"], alt=card["alt"]) for lang, card in card_manifest(poll_id).items()}
+    return refs_of(card_manifest(poll_id))
+
+
+def refs_of(entries: dict[str, dict[str, str]]) -> dict[str, CardRef]:
+    """Return the pages' references to cards, from manifest entries by language."""
+    return {lang: CardRef(path="/" + card["key"], alt=card["alt"]) for lang, card in entries.items()}
 
 
 def write_poll(poll: Poll, now: float, cards: dict[str, CardRef] | None = None) -> None:
     """Write a poll's document and its hosted pages (each naming its language's card, when `cards` has one)."""
+    write_document(poll, now)
+    write_pages(poll, now, cards)
+
+
+def write_document(poll: Poll, now: float) -> None:
+    """Write a poll's public document (polls/<id>.json)."""
+    cache = caching.public(get_settings().poll_max_age)
+    archive().put(f"{POLL_PREFIX}/{poll.id}.json", json_bytes(poll_document(poll, now)), JSON_TYPE, cache)
+
+
+def write_pages(poll: Poll, now: float, cards: dict[str, CardRef] | None = None) -> None:
+    """Write a poll's hosted pages, in its own language and each translation (each naming its card, where known)."""
     settings = get_settings()
     cache = caching.public(settings.poll_max_age)
-    archive().put(f"{POLL_PREFIX}/{poll.id}.json", json_bytes(poll_document(poll, now)), JSON_TYPE, cache)
     brand = {"name": settings.site_name, "accent": settings.accent_colour}
     for lang, key in _page_keys(poll).items():
         card = (cards or {}).get(lang or poll.lang)

@@ -246,3 +246,38 @@ def test_one_polls_failure_does_not_stop_the_others_cards(client, site, monkeypa
     report = render_changed()
     assert (report["failed"], report["rendered_polls"]) == (1, [second])
     assert keys(f"cards/{first}/") == []
+
+
+def during_drawing(monkeypatch, action) -> None:
+    """Run an action (once) while the card function draws, as an editor's request arriving meanwhile would."""
+    from chalicelib.services import card_renderer
+
+    drawn, done = card_renderer.png, []
+
+    def png(card):
+        if not done:
+            done.append(action())
+        return drawn(card)
+
+    monkeypatch.setattr(card_renderer, "png", png)
+
+
+def test_a_poll_deleted_while_its_cards_are_drawn_stays_deleted(client, site, monkeypatch):
+    pid = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)["id"]
+    during_drawing(monkeypatch, lambda: client.http.delete(f"/polls/{pid}", headers=ADMIN).status_code)
+    render_changed()
+    assert keys(f"polls/{pid}") == [] and keys(f"p/{pid}") == []  # nothing written back from the stale poll
+    assert keys(f"cards/{pid}/") == [] and keys(f"private/cards/{pid}") == []
+
+
+def test_a_poll_changed_while_its_cards_are_drawn_keeps_its_change(client, site, monkeypatch):
+    pid = create_poll(client, options=["Yes", "No"])["id"]
+    during_drawing(monkeypatch, lambda: patch(client, pid, question="Build the new bridge now?").status_code)
+    render_changed()
+    assert json_of(f"polls/{pid}.json")["question"] == "Build the new bridge now?"
+    page = read(f"p/{pid}")["Body"].read().decode()
+    assert "<title>Build the new bridge now?" in page  # the page of the new definition (its card: the last drawn)
+    og_image(f"p/{pid}")  # still naming a card: the one just drawn, until the change's own is
+    monkeypatch.undo()
+    assert render_changed()["rendered_polls"] == [pid]  # the change's own card follows on the stream
+    assert json_of(f"private/cards/{pid}.json")["cards"]["en"]["alt"] == "Build the new bridge now?"
