@@ -93,6 +93,11 @@ class CardLayout:
         encoded = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:16]
 
+    @property
+    def hides_results(self) -> bool:
+        """Tell whether the card shows no results (they are hidden: it says so instead)."""
+        return any(run.role == "hidden" for run in self.runs)
+
     def texts(self, role: str | None = None) -> list[str]:
         """Return the text of every run (of one role), top to bottom."""
         return [run.text for run in self.runs if role is None or run.role == role]

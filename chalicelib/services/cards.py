@@ -90,6 +90,9 @@ def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
         archive().put(latest_key(poll.id, lang), data, PNG_TYPE, caching.public(LATEST_MAX_AGE))
         drawn[lang] = {"key": key, "hash": card.hash, "alt": card.alt}
         report.rendered += 1
+        if card.hides_results:  # hidden (again): no earlier card of this language may still show the numbers
+            superseded = archive().list_keys(f"{edge.CARD_PREFIX}/{poll.id}/{lang}.")
+            archive().delete([other for other in superseded if other != key])
     dropped = set(known) - set(poll.languages())  # translations removed since (drop_pages deleted their cards)
     if not drawn and not dropped:
         return False

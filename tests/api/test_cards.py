@@ -281,3 +281,23 @@ def test_a_poll_changed_while_its_cards_are_drawn_keeps_its_change(client, site,
     monkeypatch.undo()
     assert render_changed()["rendered_polls"] == [pid]  # the change's own card follows on the stream
     assert json_of(f"private/cards/{pid}.json")["cards"]["en"]["alt"] == "Build the new bridge now?"
+
+
+def test_reopening_an_after_close_poll_deletes_its_cards_with_numbers(client, site):
+    pid = create_poll(client, options=["Yes", "No"], results_visibility="after_close", translations=TRANSLATION)["id"]
+    render_changed()
+    hidden = {lang: json_of(f"private/cards/{pid}.json")["cards"][lang]["key"] for lang in ("en", "cy")}
+    assert vote(client, pid, ["no"], new_voter()).status_code == 201
+    folded()
+    assert patch(client, pid, status="closed").status_code == 200
+    render_changed()  # closed: the results are public, the card shows them
+    numbered = json_of(f"private/cards/{pid}.json")["cards"]["en"]
+    assert numbered["alt"].endswith("(100.0%)")
+    assert patch(client, pid, status="open").status_code == 200  # reopened: hidden again
+    assert render_changed()["rendered_polls"] == [pid]
+    manifest = json_of(f"private/cards/{pid}.json")["cards"]
+    for lang in ("en", "cy"):
+        assert keys(f"cards/{pid}/{lang}.") == [manifest[lang]["key"]]  # only the hidden card is left
+        assert manifest[lang]["key"] == hidden[lang] and "%" not in manifest[lang]["alt"]
+    assert keys(f"cards/{pid}/en/") == [f"cards/{pid}/en/latest.png"]
+    assert read(f"cards/{pid}/en/latest.png")["Body"].read() == read(hidden["en"])["Body"].read()
