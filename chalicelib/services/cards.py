@@ -93,7 +93,7 @@ def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
         if card.hides_results:  # hidden (again): no earlier card of this language may still show the numbers
             superseded = archive().list_keys(f"{edge.CARD_PREFIX}/{poll.id}/{lang}.")
             archive().delete([other for other in superseded if other != key])
-    dropped = set(known) - set(poll.languages())  # translations removed since (drop_pages deleted their cards)
+    dropped = set(known) - set(poll.languages())  # languages removed since (drop_pages deleted their cards)
     if not drawn and not dropped:
         return False
     fresh = _current(poll)

@@ -124,7 +124,11 @@ def card_manifest(poll_id: str) -> dict[str, dict[str, str]]:
     Only an entry that is an object whose `key` is a string under `cards/<id>/` is kept (its `hash` and `alt` as
     strings, empty when missing), so a hand-edited or half-written manifest means "no card yet", never an error.
     """
-    manifest = archive().get_json(card_manifest_key(poll_id))
+    return _entries(poll_id, archive().get_json(card_manifest_key(poll_id)))
+
+
+def _entries(poll_id: str, manifest: Any) -> dict[str, dict[str, str]]:
+    """Return the well-formed entries of a card manifest's content, by language (card_manifest's rule)."""
     found = manifest.get("cards") if isinstance(manifest, dict) else None
     if not isinstance(found, dict):
         return {}
@@ -228,18 +232,36 @@ def withdraw(poll: Poll) -> None:
         observability.count(observability.EDGE_PUBLISH_FAILED)
 
 
-def drop_pages(poll_id: str, languages: set[str]) -> None:
-    """Remove the hosted and results pages and the share cards of translations a poll no longer has."""
+def drop_pages(poll_id: str, tags: set[str], languages: set[str]) -> None:
+    """Remove what a changed poll no longer has: the hosted and results pages of translations it dropped (`tags`),
+    and the share cards of languages it is no longer read in (`languages`), out of its manifest too.
+
+    The two differ when the poll's own language changes: a translation that becomes the poll's own language loses
+    its page (its text moves to p/<id>) but keeps its cards; the old own language loses its cards.
+    """
     try:
         prefixes = (PAGE_PREFIX, RESULTS_PAGE_PREFIX)
-        keys = [f"{prefix}/{poll_id}/{tag}" for tag in sorted(languages) for prefix in prefixes]
-        for tag in sorted(languages):  # cards/<id>/<tag>.<hash>.png and cards/<id>/<tag>/latest.png
-            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}.")
-            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}/")
+        keys = [f"{prefix}/{poll_id}/{tag}" for tag in sorted(tags) for prefix in prefixes]
+        for lang in sorted(languages):  # cards/<id>/<lang>.<hash>.png and cards/<id>/<lang>/latest.png
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{lang}.")
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{lang}/")
+        if languages:
+            _forget_cards(poll_id, languages)  # first: a manifest never names a deleted card
         archive().delete(keys)
     except ArchiveError as exc:
         observability.logger.warning("edge withdraw failed", extra={"poll_id": poll_id, "error": str(exc)})
         observability.count(observability.EDGE_PUBLISH_FAILED)
+
+
+def _forget_cards(poll_id: str, languages: set[str]) -> None:
+    """Remove languages from a poll's card manifest (the next card run draws what the poll has now)."""
+    manifest = archive().get_json(card_manifest_key(poll_id))
+    entries = _entries(poll_id, manifest)
+    if not set(entries) & languages:
+        return
+    kept = {lang: entry for lang, entry in entries.items() if lang not in languages}
+    document = {**(manifest if isinstance(manifest, dict) else {}), "cards": kept}
+    archive().put(card_manifest_key(poll_id), json_bytes(document), JSON_TYPE, caching.NO_STORE)
 
 
 def publish_changed(event: dict[str, Any]) -> StreamReport:

@@ -301,3 +301,28 @@ def test_reopening_an_after_close_poll_deletes_its_cards_with_numbers(client, si
         assert manifest[lang]["key"] == hidden[lang] and "%" not in manifest[lang]["alt"]
     assert keys(f"cards/{pid}/en/") == [f"cards/{pid}/en/latest.png"]
     assert read(f"cards/{pid}/en/latest.png")["Body"].read() == read(hidden["en"])["Body"].read()
+
+
+def test_changing_a_polls_own_language_removes_the_old_languages_cards(client, site):
+    pid = create_poll(client, options=["Yes", "No"])["id"]
+    render_changed()
+    assert keys(f"cards/{pid}/en.")
+    assert patch(client, pid, lang="fr").status_code == 200
+    assert keys(f"cards/{pid}/en") == []  # en.<hash>.png and en/latest.png
+    assert "en" not in json_of(f"private/cards/{pid}.json")["cards"]
+    render_changed()
+    assert sorted(json_of(f"private/cards/{pid}.json")["cards"]) == ["fr"]
+    card_behind(og_image(f"p/{pid}"))
+
+
+def test_a_translation_that_becomes_the_own_language_keeps_its_cards(client, site):
+    pid = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)["id"]
+    render_changed()
+    welsh = json_of(f"private/cards/{pid}.json")["cards"]["cy"]["key"]
+    assert patch(client, pid, lang="cy", translations={}).status_code == 200
+    assert keys(f"p/{pid}/cy") == [] and keys(f"cards/{pid}/en") == []
+    assert keys(f"cards/{pid}/cy.") == [welsh]
+    manifest = json_of(f"private/cards/{pid}.json")["cards"]
+    assert list(manifest) == ["cy"] and manifest["cy"]["key"] == welsh
+    assert og_image(f"p/{pid}") == f"{SITE}/{welsh}"  # the page names a card that exists
+    card_behind(og_image(f"p/{pid}"))
