@@ -28,7 +28,7 @@ from chalicelib.core.visibility import is_public
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
 from chalicelib.store.adapters import archive, store, tallied_polls
-from chalicelib.store.port import ArchiveError
+from chalicelib.store.port import ArchiveError, UnreadableObject
 
 PUBLIC_PREFIX = "results"
 PRIVATE_PREFIX = "private/results"
@@ -122,9 +122,12 @@ def card_manifest(poll_id: str) -> dict[str, dict[str, str]]:
     """Return a poll's card manifest entries by language, read defensively: anything malformed counts as absent.
 
     Only an entry that is an object whose `key` is a string under `cards/<id>/` is kept (its `hash` and `alt` as
-    strings, empty when missing), so a hand-edited or half-written manifest means "no card yet", never an error.
+    text), so a manifest that is not JSON, hand-edited or half-written means "no card yet", never an error.
     """
-    return _entries(poll_id, archive().get_json(card_manifest_key(poll_id)))
+    try:
+        return _entries(poll_id, archive().get_json(card_manifest_key(poll_id)))
+    except UnreadableObject:
+        return {}
 
 
 def _entries(poll_id: str, manifest: Any) -> dict[str, dict[str, str]]:
@@ -134,18 +137,13 @@ def _entries(poll_id: str, manifest: Any) -> dict[str, dict[str, str]]:
         return {}
     prefix = f"{CARD_PREFIX}/{poll_id}/"
     return {
-        lang: {"key": entry["key"], "hash": _text(entry.get("hash")), "alt": _text(entry.get("alt"))}
+        lang: {"key": entry["key"], "hash": str(entry.get("hash") or ""), "alt": str(entry.get("alt") or "")}
         for lang, entry in found.items()
         if isinstance(lang, str)
         and isinstance(entry, dict)
         and isinstance(entry.get("key"), str)
         and entry["key"].startswith(prefix)
     }
-
-
-def _text(value: Any) -> str:
-    """Return a manifest's value as text (a missing or non-string value: empty)."""
-    return value if isinstance(value, str) else ""
 
 
 def card_refs(poll_id: str) -> dict[str, CardRef]:
@@ -255,7 +253,10 @@ def drop_pages(poll_id: str, tags: set[str], languages: set[str]) -> None:
 
 def _forget_cards(poll_id: str, languages: set[str]) -> None:
     """Remove languages from a poll's card manifest (the next card run draws what the poll has now)."""
-    manifest = archive().get_json(card_manifest_key(poll_id))
+    try:
+        manifest = archive().get_json(card_manifest_key(poll_id))
+    except UnreadableObject:
+        manifest = None  # not JSON: it names no card, and the next card run writes it afresh
     entries = _entries(poll_id, manifest)
     if not set(entries) & languages:
         return

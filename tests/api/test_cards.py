@@ -197,9 +197,8 @@ def test_the_api_never_imports_the_imaging_libraries():
 
 
 def put_manifest(pid: str, document: Any) -> None:
-    aws("s3").put_object(
-        Bucket=get_settings().results_bucket, Key=f"private/cards/{pid}.json", Body=json.dumps(document).encode()
-    )
+    body = document if isinstance(document, bytes) else json.dumps(document).encode()
+    aws("s3").put_object(Bucket=get_settings().results_bucket, Key=f"private/cards/{pid}.json", Body=body)
 
 
 MALFORMED = [
@@ -209,6 +208,7 @@ MALFORMED = [
     {"cards": {"en": {"key": 42, "hash": "0" * 16}}},
     {"cards": {"en": {"key": "elsewhere/en.0000.png", "hash": "0" * 16}}},
     ["cards"],
+    b'{"cards": {"en": ',  # cut short: not JSON
 ]
 
 
