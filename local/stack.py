@@ -54,6 +54,7 @@ class LocalStack:
         verbose: bool = False,
         quiet: bool = False,
         api_log: Path | None = None,
+        env: dict[str, str | None] | None = None,
     ) -> None:
         self.port = port
         self.aws_port = aws_port
@@ -65,6 +66,7 @@ class LocalStack:
         self.verbose = verbose
         self.quiet = quiet  # the API's and the stream reader's output discarded (tests, benchmarks)
         self.api_log = api_log  # where the API's output (its JSON log lines) goes; None: this terminal
+        self.env = dict(env or {})  # settings over the local stage's (None: unset), e.g. a test's CARD_EVERY
         self.snapshot_reports: list[dict[str, Any]] = []
         self.user_pool: Any = None  # the editors' pool on the endpoint (local.cognito.UserPool), once created
         self._moto: Any = None
@@ -130,6 +132,11 @@ class LocalStack:
         """The environment the app runs with: the local stage's, the endpoint and fake credentials."""
         env = dict(os.environ)
         env.update(stage_environment("local"))
+        for name, value in self.env.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         env.setdefault("AWS_ACCESS_KEY_ID", "local")
         env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         env.setdefault("AWS_DEFAULT_REGION", "us-east-1")

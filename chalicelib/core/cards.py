@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
@@ -23,6 +24,7 @@ QUESTION_SIZES = (46, 40, 34, 30)  # largest that wraps in QUESTION_LINES lines 
 QUESTION_LINES = 3
 OPTION_SIZES = (30, 26, 22)  # 22 px is the least still legible in a shared thumbnail
 MORE_GAP = 6
+_JOINERS = {"\u200d", "\u200c"} | {chr(c) for c in range(0xFE00, 0xFE10)}  # ZWJ/ZWNJ, variation selectors
 # text, font size (px), bold -> its width in px; the renderer's fonts measure (shaped, for right-to-left text)
 Measure = Callable[[str, int, bool], float]
 
@@ -91,6 +93,11 @@ class CardLayout:
         encoded = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:16]
 
+    @property
+    def hides_results(self) -> bool:
+        """Tell whether the card shows no results (they are hidden: it says so instead)."""
+        return any(run.role == "hidden" for run in self.runs)
+
     def texts(self, role: str | None = None) -> list[str]:
         """Return the text of every run (of one role), top to bottom."""
         return [run.text for run in self.runs if role is None or run.role == role]
@@ -111,26 +118,57 @@ def _sized(measure: Measure, size: int, bold: bool) -> Callable[[str], float]:
     return lambda text: measure(text, size, bold)
 
 
+def graphemes(text: str) -> list[str]:
+    """Split text into characters with their combining marks (a mark, or a joiner's next character, stays attached)."""
+    found: list[str] = []
+    for char in text:
+        attached = unicodedata.combining(char) or unicodedata.category(char) in {"Mn", "Me", "Mc"} or char in _JOINERS
+        if found and (attached or found[-1].endswith("\u200d")):
+            found[-1] += char
+        else:
+            found.append(char)
+    return found
+
+
+def _break_word(word: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """Break a word wider than a line into pieces that fit (at least one character each)."""
+    pieces: list[str] = []
+    for char in graphemes(word):
+        if pieces and measure(pieces[-1] + char) <= width:
+            pieces[-1] += char
+        else:
+            pieces.append(char)
+    return pieces
+
+
 def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
-    """Break text into lines no wider than width, only between words (a word wider than a line stands alone)."""
+    """Break text into lines no wider than width, between words; only a word wider than a line is broken inside."""
     lines: list[str] = []
     for word in text.split():
         candidate = f"{lines[-1]} {word}" if lines else word
         if lines and measure(candidate) <= width:
             lines[-1] = candidate
-        else:
+        elif measure(word) <= width:
             lines.append(word)
+        else:  # a word no line holds (a URL, a long compound): broken by characters, starting on a line of its own
+            lines += _break_word(word, width, measure)
     return lines
 
 
 def fit_line(text: str, width: float, measure: Callable[[str], float]) -> str:
-    """Return text if it fits one line, else its leading whole words and an ellipsis."""
+    """Return text if it fits one line, else its leading whole words and an ellipsis (a first word wider than the
+    line: as many of its characters as fit)."""
     if measure(text) <= width:
         return text
-    kept = text.split()
+    kept = text.split() or ["…"]
     while len(kept) > 1 and measure(" ".join(kept) + "…") > width:
         kept.pop()
-    return " ".join(kept) + "…"
+    if len(kept) > 1 or measure(kept[0] + "…") <= width:
+        return " ".join(kept) + "…"
+    chars = graphemes(kept[0])
+    while len(chars) > 1 and measure("".join(chars) + "…") > width:
+        chars.pop()
+    return "".join(chars) + "…"
 
 
 @dataclass(frozen=True)
@@ -147,11 +185,11 @@ class CardInput:
 
 
 def _question(text: str, top: float, measure: Measure, tall: bool) -> tuple[list[Run], float]:
-    """Lay out the question in the largest size whose words wrap in QUESTION_LINES lines; return runs and bottom."""
+    """Lay out the question in the largest size whose whole words wrap in QUESTION_LINES lines; return runs, bottom."""
     inner = WIDTH - 2 * MARGIN
     for size in QUESTION_SIZES:
         lines = wrap(text, inner, _sized(measure, size, True))
-        if len(lines) <= QUESTION_LINES and all(measure(line, size, True) <= inner for line in lines):
+        if len(lines) <= QUESTION_LINES and all(measure(word, size, True) <= inner for word in text.split()):
             break
     if len(lines) > QUESTION_LINES:  # still too long at the smallest size: whole words, then an ellipsis
         lines = lines[: QUESTION_LINES - 1] + [
@@ -222,7 +260,7 @@ def layout(cards: CardInput, measure: Measure) -> CardLayout:
         runs.append(Run("more", said["more"].format(n=more), MARGIN, y + MORE_GAP, size, True, MUTED))
     runs += footer
     card = CardLayout(
-        lang=lang, rtl=direction(lang) == "rtl", runs=tuple(runs), bars=tuple(bars), alt=_alt(cards, public, rows)
+        lang=lang, rtl=direction(lang) == "rtl", runs=tuple(runs), bars=tuple(bars), alt=_alt(cards, public)
     )
     return mirrored(card) if card.rtl else card
 
@@ -240,13 +278,14 @@ def _footer(cards: CardInput, said: dict[str, str], public: bool, measure: Measu
     return [Run("voters" if public else "hidden", note, MARGIN, y - 34, 22, True, INK), *runs]
 
 
-def _alt(cards: CardInput, public: bool, rows: list[tuple[str, str, int]]) -> str:
-    """Return the card's alt text: the question and, where results are public, the leading option."""
-    lang, question, _ = cards.poll.text_in(cards.lang)
-    if not public or not rows or cards.counts.voters == 0:
-        return question
-    leader = max(rows, key=lambda row: row[2])
-    return f"{question} {leader[0]}: {leader[1]}. {words(lang)['voters'].format(n=f'{cards.counts.voters:,}')}"
+def _alt(cards: CardInput, public: bool) -> str:
+    """Return the card's alt text: the question and, where results are public and one option strictly leads, it."""
+    _, question, labels = cards.poll.text_in(cards.lang)
+    votes = sorted(((cards.counts.votes.get(o.id, 0), o.id) for o in cards.poll.options), reverse=True)
+    if not public or not votes or votes[0][0] == 0 or (len(votes) > 1 and votes[1][0] == votes[0][0]):
+        return question  # hidden, no votes, or a tie: no leader to name
+    share = percent(votes[0][0], cards.counts.voters)
+    return f"{question} — leading: {labels[votes[0][1]]} ({share:.1f}%)"
 
 
 def mirrored(card: CardLayout) -> CardLayout:

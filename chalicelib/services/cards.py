@@ -20,14 +20,13 @@ from typing import Any
 from chalicelib.core import caching
 from chalicelib.core.cards import CardInput, CardLayout, disclaimer, layout
 from chalicelib.core.counts import Counts
-from chalicelib.core.errors import DomainError
+from chalicelib.core.errors import DomainError, PollNotFound
 from chalicelib.core.pages import direction
 from chalicelib.core.poll import Poll, Status
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import edge
 from chalicelib.store.adapters import archive, defined_polls, store
-from chalicelib.store.port import ArchiveError
 
 PNG_TYPE = "image/png"
 LATEST_MAX_AGE = 60
@@ -65,33 +64,63 @@ def card_key(poll_id: str, lang: str, card: CardLayout) -> str:
     return f"{edge.CARD_PREFIX}/{poll_id}/{lang}.{card.hash}.png"
 
 
+def latest_key(poll_id: str, lang: str) -> str:
+    """Return the stable key of a language's newest card (newsletters)."""
+    return f"{edge.CARD_PREFIX}/{poll_id}/{lang}/latest.png"
+
+
 def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
-    """Draw and write the cards of a poll whose content changed, then its manifest and pages; True if any was."""
+    """Draw and write the cards of a poll whose content changed, then its manifest and pages; True if any was.
+
+    Drawing takes a while: the poll is read again (strongly consistent) before the manifest and pages are written,
+    so a poll deleted meanwhile gets nothing back (the cards just drawn are deleted), and a poll changed meanwhile
+    gets pages of its new definition (its change is on the stream: its cards follow). Only the hosted pages are
+    written here, never the poll's document: the API and the snapshot job own it.
+    """
     from chalicelib.services import card_renderer as renderer  # noqa: PLC0415
 
-    manifest = archive().get_json(edge.card_manifest_key(poll.id)) or {}
-    known: dict[str, Any] = dict(manifest.get("cards") or {}) if isinstance(manifest, dict) else {}
-    changed = False
+    known = edge.card_manifest(poll.id)
+    drawn: dict[str, dict[str, str]] = {}
     for lang, card in layouts(poll, counts, now).items():
-        if (known.get(lang) or {}).get("hash") == card.hash:
+        if lang in known and known[lang]["hash"] == card.hash:
             report.unchanged += 1
             continue
         data, key = renderer.png(card), card_key(poll.id, lang, card)
         archive().put(key, data, PNG_TYPE, caching.IMMUTABLE)
-        archive().put(f"{edge.CARD_PREFIX}/{poll.id}/{lang}/latest.png", data, PNG_TYPE, caching.public(LATEST_MAX_AGE))
-        known[lang] = {"key": key, "hash": card.hash, "alt": card.alt}
+        archive().put(latest_key(poll.id, lang), data, PNG_TYPE, caching.public(LATEST_MAX_AGE))
+        drawn[lang] = {"key": key, "hash": card.hash, "alt": card.alt}
         report.rendered += 1
-        changed = True
-    dropped = set(known) - set(poll.languages())  # translations removed since (drop_pages deleted their cards)
-    if not changed and not dropped:
+        if card.hides_results:  # hidden (again): no earlier card of this language may still show the numbers
+            superseded = archive().list_keys(f"{edge.CARD_PREFIX}/{poll.id}/{lang}.")
+            archive().delete([other for other in superseded if other != key])
+    dropped = set(known) - set(poll.languages())  # languages removed since (drop_pages deleted their cards)
+    if not drawn and not dropped:
         return False
-    known = {lang: entry for lang, entry in known.items() if lang not in dropped}
+    fresh = _current(poll)
+    if fresh is None:  # deleted while drawing: what was just written must not outlive it
+        archive().delete([k for lang, entry in drawn.items() for k in (entry["key"], latest_key(poll.id, lang))])
+        return False
+    languages = set(fresh.languages())
+    orphans = {lang: entry for lang, entry in drawn.items() if lang not in languages}  # dropped while drawing
+    if orphans:
+        archive().delete([k for lang, entry in orphans.items() for k in (entry["key"], latest_key(poll.id, lang))])
+    known = {lang: entry for lang, entry in {**known, **drawn}.items() if lang in languages}
     document = {"cards": known, "rendered_at": int(now)}
     archive().put(edge.card_manifest_key(poll.id), edge.json_bytes(document), edge.JSON_TYPE, caching.NO_STORE)
-    if changed:
-        edge.write_poll(poll, now, edge.card_refs(poll.id))
+    if set(drawn) - set(orphans):
+        edge.write_pages(fresh, now, edge.refs_of(known))
         report.rendered_polls.append(poll.id)
-    return changed
+        return True
+    return False
+
+
+def _current(poll: Poll) -> Poll | None:
+    """Return the poll's definition as stored now (strongly consistent), or None if it is gone (or was replaced)."""
+    try:
+        fresh = store().get_poll(poll.id)
+    except PollNotFound:
+        return None
+    return fresh if fresh.incarnation == poll.incarnation else None
 
 
 def _render_polls(poll_ids: list[str], consistent: bool) -> CardReport:
@@ -108,12 +137,23 @@ def _render_polls(poll_ids: list[str], consistent: bool) -> CardReport:
             continue  # not public before it opens
         try:
             render(view.poll, view.counts, now, report)
-        except (ArchiveError, ValueError) as exc:
-            observability.logger.warning("card render failed", extra={"poll_id": poll_id, "error": str(exc)})
-            report.failed += 1
+        except DomainError as exc:
+            if exc.status >= 500:  # the store cannot answer: fail the batch, so the stream delivers it again
+                raise
+            _failed(report, poll_id, exc)
+        except Exception as exc:  # noqa: BLE001 - one poll's card (S3, a font, a bad text) never stops the others
+            _failed(report, poll_id, exc)
     observability.log_event("card_run", **{k: v for k, v in report.as_dict().items() if k != "rendered_polls"})
     observability.flush()
     return report
+
+
+def _failed(report: CardReport, poll_id: str, exc: Exception) -> None:
+    """Log and count a poll whose cards could not be rendered (the next change or refresh tries again)."""
+    observability.logger.warning(
+        "card render failed", extra={"poll_id": poll_id, "error": f"{type(exc).__name__}: {exc}"}
+    )
+    report.failed += 1
 
 
 def render_changed(event: dict[str, Any]) -> CardReport:

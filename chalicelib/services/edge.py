@@ -28,7 +28,7 @@ from chalicelib.core.visibility import is_public
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
 from chalicelib.store.adapters import archive, store, tallied_polls
-from chalicelib.store.port import ArchiveError
+from chalicelib.store.port import ArchiveError, UnreadableObject
 
 PUBLIC_PREFIX = "results"
 PRIVATE_PREFIX = "private/results"
@@ -118,22 +118,60 @@ def card_manifest_key(poll_id: str) -> str:
     return f"{CARD_MANIFEST_PREFIX}/{poll_id}.json"
 
 
-def card_refs(poll_id: str) -> dict[str, CardRef]:
-    """Return a poll's newest cards by language, from its manifest (none yet: empty)."""
-    manifest = archive().get_json(card_manifest_key(poll_id)) or {}
+def card_manifest(poll_id: str) -> dict[str, dict[str, str]]:
+    """Return a poll's card manifest entries by language, read defensively: anything malformed counts as absent.
+
+    Only an entry that is an object whose `key` is a string under `cards/<id>/` is kept (its `hash` and `alt` as
+    text), so a manifest that is not JSON, hand-edited or half-written means "no card yet", never an error.
+    """
+    try:
+        return _entries(poll_id, archive().get_json(card_manifest_key(poll_id)))
+    except UnreadableObject:
+        return {}
+
+
+def _entries(poll_id: str, manifest: Any) -> dict[str, dict[str, str]]:
+    """Return the well-formed entries of a card manifest's content, by language (card_manifest's rule)."""
     found = manifest.get("cards") if isinstance(manifest, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    prefix = f"{CARD_PREFIX}/{poll_id}/"
     return {
-        lang: CardRef(path="/" + str(card["key"]), alt=str(card.get("alt", "")))
-        for lang, card in (found or {}).items()
-        if isinstance(card, dict) and card.get("key")
+        lang: {"key": entry["key"], "hash": str(entry.get("hash") or ""), "alt": str(entry.get("alt") or "")}
+        for lang, entry in found.items()
+        if isinstance(lang, str)
+        and isinstance(entry, dict)
+        and isinstance(entry.get("key"), str)
+        and entry["key"].startswith(prefix)
     }
+
+
+def card_refs(poll_id: str) -> dict[str, CardRef]:
+    """Return a poll's newest cards by language, from its manifest (none yet, or a malformed one: empty)."""
+    return refs_of(card_manifest(poll_id))
+
+
+def refs_of(entries: dict[str, dict[str, str]]) -> dict[str, CardRef]:
+    """Return the pages' references to cards, from manifest entries by language."""
+    return {lang: CardRef(path="/" + card["key"], alt=card["alt"]) for lang, card in entries.items()}
 
 
 def write_poll(poll: Poll, now: float, cards: dict[str, CardRef] | None = None) -> None:
     """Write a poll's document and its hosted pages (each naming its language's card, when `cards` has one)."""
+    write_document(poll, now)
+    write_pages(poll, now, cards)
+
+
+def write_document(poll: Poll, now: float) -> None:
+    """Write a poll's public document (polls/<id>.json)."""
+    cache = caching.public(get_settings().poll_max_age)
+    archive().put(f"{POLL_PREFIX}/{poll.id}.json", json_bytes(poll_document(poll, now)), JSON_TYPE, cache)
+
+
+def write_pages(poll: Poll, now: float, cards: dict[str, CardRef] | None = None) -> None:
+    """Write a poll's hosted pages, in its own language and each translation (each naming its card, where known)."""
     settings = get_settings()
     cache = caching.public(settings.poll_max_age)
-    archive().put(f"{POLL_PREFIX}/{poll.id}.json", json_bytes(poll_document(poll, now)), JSON_TYPE, cache)
     brand = {"name": settings.site_name, "accent": settings.accent_colour}
     for lang, key in _page_keys(poll).items():
         card = (cards or {}).get(lang or poll.lang)
@@ -192,18 +230,39 @@ def withdraw(poll: Poll) -> None:
         observability.count(observability.EDGE_PUBLISH_FAILED)
 
 
-def drop_pages(poll_id: str, languages: set[str]) -> None:
-    """Remove the hosted and results pages and the share cards of translations a poll no longer has."""
+def drop_pages(poll_id: str, tags: set[str], languages: set[str]) -> None:
+    """Remove what a changed poll no longer has: the hosted and results pages of translations it dropped (`tags`),
+    and the share cards of languages it is no longer read in (`languages`), out of its manifest too.
+
+    The two differ when the poll's own language changes: a translation that becomes the poll's own language loses
+    its page (its text moves to p/<id>) but keeps its cards; the old own language loses its cards.
+    """
     try:
         prefixes = (PAGE_PREFIX, RESULTS_PAGE_PREFIX)
-        keys = [f"{prefix}/{poll_id}/{tag}" for tag in sorted(languages) for prefix in prefixes]
-        for tag in sorted(languages):  # cards/<id>/<tag>.<hash>.png and cards/<id>/<tag>/latest.png
-            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}.")
-            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{tag}/")
+        keys = [f"{prefix}/{poll_id}/{tag}" for tag in sorted(tags) for prefix in prefixes]
+        for lang in sorted(languages):  # cards/<id>/<lang>.<hash>.png and cards/<id>/<lang>/latest.png
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{lang}.")
+            keys += archive().list_keys(f"{CARD_PREFIX}/{poll_id}/{lang}/")
+        if languages:
+            _forget_cards(poll_id, languages)  # first: a manifest never names a deleted card
         archive().delete(keys)
     except ArchiveError as exc:
         observability.logger.warning("edge withdraw failed", extra={"poll_id": poll_id, "error": str(exc)})
         observability.count(observability.EDGE_PUBLISH_FAILED)
+
+
+def _forget_cards(poll_id: str, languages: set[str]) -> None:
+    """Remove languages from a poll's card manifest (the next card run draws what the poll has now)."""
+    try:
+        manifest = archive().get_json(card_manifest_key(poll_id))
+    except UnreadableObject:
+        manifest = None  # not JSON: it names no card, and the next card run writes it afresh
+    entries = _entries(poll_id, manifest)
+    if not set(entries) & languages:
+        return
+    kept = {lang: entry for lang, entry in entries.items() if lang not in languages}
+    document = {**(manifest if isinstance(manifest, dict) else {}), "cards": kept}
+    archive().put(card_manifest_key(poll_id), json_bytes(document), JSON_TYPE, caching.NO_STORE)
 
 
 def publish_changed(event: dict[str, Any]) -> StreamReport:

@@ -70,7 +70,8 @@ def change(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> Poll:
     catalog.remember(new)
     audit.record(actor, change_action(body), poll_id, changes(before, new.admin_dict(clock.now())))
     edge.publish(new)
-    edge.drop_pages(poll_id, set(poll.translations) - set(new.translations))
+    gone = set(poll.languages()) - set(new.languages())  # a new own language: the old one's cards go
+    edge.drop_pages(poll_id, set(poll.translations) - set(new.translations), gone)
     return new
 
 

@@ -215,7 +215,7 @@ class Archive(Protocol):
         """Write one object (ArchiveError on failure)."""
 
     def get_json(self, key: str) -> Any:
-        """Read a JSON object, or None when there is none (ArchiveError on failure)."""
+        """Read a JSON object, or None when there is none (ArchiveError on failure, UnreadableObject if not JSON)."""
 
     def delete(self, keys: list[str]) -> None:
         """Delete objects (absent ones are no error)."""
@@ -248,3 +248,7 @@ class StaleDefinition(Exception):
 
 class ArchiveError(Exception):
     """Writing or reading an archived object failed."""
+
+
+class UnreadableObject(ArchiveError):
+    """An archived object was read but is not JSON."""

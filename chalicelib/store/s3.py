@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.runtime.clients import client
 from chalicelib.runtime.settings import get_settings
-from chalicelib.store.port import ArchiveError
+from chalicelib.store.port import ArchiveError, UnreadableObject
 
 JSON_TYPE = "application/json; charset=utf-8"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -42,8 +42,10 @@ class S3Archive:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
             raise ArchiveError(f"could not read {key}") from exc
-        except (BotoCoreError, ValueError) as exc:
+        except BotoCoreError as exc:
             raise ArchiveError(f"could not read {key}") from exc
+        except ValueError as exc:  # read, but not JSON (or not UTF-8)
+            raise UnreadableObject(f"{key} is not JSON") from exc
 
     def delete(self, keys: list[str]) -> None:
         """Delete objects in one DeleteObjects call per 1,000 keys (absent ones are no error)."""

@@ -144,7 +144,7 @@ def test_a_poll_closed_by_its_schedule_gets_a_final_card_with_its_results(client
     assert client.lambda_.invoke("snapshot_results", event).payload["written"] == 1  # its last snapshot: final
     assert render_changed()["rendered_polls"] == [pid]  # leaving the job's list draws its final card at once
     alt = json_of(f"private/cards/{pid}.json")["cards"]["en"]["alt"]
-    assert "No: 100.0%" in alt
+    assert alt.endswith(" — leading: No (100.0%)")
 
 
 def test_deleting_a_poll_removes_its_cards(client, site):
@@ -194,3 +194,135 @@ def test_the_api_never_imports_the_imaging_libraries():
     command = [sys.executable, "-c", probe]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def put_manifest(pid: str, document: Any) -> None:
+    body = document if isinstance(document, bytes) else json.dumps(document).encode()
+    aws("s3").put_object(Bucket=get_settings().results_bucket, Key=f"private/cards/{pid}.json", Body=body)
+
+
+MALFORMED = [
+    {"cards": ["en"]},
+    {"cards": "en"},
+    {"cards": {"en": "cards/x/en.png"}},
+    {"cards": {"en": {"key": 42, "hash": "0" * 16}}},
+    {"cards": {"en": {"key": "elsewhere/en.0000.png", "hash": "0" * 16}}},
+    ["cards"],
+    b'{"cards": {"en": ',  # cut short: not JSON
+]
+
+
+@pytest.mark.parametrize("manifest", MALFORMED)
+def test_a_malformed_manifest_counts_as_no_card_and_breaks_nothing(client, site, frozen, manifest):
+    pid = create_poll(client, options=["Yes", "No"], closes_at=to_iso(clock.now() + 90))["id"]
+    render_changed()
+    put_manifest(pid, manifest)
+    assert patch(client, pid, question="Build the new bridge now?").status_code == 200  # no 500 after the save
+    assert OG_IMAGE.search(read(f"p/{pid}")["Body"].read().decode()) is None  # no card named: none known
+    frozen(120)  # closed by its schedule: the snapshot job rewrites its pages, reading the manifest
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:rule/snapshot"]
+    )
+    assert client.lambda_.invoke("snapshot_results", event).payload["written"] == 1
+    report = render_changed()  # the card function draws the card afresh and repairs the manifest
+    assert (report["rendered"], report["failed"]) == (1, 0)
+    card_behind(og_image(f"p/{pid}"))
+    assert sorted(json_of(f"private/cards/{pid}.json")["cards"]) == ["en"]
+
+
+def test_one_polls_failure_does_not_stop_the_others_cards(client, site, monkeypatch):
+    from chalicelib.services import card_renderer
+
+    first = create_poll(client, options=["Yes", "No"], question="First?")["id"]
+    second = create_poll(client, options=["Yes", "No"], question="Second?")["id"]
+    drawn = card_renderer.png
+
+    def png(card):
+        if "First?" in card.texts("question"):
+            raise TypeError("a bad text")
+        return drawn(card)
+
+    monkeypatch.setattr(card_renderer, "png", png)
+    report = render_changed()
+    assert (report["failed"], report["rendered_polls"]) == (1, [second])
+    assert keys(f"cards/{first}/") == []
+
+
+def during_drawing(monkeypatch, action) -> None:
+    """Run an action (once) while the card function draws, as an editor's request arriving meanwhile would."""
+    from chalicelib.services import card_renderer
+
+    drawn, done = card_renderer.png, []
+
+    def png(card):
+        if not done:
+            done.append(action())
+        return drawn(card)
+
+    monkeypatch.setattr(card_renderer, "png", png)
+
+
+def test_a_poll_deleted_while_its_cards_are_drawn_stays_deleted(client, site, monkeypatch):
+    pid = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)["id"]
+    during_drawing(monkeypatch, lambda: client.http.delete(f"/polls/{pid}", headers=ADMIN).status_code)
+    render_changed()
+    assert keys(f"polls/{pid}") == [] and keys(f"p/{pid}") == []  # nothing written back from the stale poll
+    assert keys(f"cards/{pid}/") == [] and keys(f"private/cards/{pid}") == []
+
+
+def test_a_poll_changed_while_its_cards_are_drawn_keeps_its_change(client, site, monkeypatch):
+    pid = create_poll(client, options=["Yes", "No"])["id"]
+    during_drawing(monkeypatch, lambda: patch(client, pid, question="Build the new bridge now?").status_code)
+    render_changed()
+    assert json_of(f"polls/{pid}.json")["question"] == "Build the new bridge now?"
+    page = read(f"p/{pid}")["Body"].read().decode()
+    assert "<title>Build the new bridge now?" in page  # the page of the new definition (its card: the last drawn)
+    og_image(f"p/{pid}")  # still naming a card: the one just drawn, until the change's own is
+    monkeypatch.undo()
+    assert render_changed()["rendered_polls"] == [pid]  # the change's own card follows on the stream
+    assert json_of(f"private/cards/{pid}.json")["cards"]["en"]["alt"] == "Build the new bridge now?"
+
+
+def test_reopening_an_after_close_poll_deletes_its_cards_with_numbers(client, site):
+    pid = create_poll(client, options=["Yes", "No"], results_visibility="after_close", translations=TRANSLATION)["id"]
+    render_changed()
+    hidden = {lang: json_of(f"private/cards/{pid}.json")["cards"][lang]["key"] for lang in ("en", "cy")}
+    assert vote(client, pid, ["no"], new_voter()).status_code == 201
+    folded()
+    assert patch(client, pid, status="closed").status_code == 200
+    render_changed()  # closed: the results are public, the card shows them
+    numbered = json_of(f"private/cards/{pid}.json")["cards"]["en"]
+    assert numbered["alt"].endswith("(100.0%)")
+    assert patch(client, pid, status="open").status_code == 200  # reopened: hidden again
+    assert render_changed()["rendered_polls"] == [pid]
+    manifest = json_of(f"private/cards/{pid}.json")["cards"]
+    for lang in ("en", "cy"):
+        assert keys(f"cards/{pid}/{lang}.") == [manifest[lang]["key"]]  # only the hidden card is left
+        assert manifest[lang]["key"] == hidden[lang] and "%" not in manifest[lang]["alt"]
+    assert keys(f"cards/{pid}/en/") == [f"cards/{pid}/en/latest.png"]
+    assert read(f"cards/{pid}/en/latest.png")["Body"].read() == read(hidden["en"])["Body"].read()
+
+
+def test_changing_a_polls_own_language_removes_the_old_languages_cards(client, site):
+    pid = create_poll(client, options=["Yes", "No"])["id"]
+    render_changed()
+    assert keys(f"cards/{pid}/en.")
+    assert patch(client, pid, lang="fr").status_code == 200
+    assert keys(f"cards/{pid}/en") == []  # en.<hash>.png and en/latest.png
+    assert "en" not in json_of(f"private/cards/{pid}.json")["cards"]
+    render_changed()
+    assert sorted(json_of(f"private/cards/{pid}.json")["cards"]) == ["fr"]
+    card_behind(og_image(f"p/{pid}"))
+
+
+def test_a_translation_that_becomes_the_own_language_keeps_its_cards(client, site):
+    pid = create_poll(client, options=["Yes", "No"], translations=TRANSLATION)["id"]
+    render_changed()
+    welsh = json_of(f"private/cards/{pid}.json")["cards"]["cy"]["key"]
+    assert patch(client, pid, lang="cy", translations={}).status_code == 200
+    assert keys(f"p/{pid}/cy") == [] and keys(f"cards/{pid}/en") == []
+    assert keys(f"cards/{pid}/cy.") == [welsh]
+    manifest = json_of(f"private/cards/{pid}.json")["cards"]
+    assert list(manifest) == ["cy"] and manifest["cy"]["key"] == welsh
+    assert og_image(f"p/{pid}") == f"{SITE}/{welsh}"  # the page names a card that exists
+    card_behind(og_image(f"p/{pid}"))

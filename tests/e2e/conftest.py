@@ -27,7 +27,7 @@ def make_stack() -> Iterator[Callable[..., LocalStack]]:
     built: list[LocalStack] = []
 
     def build(**options: Any) -> LocalStack:
-        for name, value in options.pop("env", {}).items():
+        for name, value in options.get("env", {}).items():  # here, and over the local stage's in the stack's
             if value is None:
                 os.environ.pop(name, None)
             else:

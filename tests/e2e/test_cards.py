@@ -54,7 +54,7 @@ def test_the_card_behind_og_image_shows_the_new_percentage_after_a_vote(stack):
         "a card with the vote", lambda: (og_image(stack, poll_id) or first) != first and og_image(stack, poll_id)
     )
     card = stack.read_snapshot(f"private/cards/{poll_id}.json")["cards"]["en"]
-    assert second.endswith(card["key"]) and "Coffee: 100.0%" in card["alt"]
+    assert second.endswith(card["key"]) and card["alt"] == "Tea or coffee? — leading: Coffee (100.0%)"
     assert fetch(second)[0] != body
     latest, headers = fetch(f"{stack.web_url}/cards/{poll_id}/en/latest.png")
     assert latest == fetch(second)[0] and headers["Cache-Control"] == "public, max-age=60"

@@ -383,7 +383,7 @@ def test_the_embed_section_has_an_email_snippet_that_copies_and_parses(stack, ne
     assert list(tags) == ["a", "img"] and tags["a"]["href"] == hosted
     assert tags["img"]["src"] == f"{site}/cards/{poll['id']}/en/latest.png"
     assert (tags["img"]["width"], tags["img"]["height"]) == ("600", "315")
-    assert tags["img"]["alt"] == (f"{question}, leading: Yes" if leading else question)
+    assert tags["img"]["alt"] == (f"{question} — leading: Yes (100.0%)" if leading else question)
     page.get_by_role("button", name="Copy e-mail code").click()
     expect(page.get_by_text("E-mail code copied.")).to_be_attached()
     assert page.evaluate("navigator.clipboard.readText()") == snippet

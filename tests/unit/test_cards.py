@@ -10,6 +10,7 @@ import pytest
 from chalicelib.core import cards
 from chalicelib.core.counts import Counts
 from chalicelib.core.disclaimers import DEFAULTS
+from chalicelib.core.languages import Translation
 from chalicelib.core.poll import Visibility
 from tests.unit.card_samples import COUNTS, MANY, SAMPLES, card, poll
 
@@ -28,7 +29,7 @@ def lay(source: cards.CardInput) -> cards.CardLayout:
     [
         "Should the council build a new footbridge over the river before the next election in the spring?",
         "Pneumonoultramicroscopicsilicovolcanoconiosis " * 6,  # long words: whole, never split
-        "A " + "Donaudampfschifffahrtsgesellschaftskapitänswitwe" * 2 + " question",  # a word wider than a line
+        "A " + "Donaudampfschifffahrtsgesellschaftskapitänswitwe" + " question",
         "Short?",
     ],
 )
@@ -42,6 +43,34 @@ def test_the_question_wraps_only_between_words(question):
         line.endswith("…") or measure(line, run.size, True) <= 1080 or " " not in line
         for line, run in zip(lines, [r for r in layout.runs if r.role == "question"], strict=True)
     )
+
+
+def test_a_word_wider_than_a_line_is_broken_by_characters_keeping_marks_on_their_letters():
+    word = "e\u0301" * 60 + "x" * 40  # é as e and a combining acute: never split apart
+    lines = cards.wrap(f"Hi {word} end", 500, lambda text: len(text) * 10.0)
+    assert lines[0] == "Hi" and "".join(lines[1:]).removesuffix(" end") == word
+    assert all(len(line) * 10.0 <= 500 for line in lines)
+    assert not any(line.startswith("\u0301") for line in lines)
+
+
+@pytest.mark.parametrize("rtl", [False, True])
+@pytest.mark.parametrize("visibility", [Visibility.ALWAYS, Visibility.NEVER])
+def test_a_single_word_question_and_label_stay_inside_the_card(rtl, visibility):
+    from chalicelib.services import card_renderer as renderer
+
+    long_poll = poll(visibility=visibility, question="Supercalifragilistic" * 15)  # 300 characters, one word
+    labels = {"o0": "Antidisestablishment" * 10, "o1": "No", "o2": "Maybe"}  # a 200-character word
+    long_poll = replace(long_poll, options=tuple(replace(o, label=labels[o.id]) for o in long_poll.options))
+    arabic = Translation("استطلاع" * 43, {"o0": "المشاركة" * 25, "o1": "لا", "o2": "ربما"})
+    long_poll = replace(long_poll, translations={"ar": arabic})
+    measure = renderer.measure_rtl if rtl else renderer.measure_ltr
+    layout = cards.layout(card(long_poll, lang="ar" if rtl else None), measure)
+    assert len(arabic.question) >= 300 and len(arabic.labels["o0"]) == 200
+    assert layout.texts("question") and layout.texts("label")
+    for run in layout.runs:
+        width = measure(run.text, run.size, run.bold)
+        left = run.x if run.anchor == "left" else run.x - width
+        assert 0 <= left and left + width <= cards.WIDTH, f"{run.role} {run.text[:20]!r} runs off the card"
 
 
 @pytest.mark.parametrize("visibility", [Visibility.AFTER_VOTE, Visibility.AFTER_CLOSE, Visibility.NEVER])
@@ -60,7 +89,19 @@ def test_public_results_show_percentages_voters_and_bars():
     assert layout.texts("voters") == ["Voters: 213"]
     fills = [bar.width for bar in layout.bars if bar.role == "fill"]
     assert fills == sorted(fills, reverse=True) and len(fills) == 3
-    assert "Yes, as soon as possible: 56.3%" in layout.alt
+    assert layout.alt == f"{poll().question} — leading: Yes, as soon as possible (56.3%)"
+
+
+@pytest.mark.parametrize(
+    ("votes", "alt"),
+    [
+        ({"o0": 5, "o1": 5, "o2": 1}, "Best biscuit?"),  # a tie: no leader named
+        ({"o0": 5, "o1": 6, "o2": 1}, "Best biscuit? — leading: No, repair the old bridge (50.0%)"),
+        ({}, "Best biscuit?"),  # no votes yet
+    ],
+)
+def test_the_alt_text_names_a_leader_only_when_one_option_strictly_leads(votes, alt):
+    assert lay(card(poll(question="Best biscuit?"), Counts(votes, 12 if votes else 0))).alt == alt
 
 
 @pytest.mark.parametrize(("lang", "said"), [(None, "Poll closed"), ("cy", "Pôl wedi cau"), ("ar", "انتهى الاستطلاع")])

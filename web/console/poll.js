@@ -28,12 +28,15 @@ const attribute = (text) => text.replaceAll("&", "&amp;").replaceAll('"', "&quot
 // the leading option.
 const resultsPublic = (poll) => poll.results_visibility === "always" || (poll.results_visibility === "after_close" && poll.status === "closed");
 
-// The card's alt text for an e-mail: the question and, where the results are public, the leading option (none on a tie).
+// The card's alt text for an e-mail, worded as the card's own (core/cards.py): the question and, where the results
+// are public and one option strictly leads, "— leading: <label> (<pct>)" (none on a tie).
 function cardAlt(poll, results) {
   const options = (results && results.total_voters > 0 && resultsPublic(poll)) ? results.options : [];
   const most = Math.max(0, ...options.map((o) => o.votes));
   const leaders = options.filter((o) => o.votes === most && most > 0);
-  return leaders.length === 1 ? `${poll.question}, leading: ${leaders[0].label}` : poll.question;
+  return leaders.length === 1
+    ? `${poll.question} — leading: ${leaders[0].label} (${Number(leaders[0].percent).toFixed(1)}%)`
+    : poll.question;
 }
 
 async function embedCodes(poll, results) {
