@@ -27,6 +27,8 @@ def banner(stack: LocalStack) -> str:
         f"\nSite          {site}   (the CDN's stand-in: the API under /api, the bucket's public objects)\n"
         f"Demo page     {stack.demo_url}   <- open this and vote (a newsroom's page on its own origin)\n"
         f"Hosted page   {site}/p/{poll_id}   (works without JavaScript too)\n"
+        f"Results page  {site}/r/{poll_id}   (no JavaScript: for amp-iframe and follow-up stories)\n"
+        f"Share card    {site}/cards/{poll_id}/en/latest.png   (the hosted page's og:image names the newest)\n"
         f"Preview       {site}/embed?poll=<poll id>   (any poll, e.g. one made with the admin API)\n"
         f"Embed         {snippet}\n"
         f"Poll API      {stack.api_url}   (chalice local; through the site: {site}/api)\n"

@@ -20,6 +20,7 @@ from infra import site_files as site_assets
 from local.console import local_config
 from local.environment import ROOT, applied_environment, free_port, launch, stage_environment, terminate, wait_for
 from local.site import Site, demo_handler, site_handler
+from local.streams import ROLES
 
 # The stack, and the helpers its users import with it.
 __all__ = ["DEMO_POLL", "ROOT", "LocalStack", "applied_environment", "free_port", "stage_environment", "wait_for"]
@@ -71,7 +72,7 @@ class LocalStack:
         self.user_pool: Any = None  # the editors' pool on the endpoint (local.cognito.UserPool), once created
         self._moto: Any = None
         self._chalice: subprocess.Popen[bytes] | None = None
-        self._streams: subprocess.Popen[bytes] | None = None  # the streams' reader (local/streams.py)
+        self._streams: list[subprocess.Popen[bytes]] = []  # the streams' readers (local/streams.py): counts, cards
         self._servers: list[ThreadingHTTPServer] = []
         self.site: Site | None = None  # the site origin's settings and its log of requests passed to the API
         self._threads: list[threading.Thread] = []
@@ -229,8 +230,8 @@ class LocalStack:
         if self.api_log is not None:
             output.close()  # the child holds its own handle
         wait_for(f"{self.api_url}/health", process=self._chalice)
-        # Lambda's event source mappings, locally: the ballots' stream to the fold, the polls' to the publisher.
-        self._streams = launch("local.streams", env=self.environment(), stdout=quiet)
+        # Lambda's event source mappings, locally: the fold and the publisher in one process, the cards in another.
+        self._streams = [launch("local.streams", role, env=self.environment(), stdout=quiet) for role in ROLES]
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         """Run `target` in a daemon thread that `stop` joins."""
@@ -289,7 +290,7 @@ class LocalStack:
         for thread in self._threads:
             thread.join(timeout=70)
         self._threads = []
-        for process in (self._streams, self._chalice):
+        for process in (*self._streams, self._chalice):
             terminate(process)
         if self._moto is not None:
             self._moto.stop()

@@ -11,11 +11,14 @@ implements DynamoDB Streams) and calls the app's handlers with batches, as Lambd
 Like a mapping, each gathers records for up to its batching window (or BATCH_SIZE records) before one call, and a
 failed call is retried with the same batch, and nothing after it in that shard goes first.
 
-Run with the stack's environment: `python -m local.streams` (LocalStack starts and stops it).
+Run with the stack's environment: `python -m local.streams counts` (the fold and the publisher) and
+`python -m local.streams cards` (the card function: it draws for a fifth of a second a card, which must not hold the
+fold back), each in its own process as they are separate functions on AWS (LocalStack starts and stops both).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import sys
@@ -26,6 +29,7 @@ from typing import Any
 
 from chalicelib.runtime import state
 
+ROLES = ("counts", "cards")  # one process each: separate functions on AWS
 POLL_SECONDS = 0.25  # how often each shard is read (Lambda polls a stream shard about four times a second)
 BATCH_SIZE = 1000  # app.py's batch_size
 
@@ -173,8 +177,8 @@ def fold_now(publish: bool = True) -> int:
     return applied
 
 
-def mappings() -> list[Mapping]:
-    """Return the mappings of the app's stream handlers, on the stack's tables."""
+def mappings(role: str) -> list[Mapping | Timer]:
+    """Return the mappings (and schedules) of one role's handlers on the stack's tables: `counts` or `cards`."""
     import app  # noqa: PLC0415 - with this process's environment: the stack's
     from chalicelib.runtime.clients import client  # noqa: PLC0415
     from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
@@ -185,6 +189,17 @@ def mappings() -> list[Mapping]:
     def stream(table: str) -> str:
         return str(client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"])
 
+    if role == "cards":
+        return [
+            Mapping(
+                "card_batch",
+                StreamReader(streams, stream(settings.polls_table)),
+                app.render_cards,
+                settings.stream_batch_seconds,
+                names_shard=False,
+            ),
+            Timer("card_run", app.refresh_cards, settings.card_every),
+        ]
     return [
         Mapping(
             "fold_batch",
@@ -200,39 +215,27 @@ def mappings() -> list[Mapping]:
             settings.stream_batch_seconds,
             names_shard=False,
         ),
-        Mapping(
-            "card_batch",
-            StreamReader(streams, stream(settings.polls_table)),
-            app.render_cards,
-            settings.stream_batch_seconds,
-            names_shard=False,
-        ),
     ]
 
 
-def timers() -> list[Timer]:
-    """Return the schedules this process stands in for: the share cards' refresh every CARD_EVERY seconds."""
-    import app  # noqa: PLC0415
-    from chalicelib.runtime.settings import get_settings  # noqa: PLC0415
-
-    return [Timer("card_run", app.refresh_cards, get_settings().card_every)]
-
-
-def run(stop: list[bool]) -> None:
-    """Read the streams and call the handlers with batches, and the card schedule, until `stop` holds True."""
-    running: list[Mapping | Timer] = [*mappings(), *timers()]
+def run(stop: list[bool], role: str) -> None:
+    """Read the streams and call one role's handlers with batches (and its schedule), until `stop` holds True."""
+    running = mappings(role)
     while not stop[0]:
         for mapping in running:
             mapping.step(stopping=stop[0])
         time.sleep(POLL_SECONDS)
 
 
-def main() -> int:
-    """Run until SIGTERM or Ctrl-C."""
+def main(argv: list[str] | None = None) -> int:
+    """Run one role until SIGTERM or Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="python -m local.streams", description=__doc__.split("\n\n")[0])
+    parser.add_argument("role", choices=ROLES)
+    role = parser.parse_args(argv).role
     stop = [False]
     signal.signal(signal.SIGTERM, lambda *_: stop.__setitem__(0, True))
     try:
-        run(stop)
+        run(stop, role)
     except KeyboardInterrupt:
         pass
     return 0
