@@ -98,12 +98,12 @@ def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
         return False
     fresh = _current(poll)
     if fresh is None:  # deleted while drawing: what was just written must not outlive it
-        archive().delete([k for lang, entry in drawn.items() for k in (entry["key"], latest_key(poll.id, lang))])
+        archive().delete(_written_keys(poll.id, drawn))
         return False
     languages = set(fresh.languages())
     orphans = {lang: entry for lang, entry in drawn.items() if lang not in languages}  # dropped while drawing
     if orphans:
-        archive().delete([k for lang, entry in orphans.items() for k in (entry["key"], latest_key(poll.id, lang))])
+        archive().delete(_written_keys(poll.id, orphans))
     known = {lang: entry for lang, entry in {**known, **drawn}.items() if lang in languages}
     document = {"cards": known, "rendered_at": int(now)}
     archive().put(edge.card_manifest_key(poll.id), edge.json_bytes(document), edge.JSON_TYPE, caching.NO_STORE)
@@ -112,6 +112,11 @@ def render(poll: Poll, counts: Counts, now: float, report: CardReport) -> bool:
         report.rendered_polls.append(poll.id)
         return True
     return False
+
+
+def _written_keys(poll_id: str, drawn: dict[str, dict[str, str]]) -> list[str]:
+    """Return the objects a render wrote for these languages' cards: each card and its language's latest copy."""
+    return [key for lang, entry in drawn.items() for key in (entry["key"], latest_key(poll_id, lang))]
 
 
 def _current(poll: Poll) -> Poll | None:
