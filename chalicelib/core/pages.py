@@ -12,6 +12,7 @@ from chalicelib.core.poll import Challenge, Poll, Status, Visibility
 from chalicelib.core.times import to_iso
 
 RTL = frozenset({"ar", "fa", "he", "ur", "yi"})
+# The pages' name and accent without the stage's SITE_NAME and ACCENT_COLOUR (which settings check against ACCENT_RE).
 DEFAULT_NAME = "Readers' poll"
 DEFAULT_ACCENT = "#0b5cad"
 ACCENT_RE = re.compile(r"#[0-9a-fA-F]{6}")

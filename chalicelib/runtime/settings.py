@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from chalicelib.core.pages import ACCENT_RE, DEFAULT_ACCENT, DEFAULT_NAME
 from chalicelib.runtime import state
 
 T = TypeVar("T", int, float)
@@ -21,9 +22,6 @@ TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverif
 
 USER_POOL_ID_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+")
 CLIENT_ID_RE = re.compile(r"[0-9A-Za-z]{1,128}")
-ACCENT_RE = re.compile(r"#[0-9a-fA-F]{6}")
-DEFAULT_ACCENT = "#0b5cad"
-DEFAULT_SITE_NAME = "Readers' poll"
 MAX_SITE_NAME = 80
 STREAM_ARN_RE = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/\S+")
 
@@ -89,7 +87,7 @@ def _site_name(site_url: str | None) -> str:
     if value:
         return value
     host = urlsplit(site_url).hostname if site_url else None
-    return host or DEFAULT_SITE_NAME
+    return host or DEFAULT_NAME
 
 
 def _accent_colour() -> str:
