@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,29 @@ def results(stack: LocalStack, poll_id: str) -> dict[str, Any]:
 def votes_by_option(stack: LocalStack, poll_id: str) -> dict[str, int]:
     """Return each option's vote count."""
     return {option["id"]: option["votes"] for option in results(stack, poll_id)["options"]}
+
+
+def widget(page: Any, poll_id: str) -> Any:
+    """Return the locator of a poll's widget on a page."""
+    return page.locator(f'[data-poll-id="{poll_id}"]')
+
+
+def open_article(page: Any, stack: LocalStack, poll_id: str, view: str | None = None, lang: str | None = None) -> Any:
+    """Open an article on the demo origin embedding the poll by the site's embed snippet (with `data-view` and the
+    page's language where given; English otherwise); return the widget."""
+    query = {"poll": poll_id, **({"view": view} if view else {}), **({"lang": lang} if lang else {})}
+    page.goto(f"{stack.demo_url}article?{urlencode(query)}")
+    return widget(page, poll_id)
+
+
+def api_calls(stack: LocalStack, poll_id: str) -> list[tuple[str, str]]:
+    """Return the requests about a poll that the site passed to the API (method, path)."""
+    return [(method, path.split("?")[0]) for method, path, _ in stack.api_requests(f"/polls/{poll_id}")]
+
+
+def settle() -> None:
+    """Give a page a moment in which a stray request would be made."""
+    time.sleep(0.7)
 
 
 def open_host_page(page: Any, stack: LocalStack, *poll_ids: str, theme: str | None = None) -> None:

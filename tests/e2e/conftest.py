@@ -69,3 +69,26 @@ def browser() -> Iterator[Any]:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Open pages in fresh browser contexts (each a reader with its own storage), optionally with a voter token."""
+    contexts = []
+
+    def make(token: str | None = None) -> Any:
+        context = browser.new_context(viewport={"width": 900, "height": 900})
+        contexts.append(context)
+        if token is not None:
+            context.add_init_script(f"localStorage.setItem('pollw:voter', '{token}')")
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Any]) -> Any:
+    """A reader's page in a fresh browser context."""
+    return new_page()

@@ -32,36 +32,13 @@ from tests.browser_support import (
     vote_body,
     vote_over_http,
     votes_by_option,
+    widget,
 )
 
 DEMO_ID = DEMO_POLL["id"]
 
 
 STACK = {"admin_token": ADMIN_TOKEN}
-
-
-@pytest.fixture
-def new_page(browser):
-    """Open pages in fresh browser contexts: each is a reader with its own storage."""
-    contexts = []
-
-    def make() -> Page:
-        context = browser.new_context(viewport={"width": 900, "height": 900})
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(new_page):
-    return new_page()
-
-
-def widget(page: Page, poll_id: str):
-    return page.locator(f'[data-poll-id="{poll_id}"]')
 
 
 def test_a_reader_votes_with_the_mouse_and_sees_each_result_as_text(stack, page):

@@ -19,7 +19,7 @@ except ImportError as exc:
     pytest.skip(f"playwright is not importable: {exc}", allow_module_level=True)
 
 from local.stack import LocalStack
-from tests.browser_support import close_poll, create_poll, results, vote_over_http
+from tests.browser_support import close_poll, create_poll, results, vote_over_http, widget
 
 STACK = {"admin_token": "widget-csp-token"}
 ACCENT = "rgb(138, 21, 56)"  # the demo article's --poll-accent, #8a1538 (from web/demo.html, or /demo.css)
@@ -89,10 +89,6 @@ def open_page(browser):
     yield make
     for context in contexts:
         context.close()
-
-
-def widget(page: Page, poll_id: str) -> Any:
-    return page.locator(f'[data-poll-id="{poll_id}"]')
 
 
 def violations(page: Page) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 import pytest
 
@@ -21,7 +20,7 @@ except ImportError as exc:
 
 from local.stack import LocalStack
 from ops.client import session_from
-from tests.browser_support import close_poll, create_poll, vote_over_http
+from tests.browser_support import api_calls, close_poll, create_poll, open_article, settle, vote_over_http
 
 TOKEN = "edge-widget-test-token"
 HIDE = """() => {
@@ -47,22 +46,6 @@ def page(browser):
     context = browser.new_context()
     yield context.new_page()
     context.close()
-
-
-def open_article(page: Page, stack: LocalStack, poll_id: str) -> object:
-    """Open an article on the demo origin embedding the poll with the site's embed snippet; return the widget."""
-    page.goto(f"{stack.demo_url}article?{urlencode({'poll': poll_id})}")
-    return page.locator(f'[data-poll-id="{poll_id}"]')
-
-
-def api_calls(stack: LocalStack, poll_id: str) -> list[tuple[str, str]]:
-    """Return the requests about a poll that the site passed to the API (method, path)."""
-    return [(method, path.split("?")[0]) for method, path, _ in stack.api_requests(f"/polls/{poll_id}")]
-
-
-def settle() -> None:
-    """Give a page a moment in which a stray request would be made."""
-    time.sleep(0.7)
 
 
 def edit_document(stack: LocalStack, key: str, **fields) -> None:

@@ -25,7 +25,7 @@ except ImportError as exc:
 
 from infra.site_files import embed_snippet, manifest
 from local.stack import LocalStack
-from tests.browser_support import create_poll, open_host_page, results, votes_by_option
+from tests.browser_support import create_poll, open_host_page, results, votes_by_option, widget
 from tests.widget_texts import (
     LANGUAGES,
     SHOWN_FOR_CODE,
@@ -47,32 +47,6 @@ EVERY_LANGUAGE = {  # the poll's own words in each language, so that nothing Eng
 
 
 STACK = {"admin_token": ADMIN_TOKEN}
-
-
-@pytest.fixture
-def new_page(browser):
-    """Open pages in fresh browser contexts (each a reader with its own storage), optionally with a voter token."""
-    contexts = []
-
-    def make(token: str | None = None) -> Page:
-        context = browser.new_context(viewport={"width": 900, "height": 900})
-        contexts.append(context)
-        if token is not None:
-            context.add_init_script(f"localStorage.setItem('pollw:voter', '{token}')")
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(new_page):
-    return new_page()
-
-
-def widget(page: Page, poll_id: str):
-    return page.locator(f'[data-poll-id="{poll_id}"]')
 
 
 def open_in(page: Page, stack: LocalStack, poll_id: str, lang: str) -> None:

@@ -3,11 +3,8 @@ origin embeds the widget from the local site; the requests the site passed to th
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 
@@ -22,7 +19,7 @@ except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
 
 from local.stack import LocalStack
-from tests.browser_support import close_poll, create_poll, vote_over_http
+from tests.browser_support import api_calls, close_poll, create_poll, open_article, settle, vote_over_http
 from tests.widget_texts import disclaimer, locale, message, pattern
 
 STACK = {"admin_token": "widget-results-token"}
@@ -32,60 +29,6 @@ HIDDEN = {
     "after_close": "Results will be published when the poll closes.",
     "never": "The results of this poll are not published.",
 }
-
-
-@pytest.fixture
-def new_page(browser):
-    """Open pages in fresh browser contexts: each is a reader with its own storage."""
-    contexts = []
-
-    def make() -> Page:
-        context = browser.new_context(viewport={"width": 900, "height": 900})
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(new_page):
-    return new_page()
-
-
-def open_article(page: Page, stack: LocalStack, poll_id: str, view: str | None = None, lang: str = "en") -> Any:
-    """Open an article on the demo origin embedding the poll by the embed snippet (with `data-view`); return the
-    widget."""
-    query = {"poll": poll_id, "lang": lang, **({"view": view} if view else {})}
-    page.goto(f"{stack.demo_url}article?{urlencode(query)}")
-    return page.locator(f'[data-poll-id="{poll_id}"]')
-
-
-def api_calls(stack: LocalStack, poll_id: str) -> list[tuple[str, str]]:
-    """Return the requests about a poll that the site passed to the API (method, path)."""
-    return [(method, path.split("?")[0]) for method, path, _ in stack.api_requests(f"/polls/{poll_id}")]
-
-
-def settle() -> None:
-    """Give a page a moment in which a stray request would be made."""
-    time.sleep(0.7)
-
-
-def edit_document(stack: LocalStack, poll_id: str, change: Any) -> None:
-    """Change the poll's document in the bucket (`change` edits it in place), keeping its type and caching: the
-    fields the API does not write yet."""
-    s3, key = stack.s3(), f"polls/{poll_id}.json"
-    found = s3.get_object(Bucket=stack.results_bucket, Key=key)
-    document = json.loads(found["Body"].read())
-    change(document)
-    s3.put_object(
-        Bucket=stack.results_bucket,
-        Key=key,
-        Body=json.dumps(document).encode(),
-        ContentType=found["ContentType"],
-        CacheControl=found["CacheControl"],
-    )
 
 
 def wait_for_document(stack: LocalStack, poll_id: str, voters: int, timeout: float = 30) -> None:
@@ -247,14 +190,8 @@ DISCLAIMERS = [
 @pytest.mark.parametrize(("value", "lang", "shown"), DISCLAIMERS)
 @pytest.mark.parametrize("view", [None, "results"])
 def test_the_polls_disclaimer_field_turns_the_note_off_or_replaces_it(stack, page, value, lang, shown, view):
-    poll_id = create_poll(stack, challenge="none", translations={"cy": WELSH})["id"]
-
-    def set_disclaimer(document: dict[str, Any]) -> None:
-        document["disclaimer"] = value
-        if isinstance(value, str):
-            document["translations"]["cy"]["disclaimer"] = "Testun yr arolwg."
-
-    edit_document(stack, poll_id, set_disclaimer)
+    welsh = {**WELSH, "disclaimer": "Testun yr arolwg."} if isinstance(value, str) else WELSH
+    poll_id = create_poll(stack, challenge="none", disclaimer=value, translations={"cy": welsh})["id"]
     poll = open_article(page, stack, poll_id, view=view, lang=lang)
     expect(poll.locator(".q, legend")).to_have_text(WELSH["question"] if lang == "cy" else "Tea or coffee?")
     if shown is None:
