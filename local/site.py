@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import ipaddress
 import re
 import threading
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from local.console import CSP
 
 # What the bucket policy lets the site read.
 PUBLIC_PREFIXES = ("polls/", "results/", "p/", "r/", "widget/", "console/", "cards/")
-FORWARDED = ("Authorization", "Content-Type", "Origin")  # the API behaviour's origin request policy
+FORWARDED = ("Authorization", "Content-Type", "Origin", "Referer")  # the API behaviour's origin request policy
 VOTER_COOKIE = "poll_voter"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "server", "date", "content-length"}
 HTML = TYPES[".html"]
@@ -69,6 +70,7 @@ class Site:
     edge_key: str
     url: Callable[[], str]  # the site's own base URL (known once its port is bound)
     connect: Callable[[], str] = lambda: ""  # the console's extra connect-src (the Cognito endpoint)
+    countries: dict[str, str] = field(default_factory=dict)  # loopback address -> the country CloudFront would see
     log: ApiLog = field(default_factory=ApiLog)
 
 
@@ -116,6 +118,17 @@ def article_page(site_url: str, poll_id: str, view: str | None = None, lang: str
         f"</head>\n<body><main><h1>Article</h1>\n<p>A story.</p>\n{snippet(site_url, poll_id, view)}\n</main></body>"
         "</html>\n"
     ).encode()
+
+
+def local_countries(value: str) -> dict[str, str]:
+    """Read LOCAL_COUNTRIES ("127.0.0.2=GB,127.0.0.3=FR"): the country the site reports for each loopback client."""
+    found: dict[str, str] = {}
+    for entry in filter(None, (part.strip() for part in value.split(","))):
+        address, _, country = entry.partition("=")
+        if not re.fullmatch(r"[A-Z]{2}", country.strip()):
+            raise ValueError(f"LOCAL_COUNTRIES: {entry!r} is not address=CC (an upper-case country code)")
+        found[str(ipaddress.ip_address(address.strip()))] = country.strip()
+    return found
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -196,6 +209,8 @@ def site_handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if voter:
                 headers["Cookie"] = voter[-1]
             headers.update({"X-Origin-Verify": site.edge_key, "CloudFront-Viewer-Address": f"{address}:{port}"})
+            if address in site.countries:
+                headers["CloudFront-Viewer-Country"] = site.countries[address]
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             connection = http.client.HTTPConnection(site.api_host, site.api_port, timeout=60)

@@ -8,8 +8,10 @@ from typing import Any
 
 from chalice.app import Request
 
+from chalicelib.core.audience import UNKNOWN, Dimensions, country_code, registrable_site, surface_of
 from chalicelib.core.errors import InvalidJson, PayloadTooLarge
 from chalicelib.runtime.secrets import edge_key, tokens_match
+from chalicelib.runtime.settings import get_settings
 
 MAX_BODY_BYTES = 8 * 1024
 MAX_POLL_BODY_BYTES = 64 * 1024  # a poll definition with its translations
@@ -48,6 +50,25 @@ def header(request: Request, name: str) -> str | None:
 
 EDGE_HEADER = "x-origin-verify"  # CloudFront adds it (the stage's edge key) to every request it sends the API
 VIEWER_HEADER = "cloudfront-viewer-address"  # the reader's address and port, as CloudFront saw them
+COUNTRY_HEADER = "cloudfront-viewer-country"  # the reader's country, as CloudFront placed their address
+
+
+def from_edge(request: Request) -> bool:
+    """Tell whether the request came through our edge (it carries the stage's edge key)."""
+    verify, key = header(request, EDGE_HEADER), None
+    if verify:
+        key = edge_key()
+    return key is not None and verify is not None and tokens_match(verify, key)
+
+
+def dimensions(request: Request, *, form: bool = False) -> Dimensions:
+    """Return what the edge knows of where a vote came from: the country (only from our edge), the embedding
+    site (the page's Origin, or the Referer of a no-JS form's post) and the surface."""
+    origin = header(request, "origin")
+    page = header(request, "referer") if form else origin
+    country = country_code(header(request, COUNTRY_HEADER)) if from_edge(request) else UNKNOWN
+    surface = surface_of(form=form, origin=origin, site_url=get_settings().site_url)
+    return Dimensions(country=country, site=registrable_site(page), surface=surface)
 
 
 def source_ip(request: Request) -> str | None:
@@ -55,13 +76,11 @@ def source_ip(request: Request) -> str | None:
     else API Gateway's source IP (never a client header alone)."""
     identity = (request.context or {}).get("identity") or {}
     ip = identity.get("sourceIp")
-    viewer, verify = header(request, VIEWER_HEADER), header(request, EDGE_HEADER)
-    if viewer and verify:
-        key = edge_key()
-        if key is not None and tokens_match(verify, key):
-            address = viewer.rpartition(":")[0].strip("[]")
-            try:
-                return str(ipaddress.ip_address(address))
-            except ValueError:
-                pass  # not an address: the API Gateway source IP stands
+    viewer = header(request, VIEWER_HEADER)
+    if viewer and from_edge(request):
+        address = viewer.rpartition(":")[0].strip("[]")
+        try:
+            return str(ipaddress.ip_address(address))
+        except ValueError:
+            pass  # not an address: the API Gateway source IP stands
     return str(ip) if ip else None

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.core.audience import NOWHERE, Dimensions, attribute_names, country_code
 from chalicelib.core.counts import Counts
 
 SEQUENCE_WIDTH = 40  # DynamoDB Streams sequence numbers are 21 to 40 digits: padded, they compare as text
@@ -44,6 +45,8 @@ class Contribution:
     options: tuple[str, ...]
     sign: int  # +1 a ballot that now counts, -1 one that no longer does
     at: int  # when the record was written (epoch seconds)
+    dimensions: Dimensions = NOWHERE  # where the ballot came from (ballots cast before these: unknown)
+    cast_at: int = 0  # when the ballot was cast (its minute in the audience)
 
 
 def contribution(
@@ -68,6 +71,19 @@ def contribution(
         options=tuple(str(option) for option in image["options"]),
         sign=1 if after else -1,
         at=at,
+        dimensions=dimensions_of(image),
+        cast_at=int(image.get("at") or at),
+    )
+
+
+def dimensions_of(image: Mapping[str, Any]) -> Dimensions:
+    """Return a ballot image's audience dimensions (each "unknown" where the ballot has none)."""
+    fallback = Dimensions()
+    site, surface = image.get("site"), image.get("surf")
+    return Dimensions(
+        country=country_code(image.get("cty")),
+        site=str(site) if isinstance(site, str) and site else fallback.site,
+        surface=str(surface) if isinstance(surface, str) and surface else fallback.surface,
     )
 
 
@@ -99,6 +115,46 @@ def delta(contributions: Sequence[Contribution]) -> Delta:
         first=contributions[0].sequence,
         last=contributions[-1].sequence,
         at=max(item.at for item in contributions),
+    )
+
+
+MAX_AUDIENCE_NAMES = 100  # names one audience write adds to: its expression stays well under DynamoDB's 4 KB
+
+
+@dataclass(frozen=True)
+class AudienceDelta:
+    """The sum of a run of contributions to one audience tally (a dimension, or an hour of minutes) of one lane."""
+
+    group: str
+    adds: dict[str, int]
+    first: str
+    last: str
+    size: int  # how many contributions it sums
+
+
+def audience_groups(contributions: Iterable[Contribution]) -> dict[str, list[Contribution]]:
+    """Group contributions (keeping stream order) by the audience tallies they touch."""
+    groups: dict[str, list[Contribution]] = {}
+    for item in contributions:
+        for group in attribute_names(item.dimensions, item.options, item.cast_at):
+            groups.setdefault(group, []).append(item)
+    return dict(sorted(groups.items()))
+
+
+def audience_run(group: str, contributions: Sequence[Contribution], limit: int = MAX_AUDIENCE_NAMES) -> AudienceDelta:
+    """Sum the longest first run of contributions to one audience tally that adds to at most `limit` names (a
+    ballot's own names always fit), so every write is one expression and moves the tally's mark over a prefix."""
+    adds: dict[str, int] = {}
+    size = 0
+    for item in contributions:
+        names = attribute_names(item.dimensions, item.options, item.cast_at)[group]
+        if size and len(adds.keys() | names.keys()) > limit:
+            break
+        for name, n in names.items():
+            adds[name] = adds.get(name, 0) + n * item.sign
+        size += 1
+    return AudienceDelta(
+        group, {k: v for k, v in adds.items() if v}, contributions[0].sequence, contributions[size - 1].sequence, size
     )
 
 

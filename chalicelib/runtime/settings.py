@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from chalicelib.core.audience import DEFAULT_MIN_GROUP
 from chalicelib.core.pages import ACCENT_RE, DEFAULT_ACCENT, DEFAULT_NAME
 from chalicelib.runtime import state
 
@@ -141,6 +142,7 @@ class Settings:
     site_name: str  # the name the hosted pages and cards show (SITE_NAME, else the site's host)
     accent_colour: str  # #rrggbb: the pages' and cards' accent
     card_every: int  # seconds: a poll's share cards follow its counts at most this often (on AWS: whole minutes)
+    audience_min_group: int  # voters a group needs to be shown on its own in the audience breakdowns
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +191,7 @@ def get_settings() -> Settings:
         site_name=_site_name(site_url),
         accent_colour=_accent_colour(),
         card_every=_int("CARD_EVERY", 60, 1, 3600),
+        audience_min_group=_int("AUDIENCE_MIN_GROUP", DEFAULT_MIN_GROUP, 2, 10_000),
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from chalicelib.core.errors import ServiceUnavailable
-from chalicelib.core.ledger import Contribution, Lane, delta, grouped, live_key, past
+from chalicelib.core.ledger import Contribution, Lane, audience_groups, audience_run, delta, grouped, live_key, past
 from chalicelib.runtime import clock, observability, state
 from chalicelib.store.adapters import ballot_batch, store
 
@@ -58,7 +58,9 @@ def fold(event: dict[str, Any]) -> FoldReport:
     groups = grouped(batch.contributions)
     report.polls = len(groups)
     for (poll_id, incarnation), contributions in groups.items():
-        apply(Lane(poll_id, incarnation, str(batch.shard)), contributions, report)
+        lane = Lane(poll_id, incarnation, str(batch.shard))
+        apply(lane, contributions, report)
+        apply_audience(lane, contributions, report)
     if batch.contributions:
         report.lag_seconds = round(max(0.0, clock.now() - max(c.at for c in batch.contributions)), 3)
         observability.count(observability.FOLD_RECORDS, report.applied)
@@ -107,6 +109,24 @@ def apply(lane: Lane, contributions: list[Contribution], report: FoldReport) -> 
         raise ServiceUnavailable(f"the fold could not settle poll {lane.poll_id}'s tally for shard {lane.shard}")
     with _lock:
         _live[lane] = key
+
+
+def apply_audience(lane: Lane, contributions: list[Contribution], report: FoldReport) -> None:
+    """Apply one poll's contributions from one stream shard to that shard's audience tallies, each exactly once.
+
+    Each tally is written in runs that fit one expression; a refused run names the tally's mark, and only the
+    contributions past it are written (a redelivered batch, or one that failed between two runs)."""
+    for group, touching in audience_groups(contributions).items():
+        pending = touching
+        for _ in range(len(pending) + MAX_STEPS):
+            if not pending:
+                break
+            run = audience_run(group, pending)
+            report.writes += 1
+            mark = store().add_to_audience(lane, run)
+            pending = pending[run.size :] if mark is None else past(pending, mark)
+        if pending:
+            raise ServiceUnavailable(f"the fold could not settle poll {lane.poll_id}'s audience for shard {lane.shard}")
 
 
 def reset() -> None:

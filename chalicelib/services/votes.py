@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from chalicelib.core.addresses import address_prefix
+from chalicelib.core.audience import NOWHERE, Dimensions
 from chalicelib.core.errors import (
     AddressLimitReached,
     AlreadyVoted,
@@ -71,22 +72,27 @@ def _window(poll: Poll, source: str, now: int) -> WindowCount | None:
     return WindowCount(key_hash=key, limit=limit.votes, expires_at=start + limit.seconds + 60)
 
 
-def cast(poll_id: str, body: Any, source_ip: str | None, lang: str | None = None) -> dict[str, Any]:
-    """Validate and write one vote; return the 201 body (its results in the language asked for, if any)."""
+def cast(
+    poll_id: str, body: Any, source_ip: str | None, lang: str | None = None, dimensions: Dimensions = NOWHERE
+) -> dict[str, Any]:
+    """Validate and write one vote, with where it came from; return the 201 body (its results in the language
+    asked for, if any)."""
     request = parse_vote(body)
     poll = catalog.poll(poll_id)
     check_choices(poll, request)
     now = int(clock.now())
     check_open(poll.window, now)
     proof = challenges.verify(poll, check_proof_given(poll, request), source_ip)
-    _commit(_vote(poll, request, source_ip or "unknown", proof, now), lang)
+    _commit(_vote(poll, request, source_ip or "unknown", proof, now, dimensions=dimensions), lang)
     observability.count(observability.VOTE_ACCEPTED)
     ballot = OwnBallot(tuple(request.options), now)
     shown = results.for_voter(poll, ballot, lang, just_written=True)
     return {"poll_id": poll.id, "options": request.options, "results": shown}
 
 
-def _vote(poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof | None, now: int) -> VoteWrite:
+def _vote(
+    poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof | None, now: int, *, dimensions: Dimensions
+) -> VoteWrite:
     """Return what the vote writes: the same for every attempt, so a retry can only find its own ballot."""
     request_id = uuid.uuid4().hex
     by_request = not poll.block.keeps_ballots or request.voter is None
@@ -106,6 +112,7 @@ def _vote(poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof | 
         address_hash=address_hash(poll, source_ip) if poll.block.limits_addresses else None,
         window=_window(poll, source, now),
         proof=proof,
+        dimensions=dimensions,
     )
 
 

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chalicelib.core.audience import NOWHERE, Audience, Dimensions
 from chalicelib.core.audit import AuditEntry
 from chalicelib.core.counts import Counts
 from chalicelib.core.forensics import BallotRecord, VoidRecord
-from chalicelib.core.ledger import Base, Contribution, Delta, Lane, Tally, total
+from chalicelib.core.ledger import AudienceDelta, Base, Contribution, Delta, Lane, Tally, total
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import OwnBallot
 
@@ -46,6 +47,7 @@ class VoteWrite:
     address_hash: str | None = None  # the per-address counter (voter_and_ip), checked and bumped when set
     window: WindowCount | None = None  # the prefix's window counter, checked and bumped when set
     proof: SpentProof | None = None  # put-if-absent when set
+    dimensions: Dimensions = NOWHERE  # where the vote came from (audience), kept on the ballot
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,17 @@ class BallotStore(Protocol):
         """Return the poll's void records, oldest first."""
 
 
-class Store(PollStore, TallyStore, BallotStore, Protocol):
+class AudienceStore(Protocol):
+    """The audience tallies the fold writes beside the counts (conditional on their marks) and editors read."""
+
+    def add_to_audience(self, lane: Lane, delta: AudienceDelta) -> str | None:
+        """Add a delta to a lane's audience tally unless its mark reached delta.first; None if added, else the mark."""
+
+    def audience(self, poll: Poll) -> Audience:
+        """Add up a poll incarnation's audience tallies."""
+
+
+class Store(PollStore, TallyStore, AudienceStore, BallotStore, Protocol):
     """Everything the services need from the database."""
 
 

@@ -17,6 +17,7 @@ from tests.support import aws
 aws_backend, client, calls, faults = aws.aws_backend, aws.client, aws.calls, aws.faults
 
 PASSWORD = "Correct-horse-9"
+EDGE_KEY = "edge-key-for-the-api-tests-0001"
 EDITOR, ADMIN, STRANGER = "editor@example.com", "admin@example.com", "stranger@example.com"
 
 
@@ -67,3 +68,12 @@ def audit_entries(client: Any, headers: dict[str, str], poll_id: str | None = No
     response = client.http.get(path, headers=headers)
     assert response.status_code == 200, response.body
     return list(response.json_body["entries"])
+
+
+@pytest.fixture
+def edge_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the API as a stage behind the CDN: requests carrying this key as X-Origin-Verify come from the edge."""
+    monkeypatch.setenv("EDGE_KEY", EDGE_KEY)
+    state.reset_all()
+    yield EDGE_KEY
+    state.reset_all()

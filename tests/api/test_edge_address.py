@@ -6,20 +6,9 @@ import json
 
 import pytest
 
+from tests.api.conftest import EDGE_KEY
 from tests.conftest import JSON
 from tests.helpers import create_poll, new_voter
-
-EDGE_KEY = "edge-key-for-the-api-tests-0001"
-
-
-@pytest.fixture
-def edge_key(monkeypatch):
-    from chalicelib.runtime import state
-
-    monkeypatch.setenv("EDGE_KEY", EDGE_KEY)
-    state.reset_all()
-    yield EDGE_KEY
-    state.reset_all()
 
 
 def vote_from(client, poll_id, headers):

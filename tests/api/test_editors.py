@@ -26,6 +26,8 @@ OPERATIONS = [
     ("POST", "/snapshots", None),
     ("GET", "/polls/{id}/history", None),
     ("GET", "/polls/{id}/results.csv", None),
+    ("GET", "/polls/{id}/audience", None),
+    ("GET", "/polls/{id}/audience.csv", None),
     ("GET", "/audit", None),
     ("GET", "/polls/{id}/forensics", None),
     ("POST", "/polls/{id}/void", {"source": "s" * 16, "reason": "stuffed"}),

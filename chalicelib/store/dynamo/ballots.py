@@ -62,6 +62,8 @@ def _ballot_item(vote: VoteWrite) -> dict[str, Any]:
     }
     if vote.source_hash is not None:
         item["src"] = {"S": vote.source_hash}
+    dimensions = vote.dimensions
+    item.update({"cty": {"S": dimensions.country}, "site": {"S": dimensions.site}, "surf": {"S": dimensions.surface}})
     return item
 
 

@@ -99,7 +99,7 @@ class ByPollIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
 
     class Meta:
         index_name = "by-poll"
-        projection = IncludeProjection(["options", "src", "voided_at", "expires_at"])
+        projection = IncludeProjection(["options", "src", "voided_at", "expires_at", "cty", "site", "surf"])
 
     pb = UnicodeAttribute(hash_key=True)
     at = NumberAttribute(range_key=True)
@@ -121,6 +121,10 @@ class BallotModel(Model):
     request_id = UnicodeAttribute()  # lets a retried request recognise its own committed ballot
     at = NumberAttribute()  # server time of the vote, to the second
     src = UnicodeAttribute(null=True)  # keyed hash of (poll, address prefix): forensics' source id
+    # The audience (absent on ballots cast before it): country code, embedding site's registrable domain, surface.
+    cty = UnicodeAttribute(null=True)
+    site = UnicodeAttribute(null=True)
+    surf = UnicodeAttribute(null=True)
     pb = UnicodeAttribute()  # the by-poll index key
     voided_at = NumberAttribute(null=True)
     void_id = UnicodeAttribute(null=True)

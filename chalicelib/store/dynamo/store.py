@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.store.dynamo.audience import AudienceTallies
 from chalicelib.store.dynamo.ballots import Ballots
 from chalicelib.store.dynamo.polls import Polls
 from chalicelib.store.dynamo.tables import Tables
@@ -9,7 +10,7 @@ from chalicelib.store.dynamo.tallies import Tallies
 from chalicelib.store.dynamo.voids import Voids
 
 
-class DynamoStore(Polls, Tallies, Ballots, Voids):
+class DynamoStore(Polls, Tallies, AudienceTallies, Ballots, Voids):
     """The Store port over the stage's DynamoDB tables (bound when the store is built)."""
 
     def __init__(self, tables: Tables) -> None:

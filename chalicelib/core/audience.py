@@ -1,0 +1,177 @@
+"""Audience: where a vote came from (country, embedding site, surface, minute), and breakdowns shown with care.
+
+Nothing here identifies a person: a country code, a registrable domain, the kind of page, the minute. Breakdowns
+merge every group under the stage's minimum into "other", and make "other" itself big enough (or empty), so no
+small group can be singled out, not even by taking one read from another.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from publicsuffixlist import PublicSuffixList
+
+from chalicelib.core.counts import Counts
+
+UNKNOWN, DIRECT, OTHER = "unknown", "direct", "other"
+SURFACES = ("widget", "hosted", "form", "api")
+DIMENSIONS = {"c": "countries", "s": "sites", "f": "surfaces"}  # a group's letter -> the breakdown's name
+MINUTES = "m"
+SEP = "|"  # joins a dimension, its key and an option in a tally's attribute name (no key can hold it)
+COUNTRY_RE = re.compile(r"[A-Z]{2}")
+MAX_SITE = 100
+DEFAULT_MIN_GROUP = 10
+
+
+@dataclass(frozen=True)
+class Dimensions:
+    """What the edge knows of a vote without knowing who cast it."""
+
+    country: str = UNKNOWN
+    site: str = UNKNOWN
+    surface: str = UNKNOWN
+
+    def keys(self) -> dict[str, str]:
+        """Return the vote's key in each dimension, by the dimension's letter."""
+        return {"c": self.country, "s": self.site, "f": self.surface}
+
+
+NOWHERE = Dimensions()  # a vote whose origin nothing tells
+
+
+def country_code(value: str | None) -> str:
+    """Return an ISO 3166 alpha-2 code as CloudFront sends it (upper case), or "unknown"."""
+    code = (value or "").strip().upper()
+    return code if COUNTRY_RE.fullmatch(code) else UNKNOWN
+
+
+@lru_cache(maxsize=1)
+def _suffixes() -> PublicSuffixList:
+    """Return the public suffix list (the snapshot the package ships: no network), read once."""
+    return PublicSuffixList()
+
+
+def registrable_site(url: str | None) -> str:
+    """Return the registrable domain of a page's URL or origin (an address or single label as it is); "direct"
+    without one, "unknown" when it cannot be read."""
+    if not url or url.strip() in ("", "null"):
+        return DIRECT
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return UNKNOWN
+    if not host:
+        return UNKNOWN
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return UNKNOWN
+    if len(host) > MAX_SITE or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return UNKNOWN
+    return str(_suffixes().privatesuffix(host) or host)
+
+
+def surface_of(*, form: bool, origin: str | None, site_url: str | None) -> str:
+    """Return the surface a vote came through: the no-JS form, our hosted page, a page that embeds the poll, or a
+    program (no Origin)."""
+    if form:
+        return "form"
+    if not origin or origin == "null":
+        return "api"
+    own = (site_url or "").rstrip("/")
+    return "hosted" if own and origin.rstrip("/") == own else "widget"
+
+
+def minute_of(at: int) -> int:
+    """Return the epoch second of the minute a time falls in."""
+    return int(at) // 60 * 60
+
+
+def hour_of(at: int) -> int:
+    """Return the epoch second of the hour a time falls in (minutes are folded into one item per hour)."""
+    return int(at) // 3600 * 3600
+
+
+def attribute_names(dimensions: Dimensions, options: Iterable[str], at: int) -> dict[str, dict[str, int]]:
+    """Return what one ballot adds to the audience tallies: {group: {attribute: 1}} (voters and votes per option
+    in each dimension; voters in its minute, grouped by hour)."""
+    names: dict[str, dict[str, int]] = {}
+    chosen = list(options)
+    for letter, key in dimensions.keys().items():
+        group = names.setdefault(letter, {})
+        group[SEP.join((letter, key))] = 1
+        for option in chosen:
+            group[SEP.join((letter, key, option))] = 1
+    names[f"{MINUTES}{hour_of(at)}"] = {SEP.join((MINUTES, str(minute_of(at)))): 1}
+    return names
+
+
+@dataclass
+class Audience:
+    """A poll's folded audience: counts per key in each dimension, and voters per minute."""
+
+    groups: dict[str, dict[str, Counts]] = field(default_factory=lambda: {letter: {} for letter in DIMENSIONS})
+    minutes: dict[int, int] = field(default_factory=dict)
+
+    def add(self, attributes: Mapping[str, int]) -> Audience:
+        """Add one audience tally's attributes (as attribute_names writes them)."""
+        for name, n in attributes.items():
+            parts = name.split(SEP)
+            if parts[0] == MINUTES and len(parts) == 2 and parts[1].isdigit():
+                self.minutes[int(parts[1])] = self.minutes.get(int(parts[1]), 0) + int(n)
+            elif parts[0] in DIMENSIONS and len(parts) in (2, 3):
+                counts = self.groups[parts[0]].setdefault(parts[1], Counts())
+                if len(parts) == 2:
+                    counts.voters += int(n)
+                else:
+                    counts.votes[parts[2]] = counts.votes.get(parts[2], 0) + int(n)
+        return self
+
+
+def breakdown(groups: Mapping[str, Counts], option_ids: list[str], min_group: int) -> list[dict[str, Any]]:
+    """Return one dimension's groups, largest first, with every group under `min_group` voters merged into "other".
+
+    "other" is then either empty or at least `min_group` voters: while it is not, the smallest group shown joins it.
+    So the total (which the results show) minus the groups shown never isolates fewer than `min_group` voters.
+    """
+    ranked = sorted(((k, c) for k, c in groups.items() if c.voters > 0), key=lambda kc: (-kc[1].voters, kc[0]))
+    shown = [(k, c) for k, c in ranked if c.voters >= min_group and k != OTHER]
+    kept = {k for k, _ in shown}
+    hidden = [(k, c) for k, c in ranked if k not in kept]
+    while hidden and shown and sum(c.voters for _, c in hidden) < min_group:
+        hidden.append(shown.pop())
+    rows = list(shown)
+    if hidden:
+        merged = Counts()
+        for _, counts in hidden:
+            merged.merge(counts.votes, counts.voters)
+        rows.append((OTHER, merged))
+    return [
+        {"key": key, "voters": counts.voters, "options": {o: max(0, counts.votes.get(o, 0)) for o in option_ids}}
+        for key, counts in rows
+    ]
+
+
+def audience_csv(report: Mapping[str, Any], option_ids: list[str]) -> bytes:
+    """Render an audience report as CSV (UTF-8 with a BOM): a row per group of each dimension, then the minutes."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["dimension", "key", "voters", *(f"votes_{o}" for o in option_ids)])
+    for name in DIMENSIONS.values():
+        for row in report[name]:
+            writer.writerow([name, row["key"], row["voters"], *(row["options"].get(o, 0) for o in option_ids)])
+    for point in report["minutes"]:
+        writer.writerow(["minutes", point["minute"], point["voters"], *("" for _ in option_ids)])
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,82 @@
+"""Audience tallies in DynamoDB, beside their poll's definition, outside the range a results read queries.
+
+  (poll id, "u#<inc>#<shard>#<group>")   one stream shard's audience tally of one group: "c" countries, "s" sites,
+                                         "f" surfaces, "m<hour>" the voters of that hour's minutes; a mark
+
+Each is added to on condition that its mark is below the first record of the delta, like a count tally: a record
+counts exactly once. They are never sealed: a shard's records of one group fit one item (a group's keys are
+bounded, and a stream shard lives hours), and an editor's read adds them up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.core.audience import Audience
+from chalicelib.core.ledger import AudienceDelta, Lane
+from chalicelib.core.poll import Poll
+from chalicelib.store.dynamo.connection import CONDITION_FAILED, error_code, query_all, unavailable
+from chalicelib.store.dynamo.tables import Tables
+
+MARK, SHARD, INC = "mark", "shard", "inc"
+
+
+def audience_part(incarnation: str, shard: str | None = None, group: str | None = None) -> str:
+    """Return the sort key of an audience tally (or, without a shard, the prefix of the incarnation's)."""
+    return f"u#{incarnation}#" if shard is None else f"u#{incarnation}#{shard}#{group}"
+
+
+class AudienceTallies:
+    """The AudienceStore port: the fold's conditional adds and the editors' read."""
+
+    tables: Tables
+
+    def add_to_audience(self, lane: Lane, delta: AudienceDelta) -> str | None:
+        """Add a delta to a lane's audience tally unless its mark has reached delta.first (one UpdateItem, which
+        creates the tally); None when added, else the tally's mark."""
+        names: dict[str, str] = {"#mark": MARK, "#shard": SHARD, "#inc": INC}
+        values: dict[str, Any] = {
+            ":first": {"S": delta.first},
+            ":last": {"S": delta.last},
+            ":shard": {"S": lane.shard},
+            ":inc": {"S": lane.incarnation},
+        }
+        clauses = []
+        for index, (name, n) in enumerate(sorted(delta.adds.items())):
+            names[f"#a{index}"], values[f":a{index}"] = name, {"N": str(n)}
+            clauses.append(f"#a{index} :a{index}")
+        expression = "SET #mark = :last, #shard = :shard, #inc = :inc"
+        if clauses:
+            expression += " ADD " + ", ".join(clauses)
+        part = audience_part(lane.incarnation, lane.shard, delta.group)
+        try:
+            self.tables.client.update_item(
+                TableName=self.tables.polls_table,
+                Key={"id": {"S": lane.poll_id}, "part": {"S": part}},
+                UpdateExpression=expression,
+                ConditionExpression="attribute_not_exists(#mark) OR #mark < :first",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return None
+        except ClientError as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise unavailable(exc) from exc
+            return str((exc.response.get("Item") or {}).get(MARK, {}).get("S", delta.last))
+
+    def audience(self, poll: Poll) -> Audience:
+        """Add up a poll incarnation's audience tallies (a paginated Query of its "u#" items)."""
+        items = query_all(
+            self.tables.client,
+            TableName=self.tables.polls_table,
+            KeyConditionExpression="id = :id AND begins_with(part, :prefix)",
+            ExpressionAttributeValues={":id": {"S": poll.id}, ":prefix": {"S": audience_part(poll.incarnation)}},
+            ConsistentRead=True,
+        )
+        audience = Audience()
+        for item in items:
+            audience.add({name: int(value["N"]) for name, value in item.items() if "|" in name and "N" in value})
+        return audience

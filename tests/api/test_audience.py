@@ -1,0 +1,212 @@
+"""Where a poll's voters came from: country (only from our edge), embedding site and surface on each ballot, folded
+exactly into the audience like the counts, shown to editors with every small group merged into "other"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.runtime import clock, state
+from chalicelib.runtime.settings import get_settings
+from chalicelib.services import fold
+from chalicelib.store import adapters
+from local.streams import stream_batches
+from tests.api.conftest import EDGE_KEY
+from tests.conftest import ADMIN, JSON
+from tests.helpers import create_poll, error_code, folded, new_voter
+
+SITE = "https://news.example.co.uk"
+
+
+@pytest.fixture
+def min_group(monkeypatch):
+    """Show groups of two voters or more (the default, 10, is proven apart)."""
+    monkeypatch.setenv("AUDIENCE_MIN_GROUP", "2")
+    state.reset_all()
+    yield 2
+    state.reset_all()
+
+
+def cast(client, poll_id: str, option: str, headers: dict[str, str] | None = None) -> Any:
+    body = json.dumps({"options": [option], "voter": new_voter()})
+    answer = client.http.post(f"/polls/{poll_id}/votes", headers={**JSON, **(headers or {})}, body=body)
+    assert answer.status_code == 201, answer.body
+    return answer
+
+
+def from_edge(country: str, origin: str | None = SITE) -> dict[str, str]:
+    headers = {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "198.51.100.7:4000"}
+    headers["CloudFront-Viewer-Country"] = country
+    if origin:
+        headers["Origin"] = origin
+    return headers
+
+
+def audience(client, poll_id: str) -> dict[str, Any]:
+    answer = client.http.get(f"/polls/{poll_id}/audience", headers=ADMIN)
+    assert answer.status_code == 200, answer.body
+    return answer.json_body
+
+
+def rows(report: dict[str, Any], dimension: str) -> dict[str, tuple[int, dict[str, int]]]:
+    return {row["key"]: (row["voters"], row["options"]) for row in report[dimension]}
+
+
+def test_votes_from_countries_sites_and_surfaces_are_folded_exactly(client, edge_key, min_group):
+    poll_id = create_poll(client)["id"]
+    for _ in range(3):
+        cast(client, poll_id, "yes", from_edge("GB", "https://www.bbc.co.uk"))
+    for _ in range(2):
+        cast(client, poll_id, "no", from_edge("FR", "https://m.lemonde.fr:8443"))
+    cast(client, poll_id, "no", from_edge("FR", "https://www.lemonde.fr"))
+    for _ in range(2):
+        cast(client, poll_id, "yes", {})  # a program: no Origin, no edge
+    folded()
+    report = audience(client, poll_id)
+    assert report["poll_id"] == poll_id and report["min_group"] == 2
+    yes_no = {"yes": 0, "no": 0, "dont-know": 0}
+    assert rows(report, "countries") == {
+        "GB": (3, {**yes_no, "yes": 3}),
+        "FR": (3, {**yes_no, "no": 3}),
+        "unknown": (2, {**yes_no, "yes": 2}),
+    }
+    assert rows(report, "sites") == {
+        "bbc.co.uk": (3, {**yes_no, "yes": 3}),
+        "lemonde.fr": (3, {**yes_no, "no": 3}),
+        "direct": (2, {**yes_no, "yes": 2}),
+    }
+    assert rows(report, "surfaces") == {"widget": (6, {**yes_no, "yes": 3, "no": 3}), "api": (2, {**yes_no, "yes": 2})}
+    assert sum(point["voters"] for point in report["minutes"]) == 8
+    assert all(point["minute"].endswith(":00Z") for point in report["minutes"])
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"CloudFront-Viewer-Country": "GB"},  # no edge key
+        {"CloudFront-Viewer-Country": "GB", "X-Origin-Verify": "wrong-key-wrong-key-wrong-key"},
+    ],
+    ids=["no key", "wrong key"],
+)
+def test_a_country_header_without_the_edge_key_is_ignored(client, edge_key, min_group, headers):
+    poll_id = create_poll(client)["id"]
+    for _ in range(2):
+        cast(client, poll_id, "yes", headers)
+    folded()
+    assert rows(audience(client, poll_id), "countries") == {"unknown": (2, {"yes": 2, "no": 0, "dont-know": 0})}
+
+
+def test_our_hosted_page_and_the_no_js_form_are_surfaces_of_their_own(client, min_group, monkeypatch):
+    monkeypatch.setenv("SITE_URL", "https://polls.example.org")
+    state.reset_all()
+    poll_id = create_poll(client)["id"]
+    for _ in range(2):
+        cast(client, poll_id, "yes", {"Origin": "https://polls.example.org"})
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+    for _ in range(2):
+        page = {**form, "Referer": f"https://polls.example.org/p/{poll_id}/vote", "Cookie": f"poll_voter={new_voter()}"}
+        assert client.http.post(f"/polls/{poll_id}/form", headers=page, body="option=no").status_code == 200
+    folded()
+    report = audience(client, poll_id)
+    assert rows(report, "surfaces") == {
+        "hosted": (2, {"yes": 2, "no": 0, "dont-know": 0}),
+        "form": (2, {"yes": 0, "no": 2, "dont-know": 0}),
+    }
+    assert rows(report, "sites") == {"example.org": (4, {"yes": 2, "no": 2, "dont-know": 0})}
+
+
+def test_small_groups_are_merged_and_a_read_minus_the_results_isolates_no_voter(client, edge_key):
+    poll_id = create_poll(client)["id"]
+    for _ in range(12):
+        cast(client, poll_id, "yes", from_edge("GB"))
+    cast(client, poll_id, "no", from_edge("FR"))
+    folded()
+    report = audience(client, poll_id)
+    assert report["min_group"] == 10
+    # GB alone would leave one voter (FR's) in "other", and the results minus GB would give their choice away.
+    assert rows(report, "countries") == {"other": (13, {"yes": 12, "no": 1, "dont-know": 0})}
+    for _ in range(10):
+        cast(client, poll_id, "no", from_edge("DE"))
+    folded()
+    assert rows(audience(client, poll_id), "countries") == {
+        "GB": (12, {"yes": 12, "no": 0, "dont-know": 0}),
+        "other": (11, {"yes": 0, "no": 11, "dont-know": 0}),  # DE's ten and FR's one: FR's vote stays hidden
+    }
+
+
+def test_a_void_takes_the_ballot_off_every_dimension(client, edge_key, min_group):
+    poll_id = create_poll(client)["id"]
+    for country in ("GB", "GB", "GB"):
+        cast(client, poll_id, "yes", from_edge(country))
+    folded()
+    table = get_settings().ballots_table
+    keys = [i["pk"]["S"] for i in boto3.client("dynamodb").scan(TableName=table)["Items"] if i["poll"]["S"] == poll_id]
+    assert adapters.store().void_ballot(keys[0], "void-1", int(clock.now()))
+    folded()
+    report = audience(client, poll_id)
+    two = (2, {"yes": 2, "no": 0, "dont-know": 0})
+    assert (rows(report, "countries"), rows(report, "sites"), rows(report, "surfaces")) == (
+        {"GB": two},
+        {"example.co.uk": two},
+        {"widget": two},
+    )
+    assert sum(point["voters"] for point in report["minutes"]) == 2
+
+
+def test_a_batch_delivered_again_or_bisected_counts_each_ballot_once_in_the_audience(client, edge_key, min_group):
+    poll_id = create_poll(client)["id"]
+    for index in range(10):
+        cast(client, poll_id, "yes", from_edge("GB" if index % 2 else "FR", f"https://www.site{index % 3}.com"))
+    (event,) = stream_batches(get_settings().ballots_table)
+    first, second = dict(event, Records=event["Records"][:4]), dict(event, Records=event["Records"][4:])
+    for delivery in (first, event, first, second, event):
+        fold.reset()
+        fold.fold(delivery)
+    report = audience(client, poll_id)
+    assert {k: v[0] for k, v in rows(report, "countries").items()} == {"GB": 5, "FR": 5}
+    assert {k: v[0] for k, v in rows(report, "sites").items()} == {
+        "site0.com": 4,
+        "site1.com": 3,
+        "site2.com": 3,
+    }
+    assert sum(point["voters"] for point in report["minutes"]) == 10
+
+
+def test_a_batch_of_many_sites_is_written_in_runs_that_each_fit_one_expression(client, edge_key, min_group, calls):
+    poll_id = create_poll(client, options=[f"Option {n}" for n in range(20)], max_choices=20)["id"]
+    every = [f"option-{n}" for n in range(20)]
+    for index in range(12):  # 12 sites x 21 names: more than one write's 100
+        body = json.dumps({"options": every, "voter": new_voter()})
+        headers = {**JSON, **from_edge("GB", f"https://paper{index}.net")}
+        assert client.http.post(f"/polls/{poll_id}/votes", headers=headers, body=body).status_code == 201
+    calls.clear()
+    folded()
+    sites = rows(audience(client, poll_id), "sites")
+    assert sites == {"other": (12, dict.fromkeys(every, 12))}  # each site has one voter: none is shown
+    runs = [
+        c.params for c in calls.calls if c.operation == "UpdateItem" and c.params["Key"]["part"]["S"].endswith("#s")
+    ]
+    added = [len([v for v in run["ExpressionAttributeNames"] if v.startswith("#a")]) for run in runs]
+    assert len(runs) == 3 and max(added) <= 100 and sum(added) == 12 * 21  # four sites a run
+
+
+def test_the_audience_csv_has_a_row_per_group_and_minute(client, edge_key, min_group):
+    poll_id = create_poll(client)["id"]
+    for _ in range(2):
+        cast(client, poll_id, "yes", from_edge("GB"))
+    folded()
+    answer = client.http.get(f"/polls/{poll_id}/audience.csv", headers=ADMIN)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    lines = answer.body.decode("utf-8-sig").splitlines()
+    assert lines[0] == "dimension,key,voters,votes_yes,votes_no,votes_dont-know"
+    assert "countries,GB,2,2,0,0" in lines and "sites,example.co.uk,2,2,0,0" in lines
+    assert any(line.startswith("minutes,") and line.endswith(",2,,,") for line in lines)
+
+
+def test_the_audience_of_a_missing_poll_is_a_404(client):
+    answer = client.http.get("/polls/no-such-poll/audience", headers=ADMIN)
+    assert (answer.status_code, error_code(answer)) == (404, "poll_not_found")
