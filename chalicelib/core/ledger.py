@@ -10,10 +10,10 @@ counts it once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from chalicelib.core.audience import NOWHERE, Dimensions, attribute_names, country_code
+from chalicelib.core.audience import NOWHERE, OTHER, Dimensions, attribute_names, country_code
 from chalicelib.core.counts import Counts
 
 SEQUENCE_WIDTH = 40  # DynamoDB Streams sequence numbers are 21 to 40 digits: padded, they compare as text
@@ -119,6 +119,9 @@ def delta(contributions: Sequence[Contribution]) -> Delta:
 
 
 MAX_AUDIENCE_NAMES = 100  # names one audience write adds to: its expression stays well under DynamoDB's 4 KB
+# Sites one stream shard's site tally names; later ones count as "other". The Origin a script sends is its own
+# choice, so without a cap a flood of made-up sites would grow the item past DynamoDB's 400 KB and stop the fold.
+MAX_SITES = 100
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,23 @@ def audience_groups(contributions: Iterable[Contribution]) -> dict[str, list[Con
         for group in attribute_names(item.dimensions, item.options, item.cast_at):
             groups.setdefault(group, []).append(item)
     return dict(sorted(groups.items()))
+
+
+def cap_sites(
+    contributions: Sequence[Contribution], known: set[str], limit: int = MAX_SITES
+) -> tuple[list[Contribution], set[str]]:
+    """Count a site the shard's site tally does not name yet as "other" once the tally names `limit` sites; return
+    the contributions and the sites named. (Only then can a void land on another line than its vote: on "other" in
+    one shard's tally, its site in another's; every total stays exact.)"""
+    named, capped = set(known), []
+    for item in contributions:
+        site = item.dimensions.site
+        if site in named or len(named) < limit:
+            named.add(site)
+            capped.append(item)
+        else:
+            capped.append(replace(item, dimensions=replace(item.dimensions, site=OTHER)))
+    return capped, named
 
 
 def audience_run(group: str, contributions: Sequence[Contribution], limit: int = MAX_AUDIENCE_NAMES) -> AudienceDelta:

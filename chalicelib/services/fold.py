@@ -16,7 +16,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from chalicelib.core.errors import ServiceUnavailable
-from chalicelib.core.ledger import Contribution, Lane, audience_groups, audience_run, delta, grouped, live_key, past
+from chalicelib.core.ledger import (
+    Contribution,
+    Lane,
+    audience_groups,
+    audience_run,
+    cap_sites,
+    delta,
+    grouped,
+    live_key,
+    past,
+)
 from chalicelib.runtime import clock, observability, state
 from chalicelib.store.adapters import ballot_batch, store
 
@@ -24,6 +34,7 @@ MAX_STEPS = 8  # conditional writes one poll's part of a batch may take (each st
 
 _lock = threading.Lock()
 _live: dict[Lane, str] = {}  # the tally key each lane folds into now
+_sites: dict[Lane, set[str]] = {}  # the sites each lane's site tally names (read from it when a new one comes)
 
 
 @dataclass
@@ -115,7 +126,13 @@ def apply_audience(lane: Lane, contributions: list[Contribution], report: FoldRe
     """Apply one poll's contributions from one stream shard to that shard's audience tallies, each exactly once.
 
     Each tally is written in runs that fit one expression; a refused run names the tally's mark, and only the
-    contributions past it are written (a redelivered batch, or one that failed between two runs)."""
+    contributions past it are written (a redelivered batch, or one that failed between two runs). Past MAX_SITES
+    sites in a shard's tally, new ones count as "other"."""
+    with _lock:
+        known = _sites.get(lane)
+    if known is None or not {item.dimensions.site for item in contributions} <= known:
+        known = store().audience_sites(lane)
+    contributions, named = cap_sites(contributions, known)
     for group, touching in audience_groups(contributions).items():
         pending = touching
         for _ in range(len(pending) + MAX_STEPS):
@@ -127,12 +144,15 @@ def apply_audience(lane: Lane, contributions: list[Contribution], report: FoldRe
             pending = pending[run.size :] if mark is None else past(pending, mark)
         if pending:
             raise ServiceUnavailable(f"the fold could not settle poll {lane.poll_id}'s audience for shard {lane.shard}")
+    with _lock:
+        _sites[lane] = named
 
 
 def reset() -> None:
     """Forget which tally each stream shard folds into."""
     with _lock:
         _live.clear()
+        _sites.clear()
 
 
 state.register("fold", reset)

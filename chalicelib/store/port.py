@@ -212,6 +212,9 @@ class AudienceStore(Protocol):
     def add_to_audience(self, lane: Lane, delta: AudienceDelta) -> str | None:
         """Add a delta to a lane's audience tally unless its mark reached delta.first; None if added, else the mark."""
 
+    def audience_sites(self, lane: Lane) -> set[str]:
+        """Return the sites a lane's site tally names."""
+
     def audience(self, poll: Poll) -> Audience:
         """Add up a poll incarnation's audience tallies."""
 

@@ -210,3 +210,20 @@ def test_the_audience_csv_has_a_row_per_group_and_minute(client, edge_key, min_g
 def test_the_audience_of_a_missing_poll_is_a_404(client):
     answer = client.http.get("/polls/no-such-poll/audience", headers=ADMIN)
     assert (answer.status_code, error_code(answer)) == (404, "poll_not_found")
+
+
+def test_a_flood_of_made_up_sites_is_capped_per_shard_and_every_vote_still_counts(client, edge_key, min_group):
+    poll_id = create_poll(client)["id"]
+    for index in range(105):
+        cast(client, poll_id, "yes", from_edge("GB", f"https://made-up-{index}.com"))
+    assert folded() >= 0
+    report = audience(client, poll_id)
+    assert sum(row["voters"] for row in report["sites"]) == 105  # none lost: the five past the cap are "other"
+    assert rows(report, "countries") == {"GB": (105, {"yes": 105, "no": 0, "dont-know": 0})}
+    (item,) = [
+        i
+        for i in boto3.client("dynamodb").scan(TableName=get_settings().polls_table)["Items"]
+        if i["id"]["S"] == poll_id and i["part"]["S"].startswith("u#") and i["part"]["S"].endswith("#s")
+    ]
+    named = {name.split("|")[1] for name in item if name.count("|") == 1}
+    assert len(named) == 101 and "other" in named  # the cap's hundred sites, and "other"

@@ -14,10 +14,11 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
+from chalicelib.core.audience import Audience
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
-from chalicelib.core.ledger import INDEX_BUCKETS, Base, Delta, Lane, Tally
+from chalicelib.core.ledger import INDEX_BUCKETS, AudienceDelta, Base, Delta, Lane, Tally
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
@@ -52,6 +53,8 @@ class MemoryStore:
     tallies: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)  # (poll, inc, key) -> tally
     bases: dict[tuple[str, str], Base] = field(default_factory=dict)
     markers: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    # (poll, inc, shard, group) -> {"mark", "adds"}
+    audiences: dict[tuple[str, str, str, str], dict[str, Any]] = field(default_factory=dict)
     ballots: dict[str, dict[str, Any]] = field(default_factory=dict)
     guards: dict[str, int] = field(default_factory=dict)
     void_records: dict[tuple[str, str], VoidRecord] = field(default_factory=dict)
@@ -274,6 +277,36 @@ class MemoryStore:
         self.tallied.append(poll.id)
         return True
 
+    # ------------------------------------------------------------------ audience
+
+    def add_to_audience(self, lane: Lane, delta: AudienceDelta) -> str | None:
+        """Add a delta to a lane's audience tally unless its mark has reached delta.first."""
+        self.calls.append("add_to_audience")
+        tally = self.audiences.setdefault(
+            (lane.poll_id, lane.incarnation, lane.shard, delta.group), {"mark": None, "adds": {}}
+        )
+        if tally["mark"] is not None and tally["mark"] >= delta.first:
+            return str(tally["mark"])
+        for name, n in delta.adds.items():
+            tally["adds"][name] = tally["adds"].get(name, 0) + n
+        tally["mark"] = delta.last
+        return None
+
+    def audience_sites(self, lane: Lane) -> set[str]:
+        """The sites a lane's site tally names."""
+        self.calls.append("audience_sites")
+        tally = self.audiences.get((lane.poll_id, lane.incarnation, lane.shard, "s"), {"adds": {}})
+        return {name.split("|")[1] for name in tally["adds"] if name.count("|") == 1}
+
+    def audience(self, poll: Poll) -> Audience:
+        """Add up a poll incarnation's audience tallies."""
+        self.calls.append("audience")
+        found = Audience()
+        for (poll_id, incarnation, _, _), tally in self.audiences.items():
+            if (poll_id, incarnation) == (poll.id, poll.incarnation):
+                found.add(tally["adds"])
+        return found
+
     # ------------------------------------------------------------------ ballots
 
     def write_vote(self, vote: VoteWrite) -> None:
@@ -305,6 +338,9 @@ class MemoryStore:
             "src": vote.source_hash,
             "pb": f"{vote.poll.scope}#{bucket:02x}",
             "expires_at": vote.expires_at,
+            "cty": vote.dimensions.country,
+            "site": vote.dimensions.site,
+            "surf": vote.dimensions.surface,
         }
         self._change(key, ballot)
         for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + (

@@ -4,8 +4,9 @@
                                          "f" surfaces, "m<hour>" the voters of that hour's minutes; a mark
 
 Each is added to on condition that its mark is below the first record of the delta, like a count tally: a record
-counts exactly once. They are never sealed: a shard's records of one group fit one item (a group's keys are
-bounded, and a stream shard lives hours), and an editor's read adds them up.
+counts exactly once. They are never sealed: a shard's records of one group fit one item (countries are CloudFront's
+codes, surfaces a handful, an hour 60 minutes, and the fold names at most MAX_SITES sites in one), and an editor's
+read adds them up.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.audience import Audience
+from chalicelib.core.audience import SEP, Audience
 from chalicelib.core.ledger import AudienceDelta, Lane
 from chalicelib.core.poll import Poll
-from chalicelib.store.dynamo.connection import CONDITION_FAILED, error_code, query_all, unavailable
+from chalicelib.store.dynamo.connection import CONDITION_FAILED, error_code, query_all, translated, unavailable
 from chalicelib.store.dynamo.tables import Tables
 
 MARK, SHARD, INC = "mark", "shard", "inc"
@@ -66,6 +67,14 @@ class AudienceTallies:
             if error_code(exc) != CONDITION_FAILED:
                 raise unavailable(exc) from exc
             return str((exc.response.get("Item") or {}).get(MARK, {}).get("S", delta.last))
+
+    def audience_sites(self, lane: Lane) -> set[str]:
+        """Return the sites a lane's site tally names (one strongly consistent GetItem)."""
+        key = {"id": {"S": lane.poll_id}, "part": {"S": audience_part(lane.incarnation, lane.shard, "s")}}
+        with translated():
+            found = self.tables.client.get_item(TableName=self.tables.polls_table, Key=key, ConsistentRead=True)
+        names = (found.get("Item") or {}).keys()
+        return {name.split(SEP)[1] for name in names if name.startswith("s" + SEP) and name.count(SEP) == 1}
 
     def audience(self, poll: Poll) -> Audience:
         """Add up a poll incarnation's audience tallies (a paginated Query of its "u#" items)."""
