@@ -207,6 +207,25 @@ def test_the_audience_csv_has_a_row_per_group_and_minute(client, edge_key, min_g
     assert any(line.startswith("minutes,") and line.endswith(",2,,,") for line in lines)
 
 
+def audience_items(poll_id: str) -> list[dict[str, Any]]:
+    """The poll's audience tallies, as stored (in partitions of their own: "<poll id>#a<bucket>")."""
+    items = boto3.client("dynamodb").scan(TableName=get_settings().polls_table)["Items"]
+    return [i for i in items if i["id"]["S"].startswith(poll_id + "#a")]
+
+
+def test_audience_tallies_live_apart_from_the_polls_partition_and_go_with_the_poll(client, min_group):
+    poll_id = create_poll(client)["id"]
+    for _ in range(2):
+        cast(client, poll_id, "yes")
+    folded()
+    stored = audience_items(poll_id)
+    assert {i["part"]["S"].rsplit("#", 1)[1] for i in stored} >= {"c", "s", "f"}
+    results = client.http.get(f"/polls/{poll_id}/results", headers=ADMIN).json_body
+    assert results["total_voters"] == 2
+    assert client.http.delete(f"/polls/{poll_id}", headers=ADMIN).status_code in (200, 204)
+    assert audience_items(poll_id) == []
+
+
 def test_the_audience_of_a_missing_poll_is_a_404(client):
     answer = client.http.get("/polls/no-such-poll/audience", headers=ADMIN)
     assert (answer.status_code, error_code(answer)) == (404, "poll_not_found")
@@ -220,10 +239,6 @@ def test_a_flood_of_made_up_sites_is_capped_per_shard_and_every_vote_still_count
     report = audience(client, poll_id)
     assert sum(row["voters"] for row in report["sites"]) == 105  # none lost: the five past the cap are "other"
     assert rows(report, "countries") == {"GB": (105, {"yes": 105, "no": 0, "dont-know": 0})}
-    (item,) = [
-        i
-        for i in boto3.client("dynamodb").scan(TableName=get_settings().polls_table)["Items"]
-        if i["id"]["S"] == poll_id and i["part"]["S"].startswith("u#") and i["part"]["S"].endswith("#s")
-    ]
+    (item,) = [i for i in audience_items(poll_id) if i["part"]["S"].endswith("#s")]
     named = {name.split("|")[1] for name in item if name.count("|") == 1}
     assert len(named) == 101 and "other" in named  # the cap's hundred sites, and "other"

@@ -146,6 +146,8 @@ class MemoryStore:
             del self.tallies[key]
         for key in [k for k in self.bases if k[0] == poll.id]:
             del self.bases[key]
+        for key in [k for k in self.audiences if k[0] == poll.id]:
+            del self.audiences[key]
 
     def due_polls(self) -> list[DuePoll]:
         """Polls without a final snapshot, or with work left."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib.core.poll import Poll
 from chalicelib.store.dynamo.audience import AudienceTallies
 from chalicelib.store.dynamo.ballots import Ballots
 from chalicelib.store.dynamo.polls import Polls
@@ -15,3 +16,8 @@ class DynamoStore(Polls, Tallies, AudienceTallies, Ballots, Voids):
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
+
+    def delete_poll(self, poll: Poll) -> None:
+        """Delete every item of the poll: its partition (definition, tallies, markers, voids) and its audience."""
+        Polls.delete_poll(self, poll)
+        self.delete_audience(poll)
