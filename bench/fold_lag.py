@@ -237,8 +237,9 @@ def run(quick: bool = False) -> list[Section]:
         "commit (one turn until it is read, one until the window is seen to have passed), and a turn is the sleep "
         "plus its reads and calls, the publisher's included (Lambda runs the two apart): here fold batches came "
         f"every {figures['batch_interval']:.2f} s on average. The batching window dominates; the polling and the "
-        "shared loop add the rest. The fold itself is one conditional UpdateItem per poll per batch (1a); moto serves "
-        "one request at a time, votes included. The publisher then waits its own window "
+        "shared loop add the rest. The fold itself is one conditional UpdateItem of the tally per poll per batch, "
+        "and one per audience tally the batch touches (1a, 11); moto serves one request at a time, votes included. "
+        "The publisher then waits its own window "
         f"({figures['publish_window']:g} s, STREAM_BATCH_SECONDS) before the summary counts the vote.",
         "Deployed, the model (6a) adds the stream's own propagation and Lambda's invocation time and gives a p99 of "
         f"{capacity.ledger(100_000).lag_p99:.2f} s at 100,000 votes/s (target ≤ 5 s).",

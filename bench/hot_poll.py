@@ -215,7 +215,11 @@ def _notes(
         f"index's {INDEX_BUCKETS} buckets (every ballot writes one) and the poll's own partition: one fold write per "
         f"stream shard per batch, the publisher's summary every {capacity.PUBLISH_WINDOW:g} s, and each API "
         "container's read of the definition and summary once a second (eventually consistent, under 4 KB: half a "
-        "read unit). 'Accepted' is the rate while the busiest key is within its limit, scaled down past it.",
+        "read unit). The audience's tallies have partitions of their own: "
+        f"{capacity.AUDIENCE_WRITES} writes per stream shard per batch (section 11) of {capacity.AUDIENCE_UNITS:g} "
+        f"write units each (an assumption), spread over the poll's {capacity.AUDIENCE_BUCKETS} audience partitions by "
+        "stream shard; they count in the dollars too. "
+        "'Accepted' is the rate while the busiest key is within its limit, scaled down past it.",
         "Stream shards: one per ballots-table partition, which on-demand DynamoDB keeps about "
         f"{capacity.PARTITION_TARGET:.0%} loaded (an assumption): the table's WCU/s ÷ "
         f"{capacity.PARTITION_WCU * capacity.PARTITION_TARGET:,.0f}. API containers: the rate × "

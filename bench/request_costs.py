@@ -563,8 +563,11 @@ def run(quick: bool = False) -> list[Section]:
         f"Fold and publish: {FOLD_VOTES} votes on one poll, then the ballots stream's records folded as the fold's "
         "event source delivers them (one batch per stream shard; moto has one). A poll's first batch on a stream shard "
         "finds no tally (its conditional UpdateItem fails), reads the shard's marker and creates the tally with a "
-        "check of the marker (one transaction); every later batch is one conditional UpdateItem for each poll in it, "
-        "whatever the number of its ballots. The publisher's batch reads the changed poll's partition (one Query) and "
+        "check of the marker (one transaction); every later batch is one conditional UpdateItem of the tally for each "
+        "poll in it, whatever the number of its ballots. The audience adds one conditional UpdateItem per audience "
+        "tally the batch touches (countries, sites, surfaces, the hour of minutes: `u#`, in partitions of their own, "
+        "section 11) and, on a shard's first batch, a read of its site tally. The publisher's batch reads the changed "
+        "poll's partition (one Query) and "
         "puts its summary, then writes latest.json, latest.csv and the results page (r/<id>).",
         "Snapshot runs: the job queries the sparse `snapshot-due` index, reads each due poll's definition and tallies "
         "(one Query a poll), marks each poll written (UpdateItem) and records the run in the audit log (PutItem; "

@@ -9,7 +9,8 @@ capacity": up to 3,000 RCU and 1,000 WCU a second to a single item's primary key
   (counted here as if all of it came in one second);
 - a by-poll index bucket: INDEX_BUCKETS of them share a poll's ballots;
 - the poll's partition: one fold write per stream shard per batch; the publisher's read of every tally and its
-  summary's write each batch; every API container's read of the definition and summary, once a second.
+  summary's write each batch; every API container's read of the definition and summary, once a second;
+- the poll's audience partitions (AUDIENCE_BUCKETS, by stream shard): AUDIENCE_WRITES a stream shard per batch.
 A vote's write units are measured (bench/request_costs.py) and passed in as VoteUnits, split by the table they land
 on, since each table (and index) has its own throughput quota.
 """
@@ -22,6 +23,7 @@ import math
 import random
 from dataclasses import asdict, dataclass
 
+from chalicelib.core.audience import AUDIENCE_BUCKETS
 from chalicelib.core.ledger import INDEX_BUCKETS
 from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT
 from chalicelib.services.votes import BACKOFF_BASE, BACKOFF_CAP
@@ -44,6 +46,10 @@ PROPAGATION_MEDIAN, PROPAGATION_P99 = 0.2, 0.8  # a ballot's write to its stream
 INVOKE_MEDIAN, INVOKE_P99 = 0.04, 0.15  # one fold invocation (one or two tally writes for a hot poll)
 PARTITION_TARGET = 0.5  # on-demand partitions run about half loaded: stream shards = table WCU/s / 500
 TALLY_BYTES, DEFINITION_BYTES = 200, 1500
+# The audience's writes per stream shard per batch (countries, sites, surfaces, the hour of minutes: measured in
+# BENCHMARKS.md section 11) and their mean write units (an assumption: a viral poll's country tally of ~100 countries
+# and a few options is 2-4 KB; the section measures 1 WCU each for a small one).
+AUDIENCE_WRITES, AUDIENCE_UNITS = 4, 3.0
 LEAD_SHARE = 0.6  # the leading option's share of votes (peer designs' hot counter)
 SHARDS_TODAY = 1000  # today's design: the API's maximum counter shards
 # Today's design's write units per warm vote (WCU + GSI WCU), by poll mode: measured with bench/request_costs.py's
@@ -153,6 +159,7 @@ def ledger(rate: int, units: VoteUnits = DEFAULT_POLL) -> Ledger:
     per_shard = rate / shards
     batch_seconds = min(FOLD_WINDOW, 1000 / per_shard)
     fold_writes = shards / batch_seconds
+    audience_wcu = fold_writes * AUDIENCE_WRITES * AUDIENCE_UNITS
     view_rcu = math.ceil((DEFINITION_BYTES + (shards + 1) * TALLY_BYTES) / 4096)  # the publisher's strong read
     reads = containers * 0.5 + view_rcu / PUBLISH_WINDOW  # definition and summary: under 4 KB, eventually consistent
     window_rate = DEFAULT_ADDRESS_LIMIT.votes / DEFAULT_ADDRESS_LIMIT.seconds
@@ -160,6 +167,11 @@ def ledger(rate: int, units: VoteUnits = DEFAULT_POLL) -> Ledger:
         "a by-poll index bucket (writes)": rate * units.index / INDEX_BUCKETS / PARTITION_WCU,
         "the poll's partition (fold and summary writes)": (fold_writes + 2 / PUBLISH_WINDOW) / PARTITION_WCU,
         "the poll's partition (reads)": reads / PARTITION_RCU,
+        "an audience partition (writes)": fold_writes
+        * AUDIENCE_WRITES
+        * AUDIENCE_UNITS
+        / AUDIENCE_BUCKETS
+        / PARTITION_WCU,
         "an address window counter (writes)": DEFAULT_ADDRESS_LIMIT.votes * 2 / PARTITION_WCU,
         "a ballot (written once)": 0.0,
     }
@@ -169,7 +181,7 @@ def ledger(rate: int, units: VoteUnits = DEFAULT_POLL) -> Ledger:
     p50, p99 = fold_lag(per_shard)
     seconds = 1e6 / rate
     dollars = 1e6 * units.total * WRITE_PRICE
-    dollars += seconds * ((fold_writes + 1 / PUBLISH_WINDOW) * WRITE_PRICE + reads * READ_PRICE)
+    dollars += seconds * ((fold_writes + audience_wcu + 1 / PUBLISH_WINDOW) * WRITE_PRICE + reads * READ_PRICE)
     dollars += seconds / PUBLISH_WINDOW * 3 * S3_PUT  # the publisher's latest.json and .csv and results page, a batch
     return Ledger(
         rate=rate,

@@ -29,6 +29,7 @@ SEP = "|"  # joins a dimension, its key and an option in a tally's attribute nam
 COUNTRY_RE = re.compile(r"[A-Z]{2}")
 MAX_SITE = 100
 DEFAULT_MIN_GROUP = 10
+AUDIENCE_BUCKETS = 16  # partitions a poll's audience tallies spread over, by stream shard (an editor's read: each)
 
 
 @dataclass(frozen=True)

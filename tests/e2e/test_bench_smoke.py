@@ -95,11 +95,12 @@ def test_a_cold_results_read_is_one_query_and_a_warm_one_none(costs):
     assert ours["vote, cold process (default)"]["operations"] == ["Query", "TransactWriteItems"]
 
 
-def test_a_later_fold_batch_is_one_update_of_the_polls_tally(costs):
+def test_a_later_fold_batch_is_one_update_of_the_polls_tally_and_one_per_audience_tally(costs):
     ours = costs.figures(0)
     later = next(figures for name, figures in ours.items() if name.startswith("fold: a later batch"))
-    assert later["operations"] == ["UpdateItem"]
-    assert later["written"] == ["polls t#"]
+    assert set(later["operations"]) == {"UpdateItem"}
+    assert later["written"][0] == "polls t#" and later["written"].count("polls t#") == 1
+    assert 3 <= later["written"].count("polls u#") == len(later["written"]) - 1  # countries, sites, surfaces, minutes
     assert ours["results read, cold"]["total_voters"] == 20  # both folded batches, published
 
 
@@ -217,3 +218,11 @@ def test_the_card_benchmark_times_each_card_against_an_empty_png_and_sizes_the_l
     for case in figures["cases"].values():
         assert case["ratio"] > 1 and 0 < case["png_bytes"] < 200_000  # drawing text costs more than a blank card
     assert 5 * 2**20 < figures["layer"]["zip_bytes"] and figures["layer"]["unzipped_bytes"] < 250 * 2**20
+
+
+def test_the_audience_adds_a_few_writes_a_batch_whose_units_a_vote_fall_as_batches_grow(bench):
+    figures = bench("audience_cost").figures(0)
+    one, ten = figures["1"], figures["10"]
+    assert (one["counts_requests"], ten["counts_requests"]) == (1, 1)  # the poll's tally: one write a batch
+    assert 3 <= one["audience_requests"] == ten["audience_requests"] <= 5  # a write per audience tally, not per vote
+    assert (ten["counts_wcu"] + ten["audience_wcu"]) / 10 < (one["counts_wcu"] + one["audience_wcu"]) / 1

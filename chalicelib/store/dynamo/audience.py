@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.core.audience import SEP, Audience
+from chalicelib.core.audience import AUDIENCE_BUCKETS, SEP, Audience
 from chalicelib.core.ledger import AudienceDelta, Lane
 from chalicelib.core.poll import Poll
 from chalicelib.store.dynamo.connection import (
@@ -33,7 +33,6 @@ from chalicelib.store.dynamo.connection import (
 from chalicelib.store.dynamo.tables import Tables
 
 MARK, SHARD, INC = "mark", "shard", "inc"
-AUDIENCE_BUCKETS = 16  # partitions a poll's audience tallies spread over (an editor's read queries each)
 
 
 def audience_id(poll_id: str, bucket: int) -> str:
