@@ -17,7 +17,7 @@ from boto3.dynamodb.types import TypeSerializer
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
-from chalicelib.core.ledger import INDEX_BUCKETS, Base, Delta, Lane, Tally
+from chalicelib.core.ledger import INDEX_BUCKETS, Base, Delta, Lane, Tally, dimensions_of
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
@@ -303,6 +303,9 @@ class MemoryStore:
             "request_id": vote.request_id,
             "at": vote.now,
             "src": vote.source_hash,
+            "cty": vote.dimensions.country,
+            "site": vote.dimensions.site,
+            "surf": vote.dimensions.surface,
             "pb": f"{vote.poll.scope}#{bucket:02x}",
             "expires_at": vote.expires_at,
         }
@@ -419,6 +422,7 @@ def _record(ballot: dict[str, Any]) -> BallotRecord:
         source=ballot.get("src"),
         minute=int(ballot["at"]) // 60 * 60,
         voided=ballot.get("voided_at") is not None,
+        dimensions=dimensions_of(ballot),
     )
 
 
