@@ -1,7 +1,7 @@
 """Where voters came from, over HTTP on the local stack: readers on distinct loopback addresses vote through the site
 (CloudFront's stand-in, which adds the edge key and each address's country from LOCAL_COUNTRIES) from pages on
 several sites; the audience counts each vote once, merges small groups, and ignores a country header sent to the
-API without the edge key."""
+API without the edge key; the console shows the audience (tables, uPlot charts, CSV) and, per source, forensics."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from local.cognito import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
 from local.stack import LocalStack
 from ops.client import PollClient
+from tests.browser_support import CHROMIUM, serious_violations, sign_in
 
 TOKEN = "audience-test-token"
 READERS = {"127.0.0.2": "GB", "127.0.0.3": "FR", "127.0.0.4": "DE", "127.0.0.5": "IT"}
@@ -113,3 +115,99 @@ def test_a_country_sent_straight_to_the_api_without_the_edge_key_is_ignored(stac
         (2, [("FR", 2)]),
         (3, [("GB", 3)]),
     ]
+
+
+MARKUP = '<img src="x" onerror="window.pwned=1">evil.example'
+
+
+@pytest.fixture
+def console(browser, stack):
+    """Open a browser page for the console (downloads allowed), skipping without Chromium or axe."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    pytest.importorskip("axe_playwright_python")
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def open_poll(page, stack: LocalStack, poll_id: str, email: str, password: str) -> None:
+    sign_in(page, stack, email, password)
+    page.goto(f"{stack.console_url}#/polls/{poll_id}")
+
+
+def test_the_console_shows_the_audience_as_tables_and_charts_and_downloads_it(stack, voted, console):
+    from playwright.sync_api import expect
+
+    poll_id, _ = voted
+    open_poll(console, stack, poll_id, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    countries = console.get_by_role("region", name="Voters by country")
+    expect(countries.get_by_role("row")).to_have_count(4)  # the header, GB, FR, other
+    for name in ("GB 3 3 0", "FR 2 0 2", "other 3 2 1"):
+        expect(countries.get_by_role("row", name=name, exact=True)).to_be_visible()
+    sites = console.get_by_role("region", name="Voters by site")
+    expect(sites.get_by_role("row", name="bbc.co.uk 4 4 0", exact=True)).to_be_visible()
+    surfaces = console.get_by_role("region", name="Voters by surface")
+    expect(surfaces.get_by_role("row", name="widget 8 5 3", exact=True)).to_be_visible()
+    expect(console.locator("#audience-note")).to_contain_text("fewer than 2 voters")
+    section = console.locator("section[aria-labelledby=audience-title]")
+    expect(section.locator(".chart canvas")).to_have_count(4)  # three dimensions' bars, and the minutes
+    for index in range(4):
+        expect(section.locator(".chart canvas").nth(index)).to_be_visible()
+    expect(section.get_by_text("Voters by country: 3 groups, 8 voters.")).to_be_visible()
+    with console.expect_download() as download:
+        section.get_by_role("button", name="Download audience (CSV)").click()
+    assert download.value.suggested_filename == f"{poll_id}-audience.csv"
+    lines = download.value.path().read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "dimension,key,voters,votes_yes,votes_no"
+    assert {"countries,GB,3,3,0", "countries,other,3,2,1", "sites,bbc.co.uk,4,4,0", "surfaces,widget,8,5,3"} <= set(
+        lines
+    )
+    assert serious_violations(console) == []
+    assert console.errors == []
+
+
+def with_markup(route) -> None:
+    """Answer with the API's own report, one site key replaced by markup (as a hostile Origin would try)."""
+    answer = route.fetch()
+    report = answer.json()
+    if "sites" in report:  # the audience
+        report["sites"][0]["key"] = MARKUP
+    else:  # forensics
+        report["sources"][0]["sites"] = {MARKUP: 1}
+    route.fulfill(response=answer, json=report)
+
+
+def test_a_site_key_with_markup_is_shown_as_text_in_the_audience_and_forensics(stack, voted, console):
+    from playwright.sync_api import expect
+
+    poll_id, _ = voted
+    console.route("**/audience", with_markup)
+    console.route("**/forensics", with_markup)
+    open_poll(console, stack, poll_id, ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD)
+    sites = console.get_by_role("region", name="Voters by site")
+    expect(sites.get_by_role("rowheader", name=MARKUP, exact=True)).to_be_visible()
+    sources = console.get_by_role("region", name="Sources")
+    expect(sources.get_by_text(f"{MARKUP} 1", exact=True)).to_be_visible(timeout=30_000)
+    assert console.locator("main img").count() == 0
+    assert console.evaluate("window.pwned") is None
+
+
+def test_the_forensics_view_shows_each_sources_countries_sites_and_surfaces(stack, voted, console):
+    from playwright.sync_api import expect
+
+    poll_id, _ = voted
+    open_poll(console, stack, poll_id, ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD)
+    sources = console.get_by_role("region", name="Sources")
+    # the report walks the index's 256 buckets: seconds on a loaded machine
+    busiest = sources.get_by_role("row", name="Source 1")
+    expect(busiest).to_contain_text("GB 3", timeout=30_000)
+    expect(busiest).to_contain_text("bbc.co.uk 3")
+    expect(busiest).to_contain_text("widget 3")
+    forger = sources.get_by_role("row").filter(has_text="unknown 1")
+    expect(forger).to_have_count(1)
+    expect(forger).to_contain_text("bbc.co.uk 1")
+    assert serious_violations(console) == []
