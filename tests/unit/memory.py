@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
+from chalicelib.core.audience import Audience
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
-from chalicelib.core.ledger import INDEX_BUCKETS, Base, Delta, Lane, Tally, dimensions_of
+from chalicelib.core.ledger import INDEX_BUCKETS, AudienceDelta, Base, Delta, Lane, Tally, dimensions_of
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
@@ -52,6 +54,7 @@ class MemoryStore:
     tallies: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)  # (poll, inc, key) -> tally
     bases: dict[tuple[str, str], Base] = field(default_factory=dict)
     markers: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    audiences: dict[tuple[str, str, str, str], tuple[str, Counter[str]]] = field(default_factory=dict)
     ballots: dict[str, dict[str, Any]] = field(default_factory=dict)
     guards: dict[str, int] = field(default_factory=dict)
     void_records: dict[tuple[str, str], VoidRecord] = field(default_factory=dict)
@@ -143,6 +146,8 @@ class MemoryStore:
             del self.tallies[key]
         for key in [k for k in self.bases if k[0] == poll.id]:
             del self.bases[key]
+        for found in [k for k in self.audiences if k[0] == poll.id]:
+            del self.audiences[found]
 
     def due_polls(self) -> list[DuePoll]:
         """Polls without a final snapshot, or with work left."""
@@ -196,6 +201,26 @@ class MemoryStore:
         tally["mark"], tally["at"] = delta.last, delta.at
         self.tallied.append(lane.poll_id)
         return None
+
+    def add_to_audience(self, lane: Lane, delta: AudienceDelta) -> str | None:
+        """Add a delta to a lane's audience tally unless its mark reached delta.first; None if added, else the mark."""
+        self.calls.append("add_to_audience")
+        key = (lane.poll_id, lane.incarnation, lane.shard, delta.group)
+        mark, counts = self.audiences.get(key, ("", Counter()))
+        if mark and mark >= delta.first:
+            return mark
+        counts.update(delta.adds)
+        self.audiences[key] = (delta.last, counts)
+        return None
+
+    def audience(self, poll: Poll) -> Audience:
+        """Add up a poll incarnation's audience tallies."""
+        self.calls.append("audience")
+        found = Audience()
+        for (poll_id, incarnation, _, _), (_, counts) in self.audiences.items():
+            if (poll_id, incarnation) == (poll.id, poll.incarnation):
+                found.add(counts)
+        return found
 
     def shard_marker(self, lane: Lane) -> str | None:
         """The shard's marker."""
