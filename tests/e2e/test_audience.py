@@ -130,6 +130,8 @@ def console(browser, stack):
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.said = []  # the browser console's messages (a style refused by the CSP is one)
+    page.on("console", lambda message: page.said.append(message.text))
     yield page
     context.close()
 
@@ -168,6 +170,19 @@ def test_the_console_shows_the_audience_as_tables_and_charts_and_downloads_it(st
     )
     assert serious_violations(console) == []
     assert console.errors == []
+    assert [text for text in console.said if "Content Security Policy" in text] == []
+
+
+def test_the_audience_fits_a_phone(stack, voted, console):
+    from playwright.sync_api import expect
+
+    poll_id, _ = voted
+    console.set_viewport_size({"width": 375, "height": 812})
+    open_poll(console, stack, poll_id, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    section = console.locator("section[aria-labelledby=audience-title]")
+    expect(section.locator(".chart canvas")).to_have_count(4)
+    assert console.evaluate("document.documentElement.scrollWidth") <= 376
+    assert serious_violations(console) == []
 
 
 def with_markup(route) -> None:
