@@ -107,3 +107,26 @@ def open_host_page(page: Any, stack: LocalStack, *poll_ids: str, theme: str | No
 def vote_body(request: Any) -> dict[str, Any]:
     """Return the JSON body of an intercepted vote request."""
     return dict(json.loads(request.post_data or "{}"))
+
+
+def serious_violations(page: Any) -> list[str]:
+    """Return axe's serious and critical violations on a page (axe-playwright-python)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    report = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
+        for v in report.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def sign_in(page: Any, stack: LocalStack, email: str, password: str) -> None:
+    """Sign in to the stack's console and wait for the polls list."""
+    from playwright.sync_api import expect
+
+    page.goto(stack.console_url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Polls", exact=True)).to_be_focused()

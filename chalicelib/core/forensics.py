@@ -1,4 +1,10 @@
-"""Forensics: ballots grouped by their (hashed) source, and the rules of voiding one source's ballots."""
+"""Forensics: ballots grouped by their (hashed) source, and the rules of voiding one source's ballots.
+
+Each source also lists its ballots by country, site and surface, exactly: no small group is merged into "other"
+here, unlike the editors' audience (core/audience.py). A source is already one address prefix whose every ballot,
+minute and choice the report shows, so merging would hide nothing about a voter, only the very signal an
+investigation looks for (a source whose votes all come from one unknown site, or from programs).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.core.audience import DIMENSIONS, NOWHERE, Dimensions
 from chalicelib.core.errors import InvalidJson, InvalidParameter
 from chalicelib.core.times import parse_iso, to_iso
 
@@ -26,6 +33,7 @@ class BallotRecord:
     source: str | None  # None for ballots cast without a known address
     minute: int  # epoch seconds of the minute the vote was cast
     voided: bool = False
+    dimensions: Dimensions = NOWHERE  # where the vote came from ("unknown" where the ballot does not say)
 
 
 @dataclass(frozen=True)
@@ -112,10 +120,12 @@ class _Source:
     last: int = 0
     minutes: Counter[int] = field(default_factory=Counter)
     options: Counter[str] = field(default_factory=Counter)
+    groups: dict[str, Counter[str]] = field(default_factory=lambda: {letter: Counter() for letter in DIMENSIONS})
 
 
 def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, Any]:
-    """Group counted ballots by source: the busiest MAX_SOURCES first, with their minutes and choices."""
+    """Group counted ballots by source: the busiest MAX_SOURCES first, with their minutes, choices and ballots
+    per country, site and surface (exact, largest first)."""
     total = 0
     sources: dict[str, _Source] = {}
     for ballot in ballots:
@@ -131,6 +141,8 @@ def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, 
         found.first, found.last = min(found.first, ballot.minute), max(found.last, ballot.minute)
         found.minutes[ballot.minute] += 1
         found.options.update(ballot.options)
+        for letter, key in ballot.dimensions.keys().items():
+            found.groups[letter][key] += 1
     busiest = sorted(sources.items(), key=lambda item: (-item[1].votes, item[1].first, item[0]))[:MAX_SOURCES]
     return {
         "total_voters": total,
@@ -142,10 +154,16 @@ def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, 
                 "last": to_iso(found.last),
                 "max_per_minute": max(found.minutes.values()),
                 "options": {o: found.options.get(o, 0) for o in option_ids},
+                **{name: _ranked(found.groups[letter]) for letter, name in DIMENSIONS.items()},
             }
             for source, found in busiest
         ],
     }
+
+
+def _ranked(counts: Counter[str]) -> dict[str, int]:
+    """Return counts per key, largest first (ties by key)."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def tally(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, int]:

@@ -7,7 +7,9 @@ import json
 from typing import Any
 
 import boto3
+import jsonschema
 import pytest
+import yaml
 
 from chalicelib.runtime import clock, state
 from chalicelib.runtime.settings import get_settings
@@ -15,6 +17,7 @@ from chalicelib.services import fold
 from chalicelib.store import adapters
 from local.streams import stream_batches
 from tests.api.conftest import EDGE_KEY
+from tests.api.test_openapi import SPEC_PATH
 from tests.conftest import ADMIN, JSON
 from tests.helpers import create_poll, error_code, folded, new_voter
 
@@ -37,8 +40,8 @@ def cast(client, poll_id: str, option: str, headers: dict[str, str] | None = Non
     return answer
 
 
-def from_edge(country: str, origin: str | None = SITE) -> dict[str, str]:
-    headers = {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": "198.51.100.7:4000"}
+def from_edge(country: str, origin: str | None = SITE, address: str = "198.51.100.7") -> dict[str, str]:
+    headers = {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": f"{address}:4000"}
     headers["CloudFront-Viewer-Country"] = country
     if origin:
         headers["Origin"] = origin
@@ -242,3 +245,31 @@ def test_a_flood_of_made_up_sites_is_capped_per_shard_and_every_vote_still_count
     (item,) = [i for i in audience_items(poll_id) if i["part"]["S"].endswith("#s")]
     named = {name.split("|")[1] for name in item if name.count("|") == 1}
     assert len(named) == 101 and "other" in named  # the cap's hundred sites, and "other"
+
+
+def forensics_schema() -> dict[str, Any]:
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    return {"$ref": "#/components/schemas/Forensics", "components": spec["components"]}
+
+
+def test_forensics_counts_each_sources_ballots_by_country_site_and_surface_exactly(client, edge_key):
+    poll_id = create_poll(client)["id"]
+    for _ in range(3):
+        cast(client, poll_id, "no", from_edge("RU", None, "203.0.113.5"))  # a program, straight at the API
+    cast(client, poll_id, "no", from_edge("RU", "https://<b>x</b>.example", "203.0.113.5"))
+    cast(client, poll_id, "yes", from_edge("GB", "https://www.bbc.co.uk", "192.0.2.1"))
+    table = get_settings().ballots_table
+    dynamodb = boto3.client("dynamodb")
+    old = [i for i in dynamodb.scan(TableName=table)["Items"] if i["poll"]["S"] == poll_id and i["cty"]["S"] == "GB"]
+    dynamodb.update_item(TableName=table, Key={"pk": old[0]["pk"]}, UpdateExpression="REMOVE cty, site, surf")
+    answer = client.http.get(f"/polls/{poll_id}/forensics", headers=ADMIN)
+    assert answer.status_code == 200, answer.body
+    jsonschema.validate(answer.json_body, forensics_schema())
+    sources = [
+        {name: s[name] for name in ("votes", "countries", "sites", "surfaces")} for s in answer.json_body["sources"]
+    ]
+    # Groups of one are kept (the default AUDIENCE_MIN_GROUP is 10): forensics merges nothing.
+    assert sources == [
+        {"votes": 4, "countries": {"RU": 4}, "sites": {"direct": 3, "unknown": 1}, "surfaces": {"api": 3, "widget": 1}},
+        {"votes": 1, "countries": {"unknown": 1}, "sites": {"unknown": 1}, "surfaces": {"unknown": 1}},
+    ]

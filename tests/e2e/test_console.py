@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.browser_support import CHROMIUM, CI_OUTPUT, vote_over_http
+from tests.browser_support import CHROMIUM, CI_OUTPUT, serious_violations, sign_in, vote_over_http
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}: `apt-get install chromium` (.ci/run does)", allow_module_level=True)
 try:
-    from axe_playwright_python.sync_playwright import Axe
+    import axe_playwright_python  # noqa: F401  (serious_violations runs axe)
     from playwright.sync_api import Page, expect
 except ImportError as exc:
     pytest.skip(f"playwright or axe-playwright-python is not importable: {exc}", allow_module_level=True)
@@ -58,23 +58,6 @@ def page(new_page):
 def shot(page: Page, name: str) -> None:
     CI_OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(CI_OUTPUT / f"console-{name}.png"), full_page=True)
-
-
-def serious_violations(page: Page) -> list[str]:
-    report = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in report.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-def sign_in(page: Page, stack: LocalStack, email: str, password: str) -> None:
-    page.goto(stack.console_url)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Polls", exact=True)).to_be_focused()
 
 
 def tab_to(page: Page, target, limit: int = 60) -> None:
@@ -167,7 +150,7 @@ def vote_watch_and_download(page: Page, stack: LocalStack, poll_id: str) -> None
     stack.run_snapshots()
     page.reload()
     expect(page.get_by_text("Votes over time: 1 point")).to_be_visible()
-    expect(page.locator(".chart canvas")).to_be_visible()
+    expect(page.locator("section[aria-labelledby=chart-title] .chart canvas")).to_be_visible()
     page.get_by_text("The chart's numbers as a table").click()
     expect(page.get_by_role("region", name="Votes over time as numbers").get_by_role("row")).to_have_count(2)
 
@@ -313,6 +296,8 @@ def test_an_admin_voids_a_source_after_a_dry_run_and_the_audit_trail_says_why(st
     sources = page.get_by_role("region", name="Sources")
     # the report walks the index's 256 buckets: seconds on a loaded machine
     expect(sources.get_by_role("row", name="Source 1")).to_contain_text("1", timeout=30_000)
+    # a vote straight at the API: no edge, no page, a program
+    expect(sources.get_by_role("row", name="Source 1")).to_contain_text("unknown 1direct 1api 1")
     sources.get_by_role("button", name="Void…").click()
     expect(page.get_by_label("Reason for voiding source 1")).to_be_focused()  # a reason is required
     page.get_by_label("Reason for voiding source 1").fill("one address, many tokens")

@@ -18,7 +18,7 @@ from chalicelib.core.audience import Audience
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
-from chalicelib.core.ledger import INDEX_BUCKETS, AudienceDelta, Base, Delta, Lane, Tally
+from chalicelib.core.ledger import INDEX_BUCKETS, AudienceDelta, Base, Delta, Lane, Tally, dimensions_of
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
@@ -457,6 +457,7 @@ def _record(ballot: dict[str, Any]) -> BallotRecord:
         source=ballot.get("src"),
         minute=int(ballot["at"]) // 60 * 60,
         voided=ballot.get("voided_at") is not None,
+        dimensions=dimensions_of(ballot),
     )
 
 

@@ -57,3 +57,15 @@ export const remove = (path) => request("DELETE", path);
 export function apiUrl() {
   return config.api.replace(/\/+$/, "");
 }
+
+// Download an API file (a CSV) with the bearer token, under the given file name.
+export async function download(path, filename) {
+  const response = await request("GET", path, undefined, { raw: true });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}

@@ -1,9 +1,13 @@
-// Forensics and voids on a poll's page: ballots grouped by (hashed) source, busiest first; admins void one
-// source's votes after a dry run and a confirmation; every void is listed with its reason.
+// Forensics and voids on a poll's page: ballots grouped by (hashed) source, busiest first, each with its ballots by
+// country, site and surface (exact: no group is merged here); admins void one source's votes after a dry run and a
+// confirmation; every void is listed with its reason.
 
 import * as api from "./api.js";
 import { isAdmin } from "./auth.js";
 import { announce, confirmDialog, h, put, when } from "./dom.js";
+
+// A source's ballots in one dimension, largest first: "GB 3, unknown 1" (text, never HTML: sites come from readers).
+const groups = (counts) => Object.entries(counts || {}).map(([key, n]) => `${key} ${n}`).join(", ") || "—";
 
 export function forensicsSection(poll, session, onChanged) {
   const box = h("div", {}, h("p", {}, "Loading the sources…"));
@@ -47,6 +51,9 @@ export function forensicsSection(poll, session, onChanged) {
         h("td", {}, source.votes),
         h("td", {}, source.max_per_minute),
         h("td", {}, `${when(source.first)} – ${when(source.last)}`),
+        h("td", {}, groups(source.countries)),
+        h("td", {}, groups(source.sites)),
+        h("td", {}, groups(source.surfaces)),
       ];
       if (admin) {
         const reason = h("input", { type: "text", id: reasonId, maxlength: 200, "aria-describedby": `${reasonId}-error` });
@@ -57,10 +64,11 @@ export function forensicsSection(poll, session, onChanged) {
       }
       return h("tr", {}, cells);
     });
-    const heads = ["Source", "Votes", "Most in a minute", "First – last", admin ? "Void" : null].filter(Boolean);
+    const heads = ["Source", "Votes", "Most in a minute", "First – last", "Countries", "Sites", "Surfaces", admin ? "Void" : null].filter(Boolean);
     put(
       box,
       h("p", {}, `${report.total_voters} counted ballots; sources are keyed hashes of the voters' address prefixes.`),
+      h("p", { class: "hint" }, "Each source's countries, sites and surfaces are exact counts: small groups are not merged here, since a lone site or surface is what gives stuffing away."),
       rows.length ? h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": "Sources" },
         h("table", {}, h("thead", {}, h("tr", {}, heads.map((name) => h("th", { scope: "col" }, name)))), h("tbody", {}, rows))) : null,
       admin ? null : h("p", { class: "hint" }, "Voiding votes needs the admins group."),

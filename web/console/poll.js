@@ -1,6 +1,7 @@
-// A poll's page: results refreshing on their own, votes over time, CSV, embed code, the widget, actions, audit.
+// A poll's page: results refreshing on their own, votes over time, audience, CSV, embed code, the widget, actions, audit.
 
 import * as api from "./api.js";
+import { audienceSection } from "./audience.js";
 import { auditTable } from "./audit.js";
 import { isAdmin } from "./auth.js";
 import { renderChart } from "./chart.js";
@@ -119,11 +120,7 @@ export async function pollView({ session, onStop }, pollId) {
   const csv = h("button", { type: "button", class: "secondary" }, "Download results (CSV)");
   csv.addEventListener("click", async () => {
     try {
-      const response = await api.request("GET", `${path}/results.csv`, undefined, { raw: true });
-      const link = h("a", { href: URL.createObjectURL(await response.blob()), download: `${poll.id}-results.csv` });
-      document.body.append(link);
-      link.click();
-      link.remove();
+      await api.download(`${path}/results.csv`, `${poll.id}-results.csv`);
       announce("Results downloaded as CSV.");
     } catch (error) {
       announce(`The CSV could not be downloaded: ${error.message}`);
@@ -200,6 +197,7 @@ export async function pollView({ session, onStop }, pollId) {
     pollView({ session, onStop }, pollId);
   });
 
+  const audience = audienceSection(poll);
   const log = auditTable(poll.id, "This poll's audit log");
   const preview = h("div", { class: "preview-box" });
   show(poll.question,
@@ -217,6 +215,7 @@ export async function pollView({ session, onStop }, pollId) {
     isAdmin(session) ? null : h("p", { class: "hint" }, "Deleting a poll needs the admins group."),
     h("section", { "aria-labelledby": "results-title" }, h("h2", { id: "results-title" }, "Results"), resultsBox, updated, csv),
     h("section", { "aria-labelledby": "chart-title" }, h("h2", { id: "chart-title" }, "Votes over time"), chartBox),
+    h("section", { "aria-labelledby": "audience-title" }, h("h2", { id: "audience-title" }, "Audience"), audience.element),
     h("section", { "aria-labelledby": "widget-title" }, h("h2", { id: "widget-title" }, "The widget"),
       h("p", { class: "hint" }, "The live poll as readers see it: a vote here is a real vote."), preview),
     h("section", { "aria-labelledby": "embed-title" }, h("h2", { id: "embed-title" }, "Embed"),
@@ -236,6 +235,8 @@ export async function pollView({ session, onStop }, pollId) {
   previewPoll(preview, poll.id, api.apiUrl());
   refreshResults();
   refreshChart();
+  audience.load();
   log.load();
-  timers.push(window.setInterval(refreshResults, RESULTS_EVERY), window.setInterval(refreshChart, CHART_EVERY));
+  timers.push(window.setInterval(refreshResults, RESULTS_EVERY), window.setInterval(refreshChart, CHART_EVERY),
+    window.setInterval(audience.load, CHART_EVERY));
 }

@@ -11,7 +11,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.forensics import BallotRecord
-from chalicelib.core.ledger import INDEX_BUCKETS
+from chalicelib.core.ledger import INDEX_BUCKETS, dimensions_of
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.dynamo.connection import (
@@ -255,6 +255,12 @@ def _record(item: dict[str, Any]) -> BallotRecord:
     options = tuple(str(o["S"]) for o in item.get("options", {}).get("L", []))
     source = item["src"]["S"] if "src" in item else None
     at = int(item.get("at", {}).get("N", "0"))
+    image = {name: item[name]["S"] for name in ("cty", "site", "surf") if "S" in item.get(name, {})}
     return BallotRecord(
-        key=item["pk"]["S"], options=options, source=source, minute=at // 60 * 60, voided="voided_at" in item
+        key=item["pk"]["S"],
+        options=options,
+        source=source,
+        minute=at // 60 * 60,
+        voided="voided_at" in item,
+        dimensions=dimensions_of(image),
     )
