@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.core.audience import NOWHERE, Dimensions
 from chalicelib.core.errors import InvalidJson, InvalidParameter
 from chalicelib.core.times import parse_iso, to_iso
 
@@ -26,6 +27,7 @@ class BallotRecord:
     source: str | None  # None for ballots cast without a known address
     minute: int  # epoch seconds of the minute the vote was cast
     voided: bool = False
+    dimensions: Dimensions = NOWHERE  # where the vote came from (the analytics export reads it)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
+from chalicelib.core.audience import UNKNOWN, Dimensions
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
@@ -305,6 +306,9 @@ class MemoryStore:
             "src": vote.source_hash,
             "pb": f"{vote.poll.scope}#{bucket:02x}",
             "expires_at": vote.expires_at,
+            "cty": vote.dimensions.country,
+            "site": vote.dimensions.site,
+            "surf": vote.dimensions.surface,
         }
         self._change(key, ballot)
         for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + (
@@ -419,6 +423,7 @@ def _record(ballot: dict[str, Any]) -> BallotRecord:
         source=ballot.get("src"),
         minute=int(ballot["at"]) // 60 * 60,
         voided=ballot.get("voided_at") is not None,
+        dimensions=Dimensions(ballot.get("cty", UNKNOWN), ballot.get("site", UNKNOWN), ballot.get("surf", UNKNOWN)),
     )
 
 

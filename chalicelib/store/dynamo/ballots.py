@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.core.audience import UNKNOWN, Dimensions
 from chalicelib.core.forensics import BallotRecord
 from chalicelib.core.ledger import INDEX_BUCKETS
 from chalicelib.core.poll import Poll
@@ -255,6 +256,12 @@ def _record(item: dict[str, Any]) -> BallotRecord:
     options = tuple(str(o["S"]) for o in item.get("options", {}).get("L", []))
     source = item["src"]["S"] if "src" in item else None
     at = int(item.get("at", {}).get("N", "0"))
+    country, site, surface = (item.get(name, {}).get("S", UNKNOWN) for name in ("cty", "site", "surf"))
     return BallotRecord(
-        key=item["pk"]["S"], options=options, source=source, minute=at // 60 * 60, voided="voided_at" in item
+        key=item["pk"]["S"],
+        options=options,
+        source=source,
+        minute=at // 60 * 60,
+        voided="voided_at" in item,
+        dimensions=Dimensions(country, site, surface),
     )
