@@ -37,6 +37,7 @@ BENCHMARKS = (
     "stuffing",
     "edge",
     "cards",
+    "exports",
 )
 
 
