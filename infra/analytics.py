@@ -34,23 +34,25 @@ QUERIES = {
         "votes per poll per day",
         "Counted voters and votes of each poll on each day of the last 30 (voided ballots left out).",
         f"SELECT day, poll, count(*) AS voters, sum(cardinality(options)) AS votes FROM {TABLE} "
-        "WHERE NOT voided AND day >= date_format(current_date - interval '30' day, '%Y-%m-%d') "
+        "WHERE NOT voided AND day >= cast(current_date - interval '30' day AS varchar) "
         "GROUP BY day, poll ORDER BY day DESC, voters DESC",
     ),
     "TopSitesQuery": (
         "top sites",
         "The embedding sites that brought the most counted voters in the last 30 days.",
         f"SELECT site, count(*) AS voters, count(DISTINCT poll) AS polls FROM {TABLE} "
-        "WHERE NOT voided AND day >= date_format(current_date - interval '30' day, '%Y-%m-%d') "
+        "WHERE NOT voided AND day >= cast(current_date - interval '30' day AS varchar) "
         "GROUP BY site ORDER BY voters DESC LIMIT 50",
     ),
     "SurgeMinutesQuery": (
         "a poll's surge minutes",
-        "A poll's busiest minutes against its median minute (replace the poll id; add day bounds to scan less).",
-        "WITH per_minute AS (SELECT minute, count(*) AS voters, count_if(voided) AS voided "
+        "A poll's busiest minutes (voided ballots too: a surge may be stuffing) against its median minute; replace "
+        "the poll id, and add day bounds to scan less.",
+        "WITH per_minute AS (SELECT minute, count(*) AS ballots, count_if(voided) AS voided "
         f"FROM {TABLE} WHERE poll = 'the-poll-id' GROUP BY minute) "
-        "SELECT minute, voters, voided, round(voters / approx_percentile(voters, 0.5) OVER (), 1) AS times_median "
-        "FROM per_minute ORDER BY voters DESC LIMIT 30",
+        "SELECT minute, ballots, voided, "
+        "round(cast(ballots AS double) / approx_percentile(ballots, 0.5) OVER (), 1) AS times_median "
+        "FROM per_minute ORDER BY ballots DESC LIMIT 30",
     ),
 }
 

@@ -208,5 +208,9 @@ def test_the_schedule_exports_yesterday_and_finishes_an_incomplete_day(client, v
     cut = exports.export_day(TODAY, deadline=1)
     assert not cut.complete
     monkeypatch.setattr(exports, "time", time)
-    report = exports.run_schedule()
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:rule/export"]
+    )
+    report = client.lambda_.invoke("export_ballots", event).payload
     assert report == {TODAY: {"files": 3, "complete": True}}
+    assert exported_keys() == sorted(layout.object_key(TODAY, p) for p in voted)

@@ -94,3 +94,49 @@ def test_glue_and_athena_accept_the_definitions(aws_backend, template):
         athena.create_named_query(**query)
     listed = athena.list_named_queries(WorkGroup="polls-dev-analytics")["NamedQueryIds"]
     assert len(listed) == 3
+
+
+# Athena's (Trino's) functions the named queries use, and DuckDB's of the same meaning: no Athena runs locally.
+TRINO_TO_DUCKDB = {"cardinality(": "len(", "approx_percentile(": "quantile_cont(", "${Stage}": "dev"}
+ROWS = [  # poll, options, minute, site, voided
+    ("tea", ["tea"], "10:31", "bbc.co.uk", False),
+    ("tea", ["tea", "milk"], "10:31", "bbc.co.uk", False),
+    ("tea", ["milk"], "10:31", "direct", True),
+    ("tea", ["tea"], "10:32", "direct", False),
+    ("bridge", ["yes"], "10:32", "lemonde.fr", False),
+]
+
+
+def run_named(query: str) -> list[tuple[Any, ...]]:
+    """Run a named query in DuckDB over ROWS, each cast today, as the Glue table shows them."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("CREATE SCHEMA polls_dev")
+    connection.execute(
+        "CREATE TABLE polls_dev.ballots (poll VARCHAR, options VARCHAR[], minute VARCHAR, country VARCHAR, "
+        "site VARCHAR, surface VARCHAR, voided BOOLEAN, day VARCHAR)"
+    )
+    for poll, options, minute, site, voided in ROWS:
+        connection.execute(
+            "INSERT INTO polls_dev.ballots VALUES (?, ?, ?, 'GB', ?, 'widget', ?, strftime(current_date, '%Y-%m-%d'))",
+            [poll, options, f"2026-12-06T{minute}Z", site, voided],
+        )
+    for trino, duck in TRINO_TO_DUCKDB.items():
+        query = query.replace(trino, duck)
+    return connection.sql(query.replace("'the-poll-id'", "'tea'")).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "expected"),
+    [
+        ("VotesPerPollPerDayQuery", [("tea", 3, 4), ("bridge", 1, 1)]),
+        ("TopSitesQuery", [("bbc.co.uk", 2, 1), ("direct", 1, 1), ("lemonde.fr", 1, 1)]),
+        ("SurgeMinutesQuery", [("2026-12-06T10:31Z", 3, 1, 1.5), ("2026-12-06T10:32Z", 1, 0, 0.5)]),
+    ],
+)
+def test_each_named_query_counts_only_what_it_should(template, logical_id, expected):
+    found = run_named(template["Resources"][logical_id]["Properties"]["QueryString"]["Fn::Sub"])
+    if logical_id == "VotesPerPollPerDayQuery":
+        found = [row[1:] for row in found]  # the day is today
+    assert sorted(found) == sorted(expected)
