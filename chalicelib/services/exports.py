@@ -55,6 +55,7 @@ def _progress(day: str, *, restart: bool) -> Progress:
 
 
 def _save(progress: Progress) -> None:
+    """Keep a day's progress in the bucket, for the next run to carry on from."""
     body = json.dumps(progress.as_dict()).encode("utf-8")
     archive().put(exports.run_key(progress.day), body, "application/json", "no-store")
 
