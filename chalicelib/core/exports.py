@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.core.errors import InvalidDay, InvalidJson
 from chalicelib.core.forensics import BallotRecord
+from chalicelib.core.poll import Poll
 from chalicelib.core.times import to_iso
 
 PREFIX = "private/exports/"
@@ -26,6 +27,7 @@ DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_DAY = date(2000, 1, 1)
 CONTENT_TYPE = "application/gzip"
 EXPORT_FIELDS = {"day"}
+CLOSE_MARGIN = 60  # seconds a vote may still land after a close (processes learn of an editor's close within 1 s)
 
 
 def day_of(epoch: float) -> str:
@@ -65,6 +67,18 @@ def parse_request(body: Any, now: float) -> str:
     if parsed < FIRST_DAY or parsed > datetime.fromtimestamp(now, tz=UTC).date():
         raise InvalidDay(f"day must be from {FIRST_DAY} to today (UTC)")
     return day
+
+
+def may_hold_ballots(poll: Poll, day: str) -> bool:
+    """Tell whether a poll can have ballots cast on a day: made by its end, and not closed before it began.
+
+    A poll's closes_at is only ever set in the future, so no ballot of it is later; an editor's close stamps closed_at.
+    """
+    first, last = day_range(day)
+    if poll.created_at > last:
+        return False
+    ended = [t for t in (poll.closes_at, poll.closed_at if poll.closed else None) if t is not None]
+    return not ended or min(ended) + CLOSE_MARGIN >= first
 
 
 def previous_days(day: str, count: int) -> list[str]:

@@ -31,9 +31,8 @@ CATCH_UP_DAYS = 7  # the schedule also finishes any of the week before yesterday
 
 
 def _polls(day: str) -> list[Poll]:
-    """Return every poll that existed by the end of the day, by id (a stable order to carry on in)."""
-    _, last = exports.day_range(day)
-    return sorted((p for p in store().list_polls(None) if p.created_at <= last), key=lambda p: p.id)
+    """Return every poll that may hold ballots of the day, by id (a stable order to carry on in)."""
+    return sorted((p for p in store().list_polls(None) if exports.may_hold_ballots(p, day)), key=lambda p: p.id)
 
 
 def _export_poll(poll: Poll, day: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -12,9 +13,17 @@ from chalicelib.core import exports
 from chalicelib.core.audience import Dimensions
 from chalicelib.core.errors import InvalidDay, InvalidJson
 from chalicelib.core.forensics import BallotRecord
+from chalicelib.core.poll import Block, Option, Poll, Visibility
 from chalicelib.core.times import parse_iso
 
 NOW = parse_iso("2026-12-06T10:55:00Z")
+MADE = int(parse_iso("2026-11-01T00:00:00Z"))
+
+
+def make_poll() -> Poll:
+    """An open poll made in November."""
+    options = (Option("yes", "Yes"), Option("no", "No"))
+    return Poll("bridge", "Q?", options, MADE, None, False, 1, Visibility.ALWAYS, Block.VOTER, 20, MADE, "inc1")
 
 
 @pytest.mark.parametrize(
@@ -86,3 +95,29 @@ def test_progress_that_cannot_be_read_starts_the_day_again(stored):
 def test_progress_is_read_back_as_it_was_saved():
     progress = exports.Progress("2026-12-05", ["a", "b"], ["k"], complete=False)
     assert exports.Progress.from_dict("2026-12-05", json.loads(json.dumps(progress.as_dict()))) == progress
+
+
+@pytest.mark.parametrize(
+    ("changes", "held"),
+    [
+        ({}, True),
+        ({"created_at": int(NOW) + 86400}, False),
+        ({"closes_at": int(parse_iso("2026-12-05T00:00:30Z"))}, True),
+        ({"closes_at": int(parse_iso("2026-12-04T23:58:00Z"))}, False),
+        ({"closed": True, "closed_at": int(parse_iso("2026-12-04T12:00:00Z"))}, False),
+        ({"closed": True, "closed_at": int(parse_iso("2026-12-05T12:00:00Z"))}, True),
+        ({"closed": False, "closed_at": int(parse_iso("2026-12-04T12:00:00Z"))}, True),
+    ],
+    ids=[
+        "open",
+        "made-later",
+        "closing-in-the-day",
+        "closed-by-schedule-before",
+        "closed-by-editor-before",
+        "closed-by-editor-in-the-day",
+        "reopened",
+    ],
+)
+def test_only_polls_that_may_hold_ballots_of_the_day_are_read(changes, held):
+    poll = replace(make_poll(), **changes)
+    assert exports.may_hold_ballots(poll, "2026-12-05") is held
