@@ -217,3 +217,11 @@ def test_the_card_benchmark_times_each_card_against_an_empty_png_and_sizes_the_l
     for case in figures["cases"].values():
         assert case["ratio"] > 1 and 0 < case["png_bytes"] < 200_000  # drawing text costs more than a blank card
     assert 5 * 2**20 < figures["layer"]["zip_bytes"] and figures["layer"]["unzipped_bytes"] < 250 * 2**20
+
+
+def test_the_export_benchmark_reads_the_same_counts_back_from_both_formats(bench):
+    figures = bench("exports").figures()
+    assert figures["same_counts"] is True
+    sizes = figures["bytes"]
+    assert sizes["parquet"] < sizes["jsonl.gz"] < sizes["json"]  # both compress; Parquet's columns compress more
+    assert all(ms > 0 for ms in figures["write_ms"].values())
