@@ -1,15 +1,16 @@
-"""The Chalice app: the route blueprints and middleware, the snapshot schedule, the stream consumers, the share
-cards' function (render_cards and refresh_cards: their own layer with Pillow and the fonts), preflights."""
+"""The Chalice app: the route blueprints and middleware, the snapshot and analytics export schedules, the stream
+consumers, the share cards' function (render_cards and refresh_cards: their own layer with Pillow and the fonts),
+preflights."""
 
 import math
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 from chalice.app import DynamoDBEvent
 
 from chalicelib.api import admin, editors, forms, middleware, public
 from chalicelib.runtime.observability import start_tracing
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import cards, edge, fold, snapshots
+from chalicelib.services import cards, edge, exports, fold, snapshots
 
 start_tracing()  # X-Ray subsegments for every DynamoDB and S3 call, in Lambda only
 app = Chalice(app_name="polls")
@@ -24,6 +25,12 @@ app.register_blueprint(forms.routes.blueprint())
 def snapshot_results(event: object) -> dict[str, object]:
     """Run the snapshot job on the schedule; the report is the Lambda's result."""
     return snapshots.run().as_dict()
+
+
+@app.schedule(Cron(15, 0, "*", "*", "?", "*"), name="export_ballots")
+def export_ballots(event: object) -> dict[str, object]:
+    """Export yesterday's ballots (UTC) for analytics at 00:15 UTC, finishing any recent day left incomplete."""
+    return exports.run_schedule()
 
 
 @app.on_dynamodb_record(

@@ -38,6 +38,7 @@ BENCHMARKS = (
     "edge",
     "cards",
     "audience_cost",
+    "exports",
 )
 
 

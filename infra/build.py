@@ -34,7 +34,7 @@ from pathlib import Path
 
 from chalice.package import TemplateDeepMerger
 
-from infra import access, alarms, api, dashboard, data, edge, functions, identity, monitoring, protection
+from infra import access, alarms, analytics, api, dashboard, data, edge, functions, identity, monitoring, protection
 from infra import site_files as site_assets
 from infra.names import CARD_LAYER_FILE, DEPLOYABLE_STAGES, Template, stage_parameter
 
@@ -132,7 +132,7 @@ def merge(template: Template, fragment: Template) -> Template:
 def stage_fragment(stage: str) -> Template:
     """Return the modules that need nothing of Chalice's output, merged: what `--merge-template` receives."""
     fragment: Template = {"Description": DESCRIPTION, "Parameters": stage_parameter(DEPLOYABLE_STAGES, stage)}
-    for part in (data.fragment(), identity.fragment(), protection.fragment(), api.fragment()):
+    for part in (data.fragment(), identity.fragment(), protection.fragment(), api.fragment(), analytics.fragment()):
         fragment = merge(fragment, part)
     return merge(merge(fragment, edge.fragment(stage)), monitoring.fragment())
 

@@ -203,6 +203,12 @@ def bucket() -> Template:
                         "Transitions": [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}],
                     },
                     {
+                        "Id": "expire-athena-results",  # the data desk's query results (infra/analytics.py)
+                        "Status": "Enabled",
+                        "Prefix": "private/athena/",
+                        "ExpirationInDays": 30,
+                    },
+                    {
                         "Id": "expire-replaced-versions",
                         "Status": "Enabled",
                         "NoncurrentVersionExpiration": {"NoncurrentDays": 30},

@@ -74,6 +74,8 @@ FUNCTIONS = {
     # The share cards: drawing takes about 0.2 s a card (BENCHMARKS.md 10) and Pillow wants memory.
     "render_cards": Function(timeout=120, reserved={"dev": 1, "prod": 2}, memory=1024),
     "refresh_cards": Function(timeout=300, reserved={"dev": 1, "prod": 1}, memory=1024),
+    # The analytics export: a day of every poll, resumable (services/exports.py stops starting polls at 780 s).
+    "export_ballots": Function(timeout=900, reserved={"dev": 1, "prod": 1}, memory=1024),
 }
 CARD_FUNCTIONS = ("render_cards", "refresh_cards")  # the only functions with the card layer
 # Which table's stream each stream consumer reads (the handler's name in app.py: the model of the table).

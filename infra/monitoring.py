@@ -105,7 +105,7 @@ def fragment() -> Template:
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
-                "Description": sub("polls ${Stage}: encrypts the alarm topic and the log groups"),
+                "Description": sub("polls ${Stage}: encrypts the alarm topic, the log groups and Athena's results"),
                 "EnableKeyRotation": True,
                 "KeyPolicy": {"Version": "2012-10-17", "Statement": KEY_POLICY},
             },

@@ -1,5 +1,5 @@
 """Admin routes: create, list, change and delete polls, recount them, examine and void ballots, run snapshots
-(each change audited)."""
+and the analytics export (each change audited)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from chalicelib.api.requests import MAX_POLL_BODY_BYTES, optional_json_body, par
 from chalicelib.api.responses import empty_response, json_response
 from chalicelib.api.routing import Routes
 from chalicelib.runtime import clock
-from chalicelib.services import forensics, polls, recount, snapshots
+from chalicelib.services import exports, forensics, polls, recount, snapshots
 
 routes = Routes(__name__)
 
@@ -86,3 +86,11 @@ def run_snapshots() -> Response:
     """Run the snapshot job now and return its report."""
     actor = require_editor(routes.request())
     return json_response(snapshots.run_by(actor).as_dict())
+
+
+@routes.route("/exports", "POST", json_body=True)
+def export_ballots() -> Response:
+    """Export a day's ballots for analytics now (admins only) and return the files written."""
+    request = routes.request()
+    actor = require_admin(request)
+    return json_response(exports.request_export(optional_json_body(request), actor=actor))

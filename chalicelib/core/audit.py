@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     VOID_STARTED = "void_started"  # recorded before a void marks its first ballot
     VOID = "void"  # recorded when a void has marked every ballot it matched
     SNAPSHOT_RUN = "snapshot_run"
+    EXPORT = "export"  # an analytics export asked for (POST /exports)
 
 
 @dataclass(frozen=True)

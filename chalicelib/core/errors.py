@@ -79,6 +79,12 @@ class InvalidParameter(DomainError):
     status, code = 400, "invalid_parameter"
 
 
+class InvalidDay(DomainError):
+    """The analytics export's day is not a YYYY-MM-DD date, or is in the future."""
+
+    status, code = 400, "invalid_day"
+
+
 class Unauthorized(DomainError):
     """No credentials, or a wrong, expired or revoked token (the service token or an editor's sign-in)."""
 

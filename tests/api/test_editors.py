@@ -32,6 +32,7 @@ OPERATIONS = [
     ("GET", "/polls/{id}/forensics", None),
     ("POST", "/polls/{id}/void", {"source": "s" * 16, "reason": "stuffed"}),
     ("GET", "/polls/{id}/voids", None),
+    ("POST", "/exports", {"day": "2026-12-01"}),
 ]
 # What each writing operation records, and who may do it.
 WRITES = {

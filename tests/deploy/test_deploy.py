@@ -90,7 +90,7 @@ def test_every_resource_the_code_reads_is_named_to_it_by_reference_to_the_templa
     template = json.loads((packages[stage] / "sam.json").read_text())
     resources = template["Resources"]
     functions = {k: r for k, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
-    assert len(functions) == 6  # the API, the snapshot job, the fold, the results publisher, the two card functions
+    assert len(functions) == 7  # the API, the snapshot job, the fold, the publisher, two card functions, the export
     for logical_id, function in functions.items():
         env = function["Properties"]["Environment"]["Variables"]
         wanted = {**RESOURCE_VARS, **(API_ONLY_VARS if logical_id == "APIHandler" else {})}

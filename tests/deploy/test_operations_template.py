@@ -55,6 +55,16 @@ ALARMS: dict[str, list[tuple[str, str, dict[str, str], str]]] = {
             "Maximum",
         ),
     ],
+    "ExportBallotsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${ExportBallots}"}, "Sum")],
+    "ExportBallotsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${ExportBallots}"}, "Sum")],
+    "ExportBallotsFailureQueueAlarm": [
+        (
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": "${ExportBallotsFailureQueue.QueueName}"},
+            "Maximum",
+        ),
+    ],
     "FoldBallotsErrorsAlarm": [("AWS/Lambda", "Errors", {"FunctionName": "${FoldBallots}"}, "Sum")],
     "FoldBallotsThrottlesAlarm": [("AWS/Lambda", "Throttles", {"FunctionName": "${FoldBallots}"}, "Sum")],
     "FoldBallotsIteratorAgeAlarm": [("AWS/Lambda", "IteratorAge", {"FunctionName": "${FoldBallots}"}, "Maximum")],
@@ -108,6 +118,7 @@ FUNCTIONS = {
     "FoldBallots": ("polls-${Stage}-fold_ballots", "stream"),
     "RenderCards": ("polls-${Stage}-render_cards", "stream"),  # the share cards: the polls table's stream
     "RefreshCards": ("polls-${Stage}-refresh_cards", "async"),  # and every CARD_EVERY
+    "ExportBallots": ("polls-${Stage}-export_ballots", "async"),  # the analytics export, daily
 }
 
 # What each dashboard widget must show (substrings of its metric lines and expressions).
@@ -161,7 +172,7 @@ SKIPS = {
     ("FoldBallots", "CKV_AWS_116"),
     ("FoldBallots", "CKV_AWS_117"),
     ("FoldBallots", "CKV_AWS_173"),
-    *((function, check) for function in ("RenderCards", "RefreshCards") for check in FUNCTION_SKIPS),
+    *((function, check) for function in ("RenderCards", "RefreshCards", "ExportBallots") for check in FUNCTION_SKIPS),
     ("EdgeSecret", "CKV_AWS_149"),
     *(("SiteDistribution", check) for check in DISTRIBUTION_SKIPS),
 }

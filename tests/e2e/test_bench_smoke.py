@@ -226,3 +226,11 @@ def test_the_audience_adds_a_few_writes_a_batch_whose_units_a_vote_fall_as_batch
     assert (one["counts_requests"], ten["counts_requests"]) == (1, 1)  # the poll's tally: one write a batch
     assert 3 <= one["audience_requests"] == ten["audience_requests"] <= 5  # a write per audience tally, not per vote
     assert (ten["counts_wcu"] + ten["audience_wcu"]) / 10 < (one["counts_wcu"] + one["audience_wcu"]) / 1
+
+
+def test_the_export_benchmark_reads_the_same_counts_back_from_both_formats(bench):
+    figures = bench("exports").figures()
+    assert figures["same_counts"] is True
+    sizes = figures["bytes"]
+    assert sizes["parquet"] < sizes["jsonl.gz"] < sizes["json"]  # both compress; Parquet's columns compress more
+    assert all(ms > 0 for ms in figures["write_ms"].values())

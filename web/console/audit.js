@@ -7,6 +7,7 @@ const ACTIONS = {
   create: "created", change: "changed", close: "closed", reopen: "reopened", reshard: "raised the shards of",
   auto_reshard: "raised the shards of (automatically)", delete: "deleted", recount: "recounted",
   recount_fix: "recounted and fixed", void_started: "started voiding votes in", void: "voided votes in", snapshot_run: "ran the snapshot job",
+  export: "exported the ballots of a day",
 };
 
 function value(v) {

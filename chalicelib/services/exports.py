@@ -1,0 +1,106 @@
+"""The analytics export: a day's ballots of every poll, open or closed, to the bucket as gzip JSON Lines.
+
+Resumable and idempotent: a day's progress is kept in the bucket (`private/exports/runs/<day>.json`), a run stops
+before its deadline between polls and the next carries on; a poll's file for the day is rewritten whole, and when
+every poll is done the day's files of polls with no ballots that day (deleted, or voided away) are removed. A rerun
+of a day that was complete starts again and replaces it. Ballots are read through the by-poll index, whose range
+key is the vote's time, so a day costs one range query per index bucket and poll.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from chalicelib.core import exports
+from chalicelib.core.audit import AuditAction
+from chalicelib.core.exports import Progress
+from chalicelib.core.identity import SYSTEM, Actor
+from chalicelib.core.poll import Poll
+from chalicelib.runtime import clock
+from chalicelib.services import audit
+from chalicelib.services.ledger import every_ballot
+from chalicelib.store.adapters import archive, store
+
+log = logging.getLogger("polls.exports")
+EXPORT_SECONDS = 20.0  # a request stops starting polls after this long (API Gateway gives up at 29 s)
+SCHEDULE_SECONDS = 780.0  # the scheduled run's budget, under its function's 900 s timeout
+CATCH_UP_DAYS = 7  # the schedule also finishes any of the week before yesterday left incomplete
+
+
+def _polls(day: str) -> list[Poll]:
+    """Return every poll that may hold ballots of the day, by id (a stable order to carry on in)."""
+    return sorted((p for p in store().list_polls(None) if exports.may_hold_ballots(p, day)), key=lambda p: p.id)
+
+
+def _export_poll(poll: Poll, day: str) -> str | None:
+    """Write a poll's ballots of the day (voided ones too, marked); return the key, or None when it had none."""
+    first, last = exports.day_range(day)
+    rows = [exports.row(poll.id, ballot) for ballot in every_ballot(poll, first, last)]
+    if not rows:
+        return None
+    rows.sort(key=lambda r: (r["minute"], r["options"]))  # the index's order is by bucket, not time
+    key = exports.object_key(day, poll.id)
+    archive().put(key, exports.jsonl_gzip(rows), exports.CONTENT_TYPE, "no-store")
+    return key
+
+
+def _progress(day: str, *, restart: bool) -> Progress:
+    """Return a day's stored progress; a complete day starts again when asked to (a rerun replaces it)."""
+    progress = Progress.from_dict(day, archive().get_json(exports.run_key(day)))
+    return Progress(day) if restart and progress.complete else progress
+
+
+def _save(progress: Progress) -> None:
+    """Keep a day's progress in the bucket, for the next run to carry on from."""
+    body = json.dumps(progress.as_dict()).encode("utf-8")
+    archive().put(exports.run_key(progress.day), body, "application/json", "no-store")
+
+
+def export_day(day: str, deadline: float, *, restart: bool = True) -> Progress:
+    """Export a day from where its last run stopped, until done or the deadline (monotonic); return the progress."""
+    progress = _progress(day, restart=restart)
+    if progress.complete:
+        return progress
+    done = set(progress.done)
+    for poll in _polls(day):
+        if poll.id in done:
+            continue
+        if time.monotonic() >= deadline:
+            _save(progress)
+            return progress
+        key = _export_poll(poll, day)
+        progress.done.append(poll.id)
+        if key is not None:
+            progress.keys.append(key)
+        _save(progress)  # after each poll, so a run cut short (a timeout) loses at most one poll's work
+    stale = sorted(set(archive().list_keys(exports.day_prefix(day))) - set(progress.keys))
+    archive().delete(stale)
+    progress.complete = True
+    _save(progress)
+    log.info(json.dumps({"event": "export", "day": day, "files": len(progress.keys), "removed": stale}))
+    return progress
+
+
+def request_export(body: Any, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+    """Export a day now (POST /exports): yesterday by default; a complete day is replaced, an incomplete one goes on."""
+    day = exports.parse_request(body, clock.now())
+    audit.record(actor, AuditAction.EXPORT, None, {"day": day})
+    progress = export_day(day, time.monotonic() + EXPORT_SECONDS)
+    return {"day": day, "keys": progress.keys, "complete": progress.complete}
+
+
+def run_schedule() -> dict[str, Any]:
+    """Export yesterday (UTC) on the schedule, and finish any day of the week before left incomplete."""
+    deadline = time.monotonic() + SCHEDULE_SECONDS
+    yesterday = exports.yesterday(clock.now())
+    report: dict[str, Any] = {}
+    for day in [*exports.previous_days(yesterday, CATCH_UP_DAYS), yesterday]:
+        stored = archive().get_json(exports.run_key(day))
+        if day != yesterday and (stored is None or Progress.from_dict(day, stored).complete):
+            continue
+        progress = export_day(day, deadline, restart=False)
+        report[day] = {"files": len(progress.keys), "complete": progress.complete}
+    return report
