@@ -8,10 +8,12 @@ small group can be singled out, not even by taking one read from another.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import ipaddress
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -27,8 +29,10 @@ DIMENSIONS = {"c": "countries", "s": "sites", "f": "surfaces"}  # a group's lett
 MINUTES = "m"
 SEP = "|"  # joins a dimension, its key and an option in a tally's attribute name (no key can hold it)
 COUNTRY_RE = re.compile(r"[A-Z]{2}")
-MAX_SITE = 100
+SITE_RE = re.compile(r"[a-z0-9][a-z0-9.-]{0,99}")  # a registrable domain, as a key: never the separator
+RESERVED = frozenset({UNKNOWN, DIRECT, OTHER})  # keys the breakdowns give a meaning of their own
 DEFAULT_MIN_GROUP = 10
+DEFAULT_NOISE = 2  # each count a breakdown shows is within this of the truth
 AUDIENCE_BUCKETS = 16  # partitions a poll's audience tallies spread over, by stream shard (an editor's read: each)
 
 
@@ -72,16 +76,17 @@ def registrable_site(url: str | None) -> str:
     if not host:
         return UNKNOWN
     try:
-        return str(ipaddress.ip_address(host))
+        address = ipaddress.ip_address(host)
     except ValueError:
         pass
+    else:  # an address is its own site; an IPv6 zone id is free text, so such an address is not one
+        return UNKNOWN if getattr(address, "scope_id", None) else str(address)
     try:
         host = host.encode("idna").decode("ascii")
     except UnicodeError:
         return UNKNOWN
-    if len(host) > MAX_SITE or not re.fullmatch(r"[a-z0-9.-]+", host):
-        return UNKNOWN
-    return str(_suffixes().privatesuffix(host) or host)
+    site = str(_suffixes().privatesuffix(host) or host)
+    return site if SITE_RE.fullmatch(site) and site not in RESERVED else UNKNOWN
 
 
 def surface_of(*, form: bool, origin: str | None, site_url: str | None) -> str:
@@ -107,10 +112,11 @@ def hour_of(at: int) -> int:
 
 def attribute_names(dimensions: Dimensions, options: Iterable[str], at: int) -> dict[str, dict[str, int]]:
     """Return what one ballot adds to the audience tallies: {group: {attribute: 1}} (voters and votes per option
-    in each dimension; voters in its minute, grouped by hour)."""
+    in each dimension; voters in its minute, grouped by hour). A key holding the separator counts as "unknown"."""
     names: dict[str, dict[str, int]] = {}
-    chosen = list(options)
-    for letter, key in dimensions.keys().items():
+    chosen = [option for option in options if SEP not in option]
+    for letter, found in dimensions.keys().items():
+        key = UNKNOWN if SEP in found or not found else found
         group = names.setdefault(letter, {})
         group[SEP.join((letter, key))] = 1
         for option in chosen:
@@ -141,11 +147,38 @@ class Audience:
         return self
 
 
-def breakdown(groups: Mapping[str, Counts], option_ids: list[str], min_group: int) -> list[dict[str, Any]]:
-    """Return one dimension's groups, largest first, with every group under `min_group` voters merged into "other".
+Noise = Callable[[str, str], int]  # (group key, field) -> what to add to that count
+
+
+def no_noise(key: str, name: str) -> int:
+    """Add nothing (a stage that shows exact breakdowns)."""
+    return 0
+
+
+def jitter(digest: bytes, noise: int) -> int:
+    """Return an integer in [-noise, noise] drawn from a keyed digest."""
+    return int.from_bytes(digest[:8], "big") % (2 * noise + 1) - noise
+
+
+def state_digest(audience: Audience) -> str:
+    """Return a digest of everything a breakdown is drawn from: any vote or void changes it."""
+    groups = {
+        letter: {k: [c.voters, sorted(c.votes.items())] for k, c in sorted(found.items())}
+        for letter, found in sorted(audience.groups.items())
+    }
+    return hashlib.sha256(json.dumps(groups, sort_keys=True).encode()).hexdigest()
+
+
+def breakdown(
+    groups: Mapping[str, Counts], option_ids: list[str], min_group: int, noise: Noise = no_noise
+) -> list[dict[str, Any]]:
+    """Return one dimension's groups, largest first, with every group under `min_group` voters merged into "other",
+    each count moved by `noise` (never below zero).
 
     "other" is then either empty or at least `min_group` voters: while it is not, the smallest group shown joins it.
-    So the total (which the results show) minus the groups shown never isolates fewer than `min_group` voters.
+    So the total (which the results show) minus the groups shown never isolates fewer than `min_group` voters. The
+    noise (keyed, and drawn afresh whenever any count changes, the same for the same counts) keeps a difference of
+    two reads from giving away which group a new voter joined and what they chose: every number moves at once.
     """
     ranked = sorted(((k, c) for k, c in groups.items() if c.voters > 0), key=lambda kc: (-kc[1].voters, kc[0]))
     shown = [(k, c) for k, c in ranked if c.voters >= min_group and k != OTHER]
@@ -160,19 +193,26 @@ def breakdown(groups: Mapping[str, Counts], option_ids: list[str], min_group: in
             merged.merge(counts.votes, counts.voters)
         rows.append((OTHER, merged))
     return [
-        {"key": key, "voters": counts.voters, "options": {o: max(0, counts.votes.get(o, 0)) for o in option_ids}}
+        {
+            "key": key,
+            "voters": max(1, counts.voters + noise(key, "")),
+            "options": {o: max(0, counts.votes.get(o, 0) + noise(key, o)) for o in option_ids},
+        }
         for key, counts in rows
     ]
 
 
 def audience_csv(report: Mapping[str, Any], option_ids: list[str]) -> bytes:
-    """Render an audience report as CSV (UTF-8 with a BOM): a row per group of each dimension, then the minutes."""
+    """Render an audience report as CSV (UTF-8 with a BOM): a row per group of each dimension, then the hours before
+    the minutes, then the minutes."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["dimension", "key", "voters", *(f"votes_{o}" for o in option_ids)])
     for name in DIMENSIONS.values():
         for row in report[name]:
             writer.writerow([name, row["key"], row["voters"], *(row["options"].get(o, 0) for o in option_ids)])
+    for point in report.get("hours", []):
+        writer.writerow(["hours", point["hour"], point["voters"], *("" for _ in option_ids)])
     for point in report["minutes"]:
         writer.writerow(["minutes", point["minute"], point["voters"], *("" for _ in option_ids)])
     return buffer.getvalue().encode("utf-8-sig")

@@ -45,8 +45,9 @@ class Contribution:
     options: tuple[str, ...]
     sign: int  # +1 a ballot that now counts, -1 one that no longer does
     at: int  # when the record was written (epoch seconds)
-    dimensions: Dimensions = NOWHERE  # where the ballot came from (ballots cast before these: unknown)
+    dimensions: Dimensions = NOWHERE  # where the ballot came from
     cast_at: int = 0  # when the ballot was cast (its minute in the audience)
+    in_audience: bool = True  # False for a ballot cast before the audience: never added, so never taken off
 
 
 def contribution(
@@ -73,6 +74,7 @@ def contribution(
         at=at,
         dimensions=dimensions_of(image),
         cast_at=int(image.get("at") or at),
+        in_audience="cty" in image,
     )
 
 
@@ -136,9 +138,12 @@ class AudienceDelta:
 
 
 def audience_groups(contributions: Iterable[Contribution]) -> dict[str, list[Contribution]]:
-    """Group contributions (keeping stream order) by the audience tallies they touch."""
+    """Group contributions (keeping stream order) by the audience tallies they touch (none for a ballot cast before
+    the audience)."""
     groups: dict[str, list[Contribution]] = {}
     for item in contributions:
+        if not item.in_audience:
+            continue
         for group in attribute_names(item.dimensions, item.options, item.cast_at):
             groups.setdefault(group, []).append(item)
     return dict(sorted(groups.items()))

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from chalicelib.core.audience import DEFAULT_MIN_GROUP
+from chalicelib.core.audience import DEFAULT_MIN_GROUP, DEFAULT_NOISE
 from chalicelib.core.pages import ACCENT_RE, DEFAULT_ACCENT, DEFAULT_NAME
 from chalicelib.runtime import state
 
@@ -143,6 +143,7 @@ class Settings:
     accent_colour: str  # #rrggbb: the pages' and cards' accent
     card_every: int  # seconds: a poll's share cards follow its counts at most this often (on AWS: whole minutes)
     audience_min_group: int  # voters a group needs to be shown on its own in the audience breakdowns
+    audience_noise: int  # each count the audience breakdowns show is within this of the truth (0: exact)
 
 
 @lru_cache(maxsize=1)
@@ -192,6 +193,7 @@ def get_settings() -> Settings:
         accent_colour=_accent_colour(),
         card_every=_int("CARD_EVERY", 60, 1, 3600),
         audience_min_group=_int("AUDIENCE_MIN_GROUP", DEFAULT_MIN_GROUP, 2, 10_000),
+        audience_noise=_int("AUDIENCE_NOISE", DEFAULT_NOISE, 0, 100),
     )
 
 

@@ -15,6 +15,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from chalicelib.core.audience import SEP
 from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.ledger import (
     Contribution,
@@ -128,12 +129,13 @@ def apply_audience(lane: Lane, contributions: list[Contribution], report: FoldRe
     Each tally is written in runs that fit one expression; a refused run names the tally's mark, and only the
     contributions past it are written (a redelivered batch, or one that failed between two runs). Past MAX_SITES
     sites in a shard's tally, new ones count as "other"."""
+    counted = [item for item in contributions if item.in_audience]
     with _lock:
         known = _sites.get(lane)
-    if known is None or not {item.dimensions.site for item in contributions} <= known:
-        known = store().audience_sites(lane)
-    contributions, named = cap_sites(contributions, known)
-    for group, touching in audience_groups(contributions).items():
+    if known is None or not {item.dimensions.site for item in counted} <= known:
+        known = store().audience_sites(lane)  # exact: what the shard's site tally names
+    written = set(known)
+    for group, touching in audience_groups(cap_sites(counted, known)[0]).items():
         pending = touching
         for _ in range(len(pending) + MAX_STEPS):
             if not pending:
@@ -141,11 +143,13 @@ def apply_audience(lane: Lane, contributions: list[Contribution], report: FoldRe
             run = audience_run(group, pending)
             report.writes += 1
             mark = store().add_to_audience(lane, run)
+            if mark is None and group == "s":
+                written |= {name.split(SEP)[1] for name in run.adds if name.count(SEP) == 1}
             pending = pending[run.size :] if mark is None else past(pending, mark)
         if pending:
             raise ServiceUnavailable(f"the fold could not settle poll {lane.poll_id}'s audience for shard {lane.shard}")
     with _lock:
-        _sites[lane] = named
+        _sites[lane] = written  # never more than the tally names: a site it lacks is read again
 
 
 def reset() -> None:

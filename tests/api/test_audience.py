@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.runtime import clock, state
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import fold
@@ -19,15 +20,16 @@ from local.streams import stream_batches
 from tests.api.conftest import EDGE_KEY
 from tests.api.test_openapi import SPEC_PATH
 from tests.conftest import ADMIN, JSON
-from tests.helpers import create_poll, error_code, folded, new_voter
+from tests.helpers import aws_error, create_poll, error_code, folded, new_voter
 
 SITE = "https://news.example.co.uk"
 
 
 @pytest.fixture
 def min_group(monkeypatch):
-    """Show groups of two voters or more (the default, 10, is proven apart)."""
+    """Show groups of two voters or more, with their exact counts (the defaults, 10 and noise, are proven apart)."""
     monkeypatch.setenv("AUDIENCE_MIN_GROUP", "2")
+    monkeypatch.setenv("AUDIENCE_NOISE", "0")
     state.reset_all()
     yield 2
     state.reset_all()
@@ -121,7 +123,9 @@ def test_our_hosted_page_and_the_no_js_form_are_surfaces_of_their_own(client, mi
     assert rows(report, "sites") == {"example.org": (4, {"yes": 2, "no": 2, "dont-know": 0})}
 
 
-def test_small_groups_are_merged_and_a_read_minus_the_results_isolates_no_voter(client, edge_key):
+def test_small_groups_are_merged_and_a_read_minus_the_results_isolates_no_voter(client, edge_key, monkeypatch):
+    monkeypatch.setenv("AUDIENCE_NOISE", "0")  # the merging alone, on exact counts
+    state.reset_all()
     poll_id = create_poll(client)["id"]
     for _ in range(12):
         cast(client, poll_id, "yes", from_edge("GB"))
@@ -273,3 +277,78 @@ def test_forensics_counts_each_sources_ballots_by_country_site_and_surface_exact
         {"votes": 4, "countries": {"RU": 4}, "sites": {"direct": 3, "unknown": 1}, "surfaces": {"api": 3, "widget": 1}},
         {"votes": 1, "countries": {"unknown": 1}, "sites": {"unknown": 1}, "surfaces": {"unknown": 1}},
     ]
+
+
+@pytest.mark.parametrize("failing", [1, 2], ids=["the sites tally's first write", "its second run"])
+def test_a_batch_that_failed_between_audience_writes_counts_each_ballot_once_when_delivered_again(
+    client, edge_key, min_group, faults, failing
+):
+    poll_id = create_poll(client, options=[f"Option {n}" for n in range(20)], max_choices=20)["id"]
+    every = [f"option-{n}" for n in range(20)]
+    for index in range(12):  # 12 sites of 21 names each: the sites tally is written in three runs
+        body = json.dumps({"options": every, "voter": new_voter()})
+        headers = {**JSON, **from_edge("GB" if index % 2 else "FR", f"https://paper{index % 6}.net")}
+        assert client.http.post(f"/polls/{poll_id}/votes", headers=headers, body=body).status_code == 201
+    (event,) = stream_batches(get_settings().ballots_table)
+    seen = []
+
+    def on_sites(params):
+        """Fail one write of the sites tally, as if the function died there."""
+        if params["Key"]["part"]["S"].endswith("#s"):
+            seen.append(1)
+            if len(seen) == failing:
+                return aws_error("InternalServerError", 500)(params)
+        return None
+
+    faults.add("UpdateItem", on_sites, times=50)
+    with pytest.raises(ServiceUnavailable):
+        fold.fold(event)
+    faults.clear()
+    fold.reset()  # a fresh container: the marks alone say what is in
+    fold.fold(event)
+    report = audience(client, poll_id)
+    assert {k: v[0] for k, v in rows(report, "sites").items()} == {f"paper{n}.net": 2 for n in range(6)}
+    assert {k: v for k, v in rows(report, "countries").items()} == {
+        "GB": (6, dict.fromkeys(every, 6)),
+        "FR": (6, dict.fromkeys(every, 6)),
+    }
+
+
+def two_reads_one_vote_apart(client) -> tuple[dict, dict, dict, dict]:
+    """Twelve voters in GB and ten in FR; read twice; one more GB voter says no; read; the exact counts after."""
+    poll_id = create_poll(client)["id"]
+    for index in range(22):
+        cast(client, poll_id, ("yes", "no")[index % 2], from_edge("GB" if index < 12 else "FR"))
+    folded()
+    first, again = audience(client, poll_id), audience(client, poll_id)
+    cast(client, poll_id, "no", from_edge("GB"))
+    folded()
+    poll = adapters.store().get_poll(poll_id)
+    return first, again, audience(client, poll_id), adapters.store().audience(poll).groups["c"]
+
+
+def moved(before: dict, after: dict) -> dict[str, tuple[int, dict[str, int]]]:
+    """What each country's numbers did between two reads."""
+    old, new = rows(before, "countries"), rows(after, "countries")
+    return {k: (new[k][0] - old[k][0], {o: new[k][1][o] - old[k][1][o] for o in new[k][1]}) for k in new}
+
+
+def test_a_difference_of_two_reads_one_vote_apart_tells_neither_the_voters_group_nor_their_choice(client, edge_key):
+    truth = {"GB": (1, {"yes": 0, "no": 1, "dont-know": 0}), "FR": (0, {"yes": 0, "no": 0, "dont-know": 0})}
+    for _ in range(6):
+        first, again, after, exact = two_reads_one_vote_apart(client)
+        assert first["noise"] == 2 and again == first  # the same counts read again: the same numbers
+        assert moved(first, after) != truth  # every number was drawn afresh: the difference is not the vote
+        for key, (voters, options) in rows(after, "countries").items():
+            assert abs(voters - exact[key].voters) <= 2
+            assert all(abs(n - exact[key].votes.get(o, 0)) <= 2 and n >= 0 for o, n in options.items())
+
+
+def test_without_the_noise_the_same_two_reads_would_give_the_vote_away(client, edge_key, monkeypatch):
+    monkeypatch.setenv("AUDIENCE_NOISE", "0")
+    state.reset_all()
+    first, _, after, _ = two_reads_one_vote_apart(client)
+    assert moved(first, after) == {
+        "GB": (1, {"yes": 0, "no": 1, "dont-know": 0}),
+        "FR": (0, {"yes": 0, "no": 0, "dont-know": 0}),
+    }

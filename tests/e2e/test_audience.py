@@ -24,6 +24,7 @@ STACK = {
     "env": {
         "LOCAL_COUNTRIES": ",".join(f"{address}={country}" for address, country in READERS.items()),
         "AUDIENCE_MIN_GROUP": str(MIN_GROUP),
+        "AUDIENCE_NOISE": "0",  # the fold's exact counts (the noise is proven in tests/api/test_audience.py)
         "EDITOR_PASSWORD": None,  # the console's default sign-in passwords, whatever this shell sets
         "ADMIN_PASSWORD": None,
     },

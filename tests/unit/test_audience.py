@@ -7,9 +7,26 @@ import random
 
 import pytest
 
-from chalicelib.core.audience import Audience, Dimensions, breakdown, country_code, registrable_site, surface_of
+from chalicelib.core.audience import (
+    Audience,
+    Dimensions,
+    attribute_names,
+    breakdown,
+    country_code,
+    jitter,
+    registrable_site,
+    surface_of,
+)
 from chalicelib.core.counts import Counts
-from chalicelib.core.ledger import MAX_AUDIENCE_NAMES, Contribution, audience_run, cap_sites, sequence_key
+from chalicelib.core.ledger import (
+    MAX_AUDIENCE_NAMES,
+    Contribution,
+    audience_groups,
+    audience_run,
+    cap_sites,
+    sequence_key,
+)
+from chalicelib.core.ledger import contribution as ledger_contribution
 from chalicelib.services import fold, polls, votes
 from tests.unit.memory import UNPROTECTED
 
@@ -33,6 +50,12 @@ from tests.unit.memory import UNPROTECTED
         ("https://" + "a" * 120 + ".com", "unknown"),
         ("https://evil.com<script>", "unknown"),
         ("http://[::1", "unknown"),
+        ("http://[fe80::1%25" + "a" * 5000 + "]", "unknown"),  # an IPv6 zone id is free text of any length
+        ("http://[fe80::1%25<img src=x onerror=alert(1)>]", "unknown"),
+        ("http://[fe80::1%25x|yes]", "unknown"),
+        ("http://other", "unknown"),  # the breakdowns' own keys are never a site's
+        ("http://direct", "unknown"),
+        ("http://unknown:80", "unknown"),
     ],
 )
 def test_the_site_is_the_registrable_domain_of_the_page(url, site):
@@ -138,6 +161,12 @@ def test_a_run_adds_to_at_most_the_names_one_write_holds_and_spans_a_prefix():
     assert audience_run("s", items[:1], limit=1).size == 1  # one ballot's names always fit
 
 
+def test_a_key_holding_the_separator_counts_as_unknown_and_never_splits_a_name():
+    names = attribute_names(Dimensions("GB", "x|yes", "widget"), ["no"], 1_800_000_000)
+    assert names["s"] == {"s|unknown": 1, "s|unknown|no": 1}
+    assert all(name.count("|") <= 2 for group in names.values() for name in group)
+
+
 def test_audience_reads_back_what_was_added_and_ignores_other_names():
     found = Audience().add({"c|GB": 2, "c|GB|yes": 2, "m|1800000000": 2, "mark": 5, "x|y": 1, "m|soon": 1})
     assert found.groups["c"]["GB"] == Counts(votes={"yes": 2}, voters=2)
@@ -163,3 +192,28 @@ def test_the_fold_counts_each_ballot_once_in_every_dimension_however_its_batch_c
     assert {k: c.voters for k, c in found.groups["s"].items()} == {"bbc.co.uk": 5, "direct": 5}
     assert {k: c.voters for k, c in found.groups["f"].items()} == {"widget": 5, "api": 5}
     assert sum(found.minutes.values()) == 10
+
+
+def test_a_ballot_cast_before_the_audience_is_never_taken_off_it():
+    image = {"poll": "p", "inc": "i", "options": ["yes"], "at": 1_800_000_000}
+    kept = {**image, "cty": "GB", "site": "bbc.co.uk", "surf": "widget"}
+    voided = contribution_of("MODIFY", image, {**image, "voided_at": 1_800_000_100})
+    cast = contribution_of("INSERT", None, kept)
+    assert voided is not None and cast is not None
+    assert (voided.sign, voided.in_audience, cast.in_audience) == (-1, False, True)
+    assert list(audience_groups([voided, cast])["c"]) == [cast]  # the old ballot's void leaves "unknown" alone
+
+
+def contribution_of(event: str, old, new):
+    return ledger_contribution(event, old, new, by_ttl=False, sequence=str(10**20 + 7), at=1_800_000_200)
+
+
+@pytest.mark.parametrize("amount", [0, 1, 2, 5])
+def test_jitter_stays_within_its_amount_and_covers_it(amount):
+    drawn = {jitter(bytes([n, n * 7 % 256, 3, 9, 1, 0, 2, n]), amount) for n in range(256)}
+    assert drawn == set(range(-amount, amount + 1))
+
+
+def test_noise_never_takes_a_count_below_zero_nor_a_group_below_one_voter():
+    rows = breakdown(groups(12, 11), ["a"], 10, noise=lambda key, name: -100)
+    assert [(row["voters"], row["options"]["a"]) for row in rows] == [(1, 0), (1, 0)]

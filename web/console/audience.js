@@ -110,7 +110,8 @@ export function audienceSection(poll) {
       h("p", { class: "hint", id: "audience-note" },
         `Where voters came from, without personal data: the country from our CDN, the site that embeds the poll ` +
         `("direct" without one), and the surface. “other” merges every group of fewer than ${report.min_group} voters ` +
-        `(and the next smallest while it is under ${report.min_group}), so that no small group can be singled out.`),
+        `(and the next smallest while it is under ${report.min_group}), so that no small group can be singled out; ` +
+        `each count is within ${report.noise} of the truth, so two reads cannot be subtracted to find one voter.`),
       DIMENSIONS.flatMap((dimension) => dimensionPart(dimension, report[dimension.name], poll.options, width)),
       minutesPart(report.minutes, width));
   }

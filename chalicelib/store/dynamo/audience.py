@@ -90,7 +90,10 @@ class AudienceTallies:
         except ClientError as exc:
             if error_code(exc) != CONDITION_FAILED:
                 raise unavailable(exc) from exc
-            return str((exc.response.get("Item") or {}).get(MARK, {}).get("S", delta.last))
+            mark = (exc.response.get("Item") or {}).get(MARK, {}).get("S")
+            if mark is None:  # refused without a mark to say why: retry the batch rather than guess
+                raise unavailable(exc) from exc
+            return str(mark)
 
     def audience_sites(self, lane: Lane) -> set[str]:
         """Return the sites a lane's site tally names (one strongly consistent GetItem)."""
