@@ -61,32 +61,50 @@ def _save(progress: Progress) -> None:
     archive().put(exports.run_key(progress.day), body, "application/json", "no-store")
 
 
+def _keep(record: Progress) -> bool:
+    """Save a run's progress unless a void made the day stale since this run's last save.
+
+    A stale record is left in place (the day is started again by the next run, the schedule's included), and False
+    returned. The read narrows the race with a void to the moment between it and the write.
+    """
+    stored = archive().get_json(exports.run_key(record.day))
+    if isinstance(stored, dict) and stored.get("stale") is True:
+        log.info(json.dumps({"event": "export_stale", "day": record.day}))
+        return False
+    _save(record)
+    return True
+
+
 def export_day(day: str, deadline: float, *, restart: bool = True) -> Progress:
     """Export a day from where its last run stopped, until done or the deadline (monotonic); return the progress.
 
     A day not over when the run started may get more ballots: when every poll is done it is still recorded as to do
-    again (the answer says complete, the record does not), so the schedule exports it once it is over.
+    again (the answer says complete, the record does not), so the schedule exports it once it is over. A void that
+    marks ballots of the day while a run goes on stops the run (answered incomplete) and leaves the day to redo.
     """
     started = clock.now()
     progress = _progress(day, restart=restart)
     if progress.complete:
         return progress
+    _save(progress)  # this run reads the ballots from now on: any stale mark before it is taken into account
     done = set(progress.done)
     for poll in _polls(day):
         if poll.id in done:
             continue
         if time.monotonic() >= deadline:
-            _save(progress)
-            return progress
+            return progress if _keep(progress) else Progress(day)
         key = _export_poll(poll, day)
         progress.done.append(poll.id)
         if key is not None:
             progress.keys.append(key)
-        _save(progress)  # after each poll, so a run cut short (a timeout) loses at most one poll's work
+        if not _keep(progress):  # after each poll, so a run cut short loses at most one poll's work
+            return Progress(day)
     stale = sorted(set(archive().list_keys(exports.day_prefix(day))) - set(progress.keys))
     archive().delete(stale)
+    over = exports.is_over(day, started)
+    if not _keep(Progress(day, progress.done, progress.keys, complete=True) if over else Progress(day)):
+        return Progress(day)
     progress.complete = True
-    _save(progress if exports.is_over(day, started) else Progress(day))
     log.info(json.dumps({"event": "export", "day": day, "files": len(progress.keys), "removed": stale}))
     return progress
 

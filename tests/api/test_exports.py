@@ -297,6 +297,23 @@ def test_a_void_after_a_day_was_exported_reaches_the_export_on_the_next_schedule
     assert day not in run_schedule(client)  # redone once: complete again
 
 
+def test_a_void_during_an_export_run_stops_it_and_leaves_the_day_to_redo(client, voted, monkeypatch, today):
+    export_poll, voids = exports._export_poll, [today]
+
+    def void_meanwhile(poll, day):
+        key = export_poll(poll, day)
+        exports.invalidate(set(voids[:1]))  # a void marks ballots of the day after this poll was read, once
+        voids.clear()
+        return key
+
+    monkeypatch.setattr(exports, "_export_poll", void_meanwhile)
+    cut = exports.export_day(today, time.monotonic() + 60)
+    assert (cut.done, cut.complete) == ([], False)
+    assert adapters.archive().get_json(layout.run_key(today))["stale"] is True  # left for the next run
+    again = exports.export_day(today, time.monotonic() + 60, restart=False)
+    assert again.complete and again.keys == sorted(layout.object_key(today, p) for p in voted)
+
+
 def test_a_void_rewrites_the_progress_of_each_day_it_touched_once(client, edge_key, frozen, monkeypatch):
     day = layout.day_of(clock.now())
     poll_id = create_poll(client, id="export-void-cost")["id"]
