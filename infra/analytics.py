@@ -8,6 +8,7 @@ by partition projection (no crawler, no `MSCK REPAIR`). The workgroup writes que
 
 from __future__ import annotations
 
+from chalicelib.core import exports
 from infra.names import OPERATIONS_KEY, RESULTS_BUCKET, Template, get_att, named, ref, sub
 
 ANALYTICS_DATABASE = "AnalyticsDatabase"
@@ -18,7 +19,7 @@ TABLE_NAME = "ballots"
 WORKGROUP_NAME = "polls-{stage}-analytics"
 EXPORTS_LOCATION = "s3://${" + RESULTS_BUCKET + "}/private/exports/ballots/"
 RESULTS_LOCATION = "s3://${" + RESULTS_BUCKET + "}/private/athena/"
-FIRST_DAY = "2026-01-01"  # the projection's first day (no ballot is older than the export)
+FIRST_DAY = exports.FIRST_DAY.isoformat()  # the projection's first day: the export's own (chalicelib/core/exports.py)
 COLUMNS = [
     {"Name": "poll", "Type": "string", "Comment": "the poll id"},
     {"Name": "options", "Type": "array<string>", "Comment": "the option ids the ballot chose"},

@@ -24,7 +24,7 @@ PREFIX = "private/exports/"
 BALLOTS = PREFIX + "ballots/"  # the Glue table's location
 RUNS = PREFIX + "runs/"  # each day's progress, for a run to carry on
 DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-FIRST_DAY = date(2000, 1, 1)
+FIRST_DAY = date(2026, 1, 1)  # the first exportable day, and the Glue projection's first (infra/analytics.py)
 CONTENT_TYPE = "application/gzip"
 EXPORT_FIELDS = {"day"}
 CLOSE_MARGIN = 60  # seconds a vote may still land after a close (processes learn of an editor's close within 1 s)
@@ -33,6 +33,11 @@ CLOSE_MARGIN = 60  # seconds a vote may still land after a close (processes lear
 def day_of(epoch: float) -> str:
     """Return the UTC day (YYYY-MM-DD) holding an epoch second."""
     return datetime.fromtimestamp(int(epoch), tz=UTC).strftime("%Y-%m-%d")
+
+
+def is_over(day: str, at: float) -> bool:
+    """Tell whether a UTC day had ended at a time (a day not over may still get ballots)."""
+    return day_range(day)[1] < int(at)
 
 
 def yesterday(now: float) -> str:
@@ -115,13 +120,31 @@ def row(poll_id: str, ballot: BallotRecord) -> dict[str, Any]:
     }
 
 
+class JsonlGzip:
+    """Rows written as gzip JSON Lines as they come: only the compressed bytes are held (mtime 0: a rerun is equal)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.BytesIO()
+        self._out = gzip.GzipFile(fileobj=self._buffer, mode="wb", compresslevel=6, mtime=0)
+        self.rows = 0
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Compress some rows onto the file."""
+        for item in rows:
+            self._out.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+            self.rows += 1
+
+    def close(self) -> bytes:
+        """Finish the file and return its bytes."""
+        self._out.close()
+        return self._buffer.getvalue()
+
+
 def jsonl_gzip(rows: Iterable[dict[str, Any]]) -> bytes:
     """Return rows as gzip-compressed JSON Lines."""
-    buffer = io.BytesIO()
-    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=6, mtime=0) as out:
-        for item in rows:
-            out.write(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
-    return buffer.getvalue()
+    writer = JsonlGzip()
+    writer.write(rows)
+    return writer.close()
 
 
 @dataclass

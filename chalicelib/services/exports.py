@@ -21,13 +21,13 @@ from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
 from chalicelib.runtime import clock
 from chalicelib.services import audit
-from chalicelib.services.ledger import every_ballot
+from chalicelib.services.ledger import pages
 from chalicelib.store.adapters import archive, store
 
 log = logging.getLogger("polls.exports")
-EXPORT_SECONDS = 20.0  # a request stops starting polls after this long (API Gateway gives up at 29 s)
+EXPORT_SECONDS = 6.0  # a request stops starting polls after this long (the API function times out at 10 s)
 SCHEDULE_SECONDS = 780.0  # the scheduled run's budget, under its function's 900 s timeout
-CATCH_UP_DAYS = 7  # the schedule also finishes any of the week before yesterday left incomplete
+CATCH_UP_DAYS = 31  # the schedule also redoes any of the 31 days before yesterday left incomplete or voided into
 
 
 def _polls(day: str) -> list[Poll]:
@@ -38,12 +38,14 @@ def _polls(day: str) -> list[Poll]:
 def _export_poll(poll: Poll, day: str) -> str | None:
     """Write a poll's ballots of the day (voided ones too, marked); return the key, or None when it had none."""
     first, last = exports.day_range(day)
-    rows = [exports.row(poll.id, ballot) for ballot in every_ballot(poll, first, last)]
-    if not rows:
+    writer = exports.JsonlGzip()
+    for ballots in pages(poll, first, last):  # page by page: only the compressed file is held
+        writer.write(exports.row(poll.id, ballot) for ballot in ballots)
+    body = writer.close()
+    if not writer.rows:
         return None
-    rows.sort(key=lambda r: (r["minute"], r["options"]))  # the index's order is by bucket, not time
     key = exports.object_key(day, poll.id)
-    archive().put(key, exports.jsonl_gzip(rows), exports.CONTENT_TYPE, "no-store")
+    archive().put(key, body, exports.CONTENT_TYPE, "no-store")
     return key
 
 
@@ -59,27 +61,50 @@ def _save(progress: Progress) -> None:
     archive().put(exports.run_key(progress.day), body, "application/json", "no-store")
 
 
+def _keep(record: Progress) -> bool:
+    """Save a run's progress unless a void made the day stale since this run's last save.
+
+    A stale record is left in place (the day is started again by the next run, the schedule's included), and False
+    returned. The read narrows the race with a void to the moment between it and the write.
+    """
+    stored = archive().get_json(exports.run_key(record.day))
+    if isinstance(stored, dict) and stored.get("stale") is True:
+        log.info(json.dumps({"event": "export_stale", "day": record.day}))
+        return False
+    _save(record)
+    return True
+
+
 def export_day(day: str, deadline: float, *, restart: bool = True) -> Progress:
-    """Export a day from where its last run stopped, until done or the deadline (monotonic); return the progress."""
+    """Export a day from where its last run stopped, until done or the deadline (monotonic); return the progress.
+
+    A day not over when the run started may get more ballots: when every poll is done it is still recorded as to do
+    again (the answer says complete, the record does not), so the schedule exports it once it is over. A void that
+    marks ballots of the day while a run goes on stops the run (answered incomplete) and leaves the day to redo.
+    """
+    started = clock.now()
     progress = _progress(day, restart=restart)
     if progress.complete:
         return progress
+    _save(progress)  # this run reads the ballots from now on: any stale mark before it is taken into account
     done = set(progress.done)
     for poll in _polls(day):
         if poll.id in done:
             continue
         if time.monotonic() >= deadline:
-            _save(progress)
-            return progress
+            return progress if _keep(progress) else Progress(day)
         key = _export_poll(poll, day)
         progress.done.append(poll.id)
         if key is not None:
             progress.keys.append(key)
-        _save(progress)  # after each poll, so a run cut short (a timeout) loses at most one poll's work
+        if not _keep(progress):  # after each poll, so a run cut short loses at most one poll's work
+            return Progress(day)
     stale = sorted(set(archive().list_keys(exports.day_prefix(day))) - set(progress.keys))
     archive().delete(stale)
+    over = exports.is_over(day, started)
+    if not _keep(Progress(day, progress.done, progress.keys, complete=True) if over else Progress(day)):
+        return Progress(day)
     progress.complete = True
-    _save(progress)
     log.info(json.dumps({"event": "export", "day": day, "files": len(progress.keys), "removed": stale}))
     return progress
 
@@ -92,8 +117,15 @@ def request_export(body: Any, *, actor: Actor = SYSTEM) -> dict[str, Any]:
     return {"day": day, "keys": progress.keys, "complete": progress.complete}
 
 
+def invalidate(days: set[str]) -> None:
+    """Mark days' exports out of date (a void marked ballots of them): one write a day; the schedule redoes them."""
+    for day in sorted(days):
+        body = json.dumps({**Progress(day).as_dict(), "stale": True}).encode("utf-8")
+        archive().put(exports.run_key(day), body, "application/json", "no-store")
+
+
 def run_schedule() -> dict[str, Any]:
-    """Export yesterday (UTC) on the schedule, and finish any day of the week before left incomplete."""
+    """Export yesterday (UTC) on the schedule, and redo any of the CATCH_UP_DAYS before left incomplete or stale."""
     deadline = time.monotonic() + SCHEDULE_SECONDS
     yesterday = exports.yesterday(clock.now())
     report: dict[str, Any] = {}

@@ -57,6 +57,24 @@ def every_ballot(poll: Poll, since: int | None = None, until: int | None = None)
             yield from ballots
 
 
+def pages(poll: Poll, since: int | None = None, until: int | None = None) -> Iterator[list[BallotRecord]]:
+    """Yield the poll's ballots page by page, bucket by bucket in order; READERS buckets' first pages read at once.
+
+    At most READERS pages are held, never a whole bucket: for a reader that streams (the analytics export).
+    """
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        for first in range(0, INDEX_BUCKETS, READERS):
+            buckets = range(first, min(first + READERS, INDEX_BUCKETS))
+            heads = list(pool.map(lambda b: store().index_page(poll, b, None, since, until), buckets))
+            for bucket, head in zip(buckets, heads, strict=True):
+                yield head.ballots
+                start = head.next_key
+                while start is not None:
+                    page = store().index_page(poll, bucket, start, since, until)
+                    yield page.ballots
+                    start = page.next_key
+
+
 def walk(
     poll: Poll,
     position: Position,

@@ -55,6 +55,7 @@ def test_the_template_holds_the_glue_table_the_workgroup_and_three_named_queries
     location = described["StorageDescriptor"]["Location"]["Fn::Sub"]
     assert location.endswith("/" + exports.BALLOTS)
     assert described["Parameters"]["projection.enabled"] == "true"
+    assert described["Parameters"]["projection.day.range"] == f"{exports.FIRST_DAY.isoformat()},NOW"
     (workgroup,) = of_type(template, "AWS::Athena::WorkGroup").values()
     configuration = workgroup["Properties"]["WorkGroupConfiguration"]
     assert configuration["EnforceWorkGroupConfiguration"] is True

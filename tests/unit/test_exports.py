@@ -43,10 +43,20 @@ def test_the_day_asked_for_is_yesterday_by_default(body, day):
         ({"day": "2026-12-06T00:00Z"}, InvalidDay),
         ({"day": ["2026-12-06"]}, InvalidDay),
         ({"day": "1999-12-31"}, InvalidDay),
+        ({"day": "2025-12-31"}, InvalidDay),
         ({"days": "2026-12-06"}, InvalidJson),
         ("2026-12-06", InvalidJson),
     ],
-    ids=["tomorrow", "not-a-leap-year", "a-time", "a-list", "too-old", "unknown-field", "not-an-object"],
+    ids=[
+        "tomorrow",
+        "not-a-leap-year",
+        "a-time",
+        "a-list",
+        "too-old",
+        "before-the-tables-first-day",
+        "unknown-field",
+        "not-an-object",
+    ],
 )
 def test_a_bad_request_names_its_error(body, error):
     with pytest.raises(error):
@@ -73,6 +83,23 @@ def test_rows_are_gzip_json_lines_the_same_bytes_each_time():
     body = exports.jsonl_gzip(rows)
     assert [json.loads(line) for line in gzip.decompress(body).splitlines()] == rows
     assert exports.jsonl_gzip(rows) == body  # no time in the gzip header: a rerun writes the same object
+
+
+def test_rows_written_page_by_page_are_the_same_bytes_as_written_at_once():
+    rows = [{"poll": "p", "n": n} for n in range(5)]
+    writer = exports.JsonlGzip()
+    for page in (rows[:2], [], rows[2:]):
+        writer.write(page)
+    assert (writer.close(), writer.rows) == (exports.jsonl_gzip(rows), 5)
+
+
+@pytest.mark.parametrize(
+    ("at", "over"),
+    [("2026-12-05T23:59:59Z", False), ("2026-12-06T00:00:00Z", True), ("2026-12-05T10:00:00Z", False)],
+    ids=["its-last-second", "the-next-day", "during-it"],
+)
+def test_a_day_is_over_only_once_the_next_has_begun(at, over):
+    assert exports.is_over("2026-12-05", parse_iso(at)) is over
 
 
 def test_a_days_files_and_progress_have_their_own_keys():
