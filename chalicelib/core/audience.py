@@ -12,6 +12,7 @@ import hashlib
 import io
 import ipaddress
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ COUNTRY_RE = re.compile(r"[A-Z]{2}")
 SITE_RE = re.compile(r"[a-z0-9][a-z0-9.-]{0,99}")  # a registrable domain, as a key: never the separator
 RESERVED = frozenset({UNKNOWN, DIRECT, OTHER})  # keys the breakdowns give a meaning of their own
 DEFAULT_MIN_GROUP = 10
-DEFAULT_NOISE = 2  # each count a breakdown shows is within this of the truth
+DEFAULT_NOISE = 2  # the mean size of what is added to each count a breakdown shows
 AUDIENCE_BUCKETS = 16  # partitions a poll's audience tallies spread over, by stream shard (an editor's read: each)
 
 
@@ -155,9 +156,13 @@ def no_noise(key: str, name: str) -> int:
     return 0
 
 
-def jitter(digest: bytes, noise: int) -> int:
-    """Return an integer in [-noise, noise] drawn from a keyed digest."""
-    return int.from_bytes(digest[:8], "big") % (2 * noise + 1) - noise
+def jitter(digest: bytes, scale: int) -> int:
+    """Return a two-sided geometric (discrete Laplace) draw from a keyed digest: mostly small (its mean size about
+    `scale`), never bounded, so no difference of two draws is impossible and none gives a change away for certain."""
+    if scale <= 0:
+        return 0
+    first, second = ((int.from_bytes(digest[i : i + 8], "big") + 0.5) / 2**64 for i in (0, 8))
+    return int(-scale * math.log(first)) - int(-scale * math.log(second))  # two geometric draws, subtracted
 
 
 def state_digest(audience: Audience) -> str:
@@ -172,33 +177,44 @@ def state_digest(audience: Audience) -> str:
 def breakdown(
     groups: Mapping[str, Counts], option_ids: list[str], min_group: int, noise: Noise = no_noise
 ) -> list[dict[str, Any]]:
-    """Return one dimension's groups, largest first, with every group under `min_group` voters merged into "other",
-    each count moved by `noise` (never below zero).
+    """Return one dimension's groups as shown: each count moved by `noise` (never below zero), every group whose
+    shown voters are under `min_group` merged into "other", largest shown first, "other" last.
 
-    "other" is then either empty or at least `min_group` voters: while it is not, the smallest group shown joins it.
-    So the total (which the results show) minus the groups shown never isolates fewer than `min_group` voters. The
-    noise (keyed, and drawn afresh whenever any count changes, the same for the same counts) keeps a difference of
-    two reads from giving away which group a new voter joined and what they chose: every number moves at once.
+    "other" is then either empty or shows at least `min_group` voters: while it does not, the smallest group shown
+    joins it, so the total (which the results show) minus the groups shown isolates no small group. Every decision and
+    the order follow the numbers shown, never the exact ones: with the noise (keyed, drawn afresh for every number
+    whenever any count changes, the same for the same counts), a difference of two reads a vote apart leaves
+    uncertain which group the voter joined and what they chose.
     """
-    ranked = sorted(((k, c) for k, c in groups.items() if c.voters > 0), key=lambda kc: (-kc[1].voters, kc[0]))
-    shown = [(k, c) for k, c in ranked if c.voters >= min_group and k != OTHER]
-    kept = {k for k, _ in shown}
-    hidden = [(k, c) for k, c in ranked if k not in kept]
-    while hidden and shown and sum(c.voters for _, c in hidden) < min_group:
-        hidden.append(shown.pop())
-    rows = list(shown)
+
+    def shown(key: str, counts: Counts) -> int:
+        return max(1, counts.voters + noise(key, ""))
+
+    ranked = sorted(
+        ((key, counts, shown(key, counts)) for key, counts in groups.items() if counts.voters > 0 and key != OTHER),
+        key=lambda row: (-row[2], row[0]),
+    )
+    kept = [row for row in ranked if row[2] >= min_group]
+    hidden = [(key, counts) for key, counts, voters in ranked if voters < min_group]
+    if groups.get(OTHER) is not None and groups[OTHER].voters > 0:
+        hidden.append((OTHER, groups[OTHER]))
+    merged = Counts()
+    for _, counts in hidden:
+        merged.merge(counts.votes, counts.voters)
+    while hidden and kept and shown(OTHER, merged) < min_group:
+        key, counts, _ = kept.pop()
+        hidden.append((key, counts))
+        merged.merge(counts.votes, counts.voters)
+    rows = [(key, counts, voters) for key, counts, voters in kept]
     if hidden:
-        merged = Counts()
-        for _, counts in hidden:
-            merged.merge(counts.votes, counts.voters)
-        rows.append((OTHER, merged))
+        rows.append((OTHER, merged, shown(OTHER, merged)))
     return [
         {
             "key": key,
-            "voters": max(1, counts.voters + noise(key, "")),
+            "voters": voters,
             "options": {o: max(0, counts.votes.get(o, 0) + noise(key, o)) for o in option_ids},
         }
-        for key, counts in rows
+        for key, counts, voters in rows
     ]
 
 

@@ -143,7 +143,7 @@ class Settings:
     accent_colour: str  # #rrggbb: the pages' and cards' accent
     card_every: int  # seconds: a poll's share cards follow its counts at most this often (on AWS: whole minutes)
     audience_min_group: int  # voters a group needs to be shown on its own in the audience breakdowns
-    audience_noise: int  # each count the audience breakdowns show is within this of the truth (0: exact)
+    audience_noise: int  # the mean size of the keyed noise on each count the audience shows (0: exact)
 
 
 @lru_cache(maxsize=1)

@@ -27,8 +27,9 @@ def _noise(poll: Poll, digest: str, amount: int) -> Noise:
 
 
 def report(poll_id: str) -> dict[str, Any]:
-    """Return the poll's audience: groups under AUDIENCE_MIN_GROUP voters merged into "other", every count within
-    AUDIENCE_NOISE of the truth; voters per minute for the last 48 hours with votes, per hour before."""
+    """Return the poll's audience: every count moved by keyed noise of mean size AUDIENCE_NOISE, groups showing
+    fewer than AUDIENCE_MIN_GROUP voters merged into "other"; voters per minute for the 48 hours up to the last vote,
+    per hour before."""
     poll = catalog.fresh_poll(poll_id)
     folded = store().audience(poll)
     option_ids = [option.id for option in poll.options]

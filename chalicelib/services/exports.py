@@ -26,6 +26,7 @@ from chalicelib.store.adapters import archive, store
 
 log = logging.getLogger("polls.exports")
 EXPORT_SECONDS = 6.0  # a request stops starting polls after this long (the API function times out at 10 s)
+SETTLE_SECONDS = 60  # a day is over for the export this long after its end (the index is eventually consistent)
 SCHEDULE_SECONDS = 780.0  # the scheduled run's budget, under its function's 900 s timeout
 CATCH_UP_DAYS = 31  # the schedule also redoes any of the 31 days before yesterday left incomplete or voided into
 
@@ -83,6 +84,8 @@ def export_day(day: str, deadline: float, *, restart: bool = True) -> Progress:
     marks ballots of the day while a run goes on stops the run (answered incomplete) and leaves the day to redo.
     """
     started = clock.now()
+    # Over a minute ago: the by-poll index (eventually consistent) holds the day's last ballots by now.
+    over = exports.is_over(day, started - SETTLE_SECONDS)
     progress = _progress(day, restart=restart)
     if progress.complete:
         return progress
@@ -91,17 +94,16 @@ def export_day(day: str, deadline: float, *, restart: bool = True) -> Progress:
     for poll in _polls(day):
         if poll.id in done:
             continue
-        if time.monotonic() >= deadline:
-            return progress if _keep(progress) else Progress(day)
+        if time.monotonic() >= deadline:  # a day not over keeps no partial progress: its polls get more ballots
+            return progress if _keep(progress if over else Progress(day)) else Progress(day)
         key = _export_poll(poll, day)
         progress.done.append(poll.id)
         if key is not None:
             progress.keys.append(key)
-        if not _keep(progress):  # after each poll, so a run cut short loses at most one poll's work
+        if not _keep(progress if over else Progress(day)):  # after each poll: a run cut short loses one poll's work
             return Progress(day)
     stale = sorted(set(archive().list_keys(exports.day_prefix(day))) - set(progress.keys))
     archive().delete(stale)
-    over = exports.is_over(day, started)
     if not _keep(Progress(day, progress.done, progress.keys, complete=True) if over else Progress(day)):
         return Progress(day)
     progress.complete = True

@@ -88,14 +88,18 @@ def carry_on(poll: Poll, record: VoidRecord, deadline: float) -> VoidRecord:
 
     def visit(ballots: list[BallotRecord]) -> None:
         for ballot in ballots:
-            if record.request.matches(ballot) and store().void_ballot(ballot.key, record.id, record.at):
+            if not record.request.matches(replace(ballot, voided=False)):
+                continue
+            days.add(exports.day_of(ballot.minute))  # marked now or by an earlier run of this void cut short
+            if not ballot.voided and store().void_ballot(ballot.key, record.id, record.at):
                 marked[0] += 1
                 counts.update(o for o in ballot.options if o in counts)
-                days.add(exports.day_of(ballot.minute))
 
     since, until = _range(record.request)
-    position = walk(poll, Position(record.bucket, record.cursor), visit, deadline, since=since, until=until)
-    invalidate(days)  # after marking: an export that reads the day from now on sees the marks
+    try:
+        position = walk(poll, Position(record.bucket, record.cursor), visit, deadline, since=since, until=until)
+    finally:
+        invalidate(days)  # after marking, even when a write failed: an export that reads the day from now on sees it
     record = replace(
         record,
         voided=marked[0],

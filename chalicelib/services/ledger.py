@@ -14,6 +14,7 @@ from chalicelib.core.poll import Poll
 from chalicelib.store.adapters import store
 
 READERS = 8  # buckets read at once
+WALK_PAGE = 100  # ballots a walk's page holds: a void marks each, so a page fits well within its time budget
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,10 @@ def walk(
     since: int | None = None,
     until: int | None = None,
 ) -> Position:
-    """Visit the ballots page by page from a position until done or the deadline (monotonic); return where it got."""
+    """Visit the ballots page by page (WALK_PAGE at most: each visit may write every ballot of its page) from a
+    position until done or the deadline (monotonic); return where it got."""
     while not position.done and time.monotonic() < deadline:
-        page = store().index_page(poll, position.bucket, position.key, since, until)
+        page = store().index_page(poll, position.bucket, position.key, since, until, limit=WALK_PAGE)
         visit(page.ballots)
         position = Position(position.bucket, page.next_key) if page.next_key else Position(position.bucket + 1)
     return position

@@ -186,9 +186,17 @@ class BallotStore(Protocol):
         """Return this voter's ballot in the poll, or None."""
 
     def index_page(
-        self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None
+        self,
+        poll: Poll,
+        bucket: int,
+        start: dict[str, Any] | None,
+        since: int | None,
+        until: int | None,
+        *,
+        limit: int | None = None,
     ) -> IndexPage:
-        """Read one page of one by-poll index bucket (ballots voted within [since, until] when given)."""
+        """Read one page of one by-poll index bucket (ballots voted within [since, until] when given; at most `limit`
+        ballots when given)."""
 
     def read_ballots(self, keys: list[str]) -> list[BallotRecord]:
         """Read ballots by key, strongly consistent (absent ones are left out)."""

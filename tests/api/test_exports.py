@@ -23,7 +23,7 @@ from chalicelib.store import adapters
 from tests.api.conftest import EDGE_KEY
 from tests.api.test_audience import cast
 from tests.conftest import ADMIN, JSON
-from tests.helpers import create_poll, error_code, folded
+from tests.helpers import aws_error, create_poll, error_code, folded
 
 # The Glue table's columns (infra/analytics.py), in DuckDB's types: read as Athena reads them.
 COLUMNS = {
@@ -154,8 +154,9 @@ def test_a_rerun_of_a_day_replaces_it_and_removes_a_deleted_polls_file(client, v
 
 
 def test_a_run_cut_short_stops_between_polls_and_the_next_finishes_the_same(
-    client, voted, monkeypatch, tmp_path, today
+    client, voted, monkeypatch, tmp_path, today, frozen
 ):
+    frozen(after(today))  # the day is over: a run's progress is kept for the next
     ticks = iter(range(1000))
     monkeypatch.setattr(exports, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
     cut = exports.export_day(today, deadline=1)  # the clock ticks once a poll: one poll, then the deadline
@@ -351,3 +352,61 @@ def test_the_exported_countries_sites_and_surfaces_agree_with_the_folded_audienc
     for letter, column in [("c", "country"), ("s", "site"), ("f", "surface")]:
         folded_voters = {key: c.voters for key, c in audience.groups[letter].items() if c.voters > 0}
         assert Counter(r[column] for r in counted) == folded_voters, column
+
+
+def test_a_run_of_a_day_not_over_cut_short_keeps_no_progress_and_the_schedule_exports_the_day_whole(
+    client, frozen, monkeypatch, tmp_path
+):
+    day = layout.day_of(clock.now())
+    polls = [create_poll(client, id=f"export-cut-{n}")["id"] for n in range(2)]
+    for poll_id in polls:
+        cast(client, poll_id, "yes", {})
+    ticks = iter(range(1000))
+    monkeypatch.setattr(exports, "time", SimpleNamespace(monotonic=lambda: next(ticks)))
+    cut = exports.export_day(day, deadline=1)  # one poll, then the deadline
+    assert (len(cut.done), cut.complete) == (1, False)
+    stored = layout.Progress.from_dict(day, adapters.archive().get_json(layout.run_key(day)))
+    assert stored.done == []  # its polls get more ballots today: nothing of this run is kept as done
+    cast(client, polls[0], "no", {})  # later the same day, in the poll the cut run had written
+    monkeypatch.setattr(exports, "time", time)
+    frozen(after(day))
+    assert run_schedule(client)[day] == {"files": 2, "complete": True}
+    assert Counter(r["options"][0] for r in read_back(tmp_path, day) if r["poll"] == polls[0]) == {"yes": 1, "no": 1}
+
+
+def test_a_void_cut_short_by_a_failure_still_marks_its_days_out_of_date(client, edge_key, frozen, faults):
+    day = layout.day_of(clock.now())
+    poll_id = create_poll(client, id="export-void-cut")["id"]
+    for _ in range(3):
+        cast(client, poll_id, "yes", from_edge("GB", None))
+    folded()
+    frozen(after(day))
+    assert export(client, day).json_body["complete"] is True
+    marks = []
+
+    def second_mark_fails(params):
+        """The void marks one ballot, then its next write fails (the function dies there)."""
+        if params.get("TableName") == get_settings().ballots_table:
+            marks.append(1)
+            if len(marks) == 2:
+                return aws_error("InternalServerError", 500)(params)
+        return None
+
+    faults.add("UpdateItem", second_mark_fails, times=20)
+    sources = client.http.get(f"/polls/{poll_id}/forensics", headers=ADMIN).json_body["sources"]
+    body = json.dumps({"source": sources[0]["source"], "reason": "stuffed"})
+    answer = client.http.post(f"/polls/{poll_id}/void", headers={**ADMIN, **JSON}, body=body)
+    faults.clear()
+    assert answer.status_code == 503 and len(marks) >= 2
+    stored = adapters.archive().get_json(layout.run_key(day))
+    assert stored.get("stale") is True  # the ballot it marked before failing: the day is redone
+
+
+def test_a_walk_reads_at_most_a_hundred_ballots_a_page(client, voted, calls):
+    from chalicelib.services import ledger
+
+    poll = adapters.store().get_poll(voted[0])
+    calls.clear()
+    ledger.walk(poll, ledger.Position(), lambda ballots: None, time.monotonic() + 60)
+    queries = [c.params for c in calls.calls if c.operation == "Query"]
+    assert queries and all(q.get("Limit") == ledger.WALK_PAGE == 100 for q in queries)

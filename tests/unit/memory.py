@@ -400,7 +400,14 @@ class MemoryStore:
         return None if found is None else self._own(found)
 
     def index_page(
-        self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None
+        self,
+        poll: Poll,
+        bucket: int,
+        start: dict[str, Any] | None,
+        since: int | None,
+        until: int | None,
+        *,
+        limit: int | None = None,
     ) -> IndexPage:
         """One page of a bucket of the by-poll index."""
         self.calls.append("index_page")

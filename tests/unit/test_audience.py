@@ -3,7 +3,9 @@ breakdown merges small groups so that no read, nor a read minus the results, sin
 
 from __future__ import annotations
 
+import hashlib
 import random
+import statistics
 
 import pytest
 
@@ -208,12 +210,39 @@ def contribution_of(event: str, old, new):
     return ledger_contribution(event, old, new, by_ttl=False, sequence=str(10**20 + 7), at=1_800_000_200)
 
 
-@pytest.mark.parametrize("amount", [0, 1, 2, 5])
-def test_jitter_stays_within_its_amount_and_covers_it(amount):
-    drawn = {jitter(bytes([n, n * 7 % 256, 3, 9, 1, 0, 2, n]), amount) for n in range(256)}
-    assert drawn == set(range(-amount, amount + 1))
+@pytest.mark.parametrize("scale", [1, 2, 5])
+def test_the_noise_is_centred_its_mean_size_is_its_scale_and_no_size_is_out_of_reach(scale):
+    drawn = [jitter(hashlib.sha256(str(n).encode()).digest(), scale) for n in range(20_000)]
+    assert abs(statistics.mean(drawn)) < 0.1 * scale
+    assert 0.8 * scale < statistics.mean(abs(x) for x in drawn) < 1.2 * scale
+    assert max(drawn) > 4 * scale and min(drawn) < -4 * scale  # unbounded: no difference is impossible
+    assert jitter(hashlib.sha256(b"same").digest(), scale) == jitter(hashlib.sha256(b"same").digest(), scale)
+
+
+def test_without_noise_nothing_is_added():
+    assert {jitter(hashlib.sha256(str(n).encode()).digest(), 0) for n in range(100)} == {0}
+
+
+@pytest.mark.parametrize(
+    ("moved", "shown"),
+    [
+        ({"k0": 0, "k1": -1, "k2": 0}, {"k0": 12, "other": 14}),  # ten voters shown as nine: merged
+        ({"k2": 2}, {"k0": 12, "other": 14}),  # "other" shows 4 (under 10): the smallest shown group joins it
+        ({"k2": 2, "other": 6}, {"k0": 12, "k1": 10, "other": 10}),  # "other" is judged as shown: 4 + 6 is enough
+        ({"k0": -3, "k1": 1}, {"k1": 11, "other": 16}),  # twelve shown as nine: merged; the order as shown
+    ],
+)
+def test_merging_and_order_follow_the_numbers_shown_not_the_exact_ones(moved, shown):
+    sizes = groups(12, 10, 4)
+
+    def noise(key, name):
+        return moved.get(key, 0) if name == "" else 0
+
+    rows = breakdown(sizes, ["a"], 10, noise)
+    assert {row["key"]: row["voters"] for row in rows} == shown
+    assert [row["key"] for row in rows] == sorted(shown, key=lambda key: (key == "other", -shown[key], key))
 
 
 def test_noise_never_takes_a_count_below_zero_nor_a_group_below_one_voter():
     rows = breakdown(groups(12, 11), ["a"], 10, noise=lambda key, name: -100)
-    assert [(row["voters"], row["options"]["a"]) for row in rows] == [(1, 0), (1, 0)]
+    assert [(row["key"], row["voters"], row["options"]["a"]) for row in rows] == [("other", 1, 0)]

@@ -58,8 +58,12 @@ function dimensionPart(dimension, rows, options, width) {
   return [...parts, figure, groupTable(dimension, rows, options)];
 }
 
-function minutesPart(minutes, width) {
+function minutesPart(report, width) {
+  // The API gives minutes for the 48 hours up to the last vote and whole hours before them: one series.
+  const hours = (report.hours || []).map((point) => ({ minute: point.hour, voters: point.voters }));
+  const minutes = [...hours, ...report.minutes];
   const parts = [h("h3", {}, "Voters per minute")];
+  if (hours.length) parts.push(h("p", {}, `Before ${when(report.minutes[0].minute)}, per hour (${hours.length} hours).`));
   if (!minutes.length) return [...parts, h("p", {}, "No voters yet.")];
   const captionId = "audience-minutes-caption";
   const times = minutes.map((m) => Date.parse(m.minute) / 1000);
@@ -111,9 +115,10 @@ export function audienceSection(poll) {
         `Where voters came from, without personal data: the country from our CDN, the site that embeds the poll ` +
         `("direct" without one), and the surface. “other” merges every group of fewer than ${report.min_group} voters ` +
         `(and the next smallest while it is under ${report.min_group}), so that no small group can be singled out; ` +
-        `each count is within ${report.noise} of the truth, so two reads cannot be subtracted to find one voter.`),
+        `each count is moved by a small keyed amount (about ${report.noise} on average), so that two reads cannot ` +
+        `be subtracted to find one voter.`),
       DIMENSIONS.flatMap((dimension) => dimensionPart(dimension, report[dimension.name], poll.options, width)),
-      minutesPart(report.minutes, width));
+      minutesPart(report, width));
   }
   return { element: h("div", {}, box, csv), load };
 }

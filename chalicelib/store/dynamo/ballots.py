@@ -192,7 +192,14 @@ class Ballots:
         return own_ballot(found.get("Item"))
 
     def index_page(
-        self, poll: Poll, bucket: int, start: dict[str, Any] | None, since: int | None, until: int | None
+        self,
+        poll: Poll,
+        bucket: int,
+        start: dict[str, Any] | None,
+        since: int | None,
+        until: int | None,
+        *,
+        limit: int | None = None,
     ) -> IndexPage:
         """Read one page of a bucket of the by-poll index (eventually consistent, as every index)."""
         condition = "pb = :pb"
@@ -211,6 +218,8 @@ class Ballots:
             arguments["ExpressionAttributeNames"] = {"#at": "at"}
         if start:
             arguments["ExclusiveStartKey"] = start
+        if limit is not None:
+            arguments["Limit"] = limit
         with translated():
             response = self.tables.client.query(**arguments)
         return IndexPage([_record(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey"))
