@@ -1,8 +1,9 @@
 """Audience: where a vote came from (country, embedding site, surface, minute), and breakdowns shown with care.
 
 Nothing here identifies a person: a country code, a registrable domain, the kind of page, the minute. Breakdowns
-merge every group under the stage's minimum into "other", and make "other" itself big enough (or empty), so no
-small group can be singled out, not even by taking one read from another.
+move every count by keyed noise, merge every group showing fewer than the stage's minimum into "other", and make
+"other" itself big enough (or empty), so no small group can be singled out, and two reads a vote apart leave the
+voter's group and choice a guess.
 """
 
 from __future__ import annotations
