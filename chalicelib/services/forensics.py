@@ -27,7 +27,7 @@ from chalicelib.services.ledger import Position, every_ballot, walk
 from chalicelib.store.adapters import store
 
 log = logging.getLogger("polls.forensics")
-VOID_SECONDS = 6.0  # a void request stops marking after this long (the API function times out at 10 s)
+VOID_SECONDS = 20.0  # a void request stops marking after this long (API Gateway gives up at 29 s)
 
 
 def _range(request: VoidRequest) -> tuple[int | None, int | None]:

@@ -78,7 +78,8 @@ def test_the_results_view_shows_no_form_respects_visibility_and_asks_the_api_not
     expect(poll.locator(".q")).to_have_text("Tea or coffee?")
     if seen in ("Results", "Final results"):
         expect(poll.get_by_role("list", name=seen).get_by_role("listitem")).to_have_count(2)
-        expect(poll.get_by_role("listitem").filter(has_text="Coffee")).to_contain_text("100% (1 vote)")
+        # the vote reaches the edge's document through the fold and the publisher: wait for it (a deadline, no sleep)
+        expect(poll.get_by_role("listitem").filter(has_text="Coffee")).to_contain_text("100% (1 vote)", timeout=30_000)
         expect(poll.get_by_role("status")).to_have_text("")
     else:
         expect(poll.get_by_role("status")).to_have_text(seen)
