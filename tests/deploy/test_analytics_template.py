@@ -4,7 +4,6 @@ support"), so their definitions are also given to moto's Glue and Athena APIs he
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import boto3
@@ -14,24 +13,9 @@ from chalicelib.core import exports
 from chalicelib.core.forensics import BallotRecord
 from infra import analytics, build
 from infra.names import Template
+from tests.deploy.test_iam_policy import resolved
 
 NAMES = {"Stage": "dev", "ResultsBucket": "poll-results-dev", "AWS::AccountId": "123456789012"}
-
-
-def resolved(value: Any, names: dict[str, str]) -> Any:
-    """Resolve Ref, GetAtt and Sub against known names, as CloudFormation would."""
-    if isinstance(value, dict) and "Ref" in value:
-        return names[value["Ref"]]
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return names[".".join(value["Fn::GetAtt"])]
-    if isinstance(value, dict) and "Fn::Sub" in value:
-        text = re.sub(r"\$\{([^}!]+)\}", lambda m: names[m.group(1)], value["Fn::Sub"])
-        return text.replace("${!", "${")
-    if isinstance(value, dict):
-        return {key: resolved(item, names) for key, item in value.items()}
-    if isinstance(value, list):
-        return [resolved(item, names) for item in value]
-    return value
 
 
 @pytest.fixture(scope="module")

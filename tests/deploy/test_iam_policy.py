@@ -59,13 +59,14 @@ def physical_names(stage: str) -> dict[str, str]:
 
 
 def resolved(value: Any, names: dict[str, str]) -> Any:
-    """Resolve Ref, Fn::GetAtt and Fn::Sub in a policy document."""
+    """Resolve Ref, Fn::GetAtt and Fn::Sub (with its `${!` escape) against known names, as CloudFormation would."""
     if isinstance(value, dict) and "Ref" in value:
         return names[value["Ref"]]
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         return names[".".join(value["Fn::GetAtt"])]
     if isinstance(value, dict) and "Fn::Sub" in value:
-        return re.sub(r"\$\{([^}]+)\}", lambda m: names[m.group(1)], value["Fn::Sub"])
+        text = re.sub(r"\$\{([^}!]+)\}", lambda m: names[m.group(1)], value["Fn::Sub"])
+        return text.replace("${!", "${")
     if isinstance(value, dict):
         return {key: resolved(item, names) for key, item in value.items()}
     if isinstance(value, list):
