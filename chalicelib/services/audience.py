@@ -30,7 +30,11 @@ def report(poll_id: str) -> dict[str, Any]:
     """Return the poll's audience: every count moved by keyed noise of mean size AUDIENCE_NOISE, groups showing
     fewer than AUDIENCE_MIN_GROUP voters merged into "other"; voters per minute for the 48 hours up to the last vote,
     per hour before."""
-    poll = catalog.fresh_poll(poll_id)
+    return _report(catalog.fresh_poll(poll_id))
+
+
+def _report(poll: Poll) -> dict[str, Any]:
+    """Return a poll's audience report (see `report`)."""
     folded = store().audience(poll)
     option_ids = [option.id for option in poll.options]
     settings = get_settings()
@@ -52,5 +56,5 @@ def report(poll_id: str) -> dict[str, Any]:
 
 def report_csv(poll_id: str) -> bytes:
     """Return the poll's audience report as CSV."""
-    found = report(poll_id)
-    return audience_csv(found, [option.id for option in catalog.fresh_poll(poll_id).options])
+    poll = catalog.fresh_poll(poll_id)  # read once: the report and its columns come from the same definition
+    return audience_csv(_report(poll), [option.id for option in poll.options])
