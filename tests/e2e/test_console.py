@@ -3,6 +3,7 @@ endpoint, a poll's whole life, the audit trail naming the editor, groups, keyboa
 
 from __future__ import annotations
 
+import time
 import uuid
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -216,13 +217,26 @@ def test_an_editor_cannot_delete_and_the_api_refuses_with_403(stack, page):
     assert requests.get(f"{stack.api_url}/polls/{poll['id']}", timeout=10).status_code == 200
 
 
-def test_an_admin_deletes_a_poll_after_confirming(stack, page):
+def test_an_admin_deletes_a_poll_after_confirming_and_sees_it_under_way(stack, page):
     poll = service_create(stack)
     sign_in(page, stack, ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD)
+    held = []  # the DELETE, held until the view has been seen saying it is under way
+    page.route(
+        f"**/polls/{poll['id']}",
+        lambda route: held.append(route) if route.request.method == "DELETE" else route.continue_(),
+    )
     page.goto(f"{stack.console_url}#/polls/{poll['id']}")
     page.get_by_role("button", name="Delete poll").click()
     page.get_by_role("dialog", name="Delete this poll?").get_by_role("button", name="Delete").click()
-    expect(page.get_by_role("heading", name="Polls", exact=True)).to_be_focused()
+    expect(page.locator(".action-status")).to_have_text("Deleting the poll…")
+    expect(page.get_by_role("button", name="Delete poll")).to_be_disabled()
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    held[0].continue_()
+    # The delete queues behind the view's own reads on a busy local stack (moto serves one request at a time).
+    expect(page.get_by_role("heading", name="Polls", exact=True)).to_be_focused(timeout=30_000)
     assert requests.get(f"{stack.api_url}/polls/{poll['id']}", timeout=10).status_code == 404
 
 

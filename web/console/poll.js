@@ -181,11 +181,14 @@ export async function pollView({ session, onStop }, pollId) {
     const del = h("button", { type: "button", class: "danger" }, "Delete poll");
     del.addEventListener("click", async () => {
       if (!(await confirmDialog("Delete this poll?", `“${poll.question}” and its counts are deleted for good.`, "Delete", true))) return;
+      del.disabled = true;
+      actionStatus.textContent = "Deleting the poll…";
       try {
         await api.remove(path);
         announce("Poll deleted.");
         window.location.hash = "#/polls";
       } catch (error) {
+        del.disabled = false;
         actionStatus.textContent = error.message;
       }
     });
