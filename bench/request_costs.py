@@ -30,9 +30,9 @@ from ops.client import PollClient
 # TODAY_UNITS, today's design measured the same way before the ledger.
 UNPROTECTED: dict[str, Any] = {"challenge": "none", "address_limit": None}
 MODES: list[tuple[str, str, dict[str, Any]]] = [
-    ("default", "a new poll's defaults: proof of work, address window, block=voter", {}),
+    ("default", "a new poll's defaults: proof of work, address windows (the address's, its /24's), block=voter", {}),
     ("proof_of_work", "proof of work only", {"address_limit": None}),
-    ("address_window", "address window only", {"challenge": "none"}),
+    ("address_window", "address windows only (the address's, its /24's)", {"challenge": "none"}),
     ("turnstile", "Turnstile (siteverify stand-in)", {"challenge": "turnstile", "address_limit": None}),
     ("voter", "block=voter, no challenge, no window", UNPROTECTED),
     ("voter_and_ip", "block=voter_and_ip, no challenge", {**UNPROTECTED, "repeat_votes": {"block": "voter_and_ip"}}),
@@ -544,7 +544,9 @@ def run(quick: bool = False) -> list[Section]:
         "Counted with botocore event hooks (before-parameter-build / after-call) on every client, PynamoDB's included, "
         "against moto in process. 'Items written' names each item a request wrote by its table and key kind: on the "
         "vote path only items keyed by the voter or request (`b#`, `r#`), by the spent proof (`pow#`), the address "
-        "prefix's window (`aw#`) or the address (`ip#`), and the ballot's by-poll index bucket: nothing of the poll's.",
+        "prefix's or its block's window (`aw#`; a loopback reader's block is its /24; an IPv6 reader's vote writes "
+        "two block windows, /56 and /48) or the address (`ip#`), and the ballot's by-poll index bucket: nothing of "
+        "the poll's.",
         "Capacity is computed, not read from moto: moto's ReturnConsumedCapacity returns fixed placeholders (1.0 per "
         "write, 2.0 per transactional get) whatever the item size. Rules used, on item sizes read from moto's backend "
         "before and after each write (attribute name bytes + value bytes; numbers ~1 byte per 2 digits + 1; maps and "

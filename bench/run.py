@@ -92,7 +92,7 @@ def _costs(costs: dict[str, Any]) -> list[str]:
             "No shared item on the vote path: "
             + (
                 f"a warm vote writes only {', '.join(kinds)} (keyed by voter or request, proof, address prefix's "
-                "window, address; and one of the poll's by-poll index buckets), nothing of the poll's."
+                "or block's window, address; and one of the poll's by-poll index buckets), nothing of the poll's."
                 if not shared
                 else f"**a warm vote wrote the poll's items: {', '.join(shared)}**."
             )

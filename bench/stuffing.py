@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from bench.harness import Section, local_stack
-from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT
+from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT, DEFAULT_BLOCK_LIMITS, AddressBlock
 from chalicelib.runtime.settings import POW_COST, POW_SPREAD
 from local.stack import LocalStack
 from ops.client import PollClient, loopback
@@ -69,10 +69,13 @@ def _attack(stack: LocalStack, poll_id: str, addresses: int, seconds: float, pow
 
 
 def _per_hour_per_address(figures: dict[str, Any], addresses: int, limited: bool) -> float:
-    """Accepted votes an hour per address: the run's rate, capped by the window allowance once the window refused."""
+    """Accepted votes an hour per address: the run's rate, capped by the windows' allowances once they refuse (the
+    address's own, and its /24's shared by all the attacker's loopback addresses)."""
     rate = figures["accepted"] / figures["seconds"] * 3600 / addresses
-    if limited:  # the window allows no more, whatever the rate (the refusals in the run show it binding)
-        return min(rate, DEFAULT_ADDRESS_LIMIT.votes * 60 / DEFAULT_ADDRESS_LIMIT.minutes)
+    if limited:  # the windows allow no more, whatever the rate
+        block = DEFAULT_BLOCK_LIMITS[AddressBlock.IPV4_24]
+        own = DEFAULT_ADDRESS_LIMIT.votes * 60 / DEFAULT_ADDRESS_LIMIT.minutes
+        return min(rate, own, block.votes * 60 / block.minutes / addresses)
     return rate
 
 
@@ -222,14 +225,17 @@ def run(quick: bool = False) -> list[Section]:
             ["scrypt N=16384 r=8, Python hashlib", f"{kdf['scrypt_n16384_per_s']:,.1f}/s", "(no WebCrypto scrypt)"],
         ],
     )
+    block = DEFAULT_BLOCK_LIMITS[AddressBlock.IPV4_24]
     section.notes += [
         f"Local stack (`local/api.py`: each request's source IP is its TCP peer), attackers bound to "
         f"127.0.0.2 upwards; default poll = `proof_of_work` (PBKDF2-SHA256, cost {POW_COST}, counter uniform in "
         f"[0, {POW_SPREAD})) + {DEFAULT_ADDRESS_LIMIT.votes} votes per address per "
-        f"{DEFAULT_ADDRESS_LIMIT.minutes} min.",
+        f"{DEFAULT_ADDRESS_LIMIT.minutes} min and {block.votes} per /24 per {block.minutes} min.",
         "'accepted / hour / address' is the run's rate per address, capped on polls with the address limit at "
         f"its allowance ({DEFAULT_ADDRESS_LIMIT.votes * 60 // DEFAULT_ADDRESS_LIMIT.minutes} an hour: the run is "
-        "shorter than a window; 'refused' shows the window binding). Attacker CPU is the attacking threads' own "
+        "shorter than a window; 'refused' shows the window binding) and at the /24's share (the attacker's "
+        f"loopback addresses are one /24: {block.votes * 60 // block.minutes} an hour over all of them). "
+        "Attacker CPU is the attacking threads' own "
         "CPU time (requests, JSON and solving), divided by accepted votes; refused votes' work counts too.",
         "Reader's time: from clicking Vote, as soon as the form shows, to the thank-you (the worst case: a reader "
         "who takes a few seconds to choose finds the proof already solved).",

@@ -115,7 +115,9 @@ class VoteUnits:
         return self.ballot + self.guards + self.index
 
 
-DEFAULT_POLL = VoteUnits(ballot=2.0, guards=4.0, index=1.0)  # a default poll's vote (proof of work, window) in 1a
+# A default poll's vote from an IPv4 reader in 1a: the ballot, its proof, its address's window and its /24's. An IPv6
+# reader's has two block windows (/56 and /48): 2 WCU more.
+DEFAULT_POLL = VoteUnits(ballot=2.0, guards=6.0, index=1.0)
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,8 @@ DEFAULT_CHALLENGE = Challenge.PROOF_OF_WORK
 
 
 @dataclass(frozen=True)
-class AddressLimit:
-    """At most `votes` votes per address prefix in each fixed window of `minutes` minutes."""
+class Allowance:
+    """At most `votes` votes in each fixed window of `minutes` minutes."""
 
     votes: int
     minutes: int
@@ -84,9 +84,45 @@ class AddressLimit:
         return {"votes": self.votes, "minutes": self.minutes}
 
 
+class AddressBlock(StrEnum):
+    """A block of addresses wider than one reader's, with a window of its own: an IPv4 /24, an IPv6 /56 or /48."""
+
+    IPV4_24 = "ipv4_24"
+    IPV6_56 = "ipv6_56"
+    IPV6_48 = "ipv6_48"
+
+    @property
+    def version(self) -> int:
+        """Return the IP version the block applies to."""
+        return 4 if self is AddressBlock.IPV4_24 else 6
+
+    @property
+    def bits(self) -> int:
+        """Return the block's prefix length."""
+        return int(self.value.rsplit("_", 1)[1])
+
+
+@dataclass(frozen=True)
+class AddressLimit(Allowance):
+    """An allowance per address prefix (an IPv4 /32 or IPv6 /64 by default) and one per wider block it is in."""
+
+    blocks: Mapping[AddressBlock, Allowance] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:  # type: ignore[override]
+        """Return the API representation, the blocks by name."""
+        blocks = {block.value: allowance.as_dict() for block, allowance in sorted(self.blocks.items())}
+        return {**super().as_dict(), "blocks": blocks}
+
+
 # 60 a prefix per 10 minutes: 50 readers behind one NAT fit in any one window, and one address adds
-# at most 360 votes an hour (BENCHMARKS.md, stuffing drill).
-DEFAULT_ADDRESS_LIMIT = AddressLimit(votes=60, minutes=10)
+# at most 360 votes an hour. The blocks bound many addresses: 500 an hour from an IPv4 /24 (300 readers of a
+# university's /24 in an hour fit) or an IPv6 /56, 2,000 an hour from an IPv6 /48 (BENCHMARKS.md, stuffing drill).
+DEFAULT_BLOCK_LIMITS: Mapping[AddressBlock, Allowance] = {
+    AddressBlock.IPV4_24: Allowance(votes=500, minutes=60),
+    AddressBlock.IPV6_56: Allowance(votes=500, minutes=60),
+    AddressBlock.IPV6_48: Allowance(votes=2000, minutes=60),
+}
+DEFAULT_ADDRESS_LIMIT = AddressLimit(votes=60, minutes=10, blocks=DEFAULT_BLOCK_LIMITS)
 
 
 @dataclass(frozen=True)

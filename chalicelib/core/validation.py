@@ -7,6 +7,7 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
+from chalicelib.core.addresses import parse_address_limit
 from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollNotFound
 from chalicelib.core.framing import article_url, disclaimer_value
 from chalicelib.core.languages import DEFAULT_LANG
@@ -17,7 +18,6 @@ from chalicelib.core.poll import (
     DEFAULT_IP_LIMIT,
     DEFAULT_MAX_CHOICES,
     DEFAULT_VISIBILITY,
-    AddressLimit,
     Block,
     Challenge,
     Poll,
@@ -30,8 +30,6 @@ from chalicelib.core.translations import parse_translations, poll_language
 
 POLL_ID_RE = re.compile(r"[a-z0-9-]{3,64}")
 MAX_IP_LIMIT = 1_000_000
-MAX_WINDOW_VOTES = 1_000_000
-MAX_WINDOW_MINUTES = 1440
 MAX_YEARS_AHEAD = 10
 EARLIEST = 946684800  # 2000-01-01T00:00:00Z
 CREATE_FIELDS = {
@@ -117,19 +115,6 @@ def _repeat_votes(value: Any) -> tuple[Block, int]:
     return block, ip_limit
 
 
-def _address_limit(value: Any) -> AddressLimit | None:
-    """Validate an address limit: null (none) or {"votes", "minutes"}."""
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise InvalidPoll("address_limit", 'must be null or an object {"votes", "minutes"}')
-    unknown = set(value) - {"votes", "minutes"}
-    if unknown:
-        raise InvalidPoll(f"address_limit.{sorted(unknown)[0]}", "unknown field")
-    votes = _int_field("address_limit.votes", value.get("votes"), 1, MAX_WINDOW_VOTES)
-    return AddressLimit(votes, _int_field("address_limit.minutes", value.get("minutes"), 1, MAX_WINDOW_MINUTES))
-
-
 def _flag(field: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise InvalidPoll(field, "must be true or false")
@@ -169,7 +154,7 @@ def new_poll(body: Any, now: float) -> Poll:
     visibility = _choice("results_visibility", body.get("results_visibility", DEFAULT_VISIBILITY), Visibility)
     block, ip_limit = _repeat_votes(body.get("repeat_votes", {}))
     challenge = _choice("challenge", body.get("challenge", DEFAULT_CHALLENGE), Challenge)
-    address_limit = _address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
+    address_limit = parse_address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
     lang = poll_language("lang", body.get("lang", DEFAULT_LANG))
     translations = parse_translations(body.get("translations", {}), [o.id for o in options], lang)
     return Poll(
@@ -229,7 +214,7 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
     if "challenge" in body:
         new = replace(new, challenge=_choice("challenge", body["challenge"], Challenge))
     if "address_limit" in body:
-        new = replace(new, address_limit=_address_limit(body["address_limit"]))
+        new = replace(new, address_limit=parse_address_limit(body["address_limit"]))
     if "randomize_options" in body:
         new = replace(new, randomize_options=_flag("randomize_options", body["randomize_options"]))
     if "disclaimer" in body:

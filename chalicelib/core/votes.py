@@ -127,9 +127,10 @@ class OwnBallot:
 
 
 class VoteRejected(Exception):
-    """A vote's write did not commit; `reason` says why (and `ballot` is the voter's earlier one, if known)."""
+    """A vote's write did not commit; `reason` says why (`ballot`: the voter's earlier one, if known)."""
 
-    def __init__(self, reason: Rejection, ballot: OwnBallot | None = None) -> None:
+    def __init__(self, reason: Rejection, ballot: OwnBallot | None = None, retry_at: int | None = None) -> None:
         super().__init__(reason.value)
         self.reason = reason
         self.ballot = ballot
+        self.retry_at = retry_at  # a full window: when its next one starts

@@ -12,7 +12,7 @@ import time
 import uuid
 from typing import Any
 
-from chalicelib.core.addresses import address_prefix
+from chalicelib.core.addresses import address_prefix, block_of
 from chalicelib.core.audience import NOWHERE, Dimensions
 from chalicelib.core.errors import (
     AddressLimitReached,
@@ -22,7 +22,7 @@ from chalicelib.core.errors import (
     ServiceUnavailable,
     TryAgain,
 )
-from chalicelib.core.poll import Poll
+from chalicelib.core.poll import Allowance, Poll
 from chalicelib.core.votes import (
     OwnBallot,
     Rejection,
@@ -62,14 +62,24 @@ def source_hash(poll: Poll, source_ip: str) -> str:
     )[:32]
 
 
-def _window(poll: Poll, source: str, now: int) -> WindowCount | None:
-    """Return the address prefix's counter for the current window, when the poll limits addresses."""
+def _count(poll: Poll, unit: str, allowance: Allowance, now: int) -> WindowCount:
+    """Return a unit's counter (a prefix's opaque id, or a block) in its allowance's current window."""
+    start = allowance.window_start(now)
+    key = keyed_hash("window", poll.scope, unit, str(start))
+    return WindowCount(key_hash=key, limit=allowance.votes, ends_at=start + allowance.seconds)
+
+
+def _windows(poll: Poll, source: str, source_ip: str, now: int) -> tuple[WindowCount, ...]:
+    """Return the counters the vote checks and bumps: its prefix's, and each wider block's the poll limits."""
     limit = poll.address_limit
     if limit is None:
-        return None
-    start = limit.window_start(now)
-    key = keyed_hash("window", poll.scope, source, str(start))
-    return WindowCount(key_hash=key, limit=limit.votes, expires_at=start + limit.seconds + 60)
+        return ()
+    counts = [_count(poll, source, limit, now)]
+    for block, allowance in sorted(limit.blocks.items()):
+        network = block_of(source_ip, block)
+        if network is not None:
+            counts.append(_count(poll, f"{block.value}:{network}", allowance, now))
+    return tuple(counts)
 
 
 def cast(
@@ -110,7 +120,7 @@ def _vote(
         expires_at=retention.ballot_expiry(poll, now),
         source_hash=source,
         address_hash=address_hash(poll, source_ip) if poll.block.limits_addresses else None,
-        window=_window(poll, source, now),
+        windows=_windows(poll, source, source_ip, now),
         proof=proof,
         dimensions=dimensions,
     )
@@ -146,15 +156,13 @@ def _refusal(poll: Poll, rejection: VoteRejected, lang: str | None) -> Exception
     if reason is Rejection.IP_LIMIT:
         return IpLimitReached("too many votes from this network for this poll")
     if reason is Rejection.ADDRESS_WINDOW:
-        return _window_full(poll)
+        return _window_full(rejection)
     if reason is Rejection.PROOF_USED:
         return ChallengeUsed("this proof has already been used; solve a new challenge")
     return ServiceUnavailable("the vote could not be stored, try again shortly")
 
 
-def _window_full(poll: Poll) -> AddressLimitReached:
-    """Explain a full address window, with the seconds until the next one."""
-    limit = poll.address_limit
-    now = int(clock.now())
-    wait = 60 if limit is None else limit.window_start(now) + limit.seconds - now
+def _window_full(rejection: VoteRejected) -> AddressLimitReached:
+    """Explain a full address window (the prefix's or a block's), with the seconds until the next one."""
+    wait = 60 if rejection.retry_at is None else rejection.retry_at - int(clock.now())
     return AddressLimitReached("too many votes from this network recently; try again later", retry_after=max(1, wait))

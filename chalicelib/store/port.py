@@ -17,11 +17,16 @@ from chalicelib.core.votes import OwnBallot
 
 @dataclass(frozen=True)
 class WindowCount:
-    """An address prefix's vote counter for one window: its keyed hash, the allowance, when it may go."""
+    """An address prefix's (or block's) vote counter for one window: its keyed hash, the allowance, the window's end."""
 
     key_hash: str
     limit: int
-    expires_at: int
+    ends_at: int
+
+    @property
+    def expires_at(self) -> int:
+        """Return when the counter may go: a minute after its window."""
+        return self.ends_at + 60
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class VoteWrite:
     expires_at: int
     source_hash: str | None = None  # kept on the ballot for forensics
     address_hash: str | None = None  # the per-address counter (voter_and_ip), checked and bumped when set
-    window: WindowCount | None = None  # the prefix's window counter, checked and bumped when set
+    windows: tuple[WindowCount, ...] = ()  # the prefix's window counter and its blocks', each checked and bumped
     proof: SpentProof | None = None  # put-if-absent when set
     dimensions: Dimensions = NOWHERE  # where the vote came from (audience), kept on the ballot
 

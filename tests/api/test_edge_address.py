@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.api.conftest import EDGE_KEY
-from tests.conftest import JSON
+from tests.conftest import ADMIN, JSON
 from tests.helpers import create_poll, new_voter
 
 
@@ -84,3 +84,21 @@ def test_deployed_the_edge_key_is_read_once_from_its_secret(client, monkeypatch,
     edge_reads = [c for c in calls.calls if c.operation == "GetSecretValue" and c.params["SecretId"].endswith("/edge")]
     assert len(edge_reads) == 1
     state.reset_all()
+
+
+def test_readers_of_one_ipv6_48_share_its_window_and_another_48_does_not(client, edge_key):
+    blocks = {"ipv6_48": {"votes": 2, "minutes": 60}, "ipv6_56": None}
+    poll = create_poll(client, options=["Yes", "No"], address_limit={"votes": 5, "minutes": 10, "blocks": blocks})
+    listed = client.http.get("/polls", headers=ADMIN).json_body["polls"]  # read back from the table
+    stored = next(p for p in listed if p["id"] == poll["id"])["address_limit"]
+    assert stored == {"votes": 5, "minutes": 10, "blocks": {"ipv6_48": {"votes": 2, "minutes": 60}}}
+
+    def edge(address):
+        return {"X-Origin-Verify": EDGE_KEY, "CloudFront-Viewer-Address": f"{address}:443"}
+
+    for address in ("2001:db8:7:100::1", "2001:db8:7:200::1"):  # two /56s of one /48
+        assert vote_from(client, poll["id"], edge(address)).status_code == 201
+    refused = vote_from(client, poll["id"], edge("2001:db8:7:ff00::9"))
+    assert (refused.status_code, refused.json_body["error"]["code"]) == (429, "address_limit_reached")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600  # the /48's hour, not the prefix's 10 minutes
+    assert vote_from(client, poll["id"], edge("2001:db8:8::1")).status_code == 201  # another /48

@@ -57,7 +57,13 @@ def total(client, poll_id):
 def test_a_poll_created_without_protection_fields_gets_the_secure_defaults(client):
     body = {"question": "Tea or coffee?", "options": ["Tea", "Coffee"]}
     created = client.http.post("/polls", headers=ADMIN, body=json.dumps(body)).json_body
-    assert (created["challenge"], created["address_limit"]) == ("proof_of_work", {"votes": 60, "minutes": 10})
+    blocks = {
+        "ipv4_24": {"votes": 500, "minutes": 60},
+        "ipv6_48": {"votes": 2000, "minutes": 60},
+        "ipv6_56": {"votes": 500, "minutes": 60},
+    }
+    assert created["challenge"] == "proof_of_work"
+    assert created["address_limit"] == {"votes": 60, "minutes": 10, "blocks": blocks}
     assert client.http.get(f"/polls/{created['id']}").json_body["challenge"] == "proof_of_work"
     assert error_code(vote(client, created["id"], ["tea"], new_voter())) == "challenge_required"
 
@@ -150,9 +156,8 @@ def test_a_warm_protected_vote_is_still_one_transact_write_of_named_items(cheap,
     assert calls.operations("dynamodb") == ["TransactWriteItems"]
     items = calls.calls[-1].params["TransactItems"]
     keys = [next(iter(item.values()))["Key" if "Update" in item else "Item"]["pk"]["S"] for item in items]
-    assert sorted(key.split("#")[0] for key in keys) == sorted(
-        ["b", "pow", "aw"]
-    )  # ballot, proof, window: no poll item
+    # ballot, proof, the address's window and its /24's: no poll item
+    assert sorted(key.split("#")[0] for key in keys) == ["aw", "aw", "b", "pow"]
 
 
 def test_the_address_limit_refuses_past_its_allowance_with_retry_after(client):

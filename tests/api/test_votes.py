@@ -23,7 +23,7 @@ from tests.helpers import (
     vote,
 )
 
-GUARDED = {"address_limit": {"votes": 60, "minutes": 10}}  # a vote then writes its ballot and its window: a transaction
+GUARDED = {"address_limit": {"votes": 60, "minutes": 10}}  # a vote writes its ballot and its windows: a transaction
 
 
 def totals(client, poll_id):
@@ -243,8 +243,8 @@ def test_folded_counts_add_up_to_the_ballots_of_many_votes(client):
     ("fields", "operation", "items"),
     [
         ({}, "PutItem", 1),  # the ballot alone: a conditional PutItem
-        (GUARDED, "TransactWriteItems", 2),  # the ballot and its address window
-        ({"repeat_votes": {"block": "voter_and_ip"}, **GUARDED}, "TransactWriteItems", 3),
+        (GUARDED, "TransactWriteItems", 3),  # the ballot, its address's window and its /24's
+        ({"repeat_votes": {"block": "voter_and_ip"}, **GUARDED}, "TransactWriteItems", 4),
     ],
 )
 def test_a_warm_vote_is_one_request_writing_only_items_keyed_by_the_voter(client, calls, fields, operation, items):

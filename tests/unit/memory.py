@@ -326,9 +326,9 @@ class MemoryStore:
             raise VoteRejected(Rejection.PROOF_USED)
         if vote.address_hash is not None and self.guards.get("ip#" + vote.address_hash, 0) >= vote.poll.ip_limit:
             raise VoteRejected(Rejection.IP_LIMIT)
-        window = vote.window
-        if window is not None and self.guards.get("aw#" + window.key_hash, 0) >= window.limit:
-            raise VoteRejected(Rejection.ADDRESS_WINDOW)
+        for window in vote.windows:
+            if self.guards.get("aw#" + window.key_hash, 0) >= window.limit:
+                raise VoteRejected(Rejection.ADDRESS_WINDOW, retry_at=window.ends_at)
         bucket = int(vote.ballot_hash[:4], 16) % INDEX_BUCKETS
         ballot = {
             "pk": key,
@@ -345,9 +345,9 @@ class MemoryStore:
             "surf": vote.dimensions.surface,
         }
         self._change(key, ballot)
-        for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + (
-            [f"aw#{window.key_hash}"] if window else []
-        ):
+        for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + [
+            f"aw#{window.key_hash}" for window in vote.windows
+        ]:
             self.guards[name] = self.guards.get(name, 0) + 1
         if vote.proof is not None:
             self.guards["pow#" + vote.proof.proof_id] = 1

@@ -69,8 +69,9 @@ def test_a_vote_without_guards_writes_nothing_to_the_guards_table_and_costs_less
     assert bare.dollars_per_million < capacity.ledger(100_000).dollars_per_million
 
 
-def test_todays_default_poll_vote_costs_more_write_units_than_the_ledgers():
-    assert capacity.TODAY_UNITS["default"] > capacity.DEFAULT_POLL.total
+def test_todays_default_poll_vote_costs_more_write_units_than_the_ledgers_with_the_same_guards():
+    block_window = 2.0  # the /24's window, which today's design did not have: one more item in the transaction
+    assert capacity.TODAY_UNITS["default"] + block_window > capacity.DEFAULT_POLL.total
     assert capacity.sharded(1_000, seconds=0.5).write_units == capacity.TODAY_UNITS["voter"] == 5.0
 
 

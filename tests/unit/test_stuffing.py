@@ -151,6 +151,84 @@ def test_addresses_share_a_window_exactly_when_they_share_a_prefix(memory, first
         cast(poll, "reader-0002", ip=second)
 
 
+@pytest.mark.parametrize(
+    ("block", "first", "second", "shared"),
+    [
+        ("ipv4_24", "192.0.2.1", "192.0.2.200", True),
+        ("ipv4_24", "192.0.2.1", "192.0.3.1", False),
+        ("ipv4_24", "192.0.2.1", "::ffff:192.0.2.9", True),
+        ("ipv4_24", "192.0.2.1", "2001:db8::1", False),
+        ("ipv6_56", "2001:db8:0:100::1", "2001:db8:0:1ff::1", True),
+        ("ipv6_56", "2001:db8:0:100::1", "2001:db8:0:200::1", False),
+        ("ipv6_48", "2001:db8:1:100::1", "2001:db8:1:ff00::1", True),
+        ("ipv6_48", "2001:db8:1::1", "2001:db8:2::1", False),
+        ("ipv6_48", "2001:db8:1::1", "192.0.2.1", False),
+    ],
+    ids=[
+        "one /24",
+        "two /24s",
+        "IPv4-mapped in the /24",
+        "IPv4 then IPv6",
+        "two /64s of one /56",
+        "two /56s",
+        "two /56s of one /48",
+        "two /48s",
+        "IPv6 then IPv4",
+    ],
+)
+def test_addresses_share_a_block_window_exactly_when_they_are_in_the_block(memory, block, first, second, shared):
+    limit = {"votes": 100, "minutes": 10, "blocks": {block: {"votes": 1, "minutes": 60}}}
+    poll = new(challenge="none", address_limit=limit)
+    cast(poll, "reader-0001", ip=first)
+    if shared:
+        with pytest.raises(AddressLimitReached):
+            cast(poll, "reader-0002", ip=second)
+    else:
+        cast(poll, "reader-0002", ip=second)
+
+
+def test_a_full_block_says_when_its_own_window_ends(memory, frozen):
+    limit = {"votes": 100, "minutes": 10, "blocks": {"ipv4_24": {"votes": 2, "minutes": 60}}}
+    poll = new(challenge="none", address_limit=limit)
+    for index in range(2):
+        cast(poll, f"reader-{index:04d}", ip=f"198.51.100.{index + 1}")
+    with pytest.raises(AddressLimitReached) as refused:
+        cast(poll, "reader-0009", ip="198.51.100.99")
+    assert int(refused.value.headers["Retry-After"]) == 3600 - int(frozen["now"]) % 3600
+    cast(poll, "reader-0010", ip="198.51.101.1")  # another /24
+    frozen["now"] += 3600
+    cast(poll, "reader-0011", ip="198.51.100.99")  # the block's next window
+    assert total(memory, poll.id) == 4
+
+
+@pytest.mark.parametrize(
+    ("given", "blocks"),
+    [
+        ({"votes": 60, "minutes": 10}, {"ipv4_24": (500, 60), "ipv6_48": (2000, 60), "ipv6_56": (500, 60)}),
+        ({"votes": 60, "minutes": 10, "blocks": {}}, {}),
+        (
+            {"votes": 60, "minutes": 10, "blocks": {"ipv4_24": None, "ipv6_48": {"votes": 9, "minutes": 5}}},
+            {"ipv6_48": (9, 5)},
+        ),
+    ],
+    ids=["left out: the defaults", "none", "some"],
+)
+def test_a_polls_blocks_are_the_defaults_unless_it_names_them(memory, given, blocks):
+    poll = new(address_limit=given)
+    shown = poll.admin_dict(0)["address_limit"]["blocks"]
+    assert {name: (b["votes"], b["minutes"]) for name, b in shown.items()} == blocks
+    assert catalog.fresh_poll(poll.id).address_limit == poll.address_limit
+
+
+def test_fifty_readers_behind_one_address_and_three_hundred_in_one_24_vote_under_the_defaults(memory):
+    poll = new(challenge="none")
+    for index in range(50):
+        cast(poll, f"nat-{index:04d}", ip="203.0.113.7")
+    for index in range(250):
+        cast(poll, f"campus-{index:04d}", ip=f"203.0.113.{10 + index % 200}")
+    assert total(memory, poll.id) == 300
+
+
 def stuffed(memory):
     poll = new(**UNPROTECTED)
     for index in range(5):

@@ -102,11 +102,9 @@ def _transaction(tables: Tables, vote: VoteWrite) -> Transaction:
             "Update",
             _counter(tables.guards_table, "ip#" + vote.address_hash, vote.poll.ip_limit, vote.expires_at),
         )
-    if vote.window is not None:
-        window = vote.window
-        tx.add(
-            WINDOW, "Update", _counter(tables.guards_table, "aw#" + window.key_hash, window.limit, window.expires_at)
-        )
+    for number, window in enumerate(vote.windows):
+        counter = _counter(tables.guards_table, "aw#" + window.key_hash, window.limit, window.expires_at)
+        tx.add(f"{WINDOW}{number}", "Update", counter)
     return tx
 
 
@@ -140,13 +138,12 @@ def _cancelled(exc: Cancelled, vote: VoteWrite) -> VoteRejected:
     """Decide from the named cancellation reasons why a vote's transaction did not commit."""
     if exc.failed(BALLOT):
         return _own(exc.items.get(BALLOT), vote)
-    for name, rejection in (
-        (PROOF, Rejection.PROOF_USED),
-        (ADDRESS, Rejection.IP_LIMIT),
-        (WINDOW, Rejection.ADDRESS_WINDOW),
-    ):
+    for name, rejection in ((PROOF, Rejection.PROOF_USED), (ADDRESS, Rejection.IP_LIMIT)):
         if exc.failed(name):
             return VoteRejected(rejection)
+    for number, window in enumerate(vote.windows):
+        if exc.failed(f"{WINDOW}{number}"):
+            return VoteRejected(Rejection.ADDRESS_WINDOW, retry_at=window.ends_at)
     codes = set(exc.reasons.values())
     if "TransactionConflict" in codes:
         return VoteRejected(Rejection.CONFLICT)

@@ -82,6 +82,7 @@ class PollModel(Model):
     challenge = UnicodeAttribute(null=True)
     address_votes = NumberAttribute(null=True)
     address_minutes = NumberAttribute(null=True)
+    address_blocks = MapAttribute(null=True)  # type: ignore[var-annotated]  # block -> {"votes", "minutes"}; absent: none
     # Languages: absent on polls stored before them (English, no translations, the poll's own order).
     lang = UnicodeAttribute(null=True)
     translations = MapAttribute(null=True)  # type: ignore[var-annotated]  # tag -> {"question", "options": {id: label}}

@@ -12,7 +12,7 @@ from pynamodb.exceptions import PynamoDBException
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.languages import DEFAULT_LANG, Translation
-from chalicelib.core.poll import AddressLimit, Block, Challenge, Option, Poll, Visibility
+from chalicelib.core.poll import AddressBlock, AddressLimit, Allowance, Block, Challenge, Option, Poll, Visibility
 from chalicelib.store.dynamo.connection import (
     CONDITION_FAILED,
     batch_delete,
@@ -80,10 +80,14 @@ def _translations(item: PollModel) -> dict[str, Translation]:
 
 
 def _address_limit(item: PollModel) -> AddressLimit | None:
-    """Read a definition's address limit (None when it has none, as polls stored before limits existed)."""
+    """Read a definition's address limit (none, or no blocks, on polls stored before limits, or blocks, existed)."""
     if item.address_votes is None or item.address_minutes is None:
         return None
-    return AddressLimit(votes=int(item.address_votes), minutes=int(item.address_minutes))
+    stored = item.address_blocks.as_dict() if item.address_blocks is not None else {}
+    blocks = {
+        AddressBlock(name): Allowance(int(given["votes"]), int(given["minutes"])) for name, given in stored.items()
+    }
+    return AddressLimit(votes=int(item.address_votes), minutes=int(item.address_minutes), blocks=blocks)
 
 
 def _changeable(poll: Poll) -> dict[str, Any]:
@@ -99,6 +103,7 @@ def _changeable(poll: Poll) -> dict[str, Any]:
         "challenge": poll.challenge.value,
         "address_votes": None if limit is None else limit.votes,
         "address_minutes": None if limit is None else limit.minutes,
+        "address_blocks": None if limit is None or not limit.blocks else limit.as_dict()["blocks"],
         "lang": poll.lang,
         "translations": poll.translations_dict() or None,
         "randomize_options": poll.randomize_options or None,
