@@ -6,7 +6,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Mapping
 
+from chalicelib.runtime.secrets import MIN_ADMIN_TOKEN
 from infra import site_files as site_assets
 from local.stack import DEMO_POLL, LocalStack
 
@@ -35,6 +37,8 @@ def banner(stack: LocalStack) -> str:
         f"AWS endpoint  {stack.endpoint} (tables and bucket of the local stage)\n"
         f"Demo poll     {poll_id}  ->  {site}/polls/{poll_id}.json\n"
         f"Admin token   {stack.admin_token}   (the service token: automation and scripts)\n"
+        f"Edge key      {stack.edge_key}   (EDGE_KEY: as X-Origin-Verify, with CloudFront-Viewer-Address,\n"
+        "              a request to the Poll API presents any reader's address, as CloudFront does)\n"
         f"Console       {stack.console_url}   <- editors sign in here\n"
         f"              {EDITOR_EMAIL} / {local_users()[EDITOR_EMAIL][0]} (editors; EDITOR_PASSWORD)\n"
         f"              {ADMIN_EMAIL} / {local_users()[ADMIN_EMAIL][0]} (admins; ADMIN_PASSWORD)\n"
@@ -48,18 +52,28 @@ def banner(stack: LocalStack) -> str:
     )
 
 
+def configured(environ: Mapping[str, str]) -> LocalStack:
+    """Return the stack `make run` starts, as the environment sets it; SystemExit for an edge key the API would not
+    believe (shorter than a deployed stage's)."""
+    edge_key = environ.get("EDGE_KEY") or None
+    if edge_key is not None and len(edge_key) < MIN_ADMIN_TOKEN:
+        raise SystemExit(f"EDGE_KEY must be at least {MIN_ADMIN_TOKEN} characters (the API ignores a shorter one)")
+    return LocalStack(
+        port=int(environ.get("PORT", "8000")),
+        aws_port=int(environ.get("AWS_PORT", "4566")),
+        admin_token=environ.get("POLL_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN,
+        endpoint=environ.get("AWS_ENDPOINT_URL") or None,
+        web_port=int(environ.get("WEB_PORT", "8001")),
+        demo_port=int(environ.get("DEMO_PORT", "8002")),
+        snapshot_every=float(environ.get("SNAPSHOT_EVERY", "60")),
+        verbose=True,
+        env={"EDGE_KEY": edge_key},
+    )
+
+
 def main() -> int:
     """Run the stack until Ctrl-C."""
-    stack = LocalStack(
-        port=int(os.environ.get("PORT", "8000")),
-        aws_port=int(os.environ.get("AWS_PORT", "4566")),
-        admin_token=os.environ.get("POLL_ADMIN_TOKEN") or DEFAULT_ADMIN_TOKEN,
-        endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
-        web_port=int(os.environ.get("WEB_PORT", "8001")),
-        demo_port=int(os.environ.get("DEMO_PORT", "8002")),
-        snapshot_every=float(os.environ.get("SNAPSHOT_EVERY", "60")),
-        verbose=True,
-    )
+    stack = configured(os.environ)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         stack.start()

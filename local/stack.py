@@ -144,11 +144,16 @@ class LocalStack:
         env["AWS_REGION"] = env["AWS_DEFAULT_REGION"]
         env["AWS_ENDPOINT_URL"] = str(self.endpoint)
         env["POLL_ADMIN_TOKEN"] = self.admin_token
-        env["EDGE_KEY"] = LOCAL_EDGE_KEY
+        env["EDGE_KEY"] = self.edge_key
         if self.web_port:
             env["SITE_URL"] = self.web_url
         env.update(self.user_pool.environment() if self.user_pool is not None else {})
         return env
+
+    @property
+    def edge_key(self) -> str:
+        """The key the site sends the API as X-Origin-Verify: the stack's EDGE_KEY setting, or the local one."""
+        return self.env.get("EDGE_KEY") or LOCAL_EDGE_KEY
 
     @property
     def console_url(self) -> str:
@@ -176,7 +181,7 @@ class LocalStack:
                 bucket=self.results_bucket,
                 api_host="127.0.0.1",
                 api_port=self.port,
-                edge_key=LOCAL_EDGE_KEY,
+                edge_key=self.edge_key,
                 url=lambda: self.web_url,
                 connect=lambda: str(self.endpoint),
                 countries=local_countries(self.environment().get("LOCAL_COUNTRIES", "")),

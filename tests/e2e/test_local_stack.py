@@ -8,7 +8,8 @@ from local.stack import DEMO_POLL
 from ops.client import session_from
 from tests.proofs import solve
 
-STACK = {"admin_token": "http-test-token"}
+EDGE_KEY = "http-test-edge-key-0123456789"  # as `EDGE_KEY=... make run` sets it: the site sends it, and so may a test
+STACK = {"admin_token": "http-test-token", "env": {"EDGE_KEY": EDGE_KEY}}
 
 
 def test_the_local_stack_serves_the_seeded_demo_poll(stack):
@@ -97,3 +98,28 @@ def test_the_site_passes_the_apis_answer_back_with_its_status_and_headers(stack)
     assert response.headers["Content-Type"].startswith("application/json")
     assert response.json()["error"]["code"] == "poll_not_found"
     assert requests.get(f"{stack.web_url}/api/health", timeout=10).status_code == 200
+
+
+def test_with_the_stacks_edge_key_a_client_presents_any_readers_address_ipv6_included(stack):
+    assert stack.edge_key == EDGE_KEY
+    admin = {"Authorization": "Bearer http-test-token"}
+    body = {"question": "Which network?", "options": ["A", "B"], "challenge": "none"}
+    body["address_limit"] = {"votes": 1, "minutes": 10, "blocks": {"ipv6_48": {"votes": 2, "minutes": 60}}}
+    poll_id = requests.post(f"{stack.api_url}/polls", json=body, headers=admin, timeout=10).json()["id"]
+    readers = [
+        ("2001:db8:1:1::1", EDGE_KEY, 201),
+        ("2001:db8:1:1::2", EDGE_KEY, 429),  # the same /64
+        ("2001:db8:1:2::1", EDGE_KEY, 201),  # another /64 of the /48
+        ("2001:db8:1:3::1", EDGE_KEY, 429),  # the /48's allowance is spent
+        ("2001:db8:2::1", EDGE_KEY, 201),  # another /48
+        # not this stack's key: both are the caller's own address (127.0.0.4), which then has voted once
+        ("2001:db8:3::1", "local-edge-key-not-a-secret-0123456789", 201),
+        ("2001:db8:4::1", "local-edge-key-not-a-secret-0123456789", 429),
+    ]
+    statuses = []
+    for n, (address, key, _) in enumerate(readers):
+        headers = {"X-Origin-Verify": key, "CloudFront-Viewer-Address": f"{address}:443"}
+        vote = {"options": ["a"], "voter": f"edge-voter-{n:04d}"}
+        url = f"{stack.api_url}/polls/{poll_id}/votes"
+        statuses.append(session_from("127.0.0.4").post(url, json=vote, headers=headers, timeout=10).status_code)
+    assert statuses == [expected for _, _, expected in readers]
