@@ -74,8 +74,9 @@ def _blocks(value: Any) -> dict[AddressBlock, Allowance]:
     }
 
 
-def parse_address_limit(value: Any) -> AddressLimit | None:
-    """Validate an address limit: null (none) or {"votes", "minutes", "blocks"?} (no blocks given: the defaults)."""
+def parse_address_limit(value: Any, current: AddressLimit | None = None) -> AddressLimit | None:
+    """Validate an address limit: null (none) or {"votes", "minutes", "blocks"?}; without blocks, the current limit's
+    (a change of a poll that has one) or the defaults."""
     if value is None:
         return None
     if not isinstance(value, dict):
@@ -84,5 +85,6 @@ def parse_address_limit(value: Any) -> AddressLimit | None:
     if unknown:
         raise InvalidPoll(f"address_limit.{sorted(unknown)[0]}", "unknown field")
     own = _allowance("address_limit", {k: v for k, v in value.items() if k != "blocks"})
-    blocks = _blocks(value["blocks"]) if "blocks" in value else dict(DEFAULT_BLOCK_LIMITS)
+    kept = DEFAULT_BLOCK_LIMITS if current is None else current.blocks
+    blocks = _blocks(value["blocks"]) if "blocks" in value else dict(kept)
     return AddressLimit(own.votes, own.minutes, blocks=blocks)

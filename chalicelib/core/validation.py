@@ -214,7 +214,7 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
     if "challenge" in body:
         new = replace(new, challenge=_choice("challenge", body["challenge"], Challenge))
     if "address_limit" in body:
-        new = replace(new, address_limit=parse_address_limit(body["address_limit"]))
+        new = replace(new, address_limit=parse_address_limit(body["address_limit"], new.address_limit))
     if "randomize_options" in body:
         new = replace(new, randomize_options=_flag("randomize_options", body["randomize_options"]))
     if "disclaimer" in body:

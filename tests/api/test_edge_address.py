@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from chalicelib.runtime import clock
 from tests.api.conftest import EDGE_KEY
 from tests.conftest import ADMIN, JSON
-from tests.helpers import create_poll, new_voter
+from tests.helpers import create_poll, new_voter, patch
 
 
 def vote_from(client, poll_id, headers):
@@ -86,7 +87,9 @@ def test_deployed_the_edge_key_is_read_once_from_its_secret(client, monkeypatch,
     state.reset_all()
 
 
-def test_readers_of_one_ipv6_48_share_its_window_and_another_48_does_not(client, edge_key):
+def test_readers_of_one_ipv6_48_share_its_window_and_another_48_does_not(client, edge_key, monkeypatch):
+    hour = int(clock.now()) // 3600 * 3600
+    monkeypatch.setattr(clock, "now", lambda: hour + 100)  # 100 s into an hour and into a 10-minute window
     blocks = {"ipv6_48": {"votes": 2, "minutes": 60}, "ipv6_56": None}
     poll = create_poll(client, options=["Yes", "No"], address_limit={"votes": 5, "minutes": 10, "blocks": blocks})
     listed = client.http.get("/polls", headers=ADMIN).json_body["polls"]  # read back from the table
@@ -100,5 +103,30 @@ def test_readers_of_one_ipv6_48_share_its_window_and_another_48_does_not(client,
         assert vote_from(client, poll["id"], edge(address)).status_code == 201
     refused = vote_from(client, poll["id"], edge("2001:db8:7:ff00::9"))
     assert (refused.status_code, refused.json_body["error"]["code"]) == (429, "address_limit_reached")
-    assert 1 <= int(refused.headers["Retry-After"]) <= 3600  # the /48's hour, not the prefix's 10 minutes
+    assert int(refused.headers["Retry-After"]) == 3500  # the /48's hour, not the /64's 10 minutes
     assert vote_from(client, poll["id"], edge("2001:db8:8::1")).status_code == 201  # another /48
+
+
+@pytest.mark.parametrize(
+    ("change", "blocks"),
+    [
+        ({"votes": 9, "minutes": 10}, {"ipv6_48": {"votes": 2, "minutes": 60}}),  # left out: kept as they are
+        ({"votes": 9, "minutes": 10, "blocks": {}}, {}),
+        ({"votes": 9, "minutes": 10, "blocks": {"ipv6_48": None}}, {}),
+        (
+            {"votes": 9, "minutes": 10, "blocks": {"ipv4_24": {"votes": 7, "minutes": 5}}},
+            {"ipv4_24": {"votes": 7, "minutes": 5}},
+        ),
+    ],
+    ids=["kept", "none", "null", "another"],
+)
+def test_a_change_of_the_address_limit_keeps_or_replaces_the_stored_blocks(client, change, blocks):
+    limit = {"votes": 5, "minutes": 10, "blocks": {"ipv6_48": {"votes": 2, "minutes": 60}}}
+    poll = create_poll(client, options=["Yes", "No"], address_limit=limit)
+    assert patch(client, poll["id"], address_limit=change).status_code == 200
+    listed = client.http.get("/polls", headers=ADMIN).json_body["polls"]  # read back from the table
+    assert next(p for p in listed if p["id"] == poll["id"])["address_limit"] == {
+        "votes": 9,
+        "minutes": 10,
+        "blocks": blocks,
+    }

@@ -326,9 +326,9 @@ class MemoryStore:
             raise VoteRejected(Rejection.PROOF_USED)
         if vote.address_hash is not None and self.guards.get("ip#" + vote.address_hash, 0) >= vote.poll.ip_limit:
             raise VoteRejected(Rejection.IP_LIMIT)
-        for window in vote.windows:
-            if self.guards.get("aw#" + window.key_hash, 0) >= window.limit:
-                raise VoteRejected(Rejection.ADDRESS_WINDOW, retry_at=window.ends_at)
+        full = [w.ends_at for w in vote.windows if self.guards.get("aw#" + w.key_hash, 0) >= w.limit]
+        if full:
+            raise VoteRejected(Rejection.ADDRESS_WINDOW, retry_at=max(full))
         bucket = int(vote.ballot_hash[:4], 16) % INDEX_BUCKETS
         ballot = {
             "pk": key,

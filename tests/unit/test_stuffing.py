@@ -220,6 +220,30 @@ def test_a_polls_blocks_are_the_defaults_unless_it_names_them(memory, given, blo
     assert catalog.fresh_poll(poll.id).address_limit == poll.address_limit
 
 
+def test_with_the_address_and_its_block_both_full_the_wait_is_until_the_later_window_ends(memory, frozen):
+    limit = {"votes": 1, "minutes": 10, "blocks": {"ipv4_24": {"votes": 1, "minutes": 60}}}
+    poll = new(challenge="none", address_limit=limit)
+    cast(poll, "reader-0001", ip="198.51.100.1")
+    with pytest.raises(AddressLimitReached) as refused:
+        cast(poll, "reader-0002", ip="198.51.100.1")
+    assert int(refused.value.headers["Retry-After"]) == 3600 - int(frozen["now"]) % 3600  # not the address's 600
+
+
+@pytest.mark.parametrize(
+    ("before", "change", "blocks"),
+    [
+        ({"votes": 5, "minutes": 10, "blocks": {}}, {"votes": 9, "minutes": 10}, {}),
+        (None, {"votes": 9, "minutes": 10}, {"ipv4_24": (500, 60), "ipv6_48": (2000, 60), "ipv6_56": (500, 60)}),
+    ],
+    ids=["a poll without blocks keeps none", "a poll without a limit gets the defaults"],
+)
+def test_a_change_that_leaves_blocks_out_keeps_the_polls_own(memory, before, change, blocks):
+    poll = new(address_limit=before)
+    changed = polls.change(poll.id, {"address_limit": change})
+    shown = changed.admin_dict(0)["address_limit"]["blocks"]
+    assert {name: (b["votes"], b["minutes"]) for name, b in shown.items()} == blocks
+
+
 def test_fifty_readers_behind_one_address_and_three_hundred_in_one_24_vote_under_the_defaults(memory):
     poll = new(challenge="none")
     for index in range(50):

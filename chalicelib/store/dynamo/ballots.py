@@ -1,7 +1,7 @@
 """Ballots in DynamoDB: the vote (one request: a PutItem, or one transaction with its guards), and ballot reads.
 
 Every item a vote writes is keyed by its voter or request (the ballot), or by what guards it (the address's
-counter, the prefix's window counter, the spent proof): no item of the poll's is written by a vote.
+counter, the prefix's and its blocks' window counters, the spent proof): no item of the poll's is written by a vote.
 """
 
 from __future__ import annotations
@@ -141,9 +141,9 @@ def _cancelled(exc: Cancelled, vote: VoteWrite) -> VoteRejected:
     for name, rejection in ((PROOF, Rejection.PROOF_USED), (ADDRESS, Rejection.IP_LIMIT)):
         if exc.failed(name):
             return VoteRejected(rejection)
-    for number, window in enumerate(vote.windows):
-        if exc.failed(f"{WINDOW}{number}"):
-            return VoteRejected(Rejection.ADDRESS_WINDOW, retry_at=window.ends_at)
+    full = [window.ends_at for number, window in enumerate(vote.windows) if exc.failed(f"{WINDOW}{number}")]
+    if full:  # the vote may pass only once every full window has ended
+        return VoteRejected(Rejection.ADDRESS_WINDOW, retry_at=max(full))
     codes = set(exc.reasons.values())
     if "TransactionConflict" in codes:
         return VoteRejected(Rejection.CONFLICT)

@@ -84,9 +84,8 @@ def _address_limit(item: PollModel) -> AddressLimit | None:
     if item.address_votes is None or item.address_minutes is None:
         return None
     stored = item.address_blocks.as_dict() if item.address_blocks is not None else {}
-    blocks = {
-        AddressBlock(name): Allowance(int(given["votes"]), int(given["minutes"])) for name, given in stored.items()
-    }
+    known = {block.value: block for block in AddressBlock}  # a block a later version added is none here
+    blocks = {known[k]: Allowance(int(v["votes"]), int(v["minutes"])) for k, v in stored.items() if k in known}
     return AddressLimit(votes=int(item.address_votes), minutes=int(item.address_minutes), blocks=blocks)
 
 
