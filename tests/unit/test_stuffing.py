@@ -131,6 +131,16 @@ def test_the_address_window_holds_across_processes(memory):
         cast(poll, "reader-0009")
 
 
+def second_refused(poll, first, second):
+    """Cast a vote from `first`, then one from `second`; return whether the second met a full window."""
+    cast(poll, "reader-0001", ip=first)
+    try:
+        cast(poll, "reader-0002", ip=second)
+    except AddressLimitReached:
+        return True
+    return False
+
+
 @pytest.mark.parametrize(
     ("first", "second", "shared"),
     [
@@ -143,12 +153,7 @@ def test_the_address_window_holds_across_processes(memory):
 )
 def test_addresses_share_a_window_exactly_when_they_share_a_prefix(memory, first, second, shared):
     poll = new(challenge="none", address_limit={"votes": 1, "minutes": 10})
-    cast(poll, "reader-0001", ip=first)
-    if shared:
-        with pytest.raises(AddressLimitReached):
-            cast(poll, "reader-0002", ip=second)
-    else:
-        cast(poll, "reader-0002", ip=second)
+    assert second_refused(poll, first, second) is shared
 
 
 @pytest.mark.parametrize(
@@ -179,12 +184,7 @@ def test_addresses_share_a_window_exactly_when_they_share_a_prefix(memory, first
 def test_addresses_share_a_block_window_exactly_when_they_are_in_the_block(memory, block, first, second, shared):
     limit = {"votes": 100, "minutes": 10, "blocks": {block: {"votes": 1, "minutes": 60}}}
     poll = new(challenge="none", address_limit=limit)
-    cast(poll, "reader-0001", ip=first)
-    if shared:
-        with pytest.raises(AddressLimitReached):
-            cast(poll, "reader-0002", ip=second)
-    else:
-        cast(poll, "reader-0002", ip=second)
+    assert second_refused(poll, first, second) is shared
 
 
 def test_a_full_block_says_when_its_own_window_ends(memory, frozen):
