@@ -35,6 +35,7 @@ BENCHMARKS = (
     "fold_lag",
     "widget",
     "stuffing",
+    "stuffing_scale",
     "edge",
     "cards",
     "audience_cost",

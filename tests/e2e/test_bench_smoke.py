@@ -207,6 +207,18 @@ def test_the_stuffing_drill_bounds_one_address_and_counts_no_replayed_proof(benc
     assert figures["office"]["refused"] == 0
 
 
+def test_the_drill_at_scale_meets_each_block_window_exactly_and_refuses_no_honest_reader_of_one_24(bench):
+    figures = bench("stuffing_scale").figures()
+    cases = figures["cases"]
+    for attacker, allowed in (("IPv6 /48 (64 /64s)", 20), ("20 IPv4 addresses in 4 /24s", 40)):
+        blocked = cases[pair(attacker, "address window + blocks (default)")]
+        assert (blocked["accepted"], blocked["exhausted"]) == (allowed, True)  # the --quick block windows, no more
+        assert cases[pair(attacker, "none")]["accepted"] > allowed  # without them the same attacker gets more
+    assert figures["honest"]["refused"] == 0
+    assert figures["gpu"]["advantage"] > figures["gpu"]["per_dollar"] > 1
+    assert figures["dollars"]["cpu"] > figures["dollars"]["gpu"] > 0
+
+
 def test_the_edge_benchmark_sees_votes_reach_the_document_and_readers_cost_less_through_the_site(bench):
     figures = bench("edge").figures()
     assert figures["accepted"] > 0 and figures["shown"] == figures["accepted"]  # every vote reached the document
