@@ -97,6 +97,9 @@ def test_a_valid_token_buys_a_cheaper_challenge_whose_proof_counts_in_one_transa
     calls.clear()
     assert vote(stage, poll, ["yes"], new_voter(), proof=solve(response.json_body)).status_code == 201
     assert calls.operations("dynamodb") == ["TransactWriteItems"]
+    [transaction] = [call.params for call in calls.calls if call.operation == "TransactWriteItems"]
+    keys = [item["Put"]["Item"]["pk"]["S"] for item in transaction["TransactItems"] if "Put" in item]
+    assert [key.split("#")[0] for key in keys] == ["b", "pow", "pat"]  # the ballot, the proof and the token spent
     assert total(stage, poll) == 1
 
 
