@@ -7,7 +7,9 @@ own stays the honest list of run-time pins) and whose `.chalice/policy-<stage>.j
 
 The card layer (`cards-layer.zip` beside the zip): requirements-cards.txt (Pillow, arabic-reshaper, python-bidi)
 installed for Lambda's platform (manylinux2014 x86_64 wheels for the runtime's Python) under `python/`, and the
-vendored fonts under `fonts/` (the renderer reads /opt/fonts). Built once per content, kept under build/layers/.
+vendored fonts under `fonts/` (the renderer reads /opt/fonts). The token layer (`tokens-layer.zip`), the API
+function's: requirements-tokens.txt (cryptography, for Private Access Tokens) the same way. Each is built once per
+content, kept under build/layers/.
 
 The template: `chalice package --merge-template` merges the modules that need nothing of Chalice's output (data,
 identity, protection, the API's settings, the site, the stage's monitoring) into Chalice's functions and API; the
@@ -36,12 +38,13 @@ from chalice.package import TemplateDeepMerger
 
 from infra import access, alarms, analytics, api, dashboard, data, edge, functions, identity, monitoring, protection
 from infra import site_files as site_assets
-from infra.names import CARD_LAYER_FILE, DEPLOYABLE_STAGES, Template, stage_parameter
+from infra.names import CARD_LAYER_FILE, DEPLOYABLE_STAGES, TOKEN_LAYER_FILE, Template, stage_parameter
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME_PROVIDED = ("boto3", "botocore")  # the Lambda Python runtime ships these
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc")
 CARD_REQUIREMENTS = ROOT / "requirements-cards.txt"
+TOKEN_REQUIREMENTS = ROOT / "requirements-tokens.txt"
 FONTS = ROOT / "fonts"
 LAMBDA_PLATFORM = "manylinux2014_x86_64"
 DESCRIPTION = "polls: one stage of the poll backend (functions, API, data, sign-in, site, defences, monitoring)"
@@ -95,21 +98,21 @@ def _zip_tree(out: Path, files: list[tuple[str, Path]]) -> None:
             archive.writestr(zipfile.ZipInfo(name), path.read_bytes(), zipfile.ZIP_DEFLATED)
 
 
-def card_layer(target: Path) -> Path:
-    """Put the card layer's zip in target (built once per content of requirements-cards.txt and fonts/)."""
+def _layer(target: Path, kind: str, requirements: Path, extra: list[tuple[str, Path]], file: str) -> Path:
+    """Put a layer's zip in target: the requirements installed for Lambda's platform under python/, and the extra
+    files; built once per content, kept under build/layers/."""
     python = f"{sys.version_info.major}.{sys.version_info.minor}"  # Chalice's runtime is the building Python's
-    fonts = sorted(path for path in FONTS.iterdir() if path.is_file())
-    digest = hashlib.sha256(f"{python} {LAMBDA_PLATFORM}".encode() + CARD_REQUIREMENTS.read_bytes())
-    for path in fonts:
-        digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
-    cached = ROOT / "build" / "layers" / f"cards-{digest.hexdigest()[:16]}.zip"
+    digest = hashlib.sha256(f"{python} {LAMBDA_PLATFORM}".encode() + requirements.read_bytes())
+    for name, path in extra:
+        digest.update(name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    cached = ROOT / "build" / "layers" / f"{kind}-{digest.hexdigest()[:16]}.zip"
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             site = Path(tmp) / "python"
             pip = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
             pip += ["--platform", LAMBDA_PLATFORM, "--only-binary=:all:", "--implementation", "cp"]
-            pip += ["--python-version", python, "--target", str(site), "-r", str(CARD_REQUIREMENTS)]
+            pip += ["--python-version", python, "--target", str(site), "-r", str(requirements)]
             subprocess.run(pip, check=True, stdout=subprocess.DEVNULL)
             files = [
                 (f"python/{path.relative_to(site).as_posix()}", path)
@@ -117,10 +120,21 @@ def card_layer(target: Path) -> Path:
                 if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
             ]
             partial = cached.with_suffix(".partial")
-            _zip_tree(partial, files + [(f"fonts/{path.name}", path) for path in fonts])
+            _zip_tree(partial, files + extra)
             partial.replace(cached)
-    shutil.copy2(cached, target / CARD_LAYER_FILE)
-    return target / CARD_LAYER_FILE
+    shutil.copy2(cached, target / file)
+    return target / file
+
+
+def card_layer(target: Path) -> Path:
+    """Put the card layer's zip in target (built once per content of requirements-cards.txt and fonts/)."""
+    fonts = sorted(path for path in FONTS.iterdir() if path.is_file())
+    return _layer(target, "cards", CARD_REQUIREMENTS, [(f"fonts/{path.name}", path) for path in fonts], CARD_LAYER_FILE)
+
+
+def token_layer(target: Path) -> Path:
+    """Put the token layer's zip in target (built once per content of requirements-tokens.txt)."""
+    return _layer(target, "tokens", TOKEN_REQUIREMENTS, [], TOKEN_LAYER_FILE)
 
 
 def merge(template: Template, fragment: Template) -> Template:
@@ -171,6 +185,7 @@ def package(stage: str, out: Path | None = None) -> Path:
     path = target / "sam.json"
     path.write_text(json.dumps(finish(json.loads(path.read_text()), stage), indent=2) + "\n")
     card_layer(target)
+    token_layer(target)
     return target
 
 
@@ -183,6 +198,7 @@ def main() -> int:
     size = (target / "deployment.zip").stat().st_size
     print(f"{target / 'deployment.zip'}: {size:,} bytes; template {target / 'sam.json'}")
     print(f"{target / CARD_LAYER_FILE}: {(target / CARD_LAYER_FILE).stat().st_size:,} bytes (the card layer)")
+    print(f"{target / TOKEN_LAYER_FILE}: {(target / TOKEN_LAYER_FILE).stat().st_size:,} bytes (the token layer)")
     snippet = site_assets.embed_snippet("https://SITE_URL", site_assets.manifest())
     print(f"Embed a poll (SITE_URL: the deployed stack's SiteUrl output):\n{snippet}")
     return 0

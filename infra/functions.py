@@ -8,7 +8,8 @@ queue; a scheduled (asynchronous) function gets retries, a maximum event age and
 Powertools comes from AWS's layer for the stack's region, never the zip; `PowertoolsLayerArn` replaces it (the
 deploy publishes a stand-in on an emulator, which has no AWS layers). The share cards' functions (`CARD_FUNCTIONS`)
 also get the card layer (`CardLayer`: Pillow, arabic-reshaper, python-bidi and the fonts, built by infra/build.py),
-which no other function has, so the API's zip and cold start stay small.
+which no other function has, so the API's zip and cold start stay small; the API gets the token layer
+(`TokenLayer`: cryptography, which verifies Private Access Tokens), imported only where the stage trusts issuers.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from infra.names import (
     RESULTS_BUCKET,
     SITE_URL,
     STAGE,
+    TOKEN_LAYER,
+    TOKEN_LAYER_FILE,
+    TOKEN_LAYER_NAME,
     USER_POOL,
     Template,
     failure_queue,
@@ -78,6 +82,9 @@ FUNCTIONS = {
     "export_ballots": Function(timeout=900, reserved={"dev": 1, "prod": 1}, memory=1024),
 }
 CARD_FUNCTIONS = ("render_cards", "refresh_cards")  # the only functions with the card layer
+# The API has the token layer whether or not the stage names Privacy Pass issuers: PRIVATE_TOKEN_ISSUERS turns the
+# feature on without another package, and nothing in the layer is imported until a token key is read.
+TOKEN_FUNCTIONS = ("api_handler",)
 # Which table's stream each stream consumer reads (the handler's name in app.py: the model of the table).
 STREAM_CONSUMERS: dict[str, type[Model]] = {
     "fold_ballots": models.BallotModel,
@@ -183,27 +190,40 @@ def stream_source(handler: str, logical_id: str, event: Template) -> Template:
 
 
 def layers(runtime: str, key: str = "") -> list[Template]:
-    """Return the function's layers: AWS's Powertools for the stack's region, unless PowertoolsLayerArn is set, and
-    the card layer for the share cards' functions."""
+    """Return the function's layers: AWS's Powertools for the stack's region, unless PowertoolsLayerArn is set, the
+    card layer for the share cards' functions and the token layer for the API."""
     built_for = POWERTOOLS_PYTHON.search(POWERTOOLS_LAYER)
     if built_for and built_for.group(1) != runtime.replace(".", ""):
         raise SystemExit(f"the Powertools layer is built for {built_for.group(1)} but the function runs {runtime}")
-    found = [{"Fn::If": [USES_AWS_POWERTOOLS, sub(POWERTOOLS_LAYER), ref(POWERTOOLS_LAYER_ARN)]}]
-    return found + ([ref(CARD_LAYER)] if key in CARD_FUNCTIONS else [])
+    found: list[Template] = [{"Fn::If": [USES_AWS_POWERTOOLS, sub(POWERTOOLS_LAYER), ref(POWERTOOLS_LAYER_ARN)]}]
+    found += [ref(CARD_LAYER)] if key in CARD_FUNCTIONS else []
+    return found + ([ref(TOKEN_LAYER)] if key in TOKEN_FUNCTIONS else [])
 
 
-def card_layer(runtime: str) -> Template:
-    """Return the card layer's resource; its content is the package's cards-layer.zip (the deploy sets where)."""
+def layer(name: str, description: str, file: str, runtime: str) -> Template:
+    """Return a layer's resource; its content is the package's zip of that name (the deploy sets where)."""
     return {
         "Type": "AWS::Lambda::LayerVersion",
         "Properties": {
-            "LayerName": named(CARD_LAYER_NAME),
-            "Description": "Share cards: Pillow, arabic-reshaper, python-bidi (requirements-cards.txt), Noto fonts",
-            "Content": {"S3Bucket": "polls-artifacts", "S3Key": CARD_LAYER_FILE},
+            "LayerName": named(name),
+            "Description": description,
+            "Content": {"S3Bucket": "polls-artifacts", "S3Key": file},
             "CompatibleRuntimes": [runtime],
             "CompatibleArchitectures": ["x86_64"],
         },
     }
+
+
+def card_layer(runtime: str) -> Template:
+    """Return the card layer's resource (cards-layer.zip)."""
+    description = "Share cards: Pillow, arabic-reshaper, python-bidi (requirements-cards.txt), Noto fonts"
+    return layer(CARD_LAYER_NAME, description, CARD_LAYER_FILE, runtime)
+
+
+def token_layer(runtime: str) -> Template:
+    """Return the token layer's resource (tokens-layer.zip)."""
+    description = "Private Access Tokens: cryptography (requirements-tokens.txt)"
+    return layer(TOKEN_LAYER_NAME, description, TOKEN_LAYER_FILE, runtime)
 
 
 def settings(logical_id: str, function: Template, stage: str) -> Template:
@@ -237,6 +257,7 @@ def fragment(app: Template, stage: str) -> Template:
     resources = {logical_id: settings(logical_id, fn, stage) for logical_id, fn in found.items()}
     runtimes = {fn["Properties"]["Runtime"] for fn in found.values()}
     resources[CARD_LAYER] = card_layer(sorted(runtimes)[0])
+    resources[TOKEN_LAYER] = token_layer(sorted(runtimes)[0])
     return {
         "Parameters": PARAMETERS,
         "Conditions": {USES_AWS_POWERTOOLS: {"Fn::Equals": [ref(POWERTOOLS_LAYER_ARN), ""]}},

@@ -57,6 +57,9 @@ FUNCTION_NAME = "polls-{stage}-{handler}"
 CARD_LAYER = "CardLayer"  # the share cards' layer (Pillow, arabic-reshaper, python-bidi, the fonts)
 CARD_LAYER_NAME = "polls-{stage}-cards"
 CARD_LAYER_FILE = "cards-layer.zip"  # beside deployment.zip in the package; the deploy uploads it
+TOKEN_LAYER = "TokenLayer"  # the API's layer for Private Access Tokens (cryptography)
+TOKEN_LAYER_NAME = "polls-{stage}-tokens"
+TOKEN_LAYER_FILE = "tokens-layer.zip"  # beside deployment.zip in the package; the deploy uploads it
 
 # Resource types the local stack's interpreter creates or completes from these definitions (local/interpreter.py).
 TABLE_TYPE = "AWS::DynamoDB::Table"

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIREMENTS = ["requirements.txt", "requirements-cards.txt", "requirements-dev.txt", "requirements-checkov.txt"]
+REQUIREMENTS = [
+    "requirements.txt",
+    "requirements-cards.txt",
+    "requirements-tokens.txt",
+    "requirements-dev.txt",
+    "requirements-checkov.txt",
+]
 UNREACHABLE = "pip-audit: vulnerability database unreachable, skipped"
 NETWORK_ERRORS = (
     "ConnectionError",

@@ -26,6 +26,7 @@ from infra.functions import stage_environment
 from infra.names import (
     ALARM_EMAIL,
     BUCKET_NAME,
+    CARD_LAYER,
     CARD_LAYER_FILE,
     DEPLOYABLE_STAGES,
     EDGE_KEY_ROTATION,
@@ -34,6 +35,8 @@ from infra.names import (
     SITE_URL,
     STACK_NAME,
     STAGE,
+    TOKEN_LAYER,
+    TOKEN_LAYER_FILE,
     Template,
 )
 from ops import artifacts, secrets, stack
@@ -75,8 +78,11 @@ def deploy(stage: str, given: dict[str, str], *, yes: bool, session: Session) ->
     if artifacts.ensure_bucket(s3, bucket, where):
         print(f"Created the artifacts bucket {bucket}", file=out)
     key = artifacts.upload_package(s3, bucket, target / "deployment.zip", stage)
-    layer = artifacts.upload_package(s3, bucket, target / CARD_LAYER_FILE, stage, kind="cards-layer")
-    template = transform.expand(json.loads((target / "sam.json").read_text()), where, bucket, key, layer)
+    layers = {
+        CARD_LAYER: artifacts.upload_package(s3, bucket, target / CARD_LAYER_FILE, stage, kind="cards-layer"),
+        TOKEN_LAYER: artifacts.upload_package(s3, bucket, target / TOKEN_LAYER_FILE, stage, kind="tokens-layer"),
+    }
+    template = transform.expand(json.loads((target / "sam.json").read_text()), where, bucket, key, layers)
     url = artifacts.upload_template(s3, bucket, json.dumps(template, sort_keys=True), stage, where)
     computed = {
         STAGE: stage,

@@ -6,7 +6,7 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib.api.auth import is_staff
-from chalicelib.api.requests import dimensions, parse_json_body, query, source_ip
+from chalicelib.api.requests import dimensions, header, parse_json_body, query, source_ip
 from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
 from chalicelib.core import caching
@@ -14,7 +14,7 @@ from chalicelib.core.errors import DomainError
 from chalicelib.core.languages import requested_language
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import challenges, polls, ratelimit, results, votes
+from chalicelib.services import challenges, polls, private_tokens, ratelimit, results, votes
 
 routes = Routes(__name__)
 
@@ -41,8 +41,12 @@ def get_poll(poll_id: str) -> Response:
 
 @routes.route("/polls/{poll_id}/challenge", "GET")
 def get_challenge(poll_id: str) -> Response:
-    """Return a fresh proof-of-work challenge for the poll (ALTCHA v2), never cached."""
-    return json_response(challenges.issue(poll_id))
+    """Return a fresh proof-of-work challenge for the poll (ALTCHA v2), never cached; where the stage trusts
+    Privacy Pass issuers, offer their challenges too, and make the proof cheaper for a reader who presents a token."""
+    request = routes.request()
+    host = header(request, "host")
+    token = private_tokens.redeem(poll_id, host, header(request, "authorization"))
+    return json_response(challenges.issue(poll_id, token), headers=private_tokens.offer(poll_id, host))
 
 
 @routes.route("/polls/{poll_id}/votes", "POST", json_body=True)

@@ -64,6 +64,12 @@ class ChallengeFailed(DomainError):
     status, code = 400, "challenge_failed"
 
 
+class PrivateTokenInvalid(DomainError):
+    """A Privacy Pass token presented for a cheaper challenge is malformed, forged, or for another challenge or key."""
+
+    status, code = 400, "private_token_invalid"
+
+
 class InvalidPoll(DomainError):
     """A poll definition (create or change) is invalid; the message names the field."""
 
@@ -164,7 +170,7 @@ class RecountTooSoon(_RetryLater):
 
 
 class ChallengeUsed(DomainError):
-    """This proof of work has already been spent on a vote."""
+    """This proof of work (or the Privacy Pass token that made it cheaper) has already been spent on a vote."""
 
     status, code = 409, "challenge_used"
 

@@ -103,6 +103,7 @@ class Rejection(StrEnum):
     IP_LIMIT = "ip_limit"  # the address has used up the poll's limit
     ADDRESS_WINDOW = "address_window"  # the address prefix has used up this window's allowance
     PROOF_USED = "proof_used"  # the proof of work was spent on an earlier vote
+    TOKEN_USED = "token_used"  # the Private Access Token that made the proof cheaper was spent on an earlier vote
     CONFLICT = "conflict"  # another transaction held an item (voters behind one address prefix): retry
     IN_PROGRESS = "in_progress"  # an earlier attempt with this request's token may still commit: retry with it
     BUSY = "busy"  # throttled: not committed, retry after a pause

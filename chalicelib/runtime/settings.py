@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.core.audience import DEFAULT_MIN_GROUP, DEFAULT_NOISE
 from chalicelib.core.pages import ACCENT_RE, DEFAULT_ACCENT, DEFAULT_NAME
+from chalicelib.core.private_tokens import TokenIssuer, TokenRefused, from_b64url, public_key
 from chalicelib.runtime import state
 
 T = TypeVar("T", int, float)
@@ -24,6 +25,7 @@ TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverif
 USER_POOL_ID_RE = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+")
 CLIENT_ID_RE = re.compile(r"[0-9A-Za-z]{1,128}")
 MAX_SITE_NAME = 80
+ISSUER_NAME_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 STREAM_ARN_RE = re.compile(r"arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+/stream/\S+")
 
 
@@ -99,6 +101,24 @@ def _accent_colour() -> str:
     return value.lower()
 
 
+def _private_token_issuers() -> tuple[TokenIssuer, ...]:
+    """Read PRIVATE_TOKEN_ISSUERS: `issuer=token-key` pairs (base64url SPKI, RFC 9578), comma-separated; unset: off."""
+    issuers = []
+    for entry in (e.strip() for e in os.environ.get("PRIVATE_TOKEN_ISSUERS", "").split(",")):
+        if not entry:
+            continue
+        name, _, key = entry.partition("=")
+        if not ISSUER_NAME_RE.fullmatch(name.strip()):
+            raise SettingsError(f"PRIVATE_TOKEN_ISSUERS must list issuer=token-key pairs, not {entry[:40]!r}")
+        try:
+            der = from_b64url(key)
+            public_key(der)
+        except TokenRefused as exc:
+            raise SettingsError(f"PRIVATE_TOKEN_ISSUERS: {name.strip()}'s key is not usable: {exc}") from None
+        issuers.append(TokenIssuer(name=name.strip(), key=der))
+    return tuple(issuers)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that differs between stages."""
@@ -132,6 +152,8 @@ class Settings:
     pow_cost: int
     pow_spread: int
     challenge_seconds: int
+    private_token_issuers: tuple[TokenIssuer, ...]  # Privacy Pass issuers whose tokens buy a cheaper proof; (): off
+    private_token_divisor: int  # a valid token divides the proof's cost by this
     turnstile_verify_url: str
     ballots_stream_arn: str  # the ballots table's stream: folded into the polls' tallies
     polls_stream_arn: str  # the polls table's stream: its tallies' changes rewrite the results documents
@@ -182,6 +204,8 @@ def get_settings() -> Settings:
         pow_cost=_int("POW_COST", POW_COST, 1, 10_000_000),
         pow_spread=_int("POW_SPREAD", POW_SPREAD, 1, 1_000_000),
         challenge_seconds=_int("CHALLENGE_SECONDS", 300, 30, 3600),
+        private_token_issuers=_private_token_issuers(),
+        private_token_divisor=_int("PRIVATE_TOKEN_DIVISOR", 10, 1, 1000),
         turnstile_verify_url=_url("TURNSTILE_VERIFY_URL", TURNSTILE_VERIFY_URL),
         ballots_stream_arn=_stream_arn("BALLOTS_STREAM_ARN", "BALLOTS_TABLE", f"poll-ballots-v2-{stage}"),
         polls_stream_arn=_stream_arn("POLLS_STREAM_ARN", "POLLS_TABLE", f"polls-v2-{stage}"),

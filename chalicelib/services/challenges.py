@@ -11,7 +11,7 @@ from chalicelib.core.errors import ChallengeFailed, InvalidPoll
 from chalicelib.core.poll import Challenge, Poll
 from chalicelib.runtime import clock
 from chalicelib.runtime.secrets import get_secrets, keyed_hash
-from chalicelib.runtime.settings import get_settings
+from chalicelib.runtime.settings import Settings, get_settings
 from chalicelib.services import catalog
 from chalicelib.store.port import SpentProof
 from chalicelib.store.turnstile import siteverify
@@ -25,19 +25,25 @@ def _signing_keys() -> tuple[str, str]:
     return keyed_hash("altcha", "challenge"), keyed_hash("altcha", "derived-key")
 
 
-def issue(poll_id: str) -> dict[str, Any]:
-    """Return a signed proof-of-work challenge bound to the poll and a few minutes (poll from the process cache)."""
+def proof_cost(settings: Settings, token: bool) -> int:
+    """Return a challenge's cost: the stage's, divided for a reader who presented a valid Private Access Token."""
+    return max(1, settings.pow_cost // settings.private_token_divisor) if token else settings.pow_cost
+
+
+def issue(poll_id: str, token: str | None = None) -> dict[str, Any]:
+    """Return a signed proof-of-work challenge bound to the poll and a few minutes (poll from the process cache);
+    cheaper, and bound to the token's id too, for a reader who redeemed a Private Access Token."""
     poll = catalog.poll(poll_id)
     settings = get_settings()
     challenge_key, derived_key = _signing_keys()
     challenge = altcha.create_challenge(
         algorithm=ALGORITHM,
-        cost=settings.pow_cost,
+        cost=proof_cost(settings, token is not None),
         # The reader counts up from 0 to a secret counter drawn uniformly: on average POW_SPREAD / 2 steps,
         # never more than POW_SPREAD, and no shortcut. Knowing it lets the server verify with one HMAC.
         counter=secrets.randbelow(settings.pow_spread),
         expires_at=int(clock.now()) + settings.challenge_seconds,
-        data={"poll": poll.id},
+        data={"poll": poll.id} | ({"token": token} if token else {}),
         hmac_secret=challenge_key,
         hmac_key_secret=derived_key,
     )
@@ -61,7 +67,14 @@ def _proof_of_work(poll: Poll, proof: str) -> SpentProof:
         raise ChallengeFailed("the proof does not solve a challenge issued here")
     if not isinstance(data, dict) or data.get("poll") != poll.id:
         raise ChallengeFailed("the challenge was issued for another poll")
-    return SpentProof(proof_id=str(payload.challenge.signature), expires_at=expires_at + SPENT_GRACE)
+    token = data.get("token")
+    return SpentProof(
+        proof_id=str(payload.challenge.signature),
+        expires_at=expires_at + SPENT_GRACE,
+        token_id=token if isinstance(token, str) else None,
+        # a token buys cheap challenges for two slots of CHALLENGE_SECONDS: remember it until the last one expires
+        token_expires_at=expires_at + SPENT_GRACE + 2 * get_settings().challenge_seconds,
+    )
 
 
 def _turnstile(proof: str, source_ip: str | None) -> None:

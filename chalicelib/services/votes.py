@@ -159,6 +159,8 @@ def _refusal(poll: Poll, rejection: VoteRejected, lang: str | None) -> Exception
         return _window_full(rejection)
     if reason is Rejection.PROOF_USED:
         return ChallengeUsed("this proof has already been used; solve a new challenge")
+    if reason is Rejection.TOKEN_USED:
+        return ChallengeUsed("this Private Access Token was already spent on a vote; solve a challenge without it")
     return ServiceUnavailable("the vote could not be stored, try again shortly")
 
 

@@ -35,6 +35,8 @@ class SpentProof:
 
     proof_id: str
     expires_at: int
+    token_id: str | None = None  # the Private Access Token that made the challenge cheaper: put-if-absent too
+    token_expires_at: int = 0  # when no challenge the token can still buy is valid
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,25 @@ def test_only_the_card_functions_have_the_card_layer_which_holds_pillow_and_the_
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_only_the_api_has_the_token_layer_which_holds_cryptography_for_lambdas_platform(packages, stage):
+    resources = json.loads((packages[stage] / "sam.json").read_text())["Resources"]
+    with_layer = {
+        logical_id
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function" and {"Ref": "TokenLayer"} in r["Properties"]["Layers"]
+    }
+    assert with_layer == {"APIHandler"}
+    assert resources["TokenLayer"]["Type"] == "AWS::Lambda::LayerVersion"
+    layer = zipfile.ZipFile(packages[stage] / "tokens-layer.zip")
+    names = set(layer.namelist())
+    assert {"python/cryptography/__init__.py", "python/cffi/__init__.py"} <= names
+    assert any(name.startswith("python/cryptography/hazmat/bindings/_rust.abi3") for name in names)
+    assert sum(info.file_size for info in layer.infolist()) < 50 * 1024 * 1024
+    api = {name.split("/")[0] for name in zipfile.ZipFile(packages[stage] / "deployment.zip").namelist()}
+    assert not api & {"cryptography", "cffi", "pycparser"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_the_merged_template_passes_cfn_lint(packages, stage):
     lint = Path(sys.executable).with_name("cfn-lint")
     result = subprocess.run([str(lint), str(packages[stage] / "sam.json")], capture_output=True, text=True, check=False)

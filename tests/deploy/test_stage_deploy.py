@@ -42,7 +42,7 @@ KINDS: dict[str, int | None] = {
     "AWS::ApiGateway::Deployment": 1,
     "AWS::ApiGateway::Stage": 1,
     "AWS::Lambda::Function": 7,
-    "AWS::Lambda::LayerVersion": 1,  # the share cards' (Pillow and the fonts)
+    "AWS::Lambda::LayerVersion": 2,  # the share cards' (Pillow and the fonts), the API's tokens (cryptography)
     "AWS::Lambda::EventSourceMapping": 3,  # the fold's (ballots' stream), the publisher's and the cards' (polls')
     "AWS::Lambda::EventInvokeConfig": 3,
     "AWS::Lambda::Permission": 4,  # API Gateway's and the three schedules'
@@ -131,8 +131,10 @@ def test_the_template_is_plain_cloudformation_with_the_stages_settings(received)
     functions = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
     assert all(f["TracingConfig"] == {"Mode": "Active"} for f in functions)
     assert all(f["Code"]["S3Key"].startswith("polls-dev/deployment-") for f in functions)
-    (layer,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::LayerVersion"]
-    assert layer["Content"]["S3Key"].startswith("polls-dev/cards-layer-")
+    layers = sorted(
+        r["Properties"]["Content"]["S3Key"] for r in resources.values() if r["Type"] == "AWS::Lambda::LayerVersion"
+    )
+    assert [key.split("-layer-")[0] for key in layers] == ["polls-dev/cards", "polls-dev/tokens"]
     (stage,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
     assert stage["Properties"]["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     assert stage["Properties"]["TracingEnabled"] is True

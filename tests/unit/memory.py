@@ -324,6 +324,8 @@ class MemoryStore:
             raise VoteRejected(Rejection.ALREADY_VOTED, self._own(found))
         if vote.proof is not None and "pow#" + vote.proof.proof_id in self.guards:
             raise VoteRejected(Rejection.PROOF_USED)
+        if vote.proof is not None and vote.proof.token_id and "pat#" + vote.proof.token_id in self.guards:
+            raise VoteRejected(Rejection.TOKEN_USED)
         if vote.address_hash is not None and self.guards.get("ip#" + vote.address_hash, 0) >= vote.poll.ip_limit:
             raise VoteRejected(Rejection.IP_LIMIT)
         full = [w.ends_at for w in vote.windows if self.guards.get("aw#" + w.key_hash, 0) >= w.limit]
@@ -351,6 +353,8 @@ class MemoryStore:
             self.guards[name] = self.guards.get(name, 0) + 1
         if vote.proof is not None:
             self.guards["pow#" + vote.proof.proof_id] = 1
+            if vote.proof.token_id:
+                self.guards["pat#" + vote.proof.token_id] = 1
 
     def _change(self, key: str, new: dict[str, Any] | None, *, by_ttl: bool = False) -> None:
         """Change a ballot and write the change to the stream, as DynamoDB Streams would."""

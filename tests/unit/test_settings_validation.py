@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from chalicelib.core.private_tokens import b64url
 from chalicelib.runtime import state
 from chalicelib.runtime.settings import SettingsError, get_settings
+from tests.support.privacy_pass import LocalIssuer
+
+
+def _ec_key() -> bytes:
+    """Return an SPKI that is not an RSA key."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +41,13 @@ from chalicelib.runtime.settings import SettingsError, get_settings
         ("ACCENT_COLOUR", "#0b5cad0"),
         ("ACCENT_COLOUR", "#0b5"),
         ("ACCENT_COLOUR", "#0b5cag"),
+        ("PRIVATE_TOKEN_ISSUERS", "issuer.example"),
+        ("PRIVATE_TOKEN_ISSUERS", "issuer.example=not a key"),
+        ("PRIVATE_TOKEN_ISSUERS", "issuer.example=MIIBIjANBgkq"),
+        ("PRIVATE_TOKEN_ISSUERS", "an issuer=AAAA"),
+        ("PRIVATE_TOKEN_ISSUERS", f"issuer.example={b64url(_ec_key())}"),
+        ("PRIVATE_TOKEN_DIVISOR", "0"),
+        ("PRIVATE_TOKEN_DIVISOR", "1001"),
     ],
 )
 def test_a_bad_setting_fails_at_load_naming_the_variable(monkeypatch, name, value):
@@ -89,6 +106,19 @@ def test_the_site_name_falls_back_to_the_site_host_and_the_accent_colour_to_the_
     assert (get_settings().site_name, get_settings().accent_colour) == (name, accent)
     for variable in env:
         monkeypatch.delenv(variable)
+    state.reset_all()
+
+
+def test_private_tokens_are_off_by_default_and_each_issuer_entry_is_read_with_its_key(monkeypatch):
+    monkeypatch.delenv("PRIVATE_TOKEN_ISSUERS", raising=False)
+    state.reset_all()
+    assert get_settings().private_token_issuers == ()
+    first, second = LocalIssuer("a.issuer.example"), LocalIssuer("b.issuer.example")
+    monkeypatch.setenv("PRIVATE_TOKEN_ISSUERS", f" {first.setting()} ,, {second.setting()}=")
+    state.reset_all()
+    issuers = get_settings().private_token_issuers
+    assert [(i.name, i.key_id) for i in issuers] == [(first.name, first.key_id), (second.name, second.key_id)]
+    monkeypatch.delenv("PRIVATE_TOKEN_ISSUERS")
     state.reset_all()
 
 

@@ -15,6 +15,7 @@ from chalicelib.core.errors import (
 )
 from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT, Challenge
 from chalicelib.runtime import state
+from chalicelib.runtime.settings import get_settings
 from chalicelib.services import catalog, challenges, forensics, polls, recount, results, votes
 from tests.proofs import CHEAP_POW, solve, tampered
 from tests.unit.conftest import fold_all
@@ -77,6 +78,27 @@ def test_a_solved_proof_counts_the_vote_once_and_cannot_be_spent_again(cheap):
     with pytest.raises(ChallengeUsed):
         cast(poll, "reader-0002", proof=proof)
     assert total(cheap, poll.id) == 1
+
+
+def test_a_token_bought_challenge_spends_its_token_so_a_second_cheap_proof_is_refused(cheap):
+    poll = new(address_limit=None)
+    first, second = (solve(challenges.issue(poll.id, token="keyed-token-id")) for _ in range(2))
+    cast(poll, "reader-0001", proof=first)
+    with pytest.raises(ChallengeUsed, match="Private Access Token"):
+        cast(poll, "reader-0002", proof=second)
+    assert total(cheap, poll.id) == 1
+
+
+@pytest.mark.parametrize(
+    ("cost", "divisor", "token", "expected"),
+    [(5000, 10, False, 5000), (5000, 10, True, 500), (5000, 1, True, 5000), (5, 10, True, 1)],
+)
+def test_a_token_divides_the_proofs_cost_never_below_one(monkeypatch, cost, divisor, token, expected):
+    monkeypatch.setenv("POW_COST", str(cost))
+    monkeypatch.setenv("PRIVATE_TOKEN_DIVISOR", str(divisor))
+    state.reset_all()
+    assert challenges.proof_cost(get_settings(), token) == expected
+    state.reset_all()
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """Ballots in DynamoDB: the vote (one request: a PutItem, or one transaction with its guards), and ballot reads.
 
 Every item a vote writes is keyed by its voter or request (the ballot), or by what guards it (the address's
-counter, the prefix's and its blocks' window counters, the spent proof): no item of the poll's is written by a vote.
+counter, the prefix's and its blocks' window counters, the spent proof and Private Access Token): no item of the
+poll's is written by a vote.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from chalicelib.store.dynamo.connection import (
 from chalicelib.store.dynamo.tables import Tables
 from chalicelib.store.port import IndexPage, VoteWrite
 
-BALLOT, ADDRESS, WINDOW, PROOF = "ballot", "address", "window", "proof"
+BALLOT, ADDRESS, WINDOW, PROOF, TOKEN = "ballot", "address", "window", "proof", "token"
 
 
 def ballot_key(ballot_hash: str, by_request: bool = False) -> str:
@@ -96,6 +97,9 @@ def _transaction(tables: Tables, vote: VoteWrite) -> Transaction:
         spent = {"pk": {"S": "pow#" + vote.proof.proof_id}, "expires_at": {"N": str(vote.proof.expires_at)}}
         put = {"TableName": tables.guards_table, "Item": spent, "ConditionExpression": "attribute_not_exists(pk)"}
         tx.add(PROOF, "Put", put)
+        if vote.proof.token_id is not None:
+            token = {"pk": {"S": "pat#" + vote.proof.token_id}, "expires_at": {"N": str(vote.proof.token_expires_at)}}
+            tx.add(TOKEN, "Put", {**put, "Item": token})
     if vote.address_hash is not None:
         tx.add(
             ADDRESS,
@@ -138,7 +142,8 @@ def _cancelled(exc: Cancelled, vote: VoteWrite) -> VoteRejected:
     """Decide from the named cancellation reasons why a vote's transaction did not commit."""
     if exc.failed(BALLOT):
         return _own(exc.items.get(BALLOT), vote)
-    for name, rejection in ((PROOF, Rejection.PROOF_USED), (ADDRESS, Rejection.IP_LIMIT)):
+    spent = ((PROOF, Rejection.PROOF_USED), (TOKEN, Rejection.TOKEN_USED), (ADDRESS, Rejection.IP_LIMIT))
+    for name, rejection in spent:
         if exc.failed(name):
             return VoteRejected(rejection)
     full = [window.ends_at for number, window in enumerate(vote.windows) if exc.failed(f"{WINDOW}{number}")]
