@@ -6,7 +6,7 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib.api.auth import is_staff
-from chalicelib.api.requests import dimensions, parse_json_body, query, source_ip
+from chalicelib.api.requests import dimensions, parse_json_body, query, source_ip, viewer_network
 from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
 from chalicelib.core import caching
@@ -52,7 +52,8 @@ def cast_vote(poll_id: str) -> Response:
     ip = source_ip(request)
     try:
         ratelimit.check_vote(ip)
-        body = votes.cast(poll_id, parse_json_body(request.raw_body), ip, _language(request), dimensions(request))
+        vote = parse_json_body(request.raw_body)
+        body = votes.cast(poll_id, vote, ip, _language(request), dimensions(request), network=viewer_network(request))
     except DomainError as refusal:
         observability.count_by(observability.VOTE_REFUSED, observability.REASON_DIMENSION, refusal.code)
         raise

@@ -34,6 +34,8 @@ class BallotRecord:
     minute: int  # epoch seconds of the minute the vote was cast
     voided: bool = False
     dimensions: Dimensions = NOWHERE  # where the vote came from ("unknown" where the ballot does not say)
+    network: str = "unknown"  # the reader's AS number ("unknown" where the ballot does not say)
+    block: str | None = None  # keyed hash of the reader's /24 or /48 (as a source's), None where not known
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
-from chalicelib.core.addresses import address_prefix, block_of
+from chalicelib.core.addresses import address_prefix, block_of, surge_block
 from chalicelib.core.audience import NOWHERE, Dimensions
 from chalicelib.core.errors import (
     AddressLimitReached,
@@ -62,6 +63,12 @@ def source_hash(poll: Poll, source_ip: str) -> str:
     )[:32]
 
 
+def block_hash(poll: Poll, source_ip: str) -> str | None:
+    """Return the opaque id of the address's /24 or /48 in a poll (hashed as a source is; no address is stored)."""
+    block = surge_block(source_ip)
+    return None if block is None else keyed_hash("source", poll.scope, block)[:32]
+
+
 def _count(poll: Poll, unit: str, allowance: Allowance, now: int) -> WindowCount:
     """Return a unit's counter (a prefix's opaque id, or a block) in its allowance's current window."""
     start = allowance.window_start(now)
@@ -83,17 +90,24 @@ def _windows(poll: Poll, source: str, source_ip: str, now: int) -> tuple[WindowC
 
 
 def cast(
-    poll_id: str, body: Any, source_ip: str | None, lang: str | None = None, dimensions: Dimensions = NOWHERE
+    poll_id: str,
+    body: Any,
+    source_ip: str | None,
+    lang: str | None = None,
+    dimensions: Dimensions = NOWHERE,
+    *,
+    network: str = "unknown",
 ) -> dict[str, Any]:
-    """Validate and write one vote, with where it came from; return the 201 body (its results in the language
-    asked for, if any)."""
+    """Validate and write one vote, with where it came from (the audience's dimensions, the reader's network);
+    return the 201 body (its results in the language asked for, if any)."""
     request = parse_vote(body)
     poll = catalog.poll(poll_id)
     check_choices(poll, request)
     now = int(clock.now())
     check_open(poll.window, now)
     proof = challenges.verify(poll, check_proof_given(poll, request), source_ip)
-    _commit(_vote(poll, request, source_ip or "unknown", proof, now, dimensions=dimensions), lang)
+    vote = _vote(poll, request, source_ip or "unknown", proof, now, dimensions=dimensions)
+    _commit(replace(vote, network=network, block_hash=block_hash(poll, source_ip or "unknown")), lang)
     observability.count(observability.VOTE_ACCEPTED)
     ballot = OwnBallot(tuple(request.options), now)
     shown = results.for_voter(poll, ballot, lang, just_written=True)

@@ -53,6 +53,8 @@ class VoteWrite:
     windows: tuple[WindowCount, ...] = ()  # the prefix's window counter and its blocks', each checked and bumped
     proof: SpentProof | None = None  # put-if-absent when set
     dimensions: Dimensions = NOWHERE  # where the vote came from (audience), kept on the ballot
+    network: str = "unknown"  # the reader's AS number as CloudFront saw it (surges), kept on the ballot
+    block_hash: str | None = None  # keyed hash of the reader's /24 or /48 (surges), kept on the ballot
 
 
 @dataclass(frozen=True)

@@ -343,6 +343,8 @@ class MemoryStore:
             "cty": vote.dimensions.country,
             "site": vote.dimensions.site,
             "surf": vote.dimensions.surface,
+            "net": vote.network,
+            "blk": vote.block_hash,
         }
         self._change(key, ballot)
         for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + [
@@ -465,6 +467,8 @@ def _record(ballot: dict[str, Any]) -> BallotRecord:
         minute=int(ballot["at"]) // 60 * 60,
         voided=ballot.get("voided_at") is not None,
         dimensions=dimensions_of(ballot),
+        network=ballot.get("net") or "unknown",
+        block=ballot.get("blk"),
     )
 
 

@@ -100,7 +100,9 @@ class ByPollIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
 
     class Meta:
         index_name = "by-poll"
-        projection = IncludeProjection(["options", "src", "voided_at", "expires_at", "cty", "site", "surf"])
+        projection = IncludeProjection(
+            ["options", "src", "voided_at", "expires_at", "cty", "site", "surf", "net", "blk"]
+        )
 
     pb = UnicodeAttribute(hash_key=True)
     at = NumberAttribute(range_key=True)
@@ -126,6 +128,9 @@ class BallotModel(Model):
     cty = UnicodeAttribute(null=True)
     site = UnicodeAttribute(null=True)
     surf = UnicodeAttribute(null=True)
+    # Surges (absent on ballots cast before them): the reader's AS number and a keyed hash of its /24 or /48.
+    net = UnicodeAttribute(null=True)
+    blk = UnicodeAttribute(null=True)
     pb = UnicodeAttribute()  # the by-poll index key
     voided_at = NumberAttribute(null=True)
     void_id = UnicodeAttribute(null=True)
