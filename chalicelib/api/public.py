@@ -42,7 +42,8 @@ def get_poll(poll_id: str) -> Response:
 @routes.route("/polls/{poll_id}/challenge", "GET")
 def get_challenge(poll_id: str) -> Response:
     """Return a fresh proof-of-work challenge for the poll (ALTCHA v2), never cached."""
-    return json_response(challenges.issue(poll_id))
+    request = routes.request()
+    return json_response(challenges.issue(poll_id, source_ip(request), viewer_network(request)))
 
 
 @routes.route("/polls/{poll_id}/votes", "POST", json_body=True)

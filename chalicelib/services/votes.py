@@ -13,7 +13,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.core.addresses import address_prefix, block_of, surge_block
+from chalicelib.core.addresses import address_prefix, block_of
 from chalicelib.core.audience import NOWHERE, Dimensions
 from chalicelib.core.errors import (
     AddressLimitReached,
@@ -37,7 +37,7 @@ from chalicelib.core.votes import (
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import catalog, challenges, results, retention
+from chalicelib.services import catalog, challenges, results, retention, surges
 from chalicelib.store.adapters import store
 from chalicelib.store.port import SpentProof, VoteWrite, WindowCount
 
@@ -61,12 +61,6 @@ def source_hash(poll: Poll, source_ip: str) -> str:
     return keyed_hash(
         "source", poll.scope, address_prefix(source_ip, settings.address_prefix_v4, settings.address_prefix_v6)
     )[:32]
-
-
-def block_hash(poll: Poll, source_ip: str) -> str | None:
-    """Return the opaque id of the address's /24 or /48 in a poll (hashed as a source is; no address is stored)."""
-    block = surge_block(source_ip)
-    return None if block is None else keyed_hash("source", poll.scope, block)[:32]
 
 
 def _count(poll: Poll, unit: str, allowance: Allowance, now: int) -> WindowCount:
@@ -105,9 +99,9 @@ def cast(
     check_choices(poll, request)
     now = int(clock.now())
     check_open(poll.window, now)
-    proof = challenges.verify(poll, check_proof_given(poll, request), source_ip)
+    proof = challenges.verify(poll, check_proof_given(poll, request), source_ip, network)
     vote = _vote(poll, request, source_ip or "unknown", proof, now, dimensions=dimensions)
-    _commit(replace(vote, network=network, block_hash=block_hash(poll, source_ip or "unknown")), lang)
+    _commit(replace(vote, network=network, block_hash=surges.block_hash(poll, source_ip)), lang)
     observability.count(observability.VOTE_ACCEPTED)
     ballot = OwnBallot(tuple(request.options), now)
     shown = results.for_voter(poll, ballot, lang, just_written=True)

@@ -12,7 +12,9 @@ from chalicelib.core.counts import Counts
 from chalicelib.core.forensics import BallotRecord, VoidRecord
 from chalicelib.core.ledger import AudienceDelta, Base, Contribution, Delta, Lane, Tally, total
 from chalicelib.core.poll import Poll
+from chalicelib.core.surges import Surge
 from chalicelib.core.votes import OwnBallot
+from chalicelib.store.surge_port import SurgeStore
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class Published:
     poll: Poll
     counts: Counts = field(default_factory=Counts)
     at: float | None = None  # when the publisher read the tallies it summed (None: never, the poll has no votes)
+    surges: tuple[Surge, ...] = ()  # the poll's surges as stored (core/surges.py)
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,7 @@ class AudienceStore(Protocol):
         """Add up a poll incarnation's audience tallies."""
 
 
-class Store(PollStore, TallyStore, AudienceStore, BallotStore, Protocol):
+class Store(PollStore, TallyStore, AudienceStore, BallotStore, SurgeStore, Protocol):
     """Everything the services need from the database."""
 
 

@@ -8,12 +8,21 @@ import json
 from typing import Any
 
 import boto3
+import jsonschema
 import pytest
+import yaml
 
+from chalicelib.runtime import clock, state
 from chalicelib.runtime.settings import get_settings
+from chalicelib.services import surges
 from tests.api.conftest import EDGE_KEY
-from tests.conftest import JSON
-from tests.helpers import create_poll, new_voter
+from tests.api.test_openapi import SPEC_PATH
+from tests.conftest import ADMIN, JSON
+from tests.helpers import create_poll, error_code, folded, new_voter
+from tests.proofs import CHEAP_POW, solve
+
+# A small rule for the tests: 6 votes in 5 minutes surge (level 1) a key with no trailing votes; 12, level 2.
+RULE = {"SURGE_FLOOR": "6", "SURGE_FLOOR_2": "12", "SURGE_FACTOR": "2", "SURGE_FACTOR_2": "4"}
 
 
 def through_edge(address: str, asn: str | None = None, key: str | None = EDGE_KEY) -> dict[str, str]:
@@ -65,3 +74,144 @@ def test_the_ballot_records_its_blocks_keyed_hash_shared_by_its_24_or_48_and_nev
     assert len(found) == 4  # 198.51.100.0/24, 198.51.101.0/24, 2001:db8:1::/48, 2001:db8:2::/48
     stored = json.dumps(ballots(poll_id))
     assert not any(part in stored for part in ("198.51", "2001:db8", "db8"))
+
+
+@pytest.fixture
+def surge_rule(monkeypatch, edge_key):
+    """Cheap proofs, the small rule, the rule applied at every fold, and a clock the test moves."""
+    for name, value in {**CHEAP_POW, **RULE}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(surges, "EVALUATE_EVERY", 0.0)
+    now = {"at": float(int(clock.now()) // 60 * 60 + 5)}
+    monkeypatch.setattr(clock, "now", lambda: now["at"])
+    state.reset_all()
+    yield now
+    state.reset_all()
+
+
+def challenge(client, poll_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    answer = client.http.get(f"/polls/{poll_id}/challenge", headers=headers)
+    assert answer.status_code == 200, answer.body
+    return answer.json_body
+
+
+def cost_and_level(client, poll_id: str, headers: dict[str, str]) -> tuple[int, int]:
+    parameters = challenge(client, poll_id, headers)["parameters"]
+    return parameters["cost"], parameters["data"]["surge"]
+
+
+def flood(client, poll_id: str, asn: str, votes: int, block: bool = False) -> None:
+    """Votes from one network: each from its own /24 (only the network surges), or all from one /24 (both do)."""
+    for n in range(votes):
+        address = f"198.51.100.{n + 1}" if block else f"10.{n // 200}.{n % 200}.7"
+        headers = through_edge(address, asn)
+        proof = solve(challenge(client, poll_id, headers))
+        assert cast(client, poll_id, headers, proof=proof).status_code == 201
+    folded()
+
+
+def audit_actions(client, poll_id: str) -> list[tuple[str, str]]:
+    entries = client.http.get(f"/audit?poll_id={poll_id}", headers=ADMIN).json_body["entries"]
+    return [(entry["action"], entry["actor"]) for entry in reversed(entries) if entry["action"].startswith("surge")]
+
+
+def schema(name: str) -> dict[str, Any]:
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    return {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+
+
+def protected(client) -> str:
+    return str(create_poll(client, options=["Yes", "No"], challenge="proof_of_work")["id"])
+
+
+def test_a_surge_raises_the_proof_cost_for_its_network_only(client, surge_rule):
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 6)
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64500")) == (8, 1)  # a new /24 of the network
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64501")) == (1, 0)  # another network
+    assert cost_and_level(client, poll_id, through_edge("203.0.113.5", "64501")) == (1, 0)
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9")) == (1, 0)  # no network said: no surge
+    (found,) = client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"]
+    assert (found["kind"], found["key"], found["level"], found["cost_factor"]) == ("network", "64500", 1, 8)
+    forensics = client.http.get(f"/polls/{poll_id}/forensics", headers=ADMIN).json_body
+    assert [s["key"] for s in forensics["surges"]] == ["64500"]
+    jsonschema.validate(forensics, schema("Forensics"))
+    assert audit_actions(client, poll_id) == [("surge", "surge rule")]
+
+
+def test_a_block_surges_for_its_own_readers_and_past_the_second_floor_reaches_level_2(client, surge_rule):
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 12, block=True)
+    assert cost_and_level(client, poll_id, through_edge("198.51.100.200", "64999")) == (64, 2)  # the block's
+    assert cost_and_level(client, poll_id, through_edge("198.51.101.1", "64999")) == (1, 0)  # the next /24
+    found = client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"]
+    kinds = {s["kind"]: s["level"] for s in found}
+    assert kinds == {"network": 2, "block": 2}
+
+
+def test_a_proof_issued_below_the_level_now_needed_is_refused_and_a_new_one_passes(client, surge_rule):
+    poll_id = protected(client)
+    headers = through_edge("10.9.9.9", "64500")
+    early = solve(challenge(client, poll_id, headers))  # issued before the surge, at level 0
+    flood(client, poll_id, "64500", 6)
+    refused = cast(client, poll_id, headers, proof=early)
+    assert refused.status_code == 400
+    assert error_code(refused) == "challenge_failed"
+    assert "fetch a new challenge" in refused.json_body["error"]["message"]
+    assert cast(client, poll_id, headers, proof=solve(challenge(client, poll_id, headers))).status_code == 201
+
+
+def test_a_surge_lapses_after_a_quiet_cool_down_and_the_rule_audits_it(client, surge_rule):
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 6)
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64500")) == (8, 1)
+    surge_rule["at"] += get_settings().surge_rule.cooldown * 60
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64500")) == (1, 0)  # lapsed by itself
+    flood(client, poll_id, "64501", 1)  # the fold's next visit to the poll deletes it, audited
+    assert client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"] == []
+    assert audit_actions(client, poll_id) == [("surge", "surge rule"), ("surge_lapsed", "surge rule")]
+
+
+def test_an_editor_lifts_a_surge_and_the_rule_leaves_that_network_be(client, surge_rule, editor):
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 6)
+    surge_rule["at"] += 1
+    body = json.dumps({"kind": "network", "key": "64500", "reason": "a newsroom's own network"})
+    answer = client.http.post(f"/polls/{poll_id}/surges/lift", headers=editor, body=body)
+    assert answer.status_code == 200, answer.body
+    assert (answer.json_body["before"]["level"], answer.json_body["surge"]["level"]) == (1, 0)
+    jsonschema.validate(answer.json_body["surge"], schema("Surge"))
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64500")) == (1, 0)
+    flood(client, poll_id, "64500", 6)  # still surging: the lift holds
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64500")) == (1, 0)
+    assert audit_actions(client, poll_id) == [("surge", "surge rule"), ("surge_lifted", "editor@example.com")]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"kind": "country", "key": "64500"}, "invalid_parameter"),
+        ({"kind": "network", "key": "AS64500"}, "invalid_parameter"),
+        ({"kind": "block", "key": "198.51.100.0/24"}, "invalid_parameter"),
+        ({"kind": "network", "key": "64500", "reason": 7}, "invalid_parameter"),
+        ({"kind": "network", "key": "64500", "until": 1}, "invalid_json"),
+        (["network", "64500"], "invalid_json"),
+    ],
+)
+def test_a_bad_lift_is_refused_and_writes_nothing(client, surge_rule, body, code):
+    poll_id = protected(client)
+    answer = client.http.post(f"/polls/{poll_id}/surges/lift", headers=ADMIN, body=json.dumps(body))
+    assert (answer.status_code, error_code(answer)) == (400, code)
+    assert client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"] == []
+    assert audit_actions(client, poll_id) == []
+
+
+def test_an_asn_header_without_the_edge_key_never_raises_its_networks_surge(client, surge_rule):
+    poll_id = protected(client)
+    for n in range(8):
+        headers = through_edge(f"10.{n}.0.7", "64500", key=None)
+        assert cast(client, poll_id, headers, proof=solve(challenge(client, poll_id, headers))).status_code == 201
+    folded()
+    found = client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"]
+    assert [s["kind"] for s in found] == ["block"]  # the caller's own address (API Gateway's view) surges, alone
+    assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64500")) == (1, 0)

@@ -66,7 +66,7 @@ def test_issuing_a_challenge_for_a_cached_poll_makes_no_store_call(cheap):
     document = challenges.issue(poll.id)
     assert cheap.calls == []
     assert set(document) == {"parameters", "signature"}
-    assert document["parameters"]["data"] == {"poll": poll.id}
+    assert document["parameters"]["data"] == {"poll": poll.id, "surge": 0}
     assert document["parameters"]["algorithm"] == "PBKDF2/SHA-256"
 
 
