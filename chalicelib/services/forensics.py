@@ -64,7 +64,7 @@ def void(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> dict[str, Any]:
         at=int(clock.now()),
         actor=actor.as_dict(),
     )
-    asked = {"source": request.source, "from": request.start, "to": request.end, "reason": request.reason}
+    asked = {request.by: request.source, "from": request.start, "to": request.end, "reason": request.reason}
     audit.record(actor, AuditAction.VOID_STARTED, poll.id, {**asked, "void_id": record.id})
     store().save_void(poll, record)
     store().track_void(poll, record.id, running=True)
@@ -127,7 +127,7 @@ def _finished(poll: Poll, record: VoidRecord) -> None:
     }
     log.info(json.dumps(event))
     request = record.request
-    asked = {"source": request.source, "from": request.start, "to": request.end, "reason": request.reason}
+    asked = {request.by: request.source, "from": request.start, "to": request.end, "reason": request.reason}
     details = {**asked, "void_id": record.id, "voided": record.voided, "votes_removed": record.options}
     audit.record(Actor.from_dict(record.actor) if record.actor else SYSTEM, AuditAction.VOID, poll.id, details)
 

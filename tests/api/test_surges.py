@@ -215,3 +215,44 @@ def test_an_asn_header_without_the_edge_key_never_raises_its_networks_surge(clie
     found = client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"]
     assert [s["kind"] for s in found] == ["block"]  # the caller's own address (API Gateway's view) surges, alone
     assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64500")) == (1, 0)
+
+
+def void(client, poll_id: str, **body: Any) -> Any:
+    payload = {"reason": "a surge from one network", **body}
+    return client.http.post(f"/polls/{poll_id}/void", headers=ADMIN, body=json.dumps(payload))
+
+
+@pytest.mark.parametrize("by", ["network", "block"])
+def test_an_editor_voids_a_networks_or_a_blocks_ballots_and_no_others(client, surge_rule, by):
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 6, block=True)  # 198.51.100.0/24, network 64500
+    flood(client, poll_id, "64501", 2)  # other networks' readers, in other blocks
+    report = client.http.get(f"/polls/{poll_id}/forensics", headers=ADMIN).json_body
+    jsonschema.validate(report, schema("Forensics"))
+    key = {"network": "64500", "block": next(s["block"] for s in report["sources"] if "64500" in s["networks"])}[by]
+    assert {s["key"] for s in report["surges"] if s["kind"] == by} == {key}
+    assert void(client, poll_id, **{by: key}, dry_run=True).json_body["voided"] == 6
+    answer = void(client, poll_id, **{by: key})
+    assert (answer.status_code, answer.json_body["voided"], answer.json_body["complete"]) == (200, 6, True)
+    folded()
+    results = client.http.get(f"/polls/{poll_id}/results", headers=ADMIN).json_body
+    assert results["total_voters"] == 2
+    (record,) = client.http.get(f"/polls/{poll_id}/voids", headers=ADMIN).json_body["voids"]
+    assert (record.get(by), "source" in record) == (key, False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"network": "AS64500"},
+        {"network": "unknown"},
+        {"block": "198.51.100.0/24"},
+        {"network": "64500", "source": "0" * 32},
+        {},
+    ],
+)
+def test_a_void_naming_no_single_valid_network_block_or_source_is_refused(client, surge_rule, body):
+    poll_id = protected(client)
+    answer = void(client, poll_id, **body)
+    assert (answer.status_code, error_code(answer)) == (400, "invalid_json")
+    assert client.http.get(f"/polls/{poll_id}/voids", headers=ADMIN).json_body["voids"] == []
