@@ -105,13 +105,20 @@ def apply_rule(poll: Poll, stored: tuple[Surge, ...], touched: set[tuple[SurgeKi
         if raised:
             in_force += 1
             audit.record(SURGE_RULE, AuditAction.SURGE, poll.id, found.as_dict())
+    if sweep(poll, stored, now) or changed:
+        catalog.forget(poll.id)
+
+
+def sweep(poll: Poll, stored: tuple[Surge, ...], now: int) -> int:
+    """Delete the surges (and lifts) that lapsed, each audited; return how many were deleted. The fold sweeps a
+    poll it counts, the snapshot job each poll it visits (from the read it makes anyway)."""
+    swept = 0
     for surge in stored:
         if surge.until <= now and store().delete_surge(poll, surge):
-            changed = True
+            swept += 1
             observability.log_event("surge_lapsed", poll_id=poll.id, surge=surge.as_dict())
             audit.record(SURGE_RULE, AuditAction.SURGE_LAPSED, poll.id, surge.as_dict())
-    if changed:
-        catalog.forget(poll.id)
+    return swept
 
 
 def report(poll: Poll) -> list[dict[str, Any]]:

@@ -66,6 +66,7 @@ class PollView:
     poll: Poll
     base: Base = field(default_factory=Base)
     tallies: tuple[Tally, ...] = ()
+    surges: tuple[Surge, ...] = ()  # the poll's surges, in the same read (core/surges.py)
 
     @property
     def counts(self) -> Counts:

@@ -151,7 +151,8 @@ class MemoryStore(MemorySurges):
             for (pid, inc, key), t in sorted(self.tallies.items())
             if pid == poll_id and inc == poll.incarnation
         )
-        return PollView(poll=poll, base=self.bases.get((poll_id, poll.incarnation), Base()), tallies=tallies)
+        base = self.bases.get((poll_id, poll.incarnation), Base())
+        return PollView(poll=poll, base=base, tallies=tallies, surges=tuple(self._surges(poll)))
 
     def read_published(self, poll_id: str, consistent: bool) -> PollViewPublished:
         """Read a poll with its published summary."""

@@ -171,7 +171,7 @@ class Polls:
             raise PollNotFound(f"no poll with id '{poll_id}'")
         poll = poll_from_model(self.tables.polls.from_raw_data(definition))
         base, tallies = read_tallies(items, poll.incarnation)
-        return PollView(poll=poll, base=base, tallies=tuple(tallies))
+        return PollView(poll=poll, base=base, tallies=tuple(tallies), surges=surges_of(items, poll.incarnation))
 
     def read_published(self, poll_id: str, consistent: bool) -> Published:
         """Read a poll's definition, its surges and its published summary in one Query of a few small items."""
