@@ -268,3 +268,37 @@ def test_a_void_naming_no_single_valid_network_block_or_source_is_refused(client
     answer = void(client, poll_id, **body)
     assert (answer.status_code, error_code(answer)) == (400, "invalid_json")
     assert client.http.get(f"/polls/{poll_id}/voids", headers=ADMIN).json_body["voids"] == []
+
+
+def test_with_surges_on_a_cached_poll_issues_challenges_and_takes_votes_with_no_extra_request(
+    client, surge_rule, calls, monkeypatch
+):
+    monkeypatch.setenv("POLL_CACHE_SECONDS", "60")  # the catalog's lifetime (1 s by default), long for a slow machine
+    monkeypatch.setenv("RESULTS_CACHE_SECONDS", "60")
+    state.reset_all()
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 6)
+    headers = through_edge("10.9.9.9", "64500")
+    proof = solve(challenge(client, poll_id, headers))  # the catalog's one Query brings the definition and surges
+    calls.clear()
+    for _ in range(20):
+        assert cost_and_level(client, poll_id, headers) == (8, 1)
+    assert calls.operations("dynamodb") == []
+    assert cast(client, poll_id, headers, proof=proof).status_code == 201
+    assert calls.operations("dynamodb") == ["TransactWriteItems"]  # still one request a vote
+
+
+def test_a_fold_batch_counts_per_minute_and_bucket_then_applies_the_rule_in_one_query(client, surge_rule, calls):
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 1)  # the poll's first batch on the shard: its tally made
+    for n in range(5):
+        headers = through_edge(f"10.{n}.1.7", str(64600 + n))
+        assert cast(client, poll_id, headers, proof=solve(challenge(client, poll_id, headers))).status_code == 201
+    calls.clear()
+    folded(publish=False)
+    rates = [c.params for c in calls.calls if c.params.get("Key", {}).get("id", {}).get("S") == f"{poll_id}#v"]
+    buckets = {c["Key"]["part"]["S"] for c in rates}
+    queries = [c.params for c in calls.calls if c.operation == "Query" and "#v" in str(c.params)]
+    # 5 networks and 5 blocks in one minute: one UpdateItem per bucket they fall in (at most 8), one Query
+    assert len(rates) == len(buckets) <= 8
+    assert len(queries) == 1
