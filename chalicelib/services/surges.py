@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.core.addresses import surge_block
 from chalicelib.core.audit import AuditAction
-from chalicelib.core.errors import InvalidJson, InvalidParameter, PollNotFound, TryAgain
+from chalicelib.core.errors import DomainError, InvalidJson, InvalidParameter, PollNotFound, TryAgain
 from chalicelib.core.identity import Actor, ActorKind
 from chalicelib.core.ledger import Contribution
 from chalicelib.core.poll import Poll
@@ -25,6 +25,7 @@ from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import audit, catalog
 from chalicelib.store.adapters import store
+from chalicelib.store.port import Published
 
 SURGE_RULE = Actor(ActorKind.SYSTEM, "surge rule")  # the actor of the rule's audit entries
 EVALUATE_EVERY = 5.0  # seconds: a process applies the rule to a poll at most this often (its one Query of counters)
@@ -55,14 +56,23 @@ def _keys(item: Contribution) -> list[tuple[SurgeKind, str]]:
 
 
 def observe(poll_id: str, incarnation: str, contributions: list[Contribution]) -> None:
-    """Count one poll's new ballots of a batch per minute per key, then apply the rule to the keys they touched."""
+    """Count one poll's new ballots of a batch per minute per key, then apply the rule to the keys they touched.
+
+    A failure is logged and the batch goes on: the counts' exactly-once fold never waits on this signal (a minute's
+    counters grown past what DynamoDB takes, or throttled, would otherwise hold the poll's counts back)."""
     added = [item for item in contributions if item.sign > 0 and _keys(item)]
     if not added:
         return
     try:
-        published = catalog.read(poll_id)[0]
+        _observe(catalog.read(poll_id)[0], incarnation, added)
     except PollNotFound:
         return
+    except DomainError as exc:
+        observability.logger.warning("surge_failed", extra={"poll_id": poll_id, "error": exc.message})
+
+
+def _observe(published: Published, incarnation: str, added: list[Contribution]) -> None:
+    """Count and apply the rule (observe's work)."""
     poll, rule, now = published.poll, get_settings().surge_rule, int(clock.now())
     if poll.incarnation != incarnation:
         return  # ballots of an earlier incarnation: that poll is gone

@@ -18,7 +18,7 @@ from chalicelib.services import surges
 from tests.api.conftest import EDGE_KEY
 from tests.api.test_openapi import SPEC_PATH
 from tests.conftest import ADMIN, JSON
-from tests.helpers import create_poll, error_code, folded, new_voter
+from tests.helpers import aws_error, create_poll, error_code, folded, new_voter
 from tests.proofs import CHEAP_POW, solve
 
 # A small rule for the tests: 6 votes in 5 minutes surge (level 1) a key with no trailing votes; 12, level 2.
@@ -302,3 +302,19 @@ def test_a_fold_batch_counts_per_minute_and_bucket_then_applies_the_rule_in_one_
     # 5 networks and 5 blocks in one minute: one UpdateItem per bucket they fall in (at most 8), one Query
     assert len(rates) == len(buckets) <= 8
     assert len(queries) == 1
+
+
+def test_a_failing_surge_counter_never_holds_the_counts_back(client, surge_rule, faults):
+    poll_id = protected(client)
+
+    def on_counters(params):
+        """Refuse every write of the surge counters, as DynamoDB does an item grown past 400 KB."""
+        if params["Key"]["id"]["S"].endswith("#v"):
+            return aws_error("ValidationException", 400)(params)
+        return None
+
+    faults.add("UpdateItem", on_counters, times=100)
+    flood(client, poll_id, "64500", 6)
+    faults.clear()
+    assert client.http.get(f"/polls/{poll_id}/results", headers=ADMIN).json_body["total_voters"] == 6
+    assert client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"] == []
