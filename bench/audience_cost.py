@@ -37,7 +37,7 @@ def _kind(call: harness.Call) -> list[tuple[str, float]]:
     for _, key, wcu in call.items:
         values = json.loads(key)
         poll_key = str(next(iter(values.get("id", {"S": ""}).values())))
-        kind = "audience" if "#a" in poll_key else "surges" if poll_key.endswith("#v") else "counts"
+        kind = "audience" if "#a" in poll_key else "surges" if "#v" in poll_key else "counts"
         found.append((kind, wcu))
     return found
 

@@ -74,7 +74,7 @@ def fold(event: dict[str, Any]) -> FoldReport:
         lane = Lane(poll_id, incarnation, str(batch.shard))
         apply(lane, contributions, report)
         apply_audience(lane, contributions, report)
-        surges.observe(poll_id, incarnation, contributions)  # after the counts: approximate, never in their way
+        surges.observe(poll_id, incarnation, lane.shard, contributions)  # after the counts, never in their way
     if batch.contributions:
         report.lag_seconds = round(max(0.0, clock.now() - max(c.at for c in batch.contributions)), 3)
         observability.count(observability.FOLD_RECORDS, report.applied)

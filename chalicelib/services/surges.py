@@ -55,7 +55,7 @@ def _keys(item: Contribution) -> list[tuple[SurgeKind, str]]:
     return keys + ([] if item.block is None else [(SurgeKind.BLOCK, item.block)])
 
 
-def observe(poll_id: str, incarnation: str, contributions: list[Contribution]) -> None:
+def observe(poll_id: str, incarnation: str, shard: str, contributions: list[Contribution]) -> None:
     """Count one poll's new ballots of a batch per minute per key, then apply the rule to the keys they touched.
 
     A failure is logged and the batch goes on: the counts' exactly-once fold never waits on this signal (a minute's
@@ -64,14 +64,14 @@ def observe(poll_id: str, incarnation: str, contributions: list[Contribution]) -
     if not added:
         return
     try:
-        _observe(catalog.read(poll_id)[0], incarnation, added)
+        _observe(catalog.read(poll_id)[0], incarnation, shard, added)
     except PollNotFound:
         return
     except DomainError as exc:
         observability.logger.warning("surge_failed", extra={"poll_id": poll_id, "error": exc.message})
 
 
-def _observe(published: Published, incarnation: str, added: list[Contribution]) -> None:
+def _observe(published: Published, incarnation: str, shard: str, added: list[Contribution]) -> None:
     """Count and apply the rule (observe's work)."""
     poll, rule, now = published.poll, get_settings().surge_rule, int(clock.now())
     if poll.incarnation != incarnation:
@@ -82,7 +82,7 @@ def _observe(published: Published, incarnation: str, added: list[Contribution]) 
         if item.cast_at >= horizon:
             minutes.setdefault(item.cast_at // 60 * 60, Counter()).update(_keys(item))
     for minute, adds in sorted(minutes.items()):
-        store().add_to_rates(poll, minute, dict(adds), minute + (rule.window + rule.trailing + 2) * 60)
+        store().add_to_rates(poll, shard, minute, dict(adds), minute + (rule.window + rule.trailing + 2) * 60)
     if _due(poll):
         apply_rule(poll, published.surges, {key for adds in minutes.values() for key in adds}, now)
 

@@ -11,8 +11,11 @@ from chalicelib.core.surges import Surge, SurgeKind
 class SurgeStore(Protocol):
     """The fold's votes per minute per network and block, and the surges the rule and editors write."""
 
-    def add_to_rates(self, poll: Poll, minute: int, adds: dict[tuple[SurgeKind, str], int], expires_at: int) -> None:
-        """Add votes to a poll's counters of one minute (approximate: a redelivered batch adds again)."""
+    def add_to_rates(
+        self, poll: Poll, shard: str, minute: int, adds: dict[tuple[SurgeKind, str], int], expires_at: int
+    ) -> None:
+        """Add a stream shard's votes to a poll's counters of one minute (approximate: a redelivered batch adds
+        again)."""
 
     def rates(self, poll: Poll, since: int) -> dict[tuple[SurgeKind, str], dict[int, int]]:
         """Return a poll's votes per key per minute (epoch seconds of the minute) from `since` on."""

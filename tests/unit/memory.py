@@ -53,7 +53,9 @@ class MemorySurges:
     rate_counts: dict[tuple[str, SurgeKind, str], dict[int, int]]
     surge_items: dict[tuple[str, SurgeKind, str], tuple[str, Surge]]
 
-    def add_to_rates(self, poll: Poll, minute: int, adds: dict[tuple[SurgeKind, str], int], expires_at: int) -> None:
+    def add_to_rates(
+        self, poll: Poll, shard: str, minute: int, adds: dict[tuple[SurgeKind, str], int], expires_at: int
+    ) -> None:
         """Add votes to a poll's counters of one minute."""
         self.calls.append("add_to_rates")
         for (kind, key), n in adds.items():

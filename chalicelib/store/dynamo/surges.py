@@ -1,9 +1,11 @@
 """Surges in DynamoDB, in the polls table: the fold's votes per minute per network and block, and the surges.
 
-("<poll id>#v", "v#<inc>#<minute>#<bucket>")
-    a poll's votes of one minute (epoch minutes, 10 digits) whose keys fall in one of RATE_BUCKETS: counters
-    "n.<AS number>" and "b.<block hash>". A partition of its own, apart from the poll's (which the API's
-    reads and the publisher share); the buckets keep each item well under 400 KB. Expire (TTL) once past the rule.
+("<poll id>#v<partition>", "v#<inc>#<minute>#<shard tag>#<bucket>")
+    one stream shard's votes of one minute (epoch minutes, 10 digits) in a poll whose keys fall in one of
+    RATE_BUCKETS: counters "n.<AS number>" and "b.<block hash>". Apart from the poll's partition (which the API's
+    reads and the publisher share), in one of RATE_PARTITIONS picked by the shard (as the audience's), so a viral
+    poll's many shards spread their writes; per shard, so each item holds what one shard saw (small: an update is
+    charged on the item's size); the buckets keep it under 400 KB. Expire (TTL) once past the rule.
 ("<poll id>", "poll~s#<kind>#<key>")
     a surge: level, since, until, the votes that raised it, who lifted it. In the poll's partition between the
     definition and the published summary, so the catalog's one Query of the poll carries them to every challenge
@@ -24,7 +26,8 @@ from chalicelib.store.dynamo.connection import CONDITION_FAILED, error_code, que
 from chalicelib.store.dynamo.models import DEFINITION
 from chalicelib.store.dynamo.tables import Tables
 
-RATE_BUCKETS = 8
+RATE_BUCKETS = 4
+RATE_PARTITIONS = 4  # the rule reads a poll's counters with one Query of each
 MAX_NAMES = 100  # counters one UpdateItem adds to: its expression stays well under DynamoDB's 4 KB
 SURGE_PREFIX = DEFINITION + "~s#"  # sorts after the definition and before its summary ("poll~sum")
 PREFIXES = {SurgeKind.NETWORK: "n.", SurgeKind.BLOCK: "b."}
@@ -38,6 +41,15 @@ def rate_bucket(name: str) -> int:
 def counter_name(kind: SurgeKind, key: str) -> str:
     """Return a key's counter name in a minute's items ("n.64500", "b.<hash>")."""
     return PREFIXES[kind] + key
+
+
+def _rate_key(poll: Poll, shard: str, minute: int, bucket: int) -> dict[str, Any]:
+    """Return the key of a shard's counters of one minute and bucket in a poll."""
+    tag = zlib.crc32(shard.encode())
+    return {
+        "id": {"S": f"{poll.id}#v{tag % RATE_PARTITIONS}"},
+        "part": {"S": f"v#{poll.incarnation}#{minute // 60:010d}#{tag:08x}#{bucket}"},
+    }
 
 
 def _kind_of(name: str) -> tuple[SurgeKind, str] | None:
@@ -78,42 +90,49 @@ class Surges:
 
     tables: Tables
 
-    def add_to_rates(self, poll: Poll, minute: int, adds: dict[tuple[SurgeKind, str], int], expires_at: int) -> None:
-        """Add votes to a poll's minute counters (an UpdateItem per bucket and run of MAX_NAMES; it creates them)."""
+    def add_to_rates(
+        self, poll: Poll, shard: str, minute: int, adds: dict[tuple[SurgeKind, str], int], expires_at: int
+    ) -> None:
+        """Add a shard's votes to a poll's minute counters (an UpdateItem per bucket and run of MAX_NAMES; it
+        creates them)."""
         by_bucket: dict[int, list[tuple[str, int]]] = {}
         for (kind, key), n in sorted(adds.items()):
             name = counter_name(kind, key)
             by_bucket.setdefault(rate_bucket(name), []).append((name, n))
         for bucket, counters in sorted(by_bucket.items()):
             for start in range(0, len(counters), MAX_NAMES):
-                self._add(poll, minute, bucket, counters[start : start + MAX_NAMES], expires_at)
+                item_key = _rate_key(poll, shard, minute, bucket)
+                self._add(item_key, counters[start : start + MAX_NAMES], expires_at)
 
-    def _add(self, poll: Poll, minute: int, bucket: int, counters: list[tuple[str, int]], expires_at: int) -> None:
+    def _add(self, key: dict[str, Any], counters: list[tuple[str, int]], expires_at: int) -> None:
         names = {f"#c{i}": name for i, (name, _) in enumerate(counters)}
         values: dict[str, Any] = {f":c{i}": {"N": str(n)} for i, (_, n) in enumerate(counters)}
         values[":exp"] = {"N": str(expires_at)}
         with translated():
             self.tables.client.update_item(
                 TableName=self.tables.polls_table,
-                Key={"id": {"S": f"{poll.id}#v"}, "part": {"S": f"v#{poll.incarnation}#{minute // 60:010d}#{bucket}"}},
+                Key=key,
                 UpdateExpression="SET expires_at = :exp ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
 
     def rates(self, poll: Poll, since: int) -> dict[tuple[SurgeKind, str], dict[int, int]]:
-        """Return a poll's votes per key per minute (epoch seconds) from `since` on (one paginated Query)."""
+        """Return a poll's votes per key per minute (epoch seconds) from `since` on (a paginated Query of each of its
+        RATE_PARTITIONS)."""
         prefix = f"v#{poll.incarnation}#"
-        items = query_all(
-            self.tables.client,
-            TableName=self.tables.polls_table,
-            KeyConditionExpression="id = :id AND part BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={
-                ":id": {"S": f"{poll.id}#v"},
-                ":lo": {"S": f"{prefix}{since // 60:010d}"},
-                ":hi": {"S": f"{prefix}~"},
-            },
-        )
+        items: list[dict[str, Any]] = []
+        for partition in range(RATE_PARTITIONS):
+            items += query_all(
+                self.tables.client,
+                TableName=self.tables.polls_table,
+                KeyConditionExpression="id = :id AND part BETWEEN :lo AND :hi",
+                ExpressionAttributeValues={
+                    ":id": {"S": f"{poll.id}#v{partition}"},
+                    ":lo": {"S": f"{prefix}{since // 60:010d}"},
+                    ":hi": {"S": f"{prefix}~"},
+                },
+            )
         found: dict[tuple[SurgeKind, str], dict[int, int]] = {}
         for item in items:
             minute = int(item["part"]["S"].split("#")[2]) * 60
