@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.core.surges import Surge, SurgeKind, SurgeRule, decide, required_level
+from chalicelib.runtime import state
+from chalicelib.runtime.settings import SettingsError, get_settings
 
 RULE = SurgeRule()  # the defaults: 5 recent minutes against the 60 before, x10 over 400 votes, x30 over 1,200
 NOW = 1_800_000_000  # a minute's start
@@ -91,3 +93,31 @@ def test_a_reader_needs_the_highest_level_of_its_network_and_its_block(network, 
         Surge(SurgeKind.NETWORK, "64502", 2, NOW - 1000, NOW - 1),  # lapsed
     ]
     assert required_level(surges, network, block, NOW) == level
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({"SURGE_FLOOR": "0"}, "SURGE_FLOOR"),
+        ({"SURGE_FACTOR": "ten"}, "SURGE_FACTOR"),
+        ({"SURGE_WINDOW_MINUTES": "61"}, "SURGE_WINDOW_MINUTES"),
+        ({"SURGE_COOLDOWN_MINUTES": "0"}, "SURGE_COOLDOWN_MINUTES"),
+        ({"SURGE_FACTOR": "40"}, "SURGE_FACTOR_2"),  # level 2 would be the laxer
+        ({"SURGE_FLOOR_2": "100"}, "SURGE_FLOOR_2"),
+    ],
+)
+def test_a_bad_surge_setting_fails_at_load_naming_the_variable(monkeypatch, environ, named):
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    state.reset_all()
+    with pytest.raises(SettingsError, match=named):
+        get_settings()
+    monkeypatch.undo()
+    state.reset_all()
+
+
+def test_the_default_rule_is_the_documented_one(monkeypatch):
+    state.reset_all()
+    rule = get_settings().surge_rule
+    assert (rule.window, rule.trailing, rule.factor, rule.floor) == (5, 60, 10.0, 400)
+    assert (rule.factor_2, rule.floor_2, rule.cooldown, rule.hold) == (30.0, 1200, 15, 60)
