@@ -285,9 +285,10 @@ def run(quick: bool = False) -> list[Section]:
         "measured on polls without a proof (a patient attacker pays the proof; it refuses nothing); 'accepted / hour' "
         "is the run's rate, capped by what the poll's windows allow in an hour.",
         f"Prices: a vCPU at ${CPU_DOLLARS_PER_HOUR:.4f} an hour (AWS c7i.large on demand, us-east-1, 2 vCPUs) and "
-        f"an RTX 5090 at ${GPU_DOLLARS_PER_HOUR:.2f} an hour (a community GPU cloud's list price). GPU rates: hashcat v6.2.6-851's "
-        "benchmark of an RTX 5090 FE (mode 10900 PBKDF2-HMAC-SHA256: 11,157.2 kH/s at 999 iterations; mode 8900 "
-        "scrypt: 7,760 H/s at N=16384), over this machine's own rate of the same function on one core.",
+        f"an RTX 5090 at ${GPU_DOLLARS_PER_HOUR:.2f} an hour (a community GPU cloud's list price). GPU rates: "
+        "hashcat v6.2.6-851's benchmark of an RTX 5090 FE (mode 10900 PBKDF2-HMAC-SHA256: 11,157.2 kH/s at 999 "
+        "iterations; mode 8900 scrypt: 7,760 H/s at N=16384), over this machine's own rate of the same function on "
+        "one core.",
         "Honest readers: each solves the default proof and votes from its address of the /24 (several readers "
         "share an address, as behind a NAT); section 8 has 50 readers behind one address and the reader's time.",
     ]

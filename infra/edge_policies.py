@@ -11,13 +11,15 @@ from infra.names import VIEWER_IP_HEADER, Template, sub
 # In the API's cache key (so forwarded too): Authorization (CloudFront forwards it no other way; admin answers are
 # no-store) and Origin (the API answers CORS per origin with `Vary: Origin`, which CloudFront's cache ignores).
 API_CACHE_KEY_HEADERS = ["Authorization", "Origin"]
-# The viewer's country (the audience) and the Referer (the embedding site of a no-JS form's vote) come too.
+# The viewer's country (the audience), network (surges) and the Referer (the embedding site of a no-JS form's vote)
+# come too.
 API_HEADERS = [
     "Content-Type",
     "Sec-Fetch-Site",
     "Referer",
     "CloudFront-Viewer-Address",
     "CloudFront-Viewer-Country",
+    "CloudFront-Viewer-ASN",
     VIEWER_IP_HEADER,
 ]
 # Overwrites whatever a client sent under that name: only CloudFront's view of the reader's address reaches the API.

@@ -71,6 +71,7 @@ class Site:
     url: Callable[[], str]  # the site's own base URL (known once its port is bound)
     connect: Callable[[], str] = lambda: ""  # the console's extra connect-src (the Cognito endpoint)
     countries: dict[str, str] = field(default_factory=dict)  # loopback address -> the country CloudFront would see
+    networks: dict[str, str] = field(default_factory=dict)  # loopback address -> the AS number CloudFront would see
     log: ApiLog = field(default_factory=ApiLog)
 
 
@@ -120,15 +121,26 @@ def article_page(site_url: str, poll_id: str, view: str | None = None, lang: str
     ).encode()
 
 
-def local_countries(value: str) -> dict[str, str]:
-    """Read LOCAL_COUNTRIES ("127.0.0.2=GB,127.0.0.3=FR"): the country the site reports for each loopback client."""
+def _by_address(value: str, name: str, pattern: str, what: str) -> dict[str, str]:
+    """Read a list of address=value entries ("127.0.0.2=GB,127.0.0.3=FR"), each value matching `pattern`."""
     found: dict[str, str] = {}
     for entry in filter(None, (part.strip() for part in value.split(","))):
-        address, _, country = entry.partition("=")
-        if not re.fullmatch(r"[A-Z]{2}", country.strip()):
-            raise ValueError(f"LOCAL_COUNTRIES: {entry!r} is not address=CC (an upper-case country code)")
-        found[str(ipaddress.ip_address(address.strip()))] = country.strip()
+        address, _, given = entry.partition("=")
+        if not re.fullmatch(pattern, given.strip()):
+            raise ValueError(f"{name}: {entry!r} is not {what}")
+        found[str(ipaddress.ip_address(address.strip()))] = given.strip()
     return found
+
+
+def local_countries(value: str) -> dict[str, str]:
+    """Read LOCAL_COUNTRIES ("127.0.0.2=GB,127.0.0.3=FR"): the country the site reports for each loopback client."""
+    return _by_address(value, "LOCAL_COUNTRIES", r"[A-Z]{2}", "address=CC (an upper-case country code)")
+
+
+def local_networks(value: str) -> dict[str, str]:
+    """Read LOCAL_ASNS ("127.0.0.2=64500,127.0.0.3=64501"): the network (AS number) the site reports for each
+    loopback client."""
+    return _by_address(value, "LOCAL_ASNS", r"[1-9][0-9]{0,9}", "address=ASN (an AS number)")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -211,6 +223,8 @@ def site_handler(site: Site) -> type[BaseHTTPRequestHandler]:
             headers.update({"X-Origin-Verify": site.edge_key, "CloudFront-Viewer-Address": f"{address}:{port}"})
             if address in site.countries:
                 headers["CloudFront-Viewer-Country"] = site.countries[address]
+            if address in site.networks:
+                headers["CloudFront-Viewer-ASN"] = site.networks[address]
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
             connection = http.client.HTTPConnection(site.api_host, site.api_port, timeout=60)

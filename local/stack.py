@@ -19,7 +19,7 @@ from typing import Any
 from infra import site_files as site_assets
 from local.console import local_config
 from local.environment import ROOT, applied_environment, free_port, launch, stage_environment, terminate, wait_for
-from local.site import Site, demo_handler, local_countries, site_handler
+from local.site import Site, demo_handler, local_countries, local_networks, site_handler
 from local.streams import ROLES
 
 # The stack, and the helpers its users import with it.
@@ -185,6 +185,7 @@ class LocalStack:
                 url=lambda: self.web_url,
                 connect=lambda: str(self.endpoint),
                 countries=local_countries(self.environment().get("LOCAL_COUNTRIES", "")),
+                networks=local_networks(self.environment().get("LOCAL_ASNS", "")),
             )
             site.RequestHandlerClass = site_handler(self.site)
             self.upload_site_assets()

@@ -10,7 +10,7 @@ from chalicelib.api.requests import MAX_POLL_BODY_BYTES, optional_json_body, par
 from chalicelib.api.responses import empty_response, json_response
 from chalicelib.api.routing import Routes
 from chalicelib.runtime import clock
-from chalicelib.services import exports, forensics, polls, recount, snapshots
+from chalicelib.services import exports, forensics, polls, recount, snapshots, surges
 
 routes = Routes(__name__)
 
@@ -79,6 +79,21 @@ def list_voids(poll_id: str) -> Response:
     """List what was voided in a poll, when and why."""
     require_editor(routes.request())
     return json_response(forensics.list_voids(poll_id))
+
+
+@routes.route("/polls/{poll_id}/surges", "GET")
+def list_surges(poll_id: str) -> Response:
+    """List a poll's surges (networks and blocks whose proofs cost more now, or lifted) and the surge rule."""
+    require_editor(routes.request())
+    return json_response(surges.listing(poll_id))
+
+
+@routes.route("/polls/{poll_id}/surges/lift", "POST", json_body=True)
+def lift_surge(poll_id: str) -> Response:
+    """Lift a network's or block's surge: its readers' proofs cost the usual again, and the rule leaves it be."""
+    request = routes.request()
+    actor = require_editor(request)
+    return json_response(surges.lift(poll_id, parse_json_body(request.raw_body), actor=actor))
 
 
 @routes.route("/snapshots", "POST")

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 from chalice import Response
 from chalice.app import Request
 
-from chalicelib.api.requests import MAX_BODY_BYTES, dimensions, header, source_ip
+from chalicelib.api.requests import MAX_BODY_BYTES, dimensions, header, source_ip, viewer_network
 from chalicelib.api.routing import Routes
 from chalicelib.core import caching, pages
 from chalicelib.core.errors import (
@@ -123,7 +123,8 @@ def vote_by_form(poll_id: str) -> Response:
         options, lang = _form(request)
         ip = source_ip(request)
         ratelimit.check_vote(ip)
-        body = votes.cast(poll_id, {"options": options, "voter": voter}, ip, lang, dimensions(request, form=True))
+        chosen = {"options": options, "voter": voter}
+        body = votes.cast(poll_id, chosen, ip, lang, dimensions(request, form=True), network=viewer_network(request))
         response = _page(200, poll_id, None, body.get("results"))
     except DomainError as refusal:
         observability.count_by(observability.VOTE_REFUSED, observability.REASON_DIMENSION, refusal.code)

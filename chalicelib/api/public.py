@@ -6,7 +6,7 @@ from chalice import Response
 from chalice.app import Request
 
 from chalicelib.api.auth import is_staff
-from chalicelib.api.requests import dimensions, header, parse_json_body, query, source_ip
+from chalicelib.api.requests import dimensions, header, parse_json_body, query, source_ip, viewer_network
 from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
 from chalicelib.core import caching
@@ -41,12 +41,14 @@ def get_poll(poll_id: str) -> Response:
 
 @routes.route("/polls/{poll_id}/challenge", "GET")
 def get_challenge(poll_id: str) -> Response:
-    """Return a fresh proof-of-work challenge for the poll (ALTCHA v2), never cached; where the stage trusts
-    Privacy Pass issuers, offer their challenges too, and make the proof cheaper for a reader who presents a token."""
+    """Return a fresh proof-of-work challenge for the poll (ALTCHA v2), never cached, costed for the surge level of
+    the reader's network and block; where the stage trusts Privacy Pass issuers, offer their challenges too, and make
+    the proof cheaper for a reader who presents a token."""
     request = routes.request()
     host = header(request, "host")
     token = private_tokens.redeem(poll_id, host, header(request, "authorization"))
-    return json_response(challenges.issue(poll_id, token), headers=private_tokens.offer(poll_id, host))
+    document = challenges.issue(poll_id, source_ip(request), viewer_network(request), token=token)
+    return json_response(document, headers=private_tokens.offer(poll_id, host))
 
 
 @routes.route("/polls/{poll_id}/votes", "POST", json_body=True)
@@ -56,7 +58,8 @@ def cast_vote(poll_id: str) -> Response:
     ip = source_ip(request)
     try:
         ratelimit.check_vote(ip)
-        body = votes.cast(poll_id, parse_json_body(request.raw_body), ip, _language(request), dimensions(request))
+        vote = parse_json_body(request.raw_body)
+        body = votes.cast(poll_id, vote, ip, _language(request), dimensions(request), network=viewer_network(request))
     except DomainError as refusal:
         observability.count_by(observability.VOTE_REFUSED, observability.REASON_DIMENSION, refusal.code)
         raise

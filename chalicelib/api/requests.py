@@ -51,6 +51,9 @@ def header(request: Request, name: str) -> str | None:
 EDGE_HEADER = "x-origin-verify"  # CloudFront adds it (the stage's edge key) to every request it sends the API
 VIEWER_HEADER = "cloudfront-viewer-address"  # the reader's address and port, as CloudFront saw them
 COUNTRY_HEADER = "cloudfront-viewer-country"  # the reader's country, as CloudFront placed their address
+ASN_HEADER = "cloudfront-viewer-asn"  # the reader's network (autonomous system number), as CloudFront placed it
+UNKNOWN_NETWORK = "unknown"
+MAX_ASN = 2**32 - 1  # AS numbers are 32 bits
 
 
 def from_edge(request: Request) -> bool:
@@ -84,3 +87,12 @@ def source_ip(request: Request) -> str | None:
         except ValueError:
             pass  # not an address: the API Gateway source IP stands
     return str(ip) if ip else None
+
+
+def viewer_network(request: Request) -> str:
+    """Return the reader's network (its AS number, as digits) that CloudFront reports, only on a request through our
+    edge; "unknown" without the edge key, or when the header is absent or not an AS number."""
+    value = (header(request, ASN_HEADER) or "").strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= MAX_ASN):
+        return UNKNOWN_NETWORK
+    return str(int(value)) if from_edge(request) else UNKNOWN_NETWORK

@@ -42,6 +42,14 @@ def block_of(address: str, block: AddressBlock) -> str | None:
     return str(ipaddress.ip_network(f"{parsed}/{block.bits}", strict=False))
 
 
+def surge_block(address: str) -> str | None:
+    """Return the block a surge is watched over: an IPv4 address's /24, an IPv6 address's /48 (None: no address)."""
+    parsed = _parsed(address)
+    if parsed is None:
+        return None
+    return block_of(str(parsed), AddressBlock.IPV4_24 if parsed.version == 4 else AddressBlock.IPV6_48)
+
+
 def _whole(field: str, value: Any, high: int) -> int:
     """Validate a whole number from 1 to `high` (not a boolean)."""
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:

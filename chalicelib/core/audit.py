@@ -28,6 +28,9 @@ class AuditAction(StrEnum):
     VOID = "void"  # recorded when a void has marked every ballot it matched
     SNAPSHOT_RUN = "snapshot_run"
     EXPORT = "export"  # an analytics export asked for (POST /exports)
+    SURGE = "surge"  # the surge rule raised a network's or block's proof cost (core/surges.py)
+    SURGE_LAPSED = "surge_lapsed"  # a surge (or an editor's lift) ended after its cool-down
+    SURGE_LIFTED = "surge_lifted"  # an editor lifted a surge (or kept one from starting)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,11 @@ from chalicelib.core.errors import InvalidJson, InvalidParameter
 from chalicelib.core.times import parse_iso, to_iso
 
 SOURCE_RE = re.compile(r"[0-9a-f]{32}")
+# What a void names: one source, one network (an AS number) or one block (the keyed hash of a /24 or /48).
+VOID_KEYS = {"source": SOURCE_RE, "network": re.compile(r"[1-9][0-9]{0,9}"), "block": SOURCE_RE}
 MAX_SOURCES = 100
 MAX_REASON = 500
-VOID_FIELDS = {"source", "from", "to", "reason", "dry_run"}
+VOID_FIELDS = {*VOID_KEYS, "from", "to", "reason", "dry_run"}
 
 
 @dataclass(frozen=True)
@@ -34,21 +36,26 @@ class BallotRecord:
     minute: int  # epoch seconds of the minute the vote was cast
     voided: bool = False
     dimensions: Dimensions = NOWHERE  # where the vote came from ("unknown" where the ballot does not say)
+    network: str = "unknown"  # the reader's AS number ("unknown" where the ballot does not say)
+    block: str | None = None  # keyed hash of the reader's /24 or /48 (as a source's), None where not known
 
 
 @dataclass(frozen=True)
 class VoidRequest:
-    """Which ballots to void: one source, optionally within [start, end] (epoch seconds), and why."""
+    """Which ballots to void: one source (or network, or block: `by`), optionally within [start, end] (epoch
+    seconds), and why."""
 
-    source: str
+    source: str  # the key of what `by` names
     start: int | None
     end: int | None
     reason: str
     dry_run: bool = False
+    by: str = "source"  # a key of VOID_KEYS
 
     def matches(self, ballot: BallotRecord) -> bool:
         """Tell whether a counted ballot falls under this request."""
-        if ballot.voided or ballot.source != self.source:
+        keys = {"source": ballot.source, "network": ballot.network, "block": ballot.block}
+        if ballot.voided or keys[self.by] != self.source:
             return False
         return (self.start is None or ballot.minute >= self.start // 60 * 60) and (
             self.end is None or ballot.minute <= self.end
@@ -73,7 +80,7 @@ class VoidRecord:
         """Return the API representation (GET /polls/{id}/voids)."""
         return {
             "id": self.id,
-            "source": self.request.source,
+            self.request.by: self.request.source,
             "from": to_iso(self.request.start),
             "to": to_iso(self.request.end),
             "reason": self.request.reason,
@@ -95,12 +102,15 @@ def _time(body: dict[str, Any], name: str) -> int | None:
 
 
 def parse_void(body: Any) -> VoidRequest:
-    """Check a void request body: {"source", "from"?, "to"?, "reason", "dry_run"?}."""
+    """Check a void request body: {"source" | "network" | "block", "from"?, "to"?, "reason", "dry_run"?}."""
     if not isinstance(body, dict) or set(body) - VOID_FIELDS:
         raise InvalidJson(f"the body must be an object with only {', '.join(sorted(VOID_FIELDS))}")
-    source = body.get("source")
-    if not isinstance(source, str) or not SOURCE_RE.fullmatch(source):
-        raise InvalidJson("'source' must be a source id from GET /polls/{poll_id}/forensics")
+    named = [name for name in VOID_KEYS if name in body]
+    if len(named) != 1:
+        raise InvalidJson("name one of 'source', 'network' or 'block' (from GET /polls/{poll_id}/forensics)")
+    by, source = named[0], body[named[0]]
+    if not isinstance(source, str) or not VOID_KEYS[by].fullmatch(source):
+        raise InvalidJson(f"'{by}' must be a {by} id from GET /polls/{{poll_id}}/forensics or its surges")
     reason = body.get("reason")
     if not isinstance(reason, str) or not 1 <= len(reason.strip()) <= MAX_REASON:
         raise InvalidJson(f"'reason' must be a text of 1 to {MAX_REASON} characters")
@@ -110,7 +120,7 @@ def parse_void(body: Any) -> VoidRequest:
     start, end = _time(body, "from"), _time(body, "to")
     if start is not None and end is not None and end < start:
         raise InvalidJson("'to' must not be before 'from'")
-    return VoidRequest(source=source, start=start, end=end, reason=reason.strip(), dry_run=dry_run)
+    return VoidRequest(source=source, start=start, end=end, reason=reason.strip(), dry_run=dry_run, by=by)
 
 
 @dataclass
@@ -121,6 +131,8 @@ class _Source:
     minutes: Counter[int] = field(default_factory=Counter)
     options: Counter[str] = field(default_factory=Counter)
     groups: dict[str, Counter[str]] = field(default_factory=lambda: {letter: Counter() for letter in DIMENSIONS})
+    networks: Counter[str] = field(default_factory=Counter)
+    block: str | None = None
 
 
 def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, Any]:
@@ -143,6 +155,8 @@ def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, 
         found.options.update(ballot.options)
         for letter, key in ballot.dimensions.keys().items():
             found.groups[letter][key] += 1
+        found.networks[ballot.network] += 1
+        found.block = ballot.block or found.block
     busiest = sorted(sources.items(), key=lambda item: (-item[1].votes, item[1].first, item[0]))[:MAX_SOURCES]
     return {
         "total_voters": total,
@@ -155,6 +169,8 @@ def report(ballots: Iterable[BallotRecord], option_ids: list[str]) -> dict[str, 
                 "max_per_minute": max(found.minutes.values()),
                 "options": {o: found.options.get(o, 0) for o in option_ids},
                 **{name: _ranked(found.groups[letter]) for letter, name in DIMENSIONS.items()},
+                "networks": _ranked(found.networks),
+                **({} if found.block is None else {"block": found.block}),
             }
             for source, found in busiest
         ],

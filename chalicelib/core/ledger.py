@@ -48,6 +48,8 @@ class Contribution:
     dimensions: Dimensions = NOWHERE  # where the ballot came from
     cast_at: int = 0  # when the ballot was cast (its minute in the audience)
     in_audience: bool = True  # False for a ballot cast before the audience: never added, so never taken off
+    network: str = "unknown"  # the reader's AS number (surges)
+    block: str | None = None  # keyed hash of the reader's /24 or /48 (surges)
 
 
 def contribution(
@@ -75,6 +77,8 @@ def contribution(
         dimensions=dimensions_of(image),
         cast_at=int(image.get("at") or at),
         in_audience="cty" in image,
+        network=str(image.get("net") or "unknown"),
+        block=str(image["blk"]) if image.get("blk") else None,
     )
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from chalicelib.core.audience import DEFAULT_MIN_GROUP, DEFAULT_NOISE
 from chalicelib.core.pages import ACCENT_RE, DEFAULT_ACCENT, DEFAULT_NAME
 from chalicelib.core.private_tokens import TokenIssuer, TokenRefused, from_b64url, public_key
+from chalicelib.core.surges import SurgeRule
 from chalicelib.runtime import state
 
 T = TypeVar("T", int, float)
@@ -166,6 +167,7 @@ class Settings:
     card_every: int  # seconds: a poll's share cards follow its counts at most this often (on AWS: whole minutes)
     audience_min_group: int  # voters a group needs to be shown on its own in the audience breakdowns
     audience_noise: int  # the mean size of the keyed noise on each count the audience shows (0: exact)
+    surge_rule: SurgeRule  # when a network or block surges (core/surges.py; SURGE_* settings)
 
 
 @lru_cache(maxsize=1)
@@ -218,7 +220,26 @@ def get_settings() -> Settings:
         card_every=_int("CARD_EVERY", 60, 1, 3600),
         audience_min_group=_int("AUDIENCE_MIN_GROUP", DEFAULT_MIN_GROUP, 2, 10_000),
         audience_noise=_int("AUDIENCE_NOISE", DEFAULT_NOISE, 0, 100),
+        surge_rule=_surge_rule(),
     )
+
+
+def _surge_rule() -> SurgeRule:
+    """Read the surge rule's SURGE_* settings (each defaults to SurgeRule's); level 2 must be the stricter."""
+    default = SurgeRule()
+    rule = SurgeRule(
+        window=_int("SURGE_WINDOW_MINUTES", default.window, 1, 60),
+        trailing=_int("SURGE_TRAILING_MINUTES", default.trailing, 5, 1440),
+        factor=_float("SURGE_FACTOR", default.factor, 1, 10_000),
+        floor=_int("SURGE_FLOOR", default.floor, 1, 10_000_000),
+        factor_2=_float("SURGE_FACTOR_2", default.factor_2, 1, 10_000),
+        floor_2=_int("SURGE_FLOOR_2", default.floor_2, 1, 10_000_000),
+        cooldown=_int("SURGE_COOLDOWN_MINUTES", default.cooldown, 1, 1440),
+        hold=_int("SURGE_LIFT_MINUTES", default.hold, 1, 10_080),
+    )
+    if rule.factor_2 < rule.factor or rule.floor_2 < rule.floor:
+        raise SettingsError("SURGE_FACTOR_2 and SURGE_FLOOR_2 must be at least SURGE_FACTOR and SURGE_FLOOR")
+    return rule
 
 
 def _stream_arn(name: str, table_variable: str, table: str) -> str:

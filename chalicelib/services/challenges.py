@@ -9,10 +9,11 @@ import altcha
 
 from chalicelib.core.errors import ChallengeFailed, InvalidPoll
 from chalicelib.core.poll import Challenge, Poll
+from chalicelib.core.surges import COST_FACTORS
 from chalicelib.runtime import clock
 from chalicelib.runtime.secrets import get_secrets, keyed_hash
 from chalicelib.runtime.settings import Settings, get_settings
-from chalicelib.services import catalog
+from chalicelib.services import catalog, surges
 from chalicelib.store.port import SpentProof
 from chalicelib.store.turnstile import siteverify
 
@@ -25,25 +26,31 @@ def _signing_keys() -> tuple[str, str]:
     return keyed_hash("altcha", "challenge"), keyed_hash("altcha", "derived-key")
 
 
-def proof_cost(settings: Settings, token: bool) -> int:
-    """Return a challenge's cost: the stage's, divided for a reader who presented a valid Private Access Token."""
-    return max(1, settings.pow_cost // settings.private_token_divisor) if token else settings.pow_cost
+def proof_cost(settings: Settings, surge: int, token: bool) -> int:
+    """Return a challenge's cost (PBKDF2 iterations a step): the stage's, multiplied by the surge level's factor,
+    and divided for a reader who redeemed a Private Access Token (never below 1)."""
+    cost = settings.pow_cost * COST_FACTORS[surge]
+    return max(1, cost // settings.private_token_divisor) if token else cost
 
 
-def issue(poll_id: str, token: str | None = None) -> dict[str, Any]:
-    """Return a signed proof-of-work challenge bound to the poll and a few minutes (poll from the process cache);
-    cheaper, and bound to the token's id too, for a reader who redeemed a Private Access Token."""
+def issue(
+    poll_id: str, source_ip: str | None = None, network: str = "unknown", *, token: str | None = None
+) -> dict[str, Any]:
+    """Return a signed proof-of-work challenge bound to the poll, a few minutes and the surge level of the reader's
+    network and block, costed for it (poll and surges from the process cache); cheaper, and bound to the token's id
+    too, for a reader who redeemed a Private Access Token."""
     poll = catalog.poll(poll_id)
+    surge = surges.required(poll_id, source_ip, network)
     settings = get_settings()
     challenge_key, derived_key = _signing_keys()
     challenge = altcha.create_challenge(
         algorithm=ALGORITHM,
-        cost=proof_cost(settings, token is not None),
+        cost=proof_cost(settings, surge, token is not None),
         # The reader counts up from 0 to a secret counter drawn uniformly: on average POW_SPREAD / 2 steps,
         # never more than POW_SPREAD, and no shortcut. Knowing it lets the server verify with one HMAC.
         counter=secrets.randbelow(settings.pow_spread),
         expires_at=int(clock.now()) + settings.challenge_seconds,
-        data={"poll": poll.id} | ({"token": token} if token else {}),
+        data={"poll": poll.id, "surge": surge} | ({"token": token} if token else {}),
         hmac_secret=challenge_key,
         hmac_key_secret=derived_key,
     )
@@ -51,7 +58,7 @@ def issue(poll_id: str, token: str | None = None) -> dict[str, Any]:
     return document
 
 
-def _proof_of_work(poll: Poll, proof: str) -> SpentProof:
+def _proof_of_work(poll: Poll, proof: str, surge: int) -> SpentProof:
     """Verify an ALTCHA payload for this poll; return what the vote spends."""
     try:
         payload = altcha.Payload.from_base64(proof)
@@ -67,6 +74,9 @@ def _proof_of_work(poll: Poll, proof: str) -> SpentProof:
         raise ChallengeFailed("the proof does not solve a challenge issued here")
     if not isinstance(data, dict) or data.get("poll") != poll.id:
         raise ChallengeFailed("the challenge was issued for another poll")
+    level = data.get("surge", 0)
+    if not isinstance(level, int) or isinstance(level, bool) or level < surge:
+        raise ChallengeFailed("this network is asked for a harder proof now; fetch a new challenge")
     token = data.get("token")
     return SpentProof(
         proof_id=str(payload.challenge.signature),
@@ -87,14 +97,15 @@ def _turnstile(proof: str, source_ip: str | None) -> None:
         raise ChallengeFailed(f"Turnstile refused the token ({', '.join(answer.error_codes) or 'no reason'})")
 
 
-def verify(poll: Poll, proof: str | None, source_ip: str | None) -> SpentProof | None:
-    """Check a vote's proof against the poll's challenge; return the proof of work to spend, if any."""
+def verify(poll: Poll, proof: str | None, source_ip: str | None, network: str = "unknown") -> SpentProof | None:
+    """Check a vote's proof against the poll's challenge (and the surge level its network and block need now);
+    return the proof of work to spend, if any."""
     if poll.challenge is Challenge.NONE or proof is None:
         return None
     if poll.challenge is Challenge.TURNSTILE:
         _turnstile(proof, source_ip)
         return None
-    return _proof_of_work(poll, proof)
+    return _proof_of_work(poll, proof, surges.required(poll.id, source_ip, network))
 
 
 def check_available(poll: Poll) -> None:

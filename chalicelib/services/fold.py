@@ -29,6 +29,7 @@ from chalicelib.core.ledger import (
     past,
 )
 from chalicelib.runtime import clock, observability, state
+from chalicelib.services import surges
 from chalicelib.store.adapters import ballot_batch, store
 
 MAX_STEPS = 8  # conditional writes one poll's part of a batch may take (each step learns a mark; two are usual)
@@ -73,6 +74,7 @@ def fold(event: dict[str, Any]) -> FoldReport:
         lane = Lane(poll_id, incarnation, str(batch.shard))
         apply(lane, contributions, report)
         apply_audience(lane, contributions, report)
+        surges.observe(poll_id, incarnation, lane.shard, contributions)  # after the counts, never in their way
     if batch.contributions:
         report.lag_seconds = round(max(0.0, clock.now() - max(c.at for c in batch.contributions)), 3)
         observability.count(observability.FOLD_RECORDS, report.applied)

@@ -21,7 +21,7 @@ from chalicelib.core.forensics import BallotRecord, VoidRecord, VoidRequest
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
 from chalicelib.runtime import clock
-from chalicelib.services import audit, catalog
+from chalicelib.services import audit, catalog, surges
 from chalicelib.services.exports import invalidate
 from chalicelib.services.ledger import Position, every_ballot, walk
 from chalicelib.store.adapters import store
@@ -38,9 +38,10 @@ def _range(request: VoidRequest) -> tuple[int | None, int | None]:
 
 
 def report(poll_id: str) -> dict[str, Any]:
-    """Return the poll's sources, busiest first (GET /polls/{id}/forensics)."""
+    """Return the poll's sources, busiest first, and its surges (GET /polls/{id}/forensics)."""
     poll = catalog.fresh_poll(poll_id)
-    return {"poll_id": poll.id, **forensics.report(every_ballot(poll), poll.option_ids())}
+    found = forensics.report(every_ballot(poll), poll.option_ids())
+    return {"poll_id": poll.id, **found, "surges": surges.report(poll)}
 
 
 def void(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def void(poll_id: str, body: Any, *, actor: Actor = SYSTEM) -> dict[str, Any]:
         at=int(clock.now()),
         actor=actor.as_dict(),
     )
-    asked = {"source": request.source, "from": request.start, "to": request.end, "reason": request.reason}
+    asked = {request.by: request.source, "from": request.start, "to": request.end, "reason": request.reason}
     audit.record(actor, AuditAction.VOID_STARTED, poll.id, {**asked, "void_id": record.id})
     store().save_void(poll, record)
     store().track_void(poll, record.id, running=True)
@@ -126,7 +127,7 @@ def _finished(poll: Poll, record: VoidRecord) -> None:
     }
     log.info(json.dumps(event))
     request = record.request
-    asked = {"source": request.source, "from": request.start, "to": request.end, "reason": request.reason}
+    asked = {request.by: request.source, "from": request.start, "to": request.end, "reason": request.reason}
     details = {**asked, "void_id": record.id, "voided": record.voided, "votes_removed": record.options}
     audit.record(Actor.from_dict(record.actor) if record.actor else SYSTEM, AuditAction.VOID, poll.id, details)
 

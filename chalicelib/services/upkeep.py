@@ -10,7 +10,7 @@ from chalicelib.core.forensics import BallotRecord
 from chalicelib.core.ledger import Compaction, compaction
 from chalicelib.core.poll import Status
 from chalicelib.runtime import observability
-from chalicelib.services import catalog, forensics, retention
+from chalicelib.services import catalog, forensics, retention, surges
 from chalicelib.services.ledger import Position, walk
 from chalicelib.store.adapters import store
 from chalicelib.store.port import DuePoll, PollView, StaleDefinition
@@ -49,6 +49,10 @@ def tend(item: DuePoll, view: PollView, now: int, deadline: float) -> Upkeep:
             done.left = True
     elif poll.keep_until and (item.kept_until or 0) < poll.keep_until:
         _keep(item, deadline, done)
+    if surges.sweep(poll, view.surges, now):
+        catalog.forget(poll.id)
+    if any(surge.until > now for surge in view.surges):
+        done.left = True  # a closed poll stays on the job's list until its surges have lapsed and been swept
     for void_id in item.voids_running:
         record = next((r for r in store().voids(poll) if r.id == void_id), None)
         if record is None or record.complete:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.addresses import address_prefix, block_of
@@ -36,7 +37,7 @@ from chalicelib.core.votes import (
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import catalog, challenges, results, retention
+from chalicelib.services import catalog, challenges, results, retention, surges
 from chalicelib.store.adapters import store
 from chalicelib.store.port import SpentProof, VoteWrite, WindowCount
 
@@ -83,17 +84,24 @@ def _windows(poll: Poll, source: str, source_ip: str, now: int) -> tuple[WindowC
 
 
 def cast(
-    poll_id: str, body: Any, source_ip: str | None, lang: str | None = None, dimensions: Dimensions = NOWHERE
+    poll_id: str,
+    body: Any,
+    source_ip: str | None,
+    lang: str | None = None,
+    dimensions: Dimensions = NOWHERE,
+    *,
+    network: str = "unknown",
 ) -> dict[str, Any]:
-    """Validate and write one vote, with where it came from; return the 201 body (its results in the language
-    asked for, if any)."""
+    """Validate and write one vote, with where it came from (the audience's dimensions, the reader's network);
+    return the 201 body (its results in the language asked for, if any)."""
     request = parse_vote(body)
     poll = catalog.poll(poll_id)
     check_choices(poll, request)
     now = int(clock.now())
     check_open(poll.window, now)
-    proof = challenges.verify(poll, check_proof_given(poll, request), source_ip)
-    _commit(_vote(poll, request, source_ip or "unknown", proof, now, dimensions=dimensions), lang)
+    proof = challenges.verify(poll, check_proof_given(poll, request), source_ip, network)
+    vote = _vote(poll, request, source_ip or "unknown", proof, now, dimensions=dimensions)
+    _commit(replace(vote, network=network, block_hash=surges.block_hash(poll, source_ip)), lang)
     observability.count(observability.VOTE_ACCEPTED)
     ballot = OwnBallot(tuple(request.options), now)
     shown = results.for_voter(poll, ballot, lang, just_written=True)

@@ -12,7 +12,9 @@ from chalicelib.core.counts import Counts
 from chalicelib.core.forensics import BallotRecord, VoidRecord
 from chalicelib.core.ledger import AudienceDelta, Base, Contribution, Delta, Lane, Tally, total
 from chalicelib.core.poll import Poll
+from chalicelib.core.surges import Surge
 from chalicelib.core.votes import OwnBallot
+from chalicelib.store.surge_port import SurgeStore
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class VoteWrite:
     windows: tuple[WindowCount, ...] = ()  # the prefix's window counter and its blocks', each checked and bumped
     proof: SpentProof | None = None  # put-if-absent when set
     dimensions: Dimensions = NOWHERE  # where the vote came from (audience), kept on the ballot
+    network: str = "unknown"  # the reader's AS number as CloudFront saw it (surges), kept on the ballot
+    block_hash: str | None = None  # keyed hash of the reader's /24 or /48 (surges), kept on the ballot
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class PollView:
     poll: Poll
     base: Base = field(default_factory=Base)
     tallies: tuple[Tally, ...] = ()
+    surges: tuple[Surge, ...] = ()  # the poll's surges, in the same read (core/surges.py)
 
     @property
     def counts(self) -> Counts:
@@ -78,6 +83,7 @@ class Published:
     poll: Poll
     counts: Counts = field(default_factory=Counts)
     at: float | None = None  # when the publisher read the tallies it summed (None: never, the poll has no votes)
+    surges: tuple[Surge, ...] = ()  # the poll's surges as stored (core/surges.py)
 
 
 @dataclass(frozen=True)
@@ -234,7 +240,7 @@ class AudienceStore(Protocol):
         """Add up a poll incarnation's audience tallies."""
 
 
-class Store(PollStore, TallyStore, AudienceStore, BallotStore, Protocol):
+class Store(PollStore, TallyStore, AudienceStore, BallotStore, SurgeStore, Protocol):
     """Everything the services need from the database."""
 
 

@@ -89,7 +89,7 @@ def test_the_challenge_is_signed_bound_to_the_poll_never_cached_and_costs_no_dat
     assert response.status_code == 200
     assert "no-store" in response.headers["Cache-Control"]
     assert set(response.json_body) == {"parameters", "signature"}
-    assert response.json_body["parameters"]["data"] == {"poll": poll["id"]}
+    assert response.json_body["parameters"]["data"] == {"poll": poll["id"], "surge": 0}
     assert calls.operations("dynamodb") == []
 
 

@@ -20,6 +20,7 @@ from chalicelib.core.errors import PollExists, PollNotFound
 from chalicelib.core.forensics import BallotRecord, VoidRecord
 from chalicelib.core.ledger import INDEX_BUCKETS, AudienceDelta, Base, Delta, Lane, Tally, dimensions_of
 from chalicelib.core.poll import Poll
+from chalicelib.core.surges import Surge, SurgeKind
 from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
 from chalicelib.store.port import Published as PollViewPublished
@@ -44,8 +45,65 @@ class Bookkeeping:
     voids_running: set[str] = field(default_factory=set)
 
 
+class MemorySurges:
+    """The SurgeStore port over dictionaries (mixed into MemoryStore)."""
+
+    polls: dict[str, Poll]
+    calls: list[str]
+    rate_counts: dict[tuple[str, SurgeKind, str], dict[int, int]]
+    surge_items: dict[tuple[str, SurgeKind, str], tuple[str, Surge]]
+
+    def add_to_rates(
+        self, poll: Poll, shard: str, minute: int, adds: dict[tuple[SurgeKind, str], int], expires_at: int
+    ) -> None:
+        """Add votes to a poll's counters of one minute."""
+        self.calls.append("add_to_rates")
+        for (kind, key), n in adds.items():
+            per_minute = self.rate_counts.setdefault((poll.scope, kind, key), {})
+            per_minute[minute] = per_minute.get(minute, 0) + n
+
+    def rates(self, poll: Poll, since: int) -> dict[tuple[SurgeKind, str], dict[int, int]]:
+        """Return a poll's votes per key per minute from `since` on."""
+        self.calls.append("rates")
+        found = {
+            (kind, key): {m: n for m, n in minutes.items() if m >= since // 60 * 60}
+            for (scope, kind, key), minutes in self.rate_counts.items()
+            if scope == poll.scope
+        }
+        return {key: minutes for key, minutes in found.items() if minutes}
+
+    def _surges(self, poll: Poll) -> list[Surge]:
+        return [s for (pid, _, _), (inc, s) in self.surge_items.items() if pid == poll.id and inc == poll.incarnation]
+
+    def surges(self, poll: Poll) -> list[Surge]:
+        """Return the poll's stored surges."""
+        self.calls.append("surges")
+        return self._surges(poll)
+
+    def put_surge(self, poll: Poll, surge: Surge, previous: Surge | None) -> bool:
+        """Store a surge over the one read."""
+        self.calls.append("put_surge")
+        key = (poll.id, surge.kind, surge.key)
+        stored = self.surge_items.get(key)
+        now = None if stored is None else (stored[1].until, stored[1].level)
+        if now != (None if previous is None else (previous.until, previous.level)):
+            return False
+        self.surge_items[key] = (poll.incarnation, surge)
+        return True
+
+    def delete_surge(self, poll: Poll, surge: Surge) -> bool:
+        """Delete a surge unless it changed since read."""
+        self.calls.append("delete_surge")
+        key = (poll.id, surge.kind, surge.key)
+        stored = self.surge_items.get(key)
+        if stored is None or (stored[1].until, stored[1].level) != (surge.until, surge.level):
+            return False
+        del self.surge_items[key]
+        return True
+
+
 @dataclass
-class MemoryStore:
+class MemoryStore(MemorySurges):
     """The Store port over dictionaries; every call is counted in `calls`."""
 
     polls: dict[str, Poll] = field(default_factory=dict)
@@ -65,6 +123,8 @@ class MemoryStore:
     sequence: int = 10**20
     calls: list[str] = field(default_factory=list)
     faults: list[VoteRejected] = field(default_factory=list)  # raised by the next write_vote calls, in order
+    rate_counts: dict[tuple[str, SurgeKind, str], dict[int, int]] = field(default_factory=dict)  # (scope, key) -> ...
+    surge_items: dict[tuple[str, SurgeKind, str], tuple[str, Surge]] = field(default_factory=dict)  # -> (inc, surge)
 
     # ------------------------------------------------------------------ polls
 
@@ -93,17 +153,18 @@ class MemoryStore:
             for (pid, inc, key), t in sorted(self.tallies.items())
             if pid == poll_id and inc == poll.incarnation
         )
-        return PollView(poll=poll, base=self.bases.get((poll_id, poll.incarnation), Base()), tallies=tallies)
+        base = self.bases.get((poll_id, poll.incarnation), Base())
+        return PollView(poll=poll, base=base, tallies=tallies, surges=tuple(self._surges(poll)))
 
     def read_published(self, poll_id: str, consistent: bool) -> PollViewPublished:
         """Read a poll with its published summary."""
         self.calls.append("read_published")
         poll = self.get_poll(poll_id)
         self.calls.pop()
-        found = self.summaries.get(poll_id)
+        found, surges = self.summaries.get(poll_id), tuple(self._surges(poll))
         if found is None or found[0] != poll.incarnation:
-            return PollViewPublished(poll=poll)
-        return PollViewPublished(poll=poll, counts=found[1].copy(), at=found[2])
+            return PollViewPublished(poll=poll, surges=surges)
+        return PollViewPublished(poll=poll, counts=found[1].copy(), at=found[2], surges=surges)
 
     def publish_summary(self, poll: Poll, counts: Counts, at: float) -> bool:
         """Store a summary unless a later one is stored."""
@@ -345,6 +406,8 @@ class MemoryStore:
             "cty": vote.dimensions.country,
             "site": vote.dimensions.site,
             "surf": vote.dimensions.surface,
+            "net": vote.network,
+            "blk": vote.block_hash,
         }
         self._change(key, ballot)
         for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + [
@@ -469,6 +532,8 @@ def _record(ballot: dict[str, Any]) -> BallotRecord:
         minute=int(ballot["at"]) // 60 * 60,
         voided=ballot.get("voided_at") is not None,
         dimensions=dimensions_of(ballot),
+        network=ballot.get("net") or "unknown",
+        block=ballot.get("blk"),
     )
 
 

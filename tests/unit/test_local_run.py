@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from local.run import DEFAULT_ADMIN_TOKEN, configured
+from local.site import local_networks
 from local.stack import LOCAL_EDGE_KEY
 
 
@@ -30,3 +31,21 @@ def test_make_run_takes_the_edge_key_and_admin_token_from_the_environment(enviro
 def test_make_run_refuses_an_edge_key_the_api_would_ignore():
     with pytest.raises(SystemExit, match="EDGE_KEY must be at least 24 characters"):
         configured({"EDGE_KEY": "short-key"})
+
+
+@pytest.mark.parametrize(
+    ("value", "networks"),
+    [
+        ("", {}),
+        ("127.0.0.2=64500, 127.0.0.3=64501", {"127.0.0.2": "64500", "127.0.0.3": "64501"}),
+        ("::1=13335", {"::1": "13335"}),
+    ],
+)
+def test_local_asns_name_the_network_the_site_reports_for_each_loopback_client(value, networks):
+    assert local_networks(value) == networks
+
+
+@pytest.mark.parametrize("value", ["127.0.0.2=AS64500", "127.0.0.2=0", "127.0.0.2=", "not-an-address=64500"])
+def test_local_asns_refuse_an_entry_that_is_not_an_address_and_an_as_number(value):
+    with pytest.raises(ValueError):
+        local_networks(value)

@@ -67,7 +67,7 @@ def test_issuing_a_challenge_for_a_cached_poll_makes_no_store_call(cheap):
     document = challenges.issue(poll.id)
     assert cheap.calls == []
     assert set(document) == {"parameters", "signature"}
-    assert document["parameters"]["data"] == {"poll": poll.id}
+    assert document["parameters"]["data"] == {"poll": poll.id, "surge": 0}
     assert document["parameters"]["algorithm"] == "PBKDF2/SHA-256"
 
 
@@ -90,14 +90,24 @@ def test_a_token_bought_challenge_spends_its_token_so_a_second_cheap_proof_is_re
 
 
 @pytest.mark.parametrize(
-    ("cost", "divisor", "token", "expected"),
-    [(5000, 10, False, 5000), (5000, 10, True, 500), (5000, 1, True, 5000), (5, 10, True, 1)],
+    ("cost", "divisor", "surge", "token", "expected"),
+    [
+        (5000, 10, 0, False, 5000),
+        (5000, 10, 0, True, 500),
+        (5000, 1, 0, True, 5000),
+        (5, 10, 0, True, 1),
+        (5000, 10, 1, False, 40_000),
+        (5000, 10, 2, False, 320_000),
+        (5000, 10, 2, True, 32_000),  # a token lightens a surge's cost, never lifts it
+    ],
 )
-def test_a_token_divides_the_proofs_cost_never_below_one(monkeypatch, cost, divisor, token, expected):
+def test_a_surge_multiplies_and_a_token_divides_the_proofs_cost_never_below_one(
+    monkeypatch, cost, divisor, surge, token, expected
+):
     monkeypatch.setenv("POW_COST", str(cost))
     monkeypatch.setenv("PRIVATE_TOKEN_DIVISOR", str(divisor))
     state.reset_all()
-    assert challenges.proof_cost(get_settings(), token) == expected
+    assert challenges.proof_cost(get_settings(), surge, token) == expected
     state.reset_all()
 
 

@@ -63,6 +63,9 @@ def _ballot_item(vote: VoteWrite) -> dict[str, Any]:
     }
     if vote.source_hash is not None:
         item["src"] = {"S": vote.source_hash}
+    if vote.block_hash is not None:
+        item["blk"] = {"S": vote.block_hash}
+    item["net"] = {"S": vote.network}
     dimensions = vote.dimensions
     item.update({"cty": {"S": dimensions.country}, "site": {"S": dimensions.site}, "surf": {"S": dimensions.surface}})
     return item
@@ -274,4 +277,6 @@ def _record(item: dict[str, Any]) -> BallotRecord:
         minute=at // 60 * 60,
         voided="voided_at" in item,
         dimensions=dimensions_of(image),
+        network=item.get("net", {}).get("S", "unknown"),
+        block=item["blk"]["S"] if "blk" in item else None,
     )

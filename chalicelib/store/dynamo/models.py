@@ -44,8 +44,9 @@ class PollModel(Model):
     """A poll's definition: the item (id, "poll") of the polls table, whose other items are the poll's tallies.
 
     Under the same partition key: the tallies ("t#<incarnation>#<stream shard>"), the base tally
-    ("t#<incarnation>"), each stream shard's marker ("x#...") and the void records ("v#<void id>"): a results read
-    is one Query of the poll's partition from "poll" to "t~".
+    ("t#<incarnation>"), each stream shard's marker ("x#..."), the void records ("v#<void id>") and the surges
+    ("poll~s#<kind>#<key>"): a results read is one Query of the poll's partition from "poll" to "t~". The
+    poll's votes per minute per network and block are in a partition of their own ("<id>#v"), and expire.
     """
 
     class Meta:
@@ -71,6 +72,7 @@ class PollModel(Model):
     # (a refresh through the by-poll index is under way while it is lower, from keep_cursor).
     keep_until = NumberAttribute(null=True)
     kept_until = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)  # set on the votes per minute (store/dynamo/surges.py) only
     keep_cursor = UnicodeAttribute(null=True)  # JSON: {"bucket", "key"}
     voids_running = UnicodeSetAttribute(null=True)  # the void ids the snapshot job carries on
     # Present ("due") until the poll's final snapshot after it closes: keeps the index sparse.
@@ -100,7 +102,9 @@ class ByPollIndex(GlobalSecondaryIndex):  # type: ignore[type-arg]
 
     class Meta:
         index_name = "by-poll"
-        projection = IncludeProjection(["options", "src", "voided_at", "expires_at", "cty", "site", "surf"])
+        projection = IncludeProjection(
+            ["options", "src", "voided_at", "expires_at", "cty", "site", "surf", "net", "blk"]
+        )
 
     pb = UnicodeAttribute(hash_key=True)
     at = NumberAttribute(range_key=True)
@@ -126,6 +130,9 @@ class BallotModel(Model):
     cty = UnicodeAttribute(null=True)
     site = UnicodeAttribute(null=True)
     surf = UnicodeAttribute(null=True)
+    # Surges (absent on ballots cast before them): the reader's AS number and a keyed hash of its /24 or /48.
+    net = UnicodeAttribute(null=True)
+    blk = UnicodeAttribute(null=True)
     pb = UnicodeAttribute()  # the by-poll index key
     voided_at = NumberAttribute(null=True)
     void_id = UnicodeAttribute(null=True)

@@ -22,6 +22,7 @@ from chalicelib.store.dynamo.connection import (
     unavailable,
 )
 from chalicelib.store.dynamo.models import DEFINITION, OptionMap, PollModel
+from chalicelib.store.dynamo.surges import surges_of
 from chalicelib.store.dynamo.tables import Tables
 from chalicelib.store.dynamo.tallies import VOTE, counts_of, read_tallies
 from chalicelib.store.port import DuePoll, PollView, Published, StaleDefinition
@@ -170,10 +171,10 @@ class Polls:
             raise PollNotFound(f"no poll with id '{poll_id}'")
         poll = poll_from_model(self.tables.polls.from_raw_data(definition))
         base, tallies = read_tallies(items, poll.incarnation)
-        return PollView(poll=poll, base=base, tallies=tuple(tallies))
+        return PollView(poll=poll, base=base, tallies=tuple(tallies), surges=surges_of(items, poll.incarnation))
 
     def read_published(self, poll_id: str, consistent: bool) -> Published:
-        """Read a poll's definition and its published summary in one Query of two small items."""
+        """Read a poll's definition, its surges and its published summary in one Query of a few small items."""
         items = query_all(
             self.tables.client,
             TableName=self.tables.polls_table,
@@ -185,10 +186,10 @@ class Polls:
         if DEFINITION not in found:
             raise PollNotFound(f"no poll with id '{poll_id}'")
         poll = poll_from_model(self.tables.polls.from_raw_data(found[DEFINITION]))
-        summary = found.get(SUMMARY)
+        summary, surges = found.get(SUMMARY), surges_of(items, poll.incarnation)
         if summary is None or summary.get("inc", {}).get("S") != poll.incarnation:
-            return Published(poll=poll)
-        return Published(poll=poll, counts=counts_of(summary), at=float(summary["at"]["N"]))
+            return Published(poll=poll, surges=surges)
+        return Published(poll=poll, counts=counts_of(summary), at=float(summary["at"]["N"]), surges=surges)
 
     def publish_summary(self, poll: Poll, counts: Counts, at: float) -> bool:
         """Put the poll's summary (one conditional PutItem): never over one summed later, or another incarnation's."""

@@ -6,18 +6,20 @@ from chalicelib.core.poll import Poll
 from chalicelib.store.dynamo.audience import AudienceTallies
 from chalicelib.store.dynamo.ballots import Ballots
 from chalicelib.store.dynamo.polls import Polls
+from chalicelib.store.dynamo.surges import Surges
 from chalicelib.store.dynamo.tables import Tables
 from chalicelib.store.dynamo.tallies import Tallies
 from chalicelib.store.dynamo.voids import Voids
 
 
-class DynamoStore(Polls, Tallies, AudienceTallies, Ballots, Voids):
+class DynamoStore(Polls, Tallies, AudienceTallies, Ballots, Voids, Surges):
     """The Store port over the stage's DynamoDB tables (bound when the store is built)."""
 
     def __init__(self, tables: Tables) -> None:
         self.tables = tables
 
     def delete_poll(self, poll: Poll) -> None:
-        """Delete every item of the poll: its partition (definition, tallies, markers, voids) and its audience."""
+        """Delete every item of the poll: its partition (definition, tallies, markers, voids, surges) and its
+        audience (its votes per minute expire)."""
         Polls.delete_poll(self, poll)
         self.delete_audience(poll)

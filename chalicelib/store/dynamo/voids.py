@@ -21,6 +21,7 @@ def _item(poll: Poll, record: VoidRecord) -> dict[str, Any]:
         "part": {"S": PREFIX + record.id},
         "inc": {"S": poll.incarnation},
         "source": {"S": request.source},
+        "by": {"S": request.by},
         "reason": {"S": request.reason},
         "voided": {"N": str(record.voided)},
         "counts": {"S": json.dumps(record.options, sort_keys=True)},
@@ -45,7 +46,11 @@ def _record(item: dict[str, Any]) -> VoidRecord:
         return int(item[name]["N"]) if name in item else None
 
     request = VoidRequest(
-        source=item["source"]["S"], start=number("start"), end=number("end"), reason=item["reason"]["S"]
+        source=item["source"]["S"],
+        start=number("start"),
+        end=number("end"),
+        reason=item["reason"]["S"],
+        by=item.get("by", {}).get("S", "source"),
     )
     return VoidRecord(
         id=item["part"]["S"][len(PREFIX) :],
