@@ -68,7 +68,7 @@ def test_tokens_are_off_unless_the_stage_names_issuers(monkeypatch, client):
     assert response.status_code == 200
     assert "WWW-Authenticate" not in response.headers
     assert response.json_body["parameters"]["cost"] == COST
-    assert response.json_body["parameters"]["data"] == {"poll": poll}
+    assert response.json_body["parameters"]["data"] == {"poll": poll, "surge": 0}
 
 
 def test_the_challenge_route_offers_a_token_challenge_bound_to_the_poll_without_a_database_request(stage, calls):
@@ -93,7 +93,7 @@ def test_a_valid_token_buys_a_cheaper_challenge_whose_proof_counts_in_one_transa
     assert response.status_code == 200, response.body
     parameters = response.json_body["parameters"]
     assert parameters["cost"] == COST // DIVISOR
-    assert set(parameters["data"]) == {"poll", "token"}
+    assert set(parameters["data"]) == {"poll", "surge", "token"}
     calls.clear()
     assert vote(stage, poll, ["yes"], new_voter(), proof=solve(response.json_body)).status_code == 201
     assert calls.operations("dynamodb") == ["TransactWriteItems"]
