@@ -1,6 +1,7 @@
 """Networks and surges over HTTP on the local stack: the site (CloudFront's stand-in) reports each loopback reader's
 network from LOCAL_ASNS with the edge key; a network header sent straight to the API is ignored; a flood through the
-site raises its readers' proof cost once the stack's fold has counted it."""
+site raises its readers' proof cost once the stack's fold has counted it; in the console (Chromium), an editor sees the
+surge and lifts it, and an admin voids the network's votes after a dry run."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 
+from local.cognito import ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 from local.stack import LocalStack
 from ops.client import PollClient
+from tests.browser_support import CHROMIUM, serious_violations, sign_in
 
 TOKEN = "surges-test-token"
 NETWORKS = {"127.0.0.2": "64500", "127.0.0.3": "64501"}
@@ -23,6 +27,8 @@ STACK = {
         "SURGE_FLOOR": str(FLOOD),
         "SURGE_FLOOR_2": "1000",
         "SURGE_FACTOR": "2",
+        "EDITOR_PASSWORD": None,  # the console's default sign-in passwords, whatever this shell sets
+        "ADMIN_PASSWORD": None,
     },
 }
 FORGER = "127.0.0.6"  # straight to the API port, claiming a network without the edge key
@@ -77,3 +83,67 @@ def test_a_flood_through_the_site_raises_the_cost_for_its_network(stack, flooded
     assert {(s["kind"], s["key"], s["level"]) for s in surges if s["kind"] == "network"} == {("network", "64500", 1)}
     reader = PollClient.over_http(f"{stack.web_url}/api", source="127.0.0.2")
     assert reader.challenge(flooded).expect(200)["parameters"]["data"]["surge"] == 1
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def surged(stack: LocalStack, poll_id: str, asn: str, deadline: float = 60.0) -> int:
+    """Vote from the network through the edge until the rule raises its surge (the fold applies the rule to a poll
+    every few seconds); return the votes cast."""
+    admin = PollClient.over_http(stack.api_url, TOKEN)
+    headers = {"X-Origin-Verify": stack.edge_key, "CloudFront-Viewer-ASN": asn}
+    ends, cast = time.monotonic() + deadline, 0
+    while time.monotonic() < ends:
+        headers["CloudFront-Viewer-Address"] = f"198.51.100.{cast % 200 + 1}:443"
+        body = {"options": ["no"], "voter": f"surger-{uuid.uuid4().hex}"}
+        url = f"{stack.api_url}/polls/{poll_id}/votes"
+        assert requests.post(url, json=body, headers=headers, timeout=15).status_code == 201
+        cast += 1
+        surges = admin.request("GET", f"/polls/{poll_id}/surges", admin=True).expect(200)["surges"]
+        if any(s["kind"] == "network" and s["key"] == asn and s["level"] == 1 for s in surges):
+            return cast
+        time.sleep(0.5)  # the next vote a moment later: the rule runs on the fold's next batch
+    raise AssertionError(f"no surge of AS{asn} within {deadline} s")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}: `apt-get install chromium`")
+def test_an_editor_sees_a_networks_surge_lifts_it_and_an_admin_voids_its_votes(stack, page):
+    from playwright.sync_api import expect  # noqa: PLC0415 - only where a browser runs
+
+    poll = PollClient.over_http(stack.api_url, TOKEN).create_poll(
+        question="Which bypass?", options=["Yes", "No"], challenge="none", address_limit=None
+    )
+    votes = surged(stack, poll["id"], "64500")
+    sign_in(page, stack, ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD)
+    page.goto(f"{stack.console_url}#/polls/{poll['id']}")
+    surges = page.get_by_role("region", name="Surges")
+    row = surges.get_by_role("row", name="Network AS64500")
+    expect(row).to_contain_text("Level 1: proofs cost ×8", timeout=30_000)
+    assert serious_violations(page) == []
+
+    surges.get_by_role("button", name="Lift the surge of network AS64500").click()
+    page.get_by_role("dialog", name="Lift this surge?").get_by_role("button", name="Lift surge").click()
+    expect(page.get_by_role("region", name="Surges").get_by_role("row", name="Network AS64500")).to_contain_text(
+        "Lifted", timeout=30_000
+    )
+
+    row = page.get_by_role("region", name="Surges").get_by_role("row", name="Network AS64500")
+    row.get_by_label("Reason for voiding network AS64500").fill("a scripted network")
+    row.get_by_role("button", name="Void…").click()
+    dialog = page.get_by_role("dialog", name="Void these votes?")
+    expect(dialog).to_contain_text(f"{votes} vote(s) from this network", timeout=30_000)
+    dialog.get_by_role("button", name="Void votes").click()
+    expect(page.get_by_text(f"{votes} vote(s) voided from network AS64500 — “a scripted network”")).to_be_visible(
+        timeout=30_000
+    )
+    trail = page.get_by_role("region", name="This poll's audit log")
+    expect(trail).to_contain_text("lifted a surge in")
+    expect(trail).to_contain_text("network AS64500: lifted — “lifted in the console”")
+    expect(trail).to_contain_text("raised a surge's proof cost in")
+    expect(trail).to_contain_text(f"{votes} vote(s) voided from network AS64500")
+    assert serious_violations(page) == []

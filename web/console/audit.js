@@ -7,8 +7,12 @@ const ACTIONS = {
   create: "created", change: "changed", close: "closed", reopen: "reopened", reshard: "raised the shards of",
   auto_reshard: "raised the shards of (automatically)", delete: "deleted", recount: "recounted",
   recount_fix: "recounted and fixed", void_started: "started voiding votes in", void: "voided votes in", snapshot_run: "ran the snapshot job",
-  export: "exported the ballots of a day",
+  export: "exported the ballots of a day", surge: "raised a surge's proof cost in",
+  surge_lapsed: "ended a surge in", surge_lifted: "lifted a surge in",
 };
+
+// A surge's network ("network AS64500") or block (a keyed hash: only "a block" means anything to a reader).
+const surgeName = (d) => (d.kind === "network" ? `network AS${d.key}` : "a block");
 
 function value(v) {
   if (v === null || v === undefined) return "none";
@@ -24,9 +28,16 @@ export function describe(details) {
   }
   if (details.after && details.after.question) return `“${details.after.question}”`;
   if (details.before && details.before.question) return `was “${details.before.question}”`;
+  if (details.kind && "cost_factor" in details) {
+    const level = details.level ? `level ${details.level}, proofs cost ×${details.cost_factor}` : "lifted";
+    return `${surgeName(details)}: ${level}${details.reason ? ` — “${details.reason}”` : ""}`;
+  }
   if (details.drift) return `drift ${details.drift.total_voters} voters; ${details.fixed ? "tallies fixed" : "nothing fixed"}`;
   if ("written" in details) return `${details.written} written, ${details.failed} failed`;
-  if ("voided" in details) return `${details.voided} vote(s) voided: “${details.reason}”`;
+  if ("voided" in details) {
+    const from = details.network ? ` from network AS${details.network}` : details.block ? " from a block" : "";
+    return `${details.voided} vote(s) voided${from}: “${details.reason}”`;
+  }
   return "";
 }
 
