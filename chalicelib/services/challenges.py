@@ -8,7 +8,7 @@ from typing import Any
 import altcha
 
 from chalicelib.core.errors import ChallengeFailed, InvalidPoll
-from chalicelib.core.poll import Challenge, Poll
+from chalicelib.core.poll import Challenge, Poll, ProofAlgorithm
 from chalicelib.runtime import clock
 from chalicelib.runtime.secrets import get_secrets, keyed_hash
 from chalicelib.runtime.settings import get_settings
@@ -16,7 +16,7 @@ from chalicelib.services import catalog
 from chalicelib.store.port import SpentProof
 from chalicelib.store.turnstile import siteverify
 
-ALGORITHM = "PBKDF2/SHA-256"  # WebCrypto derives it natively in the reader's browser (BENCHMARKS.md)
+SCRYPT_BLOCK = 8  # scrypt's r: 128 x N x r bytes (4 MiB at N=4096), the widget's hash-wasm computes it
 SPENT_GRACE = 60  # a spent proof is remembered this long past its challenge's expiry
 
 
@@ -25,17 +25,26 @@ def _signing_keys() -> tuple[str, str]:
     return keyed_hash("altcha", "challenge"), keyed_hash("altcha", "derived-key")
 
 
+def work(algorithm: ProofAlgorithm) -> dict[str, Any]:
+    """Return a challenge's cost for the poll's algorithm: ALTCHA's parameters and the secret counter."""
+    settings = get_settings()
+    # The reader counts up from 0 to a secret counter drawn uniformly: on average spread / 2 steps, never more
+    # than spread, and no shortcut. Knowing it, the server derives the key once here and verifies with one HMAC.
+    if algorithm is ProofAlgorithm.SCRYPT:
+        spread = settings.scrypt_spread
+        costs = {"cost": settings.scrypt_cost, "memory_cost": SCRYPT_BLOCK, "parallelism": 1}
+    else:
+        spread, costs = settings.pow_spread, {"cost": settings.pow_cost}
+    return {"algorithm": algorithm.altcha_name, **costs, "counter": secrets.randbelow(spread)}
+
+
 def issue(poll_id: str) -> dict[str, Any]:
     """Return a signed proof-of-work challenge bound to the poll and a few minutes (poll from the process cache)."""
     poll = catalog.poll(poll_id)
     settings = get_settings()
     challenge_key, derived_key = _signing_keys()
     challenge = altcha.create_challenge(
-        algorithm=ALGORITHM,
-        cost=settings.pow_cost,
-        # The reader counts up from 0 to a secret counter drawn uniformly: on average POW_SPREAD / 2 steps,
-        # never more than POW_SPREAD, and no shortcut. Knowing it lets the server verify with one HMAC.
-        counter=secrets.randbelow(settings.pow_spread),
+        **work(poll.proof_algorithm),
         expires_at=int(clock.now()) + settings.challenge_seconds,
         data={"poll": poll.id},
         hmac_secret=challenge_key,
@@ -61,6 +70,8 @@ def _proof_of_work(poll: Poll, proof: str) -> SpentProof:
         raise ChallengeFailed("the proof does not solve a challenge issued here")
     if not isinstance(data, dict) or data.get("poll") != poll.id:
         raise ChallengeFailed("the challenge was issued for another poll")
+    if parameters.algorithm != poll.proof_algorithm.altcha_name:
+        raise ChallengeFailed(f"this poll's proof of work is {poll.proof_algorithm.value}; fetch a new challenge")
     return SpentProof(proof_id=str(payload.challenge.signature), expires_at=expires_at + SPENT_GRACE)
 
 

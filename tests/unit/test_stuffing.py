@@ -67,7 +67,7 @@ def test_issuing_a_challenge_for_a_cached_poll_makes_no_store_call(cheap):
     assert cheap.calls == []
     assert set(document) == {"parameters", "signature"}
     assert document["parameters"]["data"] == {"poll": poll.id}
-    assert document["parameters"]["algorithm"] == "PBKDF2/SHA-256"
+    assert document["parameters"]["algorithm"] == "SCRYPT"
 
 
 def test_a_solved_proof_counts_the_vote_once_and_cannot_be_spent_again(cheap):
