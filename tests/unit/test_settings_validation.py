@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.core.poll import ProofAlgorithm
 from chalicelib.runtime import state
 from chalicelib.runtime.settings import SettingsError, get_settings
 
@@ -31,6 +32,12 @@ from chalicelib.runtime.settings import SettingsError, get_settings
         ("ACCENT_COLOUR", "#0b5cad0"),
         ("ACCENT_COLOUR", "#0b5"),
         ("ACCENT_COLOUR", "#0b5cag"),
+        ("PROOF_ALGORITHM", "argon2id"),
+        ("PROOF_ALGORITHM", "SCRYPT"),
+        ("SCRYPT_COST", "1000"),
+        ("SCRYPT_COST", "2"),
+        ("SCRYPT_COST", "131072"),
+        ("SCRYPT_SPREAD", "0"),
     ],
 )
 def test_a_bad_setting_fails_at_load_naming_the_variable(monkeypatch, name, value):
@@ -49,6 +56,11 @@ def test_unset_settings_take_their_defaults(monkeypatch):
     monkeypatch.delenv("CARD_EVERY", raising=False)
     state.reset_all()
     assert get_settings().card_every == 60
+    for name in ("PROOF_ALGORITHM", "SCRYPT_COST", "SCRYPT_SPREAD"):
+        monkeypatch.delenv(name, raising=False)
+    state.reset_all()
+    found = get_settings()
+    assert (found.proof_algorithm, found.scrypt_cost, found.scrypt_spread) == (ProofAlgorithm.SCRYPT, 4096, 80)
 
 
 def test_the_stream_arns_and_site_url_are_taken_as_given_or_left_for_the_template(monkeypatch):
