@@ -128,8 +128,9 @@ def headers_policies(stage: str) -> Template:
                         "FrameOptions": {"FrameOption": "DENY", "Override": True},
                         "ContentSecurityPolicy": {
                             "ContentSecurityPolicy": sub(
-                                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                "connect-src 'self' https://cognito-idp.${AWS::Region}.amazonaws.com; "
+                                "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+                                "img-src 'self' data:; connect-src 'self' "
+                                "https://cognito-idp.${AWS::Region}.amazonaws.com; "
                                 "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
                             ),
                             "Override": True,

@@ -6,6 +6,7 @@ One list serves both the deployed site (`make deploy` uploads it to the stage's 
   widget/poll-widget.<hash>.js   the widget, named by its content: cached for a year, `immutable`; embed with SRI
   widget/poll-widget.js          the same bytes under a stable name for hosted pages on the site itself (5 minutes)
   widget/pow-worker.js           the proof-of-work solver the widget loads beside itself (5 minutes)
+  widget/vendor/<file>.js        what the solver imports for a memory-hard proof: hash-wasm's scrypt (5 minutes)
   widget/locales/<lang>.js       interface translations, loaded beside the widget (5 minutes)
   widget/manifest.json           {"widget": key, "integrity": "sha384-..."}: what the newest embed snippet names
   console/...                    the editors' console (no-cache: a deploy is seen at once)
@@ -65,7 +66,7 @@ def manifest(web: Path = WEB) -> dict[str, str]:
 
 
 def widget_assets(web: Path = WEB) -> list[Asset]:
-    """Return the widget, its worker, its locales and the manifest."""
+    """Return the widget, its worker and what it imports, its locales and the manifest."""
     body = (web / "poll-widget.js").read_bytes()
     js = TYPES[".js"]
     found = [
@@ -73,6 +74,8 @@ def widget_assets(web: Path = WEB) -> list[Asset]:
         Asset(f"{WIDGET_PREFIX}/poll-widget.js", body, js, SHORT),
         Asset(f"{WIDGET_PREFIX}/pow-worker.js", (web / "pow-worker.js").read_bytes(), js, SHORT),
     ]
+    for vendored in sorted((web / "vendor").glob("*.js")):
+        found.append(Asset(f"{WIDGET_PREFIX}/vendor/{vendored.name}", vendored.read_bytes(), js, SHORT))
     for locale in sorted((web / "locales").glob("*.js")):
         found.append(Asset(f"{WIDGET_PREFIX}/locales/{locale.name}", locale.read_bytes(), js, SHORT))
     document = json.dumps(manifest(web), indent=2).encode()

@@ -19,9 +19,10 @@ TYPES = {
 }
 NAME = re.compile(r"^(vendor/)?[A-Za-z0-9_.-]+\.(html|js|css|json|svg)$")
 # What a browser may load on the console's pages: this origin, the API and the Cognito endpoint; no inline script;
-# the widget's proof-of-work worker comes from a blob: URL.
+# the widget's proof-of-work worker comes from a blob: URL and compiles WebAssembly for a scrypt proof (the
+# preview votes).
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self' {connect}; worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 

@@ -8,7 +8,7 @@ from chalicelib.core.poll import Block, Option, Poll, Visibility
 from chalicelib.runtime import clock
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import retention
-from chalicelib.store.dynamo.polls import poll_to_model
+from chalicelib.store.dynamo.definitions import poll_to_model
 from chalicelib.store.dynamo.tables import Tables
 
 

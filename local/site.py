@@ -34,10 +34,11 @@ HTML = TYPES[".html"]
 TEXT = "text/plain; charset=utf-8"
 EMBED_MARK = "<!-- poll embed -->"
 DEMO_STYLE = re.compile(r"<style>\n(.*?)</style>\n", re.S)  # the demo article's own styles, inline
-# What a strict newsroom page sends (the demo origin's `/strict`): no inline styles, scripts only from the site.
+# What a strict newsroom page sends (the demo origin's `/strict`): no inline styles, scripts only from the site, and
+# WebAssembly (the scrypt proof of work's solver compiles hash-wasm's module in its worker).
 ARTICLE_CSP = (
-    "default-src 'none'; script-src {site}; style-src 'self'; connect-src {site}; worker-src blob:; "
-    "base-uri 'none'; form-action 'none'"
+    "default-src 'none'; script-src {site} 'wasm-unsafe-eval'; style-src 'self'; connect-src {site}; "
+    "worker-src blob:; base-uri 'none'; form-action 'none'"
 )
 
 

@@ -8,8 +8,8 @@ import altcha
 
 from ops.client import solve  # noqa: F401 - the tests' one way to solve a challenge
 
-# Cheap challenges for tests that are not about their cost: one PBKDF2 iteration, a counter below 4.
-CHEAP_POW = {"POW_COST": "1", "POW_SPREAD": "4"}
+# Cheap challenges for tests that are not about their cost: one PBKDF2 iteration or scrypt at N=4, a counter below 4.
+CHEAP_POW = {"POW_COST": "1", "POW_SPREAD": "4", "SCRYPT_COST": "4", "SCRYPT_SPREAD": "4"}
 
 
 def tampered(proof: str, **changes: Any) -> str:

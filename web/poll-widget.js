@@ -76,7 +76,7 @@ li{margin:0 0 .6rem}
   };
   const solve = (challenge) => {
     const worker = new Worker(URL.createObjectURL(new Blob([`importScripts("${new URL("pow-worker.js", SRC)}")`], { type: "text/javascript" })));
-    worker.postMessage(challenge.parameters);
+    worker.postMessage({ ...challenge.parameters, src: SRC });
     return new Promise((done, fail) => {
       worker.onmessage = (e) => done({ proof: btoa(JSON.stringify({ challenge, solution: e.data })), until: challenge.parameters.expiresAt * 1e3 });
       worker.onerror = fail;

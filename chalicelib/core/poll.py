@@ -46,6 +46,18 @@ class Challenge(StrEnum):
     TURNSTILE = "turnstile"
 
 
+class ProofAlgorithm(StrEnum):
+    """The function a proof of work repeats: PBKDF2 (WebCrypto, cheap on GPUs) or scrypt (memory-hard)."""
+
+    PBKDF2 = "pbkdf2"
+    SCRYPT = "scrypt"
+
+    @property
+    def altcha_name(self) -> str:
+        """Return ALTCHA v2's name for it (the challenge's `algorithm`)."""
+        return "PBKDF2/SHA-256" if self is ProofAlgorithm.PBKDF2 else "SCRYPT"
+
+
 class Visibility(StrEnum):
     """Who may see a poll's results, and when."""
 
@@ -61,6 +73,7 @@ DEFAULT_BLOCK = Block.VOTER
 DEFAULT_IP_LIMIT = 20
 # New polls are protected by default (stored polls without these attributes keep none: see the store).
 DEFAULT_CHALLENGE = Challenge.PROOF_OF_WORK
+DEFAULT_PROOF_ALGORITHM = ProofAlgorithm.SCRYPT  # the stage's PROOF_ALGORITHM unless set (stored polls: PBKDF2)
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,7 @@ class Poll:
     # Defaults for polls stored before these fields existed; new polls get DEFAULT_CHALLENGE and
     # DEFAULT_ADDRESS_LIMIT from validation.
     challenge: Challenge = Challenge.NONE
+    proof_algorithm: ProofAlgorithm = ProofAlgorithm.PBKDF2  # new polls get the stage's PROOF_ALGORITHM
     address_limit: AddressLimit | None = None
     lang: str = DEFAULT_LANG  # the language of question and labels
     translations: Mapping[str, Translation] = field(default_factory=dict)
@@ -262,6 +276,7 @@ class Poll:
         """Return the full representation editors see (the original language, and every translation)."""
         body = self.public_dict(now)
         body["translations"] = self.translations_dict()
+        body["proof_algorithm"] = self.proof_algorithm.value
         repeat: dict[str, Any] = {"block": self.block.value}
         if self.block.limits_addresses:
             repeat["ip_limit"] = self.ip_limit

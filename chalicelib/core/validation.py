@@ -17,10 +17,12 @@ from chalicelib.core.poll import (
     DEFAULT_CHALLENGE,
     DEFAULT_IP_LIMIT,
     DEFAULT_MAX_CHOICES,
+    DEFAULT_PROOF_ALGORITHM,
     DEFAULT_VISIBILITY,
     Block,
     Challenge,
     Poll,
+    ProofAlgorithm,
     Status,
     Visibility,
 )
@@ -42,6 +44,7 @@ CREATE_FIELDS = {
     "results_visibility",
     "repeat_votes",
     "challenge",
+    "proof_algorithm",
     "address_limit",
     "lang",
     "translations",
@@ -56,6 +59,7 @@ PATCH_FIELDS = {
     "closes_at",
     "status",
     "challenge",
+    "proof_algorithm",
     "address_limit",
     "lang",
     "translations",
@@ -97,7 +101,7 @@ def _int_field(field: str, value: Any, low: int, high: int) -> int:
     return int(value)
 
 
-def _choice(field: str, value: Any, choices: type[Block] | type[Visibility] | type[Challenge]) -> Any:
+def _choice(field: str, value: Any, choices: type[Block | Visibility | Challenge | ProofAlgorithm]) -> Any:
     """Validate a value from a closed set (an enum of strings)."""
     if not isinstance(value, str) or value not in choices._value2member_map_:
         raise InvalidPoll(field, f"must be one of {', '.join(member.value for member in choices)}")
@@ -132,8 +136,8 @@ def _object(body: Any, allowed: set[str]) -> dict[str, Any]:
     return body
 
 
-def new_poll(body: Any, now: float) -> Poll:
-    """Validate a create request into a Poll (not yet stored)."""
+def new_poll(body: Any, now: float, proof_algorithm: ProofAlgorithm = DEFAULT_PROOF_ALGORITHM) -> Poll:
+    """Validate a create request into a Poll (not yet stored); `proof_algorithm` is the stage's default."""
     body = _object(body, CREATE_FIELDS)
     poll_id = body.get("id")
     if poll_id is None:
@@ -154,6 +158,7 @@ def new_poll(body: Any, now: float) -> Poll:
     visibility = _choice("results_visibility", body.get("results_visibility", DEFAULT_VISIBILITY), Visibility)
     block, ip_limit = _repeat_votes(body.get("repeat_votes", {}))
     challenge = _choice("challenge", body.get("challenge", DEFAULT_CHALLENGE), Challenge)
+    algorithm = _choice("proof_algorithm", body.get("proof_algorithm", proof_algorithm), ProofAlgorithm)
     address_limit = parse_address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
     lang = poll_language("lang", body.get("lang", DEFAULT_LANG))
     translations = parse_translations(body.get("translations", {}), [o.id for o in options], lang)
@@ -171,6 +176,7 @@ def new_poll(body: Any, now: float) -> Poll:
         created_at=int(now),
         incarnation=secrets.token_hex(4),
         challenge=challenge,
+        proof_algorithm=algorithm,
         address_limit=address_limit,
         lang=lang,
         translations=translations,
@@ -213,6 +219,8 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
             raise InvalidPoll("status", "must be 'open' or 'closed'")
     if "challenge" in body:
         new = replace(new, challenge=_choice("challenge", body["challenge"], Challenge))
+    if "proof_algorithm" in body:
+        new = replace(new, proof_algorithm=_choice("proof_algorithm", body["proof_algorithm"], ProofAlgorithm))
     if "address_limit" in body:
         new = replace(new, address_limit=parse_address_limit(body["address_limit"], new.address_limit))
     if "randomize_options" in body:

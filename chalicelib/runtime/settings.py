@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.core.audience import DEFAULT_MIN_GROUP, DEFAULT_NOISE
 from chalicelib.core.pages import ACCENT_RE, DEFAULT_ACCENT, DEFAULT_NAME
+from chalicelib.core.poll import DEFAULT_PROOF_ALGORITHM, ProofAlgorithm
 from chalicelib.core.private_tokens import TokenIssuer, TokenRefused, from_b64url, public_key
 from chalicelib.core.surges import SurgeRule
 from chalicelib.runtime import state
@@ -20,6 +21,9 @@ T = TypeVar("T", int, float)
 # Proof of work (PBKDF2/SHA-256): the counter a reader must find is drawn from [0, POW_SPREAD), each step
 # POW_COST iterations; 200 x 5,000 iterations on average is about 0.25 CPU-seconds (BENCHMARKS.md, stuffing drill).
 POW_COST, POW_SPREAD = 5000, 400
+# Proof of work (scrypt, r=8, p=1): N = SCRYPT_COST (4 MiB at 4096), the counter drawn from [0, SCRYPT_SPREAD);
+# about 10 ms a step in Chromium's WebAssembly here, so 40 steps on average (BENCHMARKS.md, stuffing drill).
+SCRYPT_COST, SCRYPT_SPREAD, MAX_SCRYPT_COST = 4096, 80, 65536
 TURNSTILE_VERIFY_URL = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
 
 
@@ -150,8 +154,11 @@ class Settings:
     vote_burst: float
     address_prefix_v4: int
     address_prefix_v6: int
+    proof_algorithm: ProofAlgorithm  # the proof of work of new polls that name none
     pow_cost: int
     pow_spread: int
+    scrypt_cost: int  # N, a power of two
+    scrypt_spread: int
     challenge_seconds: int
     private_token_issuers: tuple[TokenIssuer, ...]  # Privacy Pass issuers whose tokens buy a cheaper proof; (): off
     private_token_divisor: int  # a valid token divides the proof's cost by this
@@ -203,8 +210,11 @@ def get_settings() -> Settings:
         vote_burst=_float("VOTE_BURST", 30.0, 0, 1_000_000),
         address_prefix_v4=_int("ADDRESS_PREFIX_V4", 32, 8, 32),
         address_prefix_v6=_int("ADDRESS_PREFIX_V6", 64, 16, 128),
+        proof_algorithm=_proof_algorithm(),
         pow_cost=_int("POW_COST", POW_COST, 1, 10_000_000),
         pow_spread=_int("POW_SPREAD", POW_SPREAD, 1, 1_000_000),
+        scrypt_cost=_scrypt_cost(),
+        scrypt_spread=_int("SCRYPT_SPREAD", SCRYPT_SPREAD, 1, 1_000_000),
         challenge_seconds=_int("CHALLENGE_SECONDS", 300, 30, 3600),
         private_token_issuers=_private_token_issuers(),
         private_token_divisor=_int("PRIVATE_TOKEN_DIVISOR", 10, 1, 1000),
@@ -240,6 +250,22 @@ def _surge_rule() -> SurgeRule:
     if rule.factor_2 < rule.factor or rule.floor_2 < rule.floor:
         raise SettingsError("SURGE_FACTOR_2 and SURGE_FLOOR_2 must be at least SURGE_FACTOR and SURGE_FLOOR")
     return rule
+
+
+def _proof_algorithm() -> ProofAlgorithm:
+    """Read PROOF_ALGORITHM (pbkdf2 or scrypt): the proof of work new polls get unless they name one."""
+    value = (os.environ.get("PROOF_ALGORITHM") or "").strip() or DEFAULT_PROOF_ALGORITHM.value
+    if value not in ProofAlgorithm._value2member_map_:
+        raise SettingsError(f"PROOF_ALGORITHM must be one of {', '.join(ProofAlgorithm)}, not {value[:40]!r}")
+    return ProofAlgorithm(value)
+
+
+def _scrypt_cost() -> int:
+    """Read SCRYPT_COST: scrypt's N, a power of two from 4 to MAX_SCRYPT_COST (64 MiB at r=8)."""
+    value = _int("SCRYPT_COST", SCRYPT_COST, 4, MAX_SCRYPT_COST)
+    if value & (value - 1):
+        raise SettingsError(f"SCRYPT_COST must be a power of two from 4 to {MAX_SCRYPT_COST}, not {value}")
+    return value
 
 
 def _stream_arn(name: str, table_variable: str, table: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import altcha
 
 from chalicelib.core.errors import ChallengeFailed, InvalidPoll
-from chalicelib.core.poll import Challenge, Poll
+from chalicelib.core.poll import Challenge, Poll, ProofAlgorithm
 from chalicelib.core.surges import COST_FACTORS
 from chalicelib.runtime import clock
 from chalicelib.runtime.secrets import get_secrets, keyed_hash
@@ -17,7 +17,7 @@ from chalicelib.services import catalog, surges
 from chalicelib.store.port import SpentProof
 from chalicelib.store.turnstile import siteverify
 
-ALGORITHM = "PBKDF2/SHA-256"  # WebCrypto derives it natively in the reader's browser (BENCHMARKS.md)
+SCRYPT_BLOCK = 8  # scrypt's r: 128 x N x r bytes (4 MiB at N=4096), the widget's hash-wasm computes it
 SPENT_GRACE = 60  # a spent proof is remembered this long past its challenge's expiry
 
 
@@ -26,11 +26,17 @@ def _signing_keys() -> tuple[str, str]:
     return keyed_hash("altcha", "challenge"), keyed_hash("altcha", "derived-key")
 
 
-def proof_cost(settings: Settings, surge: int, token: bool) -> int:
-    """Return a challenge's cost (PBKDF2 iterations a step): the stage's, multiplied by the surge level's factor,
-    and divided for a reader who redeemed a Private Access Token (never below 1)."""
-    cost = settings.pow_cost * COST_FACTORS[surge]
-    return max(1, cost // settings.private_token_divisor) if token else cost
+def work(settings: Settings, algorithm: ProofAlgorithm, surge: int, token: bool) -> tuple[dict[str, Any], int]:
+    """Return a challenge's ALTCHA parameters for the poll's algorithm and the spread its secret counter is drawn
+    from, for a reader at a surge level (its factor multiplies the work) who may have redeemed a Private Access Token
+    (the divisor divides it, never below one step). PBKDF2's work scales by its iterations a step; scrypt's by its
+    steps, since its N is the memory a reader's browser must hold."""
+    factor, divisor = COST_FACTORS[surge], settings.private_token_divisor if token else 1
+    if algorithm is ProofAlgorithm.SCRYPT:
+        costs = {"cost": settings.scrypt_cost, "memory_cost": SCRYPT_BLOCK, "parallelism": 1}
+        return {"algorithm": algorithm.altcha_name, **costs}, max(1, settings.scrypt_spread * factor // divisor)
+    cost = max(1, settings.pow_cost * factor // divisor)
+    return {"algorithm": algorithm.altcha_name, "cost": cost}, settings.pow_spread
 
 
 def issue(
@@ -42,13 +48,13 @@ def issue(
     poll = catalog.poll(poll_id)
     surge = surges.required(poll_id, source_ip, network)
     settings = get_settings()
+    parameters, spread = work(settings, poll.proof_algorithm, surge, token is not None)
     challenge_key, derived_key = _signing_keys()
     challenge = altcha.create_challenge(
-        algorithm=ALGORITHM,
-        cost=proof_cost(settings, surge, token is not None),
-        # The reader counts up from 0 to a secret counter drawn uniformly: on average POW_SPREAD / 2 steps,
-        # never more than POW_SPREAD, and no shortcut. Knowing it lets the server verify with one HMAC.
-        counter=secrets.randbelow(settings.pow_spread),
+        **parameters,
+        # The reader counts up from 0 to a secret counter drawn uniformly: on average spread / 2 steps, never more
+        # than spread, and no shortcut. Knowing it, the server derives the key once here and verifies with one HMAC.
+        counter=secrets.randbelow(spread),
         expires_at=int(clock.now()) + settings.challenge_seconds,
         data={"poll": poll.id, "surge": surge} | ({"token": token} if token else {}),
         hmac_secret=challenge_key,
@@ -74,6 +80,8 @@ def _proof_of_work(poll: Poll, proof: str, surge: int) -> SpentProof:
         raise ChallengeFailed("the proof does not solve a challenge issued here")
     if not isinstance(data, dict) or data.get("poll") != poll.id:
         raise ChallengeFailed("the challenge was issued for another poll")
+    if parameters.algorithm != poll.proof_algorithm.altcha_name:
+        raise ChallengeFailed(f"this poll's proof of work is {poll.proof_algorithm.value}; fetch a new challenge")
     level = data.get("surge", 0)
     if not isinstance(level, int) or isinstance(level, bool) or level < surge:
         raise ChallengeFailed("this network is asked for a harder proof now; fetch a new challenge")

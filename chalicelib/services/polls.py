@@ -15,6 +15,7 @@ from chalicelib.core.poll import Poll
 from chalicelib.core.search import matches, search_filter
 from chalicelib.core.validation import POLL_ID_RE, changed_poll, new_poll, page_size, status_filter
 from chalicelib.runtime import clock
+from chalicelib.runtime.settings import get_settings
 from chalicelib.services import audit, catalog, challenges, edge, retention
 from chalicelib.store.adapters import store
 from chalicelib.store.port import StaleDefinition
@@ -24,7 +25,7 @@ STALE_RETRIES = 5
 
 def create(body: Any, *, actor: Actor = SYSTEM) -> Poll:
     """Create a poll from an admin request (one write), and record who did."""
-    poll = retention.kept(new_poll(body, clock.now()), clock.now())
+    poll = retention.kept(new_poll(body, clock.now(), get_settings().proof_algorithm), clock.now())
     challenges.check_available(poll)
     store().create_poll(poll)
     catalog.created(poll)

@@ -207,6 +207,8 @@ def test_the_stuffing_drill_bounds_one_address_and_counts_no_replayed_proof(benc
     assert cases["no protection, one address"]["cpu_per_vote"] < cases["default, 64 addresses"]["cpu_per_vote"]
     assert (figures["replays"]["replayed"], figures["replays"]["cross-poll"]) == (0, 0)
     assert figures["office"]["refused"] == 0
+    for algorithm in ("scrypt", "pbkdf2"):  # the server's work per vote: one derivation to issue, one HMAC to verify
+        assert 0 < figures["server"][algorithm]["verify_ms"] < figures["server"][algorithm]["issue_ms"] < 50
 
 
 def test_the_drill_at_scale_meets_each_block_window_exactly_and_refuses_no_honest_reader_of_one_24(bench):

@@ -428,3 +428,29 @@ def test_an_editor_sets_the_disclaimer_and_article_link_and_a_bad_link_is_said_n
     saved = client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)
     assert (saved["disclaimer"], saved["article_url"]) == (False, None)
     assert page.errors == []
+
+
+def test_an_editor_chooses_a_proof_of_works_algorithm_offered_only_with_a_proof_of_work(stack, page):
+    question = f"Should the library open late? {uuid.uuid4().hex[:6]}"
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.get_by_role("link", name="New poll").first.click()
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_role("textbox", name="Option 1").fill("Yes")
+    page.get_by_role("textbox", name="Option 2").fill("No")
+    proof = page.get_by_label("Proof of work", exact=True)
+    page.get_by_label("Bot challenge").select_option("none")
+    expect(proof).to_be_hidden()
+    page.get_by_label("Bot challenge").select_option("proof_of_work")
+    proof.select_option("pbkdf2")
+    page.get_by_role("button", name="Create poll").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    poll_id = page.locator(".facts dd").nth(1).inner_text()
+    client = PollClient.over_http(stack.api_url, SERVICE_TOKEN)
+    assert client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)["proof_algorithm"] == "pbkdf2"
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_label("Proof of work", exact=True).select_option("scrypt")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    assert client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)["proof_algorithm"] == "scrypt"
+    assert page.errors == []

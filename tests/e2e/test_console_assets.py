@@ -52,7 +52,9 @@ def test_the_local_server_sends_the_config_and_a_strict_content_security_policy(
     assert (status, content_type) == (200, "application/json")
     assert b'"clientId": "abc"' in body
     policy = headers["Content-Security-Policy"]
-    assert "script-src 'self';" in policy and "unsafe" not in policy
+    # WebAssembly only (the widget's scrypt solver, in the preview): never inline scripts or eval.
+    assert "script-src 'self' 'wasm-unsafe-eval';" in policy
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
     assert "connect-src 'self' http://127.0.0.1:4566 http://127.0.0.1:8000;" in policy
     assert console_file("/console", lambda: CONFIG)[3]["Location"] == "/console/"
     assert console_file("/elsewhere", lambda: CONFIG) is None

@@ -411,9 +411,13 @@ def _record_status(page: Page, poll_id: str) -> None:
     )
 
 
-def test_on_a_proof_of_work_poll_the_widget_solves_in_a_worker_says_checking_and_sends_the_proof(stack, page):
-    poll_id = create_poll(stack, challenge="proof_of_work")["id"]
-    workers = []
+@pytest.mark.parametrize(("proof_algorithm", "altcha_name"), [("scrypt", "SCRYPT"), ("pbkdf2", "PBKDF2/SHA-256")])
+def test_on_a_proof_of_work_poll_the_widget_solves_in_a_worker_says_checking_and_sends_the_proof(
+    stack, page, proof_algorithm, altcha_name
+):
+    poll_id = create_poll(stack, challenge="proof_of_work", proof_algorithm=proof_algorithm)["id"]
+    workers, imported = [], []
+    page.on("request", lambda request: imported.append(request.url) if "/widget/vendor/" in request.url else None)
 
     def started(worker: object) -> None:
         workers.append(worker)
@@ -431,6 +435,8 @@ def test_on_a_proof_of_work_poll_the_widget_solves_in_a_worker_says_checking_and
     assert workers, "the proof of work did not run in a Web Worker"
     proof = json.loads(base64.b64decode(vote_body(sent.value)["proof"]))
     assert proof["challenge"]["parameters"]["data"] == {"poll": poll_id}
+    assert proof["challenge"]["parameters"]["algorithm"] == altcha_name
+    assert bool(imported) is (proof_algorithm == "scrypt"), imported  # WebAssembly only when the challenge needs it
     assert results(stack, poll_id)["total_voters"] == 1
 
 

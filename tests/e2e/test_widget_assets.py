@@ -36,6 +36,8 @@ WIDGET = WEB / "poll-widget.js"
 GZIP_BUDGET = 7 * 1024
 LOCALE_BUDGET = 2 * 1024  # each language's texts, loaded only by its readers
 SOLVER_BUDGET = 1024  # the proof of work's worker, loaded while a reader chooses on a protected poll
+SCRYPT_BUDGET = 12 * 1024  # hash-wasm's scrypt (its wasm inside), imported by the worker on a scrypt poll only
+SCRYPT = "vendor/hash-wasm-scrypt.umd.min.js"
 PLURAL_CATEGORIES = {"zero", "one", "two", "few", "many", "other"}
 SAME_AS_ENGLISH = {("fr", "{x} ({n} vote)"), ("fr", "{x} ({n} votes)")}  # French says "vote" too
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
@@ -58,6 +60,19 @@ def test_each_locale_file_is_at_most_2_kb_gzipped(lang):
 
 def test_the_proof_of_work_worker_is_at_most_1_kb_gzipped():
     assert gzipped(WEB / "pow-worker.js") <= SOLVER_BUDGET
+
+
+def test_the_vendored_scrypt_is_at_most_12_kb_gzipped_and_matches_the_integrity_its_readme_records():
+    assert gzipped(WEB / SCRYPT) <= SCRYPT_BUDGET
+    readme = (WEB / "vendor" / "README.md").read_text()
+    assert f"`{integrity((WEB / SCRYPT).read_bytes())}`" in readme
+    assert (WEB / "vendor" / "hash-wasm.LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_worker_imports_scrypt_only_for_a_scrypt_challenge():
+    worker = (WEB / "pow-worker.js").read_text()
+    assert worker.count("importScripts(") == 1
+    assert 'if (p.algorithm == "SCRYPT") {\n    importScripts(' in worker
 
 
 def test_there_is_a_locale_file_for_each_language_the_widget_offers_and_no_other():
@@ -140,7 +155,7 @@ def test_every_error_code_the_widget_can_meet_has_a_message_in_every_language():
 STACK = {"admin_token": "web-test-token", "snapshot_every": 1}
 
 
-@pytest.mark.parametrize("name", ["poll-widget.js", "pow-worker.js", "locales/cy.js", "locales/ar.js"])
+@pytest.mark.parametrize("name", ["poll-widget.js", "pow-worker.js", SCRYPT, "locales/cy.js", "locales/ar.js"])
 def test_the_site_serves_the_widget_script_its_worker_and_its_locales_from_the_bucket(stack, name):
     response = requests.get(f"{stack.web_url}/widget/{name}", timeout=10)
     assert response.status_code == 200

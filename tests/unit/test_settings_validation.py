@@ -6,6 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from chalicelib.core.poll import ProofAlgorithm
 from chalicelib.core.private_tokens import b64url
 from chalicelib.runtime import state
 from chalicelib.runtime.settings import SettingsError, get_settings
@@ -48,6 +49,12 @@ def _ec_key() -> bytes:
         ("PRIVATE_TOKEN_ISSUERS", f"issuer.example={b64url(_ec_key())}"),
         ("PRIVATE_TOKEN_DIVISOR", "0"),
         ("PRIVATE_TOKEN_DIVISOR", "1001"),
+        ("PROOF_ALGORITHM", "argon2id"),
+        ("PROOF_ALGORITHM", "SCRYPT"),
+        ("SCRYPT_COST", "1000"),
+        ("SCRYPT_COST", "2"),
+        ("SCRYPT_COST", "131072"),
+        ("SCRYPT_SPREAD", "0"),
     ],
 )
 def test_a_bad_setting_fails_at_load_naming_the_variable(monkeypatch, name, value):
@@ -66,6 +73,11 @@ def test_unset_settings_take_their_defaults(monkeypatch):
     monkeypatch.delenv("CARD_EVERY", raising=False)
     state.reset_all()
     assert get_settings().card_every == 60
+    for name in ("PROOF_ALGORITHM", "SCRYPT_COST", "SCRYPT_SPREAD"):
+        monkeypatch.delenv(name, raising=False)
+    state.reset_all()
+    found = get_settings()
+    assert (found.proof_algorithm, found.scrypt_cost, found.scrypt_spread) == (ProofAlgorithm.SCRYPT, 4096, 80)
 
 
 def test_the_stream_arns_and_site_url_are_taken_as_given_or_left_for_the_template(monkeypatch):

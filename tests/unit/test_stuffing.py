@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.core.errors import (
@@ -13,7 +15,7 @@ from chalicelib.core.errors import (
     InvalidJson,
     InvalidParameter,
 )
-from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT, Challenge
+from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT, Challenge, ProofAlgorithm
 from chalicelib.runtime import state
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import catalog, challenges, forensics, polls, recount, results, votes
@@ -68,7 +70,7 @@ def test_issuing_a_challenge_for_a_cached_poll_makes_no_store_call(cheap):
     assert cheap.calls == []
     assert set(document) == {"parameters", "signature"}
     assert document["parameters"]["data"] == {"poll": poll.id, "surge": 0}
-    assert document["parameters"]["algorithm"] == "PBKDF2/SHA-256"
+    assert document["parameters"]["algorithm"] == "SCRYPT"
 
 
 def test_a_solved_proof_counts_the_vote_once_and_cannot_be_spent_again(cheap):
@@ -90,24 +92,32 @@ def test_a_token_bought_challenge_spends_its_token_so_a_second_cheap_proof_is_re
 
 
 @pytest.mark.parametrize(
-    ("cost", "divisor", "surge", "token", "expected"),
+    ("algorithm", "divisor", "surge", "token", "cost", "spread"),
     [
-        (5000, 10, 0, False, 5000),
-        (5000, 10, 0, True, 500),
-        (5000, 1, 0, True, 5000),
-        (5, 10, 0, True, 1),
-        (5000, 10, 1, False, 40_000),
-        (5000, 10, 2, False, 320_000),
-        (5000, 10, 2, True, 32_000),  # a token lightens a surge's cost, never lifts it
+        ("pbkdf2", 10, 0, False, 5000, 400),
+        ("pbkdf2", 10, 0, True, 500, 400),
+        ("pbkdf2", 1, 0, True, 5000, 400),
+        ("pbkdf2", 10_000_000, 0, True, 1, 400),  # never below one iteration
+        ("pbkdf2", 10, 1, False, 40_000, 400),
+        ("pbkdf2", 10, 2, False, 320_000, 400),
+        ("pbkdf2", 10, 2, True, 32_000, 400),  # a token lightens a surge's work, never lifts it
+        ("scrypt", 10, 0, False, 4096, 80),  # scrypt's N is the reader's memory: its steps carry the factor
+        ("scrypt", 10, 0, True, 4096, 8),
+        ("scrypt", 1000, 0, True, 4096, 1),  # never below one step
+        ("scrypt", 10, 1, False, 4096, 640),
+        ("scrypt", 10, 2, True, 4096, 512),
     ],
 )
-def test_a_surge_multiplies_and_a_token_divides_the_proofs_cost_never_below_one(
-    monkeypatch, cost, divisor, surge, token, expected
+def test_a_surge_multiplies_and_a_token_divides_a_challenges_work_never_below_one_step(
+    monkeypatch, algorithm, divisor, surge, token, cost, spread
 ):
-    monkeypatch.setenv("POW_COST", str(cost))
-    monkeypatch.setenv("PRIVATE_TOKEN_DIVISOR", str(divisor))
+    monkeypatch.setenv("PRIVATE_TOKEN_DIVISOR", str(min(divisor, 1000)))
     state.reset_all()
-    assert challenges.proof_cost(get_settings(), surge, token) == expected
+    settings = get_settings()
+    if divisor > 1000:  # beyond the setting's range: the floor of one still holds
+        settings = replace(settings, private_token_divisor=divisor)
+    parameters, drawn_from = challenges.work(settings, ProofAlgorithm(algorithm), surge, token)
+    assert (parameters["cost"], drawn_from) == (cost, spread)
     state.reset_all()
 
 

@@ -8,11 +8,12 @@ const VISIBILITY = [["always", "Always"], ["after_vote", "After the reader votes
 const BLOCKING = [["voter", "One vote per browser"], ["voter_and_ip", "One vote per browser, and a limit per IP address"], ["none", "No blocking (repeat votes allowed)"]];
 const DISCLAIMERS = [["standard", "The standard line, in the reader's language"], ["custom", "My own text"], ["off", "None"]];
 const CHALLENGES = [["proof_of_work", "Proof of work in the reader's browser"], ["turnstile", "Cloudflare Turnstile"], ["none", "None"]];
+const PROOFS = [["", "This stage's default"], ["scrypt", "scrypt (memory-hard: a GPU gains far less)"], ["pbkdf2", "PBKDF2 (for pages whose CSP refuses WebAssembly)"]];
 // Where an API error's `field` (or code) is shown: the field's control id.
 const FIELD_IDS = {
   id: "poll-id", question: "poll-question", options: "poll-options", opens_at: "poll-opens", closes_at: "poll-closes",
   max_choices: "poll-max", results_visibility: "poll-visibility", repeat_votes: "poll-block", "repeat_votes.block": "poll-block",
-  "repeat_votes.ip_limit": "poll-ip-limit", challenge: "poll-challenge", disclaimer: "poll-disclaimer-text",
+  "repeat_votes.ip_limit": "poll-ip-limit", challenge: "poll-challenge", proof_algorithm: "poll-proof", disclaimer: "poll-disclaimer-text",
   article_url: "poll-article",
 };
 const CODE_FIELDS = { poll_exists: "id", poll_has_votes: "options" };
@@ -36,6 +37,7 @@ export async function formView({ session, onStop }, pollId) {
   const editing = Boolean(pollId);
   let poll = null;
   let challengeKnown = false;
+  let proofKnown = false; // the API offers `proof_algorithm`
   if (editing) {
     try {
       poll = await api.get(`/polls/${encodeURIComponent(pollId)}/admin`);
@@ -44,10 +46,12 @@ export async function formView({ session, onStop }, pollId) {
       return;
     }
     challengeKnown = "challenge" in poll;
+    proofKnown = "proof_algorithm" in poll;
   } else {
     // The stuffing defences add `challenge` to polls; offer the field only once the API knows it.
     const sample = await api.get("/polls?limit=1").catch(() => ({ polls: [] }));
     challengeKnown = sample.polls.length > 0 && "challenge" in sample.polls[0];
+    proofKnown = sample.polls.length > 0 && "proof_algorithm" in sample.polls[0];
   }
   const draft = poll || { question: "", options: [{ label: "" }, { label: "" }], max_choices: 1, results_visibility: "always", repeat_votes: { block: "voter", ip_limit: 20 } };
 
@@ -62,6 +66,7 @@ export async function formView({ session, onStop }, pollId) {
   const block = select(BLOCKING, draft.repeat_votes.block);
   const ipLimit = h("input", { type: "number", min: 1, max: 1000000, value: draft.repeat_votes.ip_limit || 20, inputmode: "numeric" });
   const challenge = select(CHALLENGES, draft.challenge || "proof_of_work");
+  const proof = select(editing ? PROOFS.slice(1) : PROOFS, draft.proof_algorithm || "");
   const given = draft.disclaimer === undefined ? true : draft.disclaimer;
   const disclaimer = select(DISCLAIMERS, given === true ? "standard" : given === false ? "off" : "custom");
   const disclaimerText = h("input", { type: "text", maxlength: 200, value: typeof given === "string" ? given : "" });
@@ -116,6 +121,10 @@ export async function formView({ session, onStop }, pollId) {
   disclaimer.addEventListener("change", showText);
   showText();
   const disclaimerValue = () => (disclaimer.value === "standard" ? true : disclaimer.value === "off" ? false : disclaimerText.value);
+  const proofField = field("poll-proof", "Proof of work", proof, "What the reader's browser computes: scrypt needs 'wasm-unsafe-eval' in a page's CSP.");
+  const showProof = () => { proofField.hidden = !proofKnown || challenge.value !== "proof_of_work"; };
+  challenge.addEventListener("change", showProof);
+  showProof();
   const setOnCreate = editing ? "Set when the poll is created." : null;
   for (const control of [maxChoices, visibility, block, ipLimit]) if (editing) control.disabled = true;
 
@@ -134,6 +143,7 @@ export async function formView({ session, onStop }, pollId) {
     challengeKnown
       ? field("poll-challenge", "Bot challenge", challenge, "What a reader's browser must pass before a vote counts.")
       : h("p", { class: "hint waiting" }, "Bot challenge: this API does not offer one."),
+    proofField,
     field("poll-disclaimer", "Disclaimer", disclaimer, "Shown with the poll, its results, its share card and CSV: \u201cReaders' poll: a self-selected sample, not a scientific survey.\u201d"),
     textField,
     field("poll-article", "Article link (optional)", article, "The story the poll belongs to (https): its pages link back to it."),
@@ -152,6 +162,7 @@ export async function formView({ session, onStop }, pollId) {
       wanted.results_visibility = visibility.value;
       wanted.repeat_votes = block.value === "voter_and_ip" ? { block: block.value, ip_limit: Number(ipLimit.value) } : { block: block.value };
       if (challengeKnown) wanted.challenge = challenge.value;
+      if (proofKnown && proof.value) wanted.proof_algorithm = proof.value;
       wanted.disclaimer = disclaimerValue();
       if (article.value.trim()) wanted.article_url = article.value.trim();
       return wanted;
@@ -164,6 +175,7 @@ export async function formView({ session, onStop }, pollId) {
     const closesAt = isoOf(closes.value);
     if (closesAt !== poll.closes_at) changed.closes_at = closesAt;
     if (challengeKnown && challenge.value !== poll.challenge) changed.challenge = challenge.value;
+    if (proofKnown && proof.value !== poll.proof_algorithm) changed.proof_algorithm = proof.value;
     if (disclaimerValue() !== given) changed.disclaimer = disclaimerValue();
     const link = article.value.trim() || null;
     if (link !== (poll.article_url || null)) changed.article_url = link;

@@ -82,6 +82,7 @@ class PollModel(Model):
     # No defaults on purpose: a poll stored before these existed reads as challenge none and no address
     # limit (a PynamoDB default would be applied to old items too); new polls always write them.
     challenge = UnicodeAttribute(null=True)
+    proof_algorithm = UnicodeAttribute(null=True)  # absent: pbkdf2, the one proof of work before scrypt
     address_votes = NumberAttribute(null=True)
     address_minutes = NumberAttribute(null=True)
     address_blocks = MapAttribute(null=True)  # type: ignore[var-annotated]  # block -> {"votes", "minutes"}; absent: none
