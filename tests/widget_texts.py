@@ -101,6 +101,7 @@ SHOWN_FOR_CODE = {
     **{code: text for code, text in said_for_codes().items() if code not in ("after_vote", "after_close", "never")},
     "challenge_required": said_for_codes()["challenge_failed"],
     "challenge_used": said_for_codes()["challenge_failed"],
+    "turnstile_required": "Complete the check above first.",  # and the widget shows Turnstile's check
     "poll_not_open": "This poll opens on {x}.",
     "results_hidden": said_for_codes()["after_vote"],
     "invalid_json": NOT_ACCEPTED,

@@ -304,11 +304,13 @@ li{margin:0 0 .6rem}
       };
       show(h("form", { submit, change }, fieldset, h("slot", { name: "t" }), button));
       say();
-      if (poll.challenge == "turnstile") {
-        const box = h("div", { slot: "t" });
-        host.append(box);
-        window.turnstile?.render(box, { sitekey: attr("turnstile-sitekey"), callback: (v) => (token = v) });
-      }
+      if (poll.challenge == "turnstile") check();
+    };
+
+    const check = () => {
+      const box = h("div", { slot: "t" });
+      host.append(box);
+      window.turnstile?.render(box, { sitekey: attr("turnstile-sitekey"), callback: (v) => (token = v) });
     };
 
     const vote = async (chosen, retrying, attempt, unlock) => {
@@ -317,6 +319,7 @@ li{margin:0 0 .6rem}
       try {
         spent = await proofFor();
       } catch (e) {
+        if (e.code == "turnstile_required") return (poll.challenge = "turnstile"), check(), unlock(), say(t("Complete the check above first."), 1);
         return offerRetry(t("Your browser could not complete the check."), () => vote(chosen, retrying, attempt, unlock));
       }
       if (poll.challenge == "turnstile" && !spent) {

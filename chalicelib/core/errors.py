@@ -64,6 +64,13 @@ class ChallengeFailed(DomainError):
     status, code = 400, "challenge_failed"
 
 
+class TurnstileRequired(DomainError):
+    """The reader's network or block surges past the second level and the stage has Turnstile: no proof of work
+    will do now, the vote's proof must be a Turnstile token."""
+
+    status, code = 428, "turnstile_required"
+
+
 class PrivateTokenInvalid(DomainError):
     """A Privacy Pass token presented for a cheaper challenge is malformed, forged, or for another challenge or key."""
 

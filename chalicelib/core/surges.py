@@ -19,6 +19,7 @@ from chalicelib.core.times import to_iso
 UNKNOWN_NETWORK = "unknown"  # a vote whose network the edge did not say: never surges
 LEVELS = (0, 1, 2)
 COST_FACTORS = {0: 1, 1: 8, 2: 64}  # what a level multiplies the proof of work's cost by
+TURNSTILE_LEVEL = 2  # from this level a stage with Turnstile asks the reader for it instead of a proof of work
 MAX_SURGES = 100  # surges one poll holds at once (the busiest keys win): the poll's catalog read stays small
 
 

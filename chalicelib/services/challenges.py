@@ -7,9 +7,9 @@ from typing import Any
 
 import altcha
 
-from chalicelib.core.errors import ChallengeFailed, InvalidPoll
+from chalicelib.core.errors import ChallengeFailed, InvalidPoll, TurnstileRequired
 from chalicelib.core.poll import Challenge, Poll, ProofAlgorithm
-from chalicelib.core.surges import COST_FACTORS
+from chalicelib.core.surges import COST_FACTORS, TURNSTILE_LEVEL
 from chalicelib.runtime import clock
 from chalicelib.runtime.secrets import get_secrets, keyed_hash
 from chalicelib.runtime.settings import Settings, get_settings
@@ -47,6 +47,8 @@ def issue(
     too, for a reader who redeemed a Private Access Token."""
     poll = catalog.poll(poll_id)
     surge = surges.required(poll_id, source_ip, network)
+    if _turnstile_instead(poll, surge):
+        raise TurnstileRequired("your network is checked with Turnstile now: send a Turnstile token as the proof")
     settings = get_settings()
     parameters, spread = work(settings, poll.proof_algorithm, surge, token is not None)
     challenge_key, derived_key = _signing_keys()
@@ -105,15 +107,23 @@ def _turnstile(proof: str, source_ip: str | None) -> None:
         raise ChallengeFailed(f"Turnstile refused the token ({', '.join(answer.error_codes) or 'no reason'})")
 
 
+def _turnstile_instead(poll: Poll, surge: int) -> bool:
+    """Tell whether a proof-of-work poll asks a reader at this surge level for Turnstile instead (the stage has it)."""
+    return (
+        poll.challenge is Challenge.PROOF_OF_WORK and surge >= TURNSTILE_LEVEL and bool(get_secrets().turnstile_secret)
+    )
+
+
 def verify(poll: Poll, proof: str | None, source_ip: str | None, network: str = "unknown") -> SpentProof | None:
     """Check a vote's proof against the poll's challenge (and the surge level its network and block need now);
     return the proof of work to spend, if any."""
     if poll.challenge is Challenge.NONE or proof is None:
         return None
-    if poll.challenge is Challenge.TURNSTILE:
+    surge = 0 if poll.challenge is Challenge.TURNSTILE else surges.required(poll.id, source_ip, network)
+    if poll.challenge is Challenge.TURNSTILE or _turnstile_instead(poll, surge):
         _turnstile(proof, source_ip)
         return None
-    return _proof_of_work(poll, proof, surges.required(poll.id, source_ip, network))
+    return _proof_of_work(poll, proof, surge)
 
 
 def check_available(poll: Poll) -> None:

@@ -62,7 +62,7 @@ def total(client, poll_id):
 def test_tokens_are_off_unless_the_stage_names_issuers(monkeypatch, client):
     monkeypatch.setenv("POW_COST", str(COST))
     get_settings.cache_clear()
-    poll = create_poll(client, challenge="proof_of_work")["id"]
+    poll = create_poll(client, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
     token = mint(issuer(), b"any challenge")
     response = get_challenge(client, poll, token)
     assert response.status_code == 200
@@ -72,7 +72,7 @@ def test_tokens_are_off_unless_the_stage_names_issuers(monkeypatch, client):
 
 
 def test_the_challenge_route_offers_a_token_challenge_bound_to_the_poll_without_a_database_request(stage, calls):
-    poll, other = (create_poll(stage, challenge="proof_of_work")["id"] for _ in range(2))
+    poll, other = (create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"] for _ in range(2))
     calls.clear()
     response = get_challenge(stage, poll)
     [(challenge, key)] = offers(response.headers["WWW-Authenticate"])
@@ -88,7 +88,7 @@ def test_the_challenge_route_offers_a_token_challenge_bound_to_the_poll_without_
 
 
 def test_a_valid_token_buys_a_cheaper_challenge_whose_proof_counts_in_one_transaction(stage, calls):
-    poll = create_poll(stage, challenge="proof_of_work")["id"]
+    poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
     response = get_challenge(stage, poll, token_for(stage, poll))
     assert response.status_code == 200, response.body
     parameters = response.json_body["parameters"]
@@ -104,7 +104,7 @@ def test_a_valid_token_buys_a_cheaper_challenge_whose_proof_counts_in_one_transa
 
 
 def test_a_replayed_token_buys_cheap_challenges_but_only_one_vote(stage):
-    poll = create_poll(stage, challenge="proof_of_work")["id"]
+    poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
     token = token_for(stage, poll)
     first, second = (get_challenge(stage, poll, token).json_body for _ in range(2))
     assert first["parameters"]["data"]["token"] == second["parameters"]["data"]["token"]
@@ -125,7 +125,9 @@ def _flip_last_bit(token: bytes) -> bytes:
         lambda c, poll: mint(issuer("other.test.example"), offered(c, poll)),
         lambda c, poll: mint(issuer("other.test.example"), offered(c, poll), key_id=issuer().key_id),
         lambda c, poll: _flip_last_bit(token_for(c, poll)),
-        lambda c, poll: mint(issuer(), offered(c, create_poll(c, challenge="proof_of_work")["id"])),
+        lambda c, poll: mint(
+            issuer(), offered(c, create_poll(c, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"])
+        ),
         lambda c, poll: mint(issuer(), offered(c, poll, host="elsewhere.example")),
         lambda c, poll: mint(issuer(), offered(c, poll), token_type=0x0001),
         lambda c, poll: token_for(c, poll)[:-1],
@@ -141,7 +143,7 @@ def _flip_last_bit(token: bytes) -> bytes:
     ],
 )
 def test_a_forged_or_mismatched_token_is_refused_with_a_fresh_offer_and_nothing_written(stage, calls, forge):
-    poll = create_poll(stage, challenge="proof_of_work")["id"]
+    poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
     token = forge(stage, poll)
     calls.clear()
     response = get_challenge(stage, poll, token)
@@ -164,7 +166,7 @@ def test_a_forged_or_mismatched_token_is_refused_with_a_fresh_offer_and_nothing_
     ],
 )
 def test_a_malformed_private_token_authorization_is_refused_and_other_schemes_ignored(stage, header):
-    poll = create_poll(stage, challenge="proof_of_work")["id"]
+    poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
     value, status = header
     response = stage.http.get(f"/polls/{poll}/challenge", headers={"Host": HOST, "Authorization": value})
     assert response.status_code == status
@@ -172,7 +174,7 @@ def test_a_malformed_private_token_authorization_is_refused_and_other_schemes_ig
 
 
 def test_a_token_for_a_challenge_two_slots_old_is_refused(stage, monkeypatch):
-    poll = create_poll(stage, challenge="proof_of_work")["id"]
+    poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
     token = token_for(stage, poll)
     later = clock.now() + 2 * get_settings().challenge_seconds
     monkeypatch.setattr(clock, "now", lambda: later)
@@ -188,7 +190,7 @@ def test_a_token_does_not_lift_the_address_window(stage):
 
 
 def test_the_token_id_a_challenge_carries_is_a_keyed_hash_not_the_nonce(stage):
-    poll = create_poll(stage, challenge="proof_of_work")["id"]
+    poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
     token = token_for(stage, poll)
     carried = get_challenge(stage, poll, token).json_body["parameters"]["data"]["token"]
     nonce = token[2:34]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import boto3
 import pytest
@@ -17,6 +15,7 @@ from chalicelib.runtime.settings import get_settings
 from tests.conftest import ADMIN, JSON
 from tests.helpers import UNPROTECTED, create_poll, error_code, folded, new_voter, patch, vote
 from tests.proofs import CHEAP_POW, solve, tampered
+from tests.support.turnstile import Siteverify
 
 
 @pytest.fixture
@@ -310,33 +309,6 @@ def test_a_malformed_void_request_is_refused_naming_what_is_wrong(client, body):
     response = client.http.post(f"/polls/{poll}/void", headers=ADMIN, body=raw)
     expected = "invalid_parameter" if isinstance(body, dict) and "to" in body else "invalid_json"
     assert (response.status_code, error_code(response)) == (400, expected)
-
-
-class Siteverify:
-    """A stand-in for Cloudflare's documented siteverify endpoint: form-encoded POST, JSON answer."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, list[str]]] = []
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # the name http.server calls
-                form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-                stand_in.requests.append(form)
-                passed = form.get("secret") == ["turnstile-test-secret"] and form.get("response") == ["good-token"]
-                body = {"success": passed, "error-codes": [] if passed else ["invalid-input-response"]}
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                """Quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/turnstile/v0/siteverify"
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ quiet cool-down, and editors may lift it, each step in the audit log."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import boto3
@@ -20,6 +21,7 @@ from tests.api.test_openapi import SPEC_PATH
 from tests.conftest import ADMIN, JSON
 from tests.helpers import aws_error, create_poll, error_code, folded, new_voter
 from tests.proofs import CHEAP_POW, solve
+from tests.support.turnstile import Siteverify
 
 # A small rule for the tests: 6 votes in 5 minutes surge (level 1) a key with no trailing votes; 12, level 2.
 RULE = {"SURGE_FLOOR": "6", "SURGE_FLOOR_2": "12", "SURGE_FACTOR": "2", "SURGE_FACTOR_2": "4"}
@@ -121,7 +123,7 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def protected(client) -> str:
-    return str(create_poll(client, options=["Yes", "No"], challenge="proof_of_work")["id"])
+    return str(create_poll(client, options=["Yes", "No"], challenge="proof_of_work", proof_algorithm="pbkdf2")["id"])
 
 
 def test_a_surge_raises_the_proof_cost_for_its_network_only(client, surge_rule):
@@ -321,3 +323,42 @@ def test_a_failing_surge_counter_never_holds_the_counts_back(client, surge_rule,
     faults.clear()
     assert client.http.get(f"/polls/{poll_id}/results", headers=ADMIN).json_body["total_voters"] == 6
     assert client.http.get(f"/polls/{poll_id}/surges", headers=ADMIN).json_body["surges"] == []
+
+
+@pytest.mark.parametrize(
+    ("proof", "status"),
+    [("good-token", 201), ("bad-token", 400), ("altcha", 400)],
+    ids=["Turnstile passes", "Turnstile refuses", "a proof of work no longer does"],
+)
+def test_past_the_second_level_a_stage_with_turnstile_asks_that_network_for_it_instead(
+    client, surge_rule, monkeypatch, proof, status
+):
+    poll_id = protected(client)
+    early = solve(challenge(client, poll_id, through_edge("10.9.9.9", "64500")))  # before the surge
+    flood(client, poll_id, "64500", 12)  # level 2
+    stand_in = Siteverify()
+    threading.Thread(target=stand_in.server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("TURNSTILE_VERIFY_URL", stand_in.url)
+        monkeypatch.setenv("TURNSTILE_SECRET", "turnstile-test-secret")
+        state.reset_all()
+        headers = through_edge("10.9.9.9", "64500")
+        asked = client.http.get(f"/polls/{poll_id}/challenge", headers=headers)
+        assert (asked.status_code, error_code(asked)) == (428, "turnstile_required")
+        assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64501")) == (1, 0)  # another network
+        answer = cast(client, poll_id, headers, proof=early if proof == "altcha" else proof)
+        assert answer.status_code == status
+        if status != 201:
+            assert error_code(answer) == "challenge_failed"
+        assert len(stand_in.requests) == 1  # every proof from that network goes to siteverify
+    finally:
+        stand_in.server.shutdown()
+        stand_in.server.server_close()
+
+
+def test_past_the_second_level_a_stage_without_turnstile_asks_the_costliest_proof(client, surge_rule):
+    poll_id = protected(client)
+    flood(client, poll_id, "64500", 12)
+    headers = through_edge("10.9.9.9", "64500")
+    assert cost_and_level(client, poll_id, headers) == (64, 2)
+    assert cast(client, poll_id, headers, proof=solve(challenge(client, poll_id, headers))).status_code == 201
