@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import statistics
 import threading
 import time
@@ -15,7 +16,7 @@ import altcha
 
 from bench.harness import Section, local_stack
 from chalicelib.core.poll import DEFAULT_ADDRESS_LIMIT, DEFAULT_BLOCK_LIMITS, AddressBlock, ProofAlgorithm
-from chalicelib.runtime.settings import POW_COST, POW_SPREAD, SCRYPT_COST, SCRYPT_SPREAD
+from chalicelib.runtime.settings import POW_COST, POW_SPREAD, SCRYPT_COST, SCRYPT_SPREAD, get_settings
 from chalicelib.services.challenges import work
 from local.stack import LocalStack
 from ops.client import PollClient, loopback, solve
@@ -133,7 +134,9 @@ def _server_costs(runs: int) -> dict[str, dict[str, float]]:
         issued, verified = [], []
         for _ in range(runs):
             started = time.process_time()
-            challenge = altcha.create_challenge(**work(algorithm), hmac_secret="c", hmac_key_secret="k")
+            parameters, spread = work(get_settings(), algorithm, 0, False)
+            counter = secrets.randbelow(spread)
+            challenge = altcha.create_challenge(**parameters, counter=counter, hmac_secret="c", hmac_key_secret="k")
             issued.append(time.process_time() - started)
             proof = solve(challenge.to_dict())
             started = time.process_time()
