@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import urlsplit
 
 from chalicelib.core.errors import PrivateTokenInvalid
 from chalicelib.core.private_tokens import (
@@ -35,7 +36,10 @@ def _slot() -> int:
 
 
 def _origin(host: str | None) -> str:
-    """Return the origin_info a challenge names: the API's host as the reader called it (empty if unusable)."""
+    """Return the origin_info a challenge names: the site's host where the stage has one (readers reach the API
+    through it, and CloudFront does not pass their Host on), else the Host they called (empty if unusable)."""
+    site = get_settings().site_url
+    host = urlsplit(site).netloc if site else host
     return host.lower() if host and HOST_RE.fullmatch(host) else ""
 
 

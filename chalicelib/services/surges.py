@@ -149,7 +149,7 @@ def _parse_lift(body: Any) -> tuple[SurgeKind, str, str | None]:
     if not isinstance(body, dict) or set(body) - LIFT_FIELDS:
         raise InvalidJson(f"the body must be an object with only {', '.join(sorted(LIFT_FIELDS))}")
     kinds = {kind.value for kind in SurgeKind}
-    if body.get("kind") not in kinds:
+    if not isinstance(body.get("kind"), str) or body["kind"] not in kinds:
         raise InvalidParameter(f"'kind' must be one of {', '.join(sorted(kinds))}")
     kind, key, reason = SurgeKind(body["kind"]), body.get("key"), body.get("reason")
     if not isinstance(key, str) or not KEY_PATTERNS[kind].fullmatch(key):

@@ -195,3 +195,15 @@ def test_the_token_id_a_challenge_carries_is_a_keyed_hash_not_the_nonce(stage):
     carried = get_challenge(stage, poll, token).json_body["parameters"]["data"]["token"]
     nonce = token[2:34]
     assert carried not in {b64url(nonce), nonce.hex(), hashlib.sha256(nonce).hexdigest()}
+
+
+def test_behind_the_site_the_token_challenge_names_the_sites_host_whatever_host_reached_the_api(stage, monkeypatch):
+    monkeypatch.setenv("SITE_URL", "https://polls.news.example")
+    get_settings.cache_clear()
+    poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
+    for host in (HOST, "abc123.execute-api.eu-west-1.amazonaws.com"):  # CloudFront does not pass the reader's Host on
+        assert offered(stage, poll, host=host).endswith(
+            len(b"polls.news.example").to_bytes(2, "big") + b"polls.news.example"
+        )
+    token = mint(issuer(), offered(stage, poll, host="abc123.execute-api.eu-west-1.amazonaws.com"))
+    assert get_challenge(stage, poll, token).status_code == 200

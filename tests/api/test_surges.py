@@ -205,6 +205,8 @@ def test_an_editor_lifts_a_surge_and_the_rule_leaves_that_network_be(client, sur
     ("body", "code"),
     [
         ({"kind": "country", "key": "64500"}, "invalid_parameter"),
+        ({"kind": ["network"], "key": "64500"}, "invalid_parameter"),  # not a string: no kind, and no 500
+        ({"kind": {"network": 1}, "key": "64500"}, "invalid_parameter"),
         ({"kind": "network", "key": "AS64500"}, "invalid_parameter"),
         ({"kind": "block", "key": "198.51.100.0/24"}, "invalid_parameter"),
         ({"kind": "network", "key": "64500", "reason": 7}, "invalid_parameter"),
