@@ -28,15 +28,18 @@ def _signing_keys() -> tuple[str, str]:
 
 def work(settings: Settings, algorithm: ProofAlgorithm, surge: int, token: bool) -> tuple[dict[str, Any], int]:
     """Return a challenge's ALTCHA parameters for the poll's algorithm and the spread its secret counter is drawn
-    from, for a reader at a surge level (its factor multiplies the work) who may have redeemed a Private Access Token
-    (the divisor divides it, never below one step). PBKDF2's work scales by its iterations a step; scrypt's by its
-    steps, since its N is the memory a reader's browser must hold."""
-    factor, divisor = COST_FACTORS[surge], settings.private_token_divisor if token else 1
+    from: the stage's, the spread multiplied by the surge level's factor and divided for a reader who redeemed a
+    Private Access Token (never below one step). Only the steps change: a step's cost (PBKDF2's iterations, scrypt's
+    N and so the reader's memory) stays, and so does the server's one derivation when it issues the challenge."""
     if algorithm is ProofAlgorithm.SCRYPT:
-        costs = {"cost": settings.scrypt_cost, "memory_cost": SCRYPT_BLOCK, "parallelism": 1}
-        return {"algorithm": algorithm.altcha_name, **costs}, max(1, settings.scrypt_spread * factor // divisor)
-    cost = max(1, settings.pow_cost * factor // divisor)
-    return {"algorithm": algorithm.altcha_name, "cost": cost}, settings.pow_spread
+        costs, spread = (
+            {"cost": settings.scrypt_cost, "memory_cost": SCRYPT_BLOCK, "parallelism": 1},
+            settings.scrypt_spread,
+        )
+    else:
+        costs, spread = {"cost": settings.pow_cost}, settings.pow_spread
+    divisor = settings.private_token_divisor if token else 1
+    return {"algorithm": algorithm.altcha_name, **costs}, max(1, spread * COST_FACTORS[surge] // divisor)
 
 
 def issue(

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import hashlib
 from functools import cache
+from types import SimpleNamespace
 
 import pytest
 
 from chalicelib.core.private_tokens import TOKEN_TYPE, b64url
 from chalicelib.runtime import clock
 from chalicelib.runtime.settings import get_settings
+from chalicelib.services import challenges
 from tests.conftest import ADMIN
 from tests.helpers import create_poll, error_code, folded, new_voter, vote
 from tests.proofs import solve
 from tests.support.privacy_pass import LocalIssuer, authorization, mint, offers
 
 HOST = "polls-api.example-news.com"
-COST, DIVISOR = 200, 10  # a token divides the proof's cost by DIVISOR
+COST, SPREAD, DIVISOR = 200, 40, 10  # a token divides the proof's steps (the counter's spread) by DIVISOR
 
 
 @cache
@@ -29,7 +31,11 @@ def issuer(name: str = "issuer.test.example") -> LocalIssuer:
 @pytest.fixture
 def stage(monkeypatch, client):
     """Run the API as a stage that trusts the test issuer, with challenges quick to solve."""
-    for name, value in {"POW_COST": str(COST), "POW_SPREAD": "4", "PRIVATE_TOKEN_DIVISOR": str(DIVISOR)}.items():
+    for name, value in {
+        "POW_COST": str(COST),
+        "POW_SPREAD": str(SPREAD),
+        "PRIVATE_TOKEN_DIVISOR": str(DIVISOR),
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("PRIVATE_TOKEN_ISSUERS", issuer().setting())
     get_settings.cache_clear()
@@ -89,10 +95,14 @@ def test_the_challenge_route_offers_a_token_challenge_bound_to_the_poll_without_
 
 def test_a_valid_token_buys_a_cheaper_challenge_whose_proof_counts_in_one_transaction(stage, calls):
     poll = create_poll(stage, challenge="proof_of_work", proof_algorithm="pbkdf2")["id"]
-    response = get_challenge(stage, poll, token_for(stage, poll))
+    token, drawn = token_for(stage, poll), []
+    with pytest.MonkeyPatch.context() as patch:  # the spread its secret counter is drawn from: the steps
+        patch.setattr(challenges, "secrets", SimpleNamespace(randbelow=lambda n: drawn.append(n) or 0))
+        get_challenge(stage, poll)
+        response = get_challenge(stage, poll, token)
     assert response.status_code == 200, response.body
     parameters = response.json_body["parameters"]
-    assert parameters["cost"] == COST // DIVISOR
+    assert (parameters["cost"], drawn) == (COST, [SPREAD, max(1, SPREAD // DIVISOR)])
     assert set(parameters["data"]) == {"poll", "surge", "token"}
     calls.clear()
     assert vote(stage, poll, ["yes"], new_voter(), proof=solve(response.json_body)).status_code == 201

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -15,7 +16,7 @@ import yaml
 
 from chalicelib.runtime import clock, state
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import surges
+from chalicelib.services import challenges, surges
 from tests.api.conftest import EDGE_KEY
 from tests.api.test_openapi import SPEC_PATH
 from tests.conftest import ADMIN, JSON
@@ -98,8 +99,13 @@ def challenge(client, poll_id: str, headers: dict[str, str]) -> dict[str, Any]:
 
 
 def cost_and_level(client, poll_id: str, headers: dict[str, str]) -> tuple[int, int]:
-    parameters = challenge(client, poll_id, headers)["parameters"]
-    return parameters["cost"], parameters["data"]["surge"]
+    """The challenge's work in steps (the spread its secret counter was drawn from; CHEAP_POW's is 4) and level."""
+    drawn: list[int] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(challenges, "secrets", SimpleNamespace(randbelow=lambda n: drawn.append(n) or 0))
+        parameters = challenge(client, poll_id, headers)["parameters"]
+    assert parameters["cost"] == 1  # a step's cost stays CHEAP_POW's: only the steps change
+    return drawn[0] // 4, parameters["data"]["surge"]
 
 
 def flood(client, poll_id: str, asn: str, votes: int, block: bool = False) -> None:

@@ -95,20 +95,20 @@ def test_a_token_bought_challenge_spends_its_token_so_a_second_cheap_proof_is_re
     ("algorithm", "divisor", "surge", "token", "cost", "spread"),
     [
         ("pbkdf2", 10, 0, False, 5000, 400),
-        ("pbkdf2", 10, 0, True, 500, 400),
+        ("pbkdf2", 10, 0, True, 5000, 40),
         ("pbkdf2", 1, 0, True, 5000, 400),
-        ("pbkdf2", 10_000_000, 0, True, 1, 400),  # never below one iteration
-        ("pbkdf2", 10, 1, False, 40_000, 400),
-        ("pbkdf2", 10, 2, False, 320_000, 400),
-        ("pbkdf2", 10, 2, True, 32_000, 400),  # a token lightens a surge's work, never lifts it
-        ("scrypt", 10, 0, False, 4096, 80),  # scrypt's N is the reader's memory: its steps carry the factor
+        ("pbkdf2", 10_000_000, 0, True, 5000, 1),  # never below one step
+        ("pbkdf2", 10, 1, False, 5000, 3200),
+        ("pbkdf2", 10, 2, False, 5000, 25_600),  # the reader's work x64; the server's derivation stays one
+        ("pbkdf2", 10, 2, True, 5000, 2560),  # a token lightens a surge's work, never lifts it
+        ("scrypt", 10, 0, False, 4096, 80),  # scrypt's N is the reader's memory: it stays
         ("scrypt", 10, 0, True, 4096, 8),
         ("scrypt", 1000, 0, True, 4096, 1),  # never below one step
         ("scrypt", 10, 1, False, 4096, 640),
         ("scrypt", 10, 2, True, 4096, 512),
     ],
 )
-def test_a_surge_multiplies_and_a_token_divides_a_challenges_work_never_below_one_step(
+def test_a_surge_multiplies_and_a_token_divides_a_challenges_steps_never_below_one(
     monkeypatch, algorithm, divisor, surge, token, cost, spread
 ):
     monkeypatch.setenv("PRIVATE_TOKEN_DIVISOR", str(min(divisor, 1000)))
