@@ -139,6 +139,7 @@ li{margin:0 0 .6rem}
     let pending = null;
     let spent = null;
     let token = null;
+    let surged = 0;
     let timer, shown;
 
     const text = (words, tag = "span", attrs) => h(tag, { lang: poll.lang, dir: "auto", ...attrs }, words);
@@ -252,7 +253,7 @@ li{margin:0 0 .6rem}
     };
 
     const prove = () => {
-      pending = call(path + "/challenge").then((r) => (r.status == 200 ? solve(r.body) : Promise.reject(r)));
+      pending = call(path + "/challenge" + (window.turnstile ? "" : "?turnstile=0")).then((r) => (r.status == 200 ? solve(r.body) : Promise.reject(r)));
       pending.catch(() => (pending = null));
       return pending;
     };
@@ -319,7 +320,7 @@ li{margin:0 0 .6rem}
       try {
         spent = await proofFor();
       } catch (e) {
-        if (e.code == "turnstile_required") return (poll.challenge = "turnstile"), check(), unlock(), say(t("Complete the check above first."), 1);
+        if (e.code == "turnstile_required") return (poll.challenge = "turnstile"), (surged = 1), check(), unlock(), say(t("Complete the check above first."), 1);
         return offerRetry(t("Your browser could not complete the check."), () => vote(chosen, retrying, attempt, unlock));
       }
       if (poll.challenge == "turnstile" && !spent) {
@@ -339,8 +340,9 @@ li{margin:0 0 .6rem}
       }
       const code = r.code;
       const challenged = /^challenge_/.test(code);
-      if (challenged && attempt < 2 && poll.challenge == "proof_of_work") {
+      if (challenged && attempt < 2 && (poll.challenge == "proof_of_work" || surged)) {
         spent = null;
+        if (surged) poll.challenge = "proof_of_work", (surged = 0);
         return vote(chosen, retrying, attempt + 1, unlock);
       }
       if (r.status == 201 || code == "already_voted") {

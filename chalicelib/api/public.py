@@ -47,7 +47,10 @@ def get_challenge(poll_id: str) -> Response:
     request = routes.request()
     host = header(request, "host")
     token = private_tokens.redeem(poll_id, host, header(request, "authorization"))
-    document = challenges.issue(poll_id, source_ip(request), viewer_network(request), token=token)
+    shows_turnstile = query(request, "turnstile") != "0"  # a page without Turnstile's script says so
+    document = challenges.issue(
+        poll_id, source_ip(request), viewer_network(request), token=token, turnstile=shows_turnstile
+    )
     return json_response(document, headers=private_tokens.offer(poll_id, host))
 
 

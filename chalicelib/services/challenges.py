@@ -43,14 +43,20 @@ def work(settings: Settings, algorithm: ProofAlgorithm, surge: int, token: bool)
 
 
 def issue(
-    poll_id: str, source_ip: str | None = None, network: str = "unknown", *, token: str | None = None
+    poll_id: str,
+    source_ip: str | None = None,
+    network: str = "unknown",
+    *,
+    token: str | None = None,
+    turnstile: bool = True,
 ) -> dict[str, Any]:
     """Return a signed proof-of-work challenge bound to the poll, a few minutes and the surge level of the reader's
     network and block, costed for it (poll and surges from the process cache); cheaper, and bound to the token's id
-    too, for a reader who redeemed a Private Access Token."""
+    too, for a reader who redeemed a Private Access Token. Past the second level, a reader who can show Turnstile
+    (`turnstile`) is asked for it instead, where the stage has it; one who cannot gets the costliest proof."""
     poll = catalog.poll(poll_id)
     surge = surges.required(poll_id, source_ip, network)
-    if _turnstile_instead(poll, surge):
+    if turnstile and _turnstile_instead(poll, surge):
         raise TurnstileRequired("your network is checked with Turnstile now: send a Turnstile token as the proof")
     settings = get_settings()
     parameters, spread = work(settings, poll.proof_algorithm, surge, token is not None)
@@ -123,10 +129,19 @@ def verify(poll: Poll, proof: str | None, source_ip: str | None, network: str = 
     if poll.challenge is Challenge.NONE or proof is None:
         return None
     surge = 0 if poll.challenge is Challenge.TURNSTILE else surges.required(poll.id, source_ip, network)
-    if poll.challenge is Challenge.TURNSTILE or _turnstile_instead(poll, surge):
+    if poll.challenge is Challenge.TURNSTILE or (_turnstile_instead(poll, surge) and not _is_altcha(proof)):
         _turnstile(proof, source_ip)
         return None
-    return _proof_of_work(poll, proof, surge)
+    return _proof_of_work(poll, proof, surge)  # past the second level, only a proof issued at that level passes
+
+
+def _is_altcha(proof: str) -> bool:
+    """Tell whether a proof is an ALTCHA payload (else, past a surge's second level, it is a Turnstile token)."""
+    try:
+        altcha.Payload.from_base64(proof)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return False
+    return True
 
 
 def check_available(poll: Poll) -> None:

@@ -334,15 +334,21 @@ def test_a_failing_surge_counter_never_holds_the_counts_back(client, surge_rule,
 
 
 @pytest.mark.parametrize(
-    ("proof", "status"),
-    [("good-token", 201), ("bad-token", 400), ("altcha", 400)],
-    ids=["Turnstile passes", "Turnstile refuses", "a proof of work no longer does"],
+    ("proof", "status", "asked_siteverify"),
+    [
+        ("good-token", 201, 1),
+        ("bad-token", 400, 1),
+        ("early proof", 400, 0),  # issued before the surge, at level 0
+        ("costliest proof", 201, 0),  # asked with ?turnstile=0, by a page without Turnstile
+    ],
+    ids=["Turnstile passes", "Turnstile refuses", "a proof below the level", "the costliest proof"],
 )
 def test_past_the_second_level_a_stage_with_turnstile_asks_that_network_for_it_instead(
-    client, surge_rule, monkeypatch, proof, status
+    client, surge_rule, monkeypatch, proof, status, asked_siteverify
 ):
     poll_id = protected(client)
-    early = solve(challenge(client, poll_id, through_edge("10.9.9.9", "64500")))  # before the surge
+    headers = through_edge("10.9.9.9", "64500")
+    early = solve(challenge(client, poll_id, headers))
     flood(client, poll_id, "64500", 12)  # level 2
     stand_in = Siteverify()
     threading.Thread(target=stand_in.server.serve_forever, daemon=True).start()
@@ -350,15 +356,17 @@ def test_past_the_second_level_a_stage_with_turnstile_asks_that_network_for_it_i
         monkeypatch.setenv("TURNSTILE_VERIFY_URL", stand_in.url)
         monkeypatch.setenv("TURNSTILE_SECRET", "turnstile-test-secret")
         state.reset_all()
-        headers = through_edge("10.9.9.9", "64500")
         asked = client.http.get(f"/polls/{poll_id}/challenge", headers=headers)
         assert (asked.status_code, error_code(asked)) == (428, "turnstile_required")
         assert cost_and_level(client, poll_id, through_edge("10.9.9.9", "64501")) == (1, 0)  # another network
-        answer = cast(client, poll_id, headers, proof=early if proof == "altcha" else proof)
+        costliest = client.http.get(f"/polls/{poll_id}/challenge?turnstile=0", headers=headers)
+        assert (costliest.status_code, costliest.json_body["parameters"]["data"]["surge"]) == (200, 2)
+        sent = {"early proof": early, "costliest proof": solve(costliest.json_body)}.get(proof, proof)
+        answer = cast(client, poll_id, headers, proof=sent)
         assert answer.status_code == status
         if status != 201:
             assert error_code(answer) == "challenge_failed"
-        assert len(stand_in.requests) == 1  # every proof from that network goes to siteverify
+        assert len(stand_in.requests) == asked_siteverify
     finally:
         stand_in.server.shutdown()
         stand_in.server.server_close()

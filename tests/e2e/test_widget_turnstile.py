@@ -1,5 +1,6 @@
 """A surge past the rule's second level on a stage with Turnstile, in Chromium: the widget's reader, whose address
-block floods a proof-of-work poll, is asked for Turnstile instead of a proof and votes with its token. Turnstile's
+block floods a proof-of-work poll, is asked for Turnstile instead of a proof and votes with its token; on a page
+without Turnstile's script, the widget asks for the costliest proof instead and solves it. Turnstile's
 script and siteverify cannot be reached from here: the page gets a stand-in of Turnstile's documented
 `turnstile.render(element, {sitekey, callback})`, the stack a stand-in of siteverify (tests/support/turnstile.py)."""
 
@@ -88,4 +89,24 @@ def test_a_reader_in_a_block_surging_past_level_2_checks_with_turnstile_and_vote
     widget.get_by_role("button", name="Vote").click()
     expect(widget.get_by_role("status")).to_have_text("Thank you, your vote has been counted.")
     assert [form["response"] for form in siteverify.requests] == [[GOOD_TOKEN]]
+    context.close()
+    siteverify.requests.clear()
+
+
+def test_a_reader_on_a_page_without_turnstile_solves_the_costliest_proof_instead(stack, browser, siteverify):
+    poll = PollClient.over_http(stack.api_url, TOKEN).create_poll(
+        question="Which bypass?", options=["Yes", "No"], challenge="proof_of_work", address_limit=None
+    )
+    flood_to_turnstile(stack, poll["id"])
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/challenge" in request.url else None)
+    page.goto(f"{stack.web_url}/embed?poll={poll['id']}")
+    widget = page.locator(f'[data-poll-id="{poll["id"]}"]')
+    widget.get_by_role("radio", name="Yes").check()
+    widget.get_by_role("button", name="Vote").click()
+    expect(widget.get_by_role("status")).to_have_text("Thank you, your vote has been counted.")
+    assert asked and all(url.endswith("/challenge?turnstile=0") for url in asked)
+    assert siteverify.requests == []
     context.close()
