@@ -1,10 +1,11 @@
-"""Surges: a network or address block voting far over its own trailing rate in a poll, and what that raises.
+"""Surges: a network or address block whose share of a poll's votes leaps, and what that raises.
 
 The fold counts each poll's votes per minute per network (AS number) and per block (the keyed hash of an IPv4 /24 or
-IPv6 /48). A key whose last `window` minutes hold over `factor` times its rate in the `trailing` minutes before,
-and at least `floor` votes, surges at level 1 (its readers' proofs cost COST_FACTORS[1] times more); over
-`factor_2` and `floor_2`, level 2. A surge lapses by itself `cooldown` minutes after the rule last saw it; an
-editor may lift it, and the rule then leaves that key alone for `hold` minutes.
+IPv6 /48). A key whose share of the poll's votes in the last `window` minutes is over `factor` times its share in
+the `trailing` minutes before (or, with no share before, over half), with at least `floor` votes, surges at level 1
+(its readers' proofs take COST_FACTORS[1] times the steps); over `factor_2` and `floor_2`, level 2. A surge lapses
+by itself `cooldown` minutes after the rule last saw it; an editor may lift it, and the rule then leaves that key
+alone for `hold` minutes.
 """
 
 from __future__ import annotations
@@ -43,12 +44,18 @@ class SurgeRule:
     cooldown: int = 15
     hold: int = 60
 
-    def level(self, recent: int, trailing: int) -> int:
-        """Return the level a key's votes earn: `recent` in the last `window` minutes, `trailing` in the
-        `trailing` minutes before them (compared as rates per minute)."""
+    def level(self, recent: int, trailing: int, poll_recent: int, poll_trailing: int) -> int:
+        """Return the level a key's votes earn: `recent` in the last `window` minutes and `trailing` in the
+        `trailing` minutes before them, against the poll's votes of the key's kind in the same minutes. Over a floor,
+        a key surges when its share of the poll's votes grew over the factor, so a poll-wide rush (a launch, a push
+        alert) raises no key; a key with no share before must hold over half of the poll's recent votes."""
         earned = 0
         for level, factor, floor in ((1, self.factor, self.floor), (2, self.factor_2, self.floor_2)):
-            if recent >= floor and recent * self.trailing > factor * trailing * self.window:
+            if recent < floor:
+                continue
+            if trailing == 0 and 2 * recent > poll_recent:
+                earned = level
+            elif trailing > 0 and recent * poll_trailing > factor * trailing * poll_recent:
                 earned = level
         return earned
 
@@ -115,14 +122,21 @@ def required_level(surges: Iterable[Surge], network: str, block: str | None, now
 
 
 def decide(
-    rule: SurgeRule, current: Surge | None, key: tuple[SurgeKind, str], votes: tuple[int, int], now: int
+    rule: SurgeRule,
+    current: Surge | None,
+    key: tuple[SurgeKind, str],
+    votes: tuple[int, int],
+    now: int,
+    *,
+    poll: tuple[int, int],
 ) -> Surge | None:
-    """Return the surge to store for a key given its votes (recent, trailing), or None when nothing changes: a
+    """Return the surge to store for a key given its votes and the poll's of its kind (recent, trailing each), or
+    None when nothing changes: a
     raise or a higher level starts or moves it, a key still over the rule is extended (at most once a minute), a
     lifted key is left alone until its hold ends."""
     if current is not None and current.lifted_by is not None and now < current.until:
         return None
-    level = rule.level(*votes)
+    level = rule.level(*votes, *poll)
     in_force = 0 if current is None else current.level_at(now)
     if level == 0:
         return None

@@ -104,9 +104,12 @@ def apply_rule(poll: Poll, stored: tuple[Surge, ...], touched: set[tuple[SurgeKi
     rates = store().rates(poll, now - (rule.window + rule.trailing) * 60)
     in_force = sum(1 for s in stored if s.level_at(now) > 0)
     changed = False
+    split = {key: rule.split(minutes, now) for key, minutes in rates.items()}
+    totals = {kind: tuple(sum(v[i] for k, v in split.items() if k[0] is kind) for i in (0, 1)) for kind in SurgeKind}
     for kind, key in sorted(touched, key=lambda k: -sum(rates.get(k, {}).values())):
         previous = current.get((kind, key))
-        found = decide(rule, previous, (kind, key), rule.split(rates.get((kind, key), {}), now), now)
+        poll_votes = (totals[kind][0], totals[kind][1])
+        found = decide(rule, previous, (kind, key), split.get((kind, key), (0, 0)), now, poll=poll_votes)
         raised = found is not None and (previous is None or found.level > previous.level_at(now))
         if found is None or (raised and in_force >= MAX_SURGES) or not store().put_surge(poll, found, previous):
             continue

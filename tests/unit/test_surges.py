@@ -15,28 +15,38 @@ NET = (SurgeKind.NETWORK, "64500")
 
 
 @pytest.mark.parametrize(
-    ("recent", "trailing", "level"),
+    ("recent", "trailing", "poll_recent", "poll_trailing", "level"),
     [
-        (0, 0, 0),
-        (399, 0, 0),  # under the floor, however new the key
-        (400, 0, 1),  # a key never seen before, at the floor
-        (400, 480, 0),  # 80 a minute against 8 a minute: exactly x10, not over it
-        (400, 479, 1),
-        (1200, 0, 2),
-        (1200, 800, 1),  # x18: over x10, not x30
-        (1199, 0, 1),  # under the second floor
-        (300, 0, 0),  # 300 honest readers of one /24 at once, never
-        (5000, 6000, 0),  # a big network at its usual rate
+        (0, 0, 0, 0, 0),
+        (399, 0, 399, 0, 0),  # under the floor, however new the key
+        (400, 0, 400, 0, 1),  # a quiet new poll's one network, at the floor
+        (400, 0, 800, 0, 0),  # half of a new poll's votes: not over half
+        (401, 0, 800, 0, 1),
+        (1200, 0, 4000, 0, 0),  # a big carrier at a viral poll's launch (30% of it): never
+        (1200, 0, 1500, 0, 2),  # 80% of a new poll's votes, over the second floor
+        (400, 0, 2000, 5000, 0),  # a new network on a busy poll, a fifth of it: no share before, not a majority
+        (1001, 0, 2000, 5000, 1),
+        (400, 480, 4000, 48000, 0),  # a tenth of the poll now and before
+        (400, 10, 1000, 1000, 1),  # 1% of the poll, now 40%: x40
+        (1200, 10, 2000, 1000, 2),  # 1%, now 60%: x60
+        (1200, 50, 2000, 1000, 1),  # 5%, now 60%: x12, over x10, not x30
+        (2000, 100, 20000, 1000, 0),  # a push alert: the poll x20, the key's share the same
+        (300, 0, 300, 0, 0),  # 300 honest readers of one /24 at once, never
+        (5000, 6000, 50000, 60000, 0),  # a big network at its usual share
     ],
 )
-def test_the_rule_compares_recent_votes_with_the_trailing_rate_and_the_floors(recent, trailing, level):
-    assert RULE.level(recent, trailing) == level
+def test_the_rule_compares_a_keys_share_of_the_polls_votes_now_and_before_and_the_floors(
+    recent, trailing, poll_recent, poll_trailing, level
+):
+    assert RULE.level(recent, trailing, poll_recent, poll_trailing) == level
 
 
 def test_three_hundred_honest_readers_of_one_block_in_an_hour_never_surge_however_they_arrive():
     for burst_minutes in range(1, 61):
         per_minute = {NOW - 60 * m: 300 // burst_minutes for m in range(burst_minutes)}
-        assert RULE.level(*RULE.split(per_minute, NOW)) == 0
+        recent, trailing = RULE.split(per_minute, NOW)
+        assert RULE.level(recent, trailing, recent, trailing) == 0  # the block alone, or a part of the poll
+        assert RULE.level(recent, trailing, 10 * recent, 10 * trailing) == 0
 
 
 def test_split_counts_the_recent_window_and_the_trailing_minutes_before_it():
@@ -78,7 +88,7 @@ def surge(level: int, until: int, since: int = NOW - 600, lifted_by: str | None 
     ],
 )
 def test_decide_raises_extends_or_leaves_a_surge(current, votes, expected):
-    found = decide(RULE, current, NET, votes, NOW)
+    found = decide(RULE, current, NET, votes, NOW, poll=votes)  # the network is the whole poll
     assert (None if found is None else (found.level, found.since, found.until)) == expected
 
 
