@@ -434,7 +434,7 @@ def test_on_a_proof_of_work_poll_the_widget_solves_in_a_worker_says_checking_and
     assert said[:2] == ["Checking…", "Sending your vote…"], said
     assert workers, "the proof of work did not run in a Web Worker"
     proof = json.loads(base64.b64decode(vote_body(sent.value)["proof"]))
-    assert proof["challenge"]["parameters"]["data"] == {"poll": poll_id}
+    assert proof["challenge"]["parameters"]["data"] == {"poll": poll_id, "surge": 0}
     assert proof["challenge"]["parameters"]["algorithm"] == altcha_name
     assert bool(imported) is (proof_algorithm == "scrypt"), imported  # WebAssembly only when the challenge needs it
     assert results(stack, poll_id)["total_voters"] == 1
