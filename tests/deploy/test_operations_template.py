@@ -150,6 +150,7 @@ MANAGED_GROUPS = {
 }
 
 CARD_FUNCTIONS = ("RenderCards", "RefreshCards")  # the only ones with the card layer (Pillow and the fonts)
+TOKEN_FUNCTIONS = ("APIHandler",)  # the only one with the token layer (cryptography, for Private Access Tokens)
 FUNCTION_SKIPS = ("CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173")
 # Every deliberate checkov exception: (resource, check).
 SKIPS = {
@@ -427,7 +428,9 @@ def test_functions_get_powertools_from_the_aws_layer_for_the_stacks_region_not_f
         assert properties["Layers"][0] == {
             "Fn::If": ["UsesAwsPowertoolsLayer", {"Fn::Sub": aws_layer}, {"Ref": "PowertoolsLayerArn"}]
         }
-        assert properties["Layers"][1:] == ([{"Ref": "CardLayer"}] if function in CARD_FUNCTIONS else [])
+        others = [{"Ref": "CardLayer"}] if function in CARD_FUNCTIONS else []
+        others += [{"Ref": "TokenLayer"}] if function in TOKEN_FUNCTIONS else []
+        assert properties["Layers"][1:] == others
     names = zipfile.ZipFile(packages[stage] / "deployment.zip").namelist()
     assert not [n for n in names if n.startswith("aws_lambda_powertools")]
 

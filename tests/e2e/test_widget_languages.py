@@ -230,6 +230,7 @@ VOTE_STATUS = {
 }
 NOT_FROM_THE_VOTE = {
     "results_hidden": "the results route's answer: test_hidden_results_are_explained_in_the_readers_language",
+    "turnstile_required": "the challenge route's 428 past a surge's second level: e2e/test_widget_turnstile.py",
     "try_again": "a 503 is retried after Retry-After first (tests/e2e/test_widget.py); then it says what a 500 says",
     "service_unavailable": "the same",
 }
