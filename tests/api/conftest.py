@@ -10,7 +10,9 @@ import pytest
 
 from chalicelib.core.identity import Group
 from chalicelib.runtime import state
+from chalicelib.runtime.settings import get_settings
 from local.cognito import UserPool, create_user, ensure_user_pool, sign_in
+from tests.proofs import CHEAP_POW
 from tests.support import aws
 
 # The tier's AWS fixtures (tests/support/aws.py): moto, the Chalice test client, the recorder, the fault injector.
@@ -77,3 +79,12 @@ def edge_key(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     state.reset_all()
     yield EDGE_KEY
     state.reset_all()
+
+
+@pytest.fixture
+def cheap(monkeypatch: pytest.MonkeyPatch, client: Any) -> Any:
+    """The test client on a stage whose proofs of work are cheap to solve (tests not about their cost)."""
+    for name, value in CHEAP_POW.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    return client

@@ -14,17 +14,9 @@ from chalicelib.runtime import clock, state
 from chalicelib.runtime.settings import get_settings
 from tests.conftest import ADMIN
 from tests.helpers import create_poll, error_code, folded, new_voter, patch, vote
-from tests.proofs import CHEAP_POW, solve, tampered
+from tests.proofs import solve, tampered
 
 ALTCHA_NAMES = {"scrypt": "SCRYPT", "pbkdf2": "PBKDF2/SHA-256"}
-
-
-@pytest.fixture
-def cheap(monkeypatch, client):
-    for name, value in CHEAP_POW.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return client
 
 
 def challenge(client, poll_id):

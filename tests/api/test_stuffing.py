@@ -14,16 +14,8 @@ from chalicelib.runtime import clock, state
 from chalicelib.runtime.settings import get_settings
 from tests.conftest import ADMIN, JSON
 from tests.helpers import UNPROTECTED, create_poll, error_code, folded, new_voter, patch, vote
-from tests.proofs import CHEAP_POW, solve, tampered
+from tests.proofs import solve, tampered
 from tests.support.turnstile import Siteverify
-
-
-@pytest.fixture
-def cheap(monkeypatch, client):
-    for name, value in CHEAP_POW.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    return client
 
 
 @contextmanager
