@@ -9,7 +9,7 @@ from chalicelib.api.auth import is_staff
 from chalicelib.api.requests import dimensions, header, parse_json_body, query, source_ip, viewer_network
 from chalicelib.api.responses import json_response
 from chalicelib.api.routing import Routes
-from chalicelib.core import caching
+from chalicelib.core import caching, quiz
 from chalicelib.core.errors import DomainError
 from chalicelib.core.languages import requested_language
 from chalicelib.runtime import clock, observability
@@ -34,7 +34,7 @@ def _language(request: Request) -> str | None:
 def get_poll(poll_id: str) -> Response:
     """Return a poll's public definition, in the language asked for where it has one."""
     lang = _language(routes.request())
-    body = polls.get(poll_id).public_dict(clock.now(), lang)
+    body = quiz.public_dict(polls.get(poll_id), clock.now(), lang)  # a quiz's answer only once it closed
     cache = caching.public(get_settings().poll_max_age)
     return json_response(body, cache=cache, headers={"Content-Language": body["lang"]})
 

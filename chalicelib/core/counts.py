@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from chalicelib.core.poll import Poll
+from chalicelib.core.poll import Poll, PollKind
+from chalicelib.core.quiz import RIGHT, answer_public, results_answer
 from chalicelib.core.times import to_iso
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -60,11 +61,14 @@ def percent(votes: int, voters: int) -> float:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def results_document(tally: Tally, now: float, requested: str | None = None) -> dict[str, Any]:
-    """Build the results document (GET /polls/{id}/results, the snapshots), in the language asked for if any."""
+def results_document(tally: Tally, now: float, requested: str | None = None, *, answer: bool = False) -> dict[str, Any]:
+    """Build the results document (GET /polls/{id}/results, the snapshots), in the language asked for if any.
+
+    A quiz's answer and share of right voters come with it once the poll closed, or for a reader who voted
+    (`answer`)."""
     poll, counts = tally.poll, tally.counts
     lang, question, labels = poll.text_in(requested)
-    return {
+    document: dict[str, Any] = {
         "poll_id": poll.id,
         "lang": lang,
         "question": question,
@@ -81,6 +85,10 @@ def results_document(tally: Tally, now: float, requested: str | None = None) -> 
         ],
         "as_of": to_iso(tally.as_of),
     }
+    if poll.kind is PollKind.QUIZ and (answer or answer_public(poll, now)):
+        right = counts.votes.get(RIGHT, 0)
+        document["quiz"] = results_answer(poll, lang, right, percent(right, counts.voters))
+    return document
 
 
 def _spreadsheet_safe(text: str) -> str:

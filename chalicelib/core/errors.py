@@ -86,6 +86,39 @@ class InvalidPoll(DomainError):
         super().__init__(f"{field}: {message}", extra={"field": field})
 
 
+class _QuizRule(DomainError):
+    """A quiz's answer breaks a rule; `field` names the field at fault."""
+
+    status = 400
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", extra={"field": field})
+
+
+class QuizWithoutAnswer(_QuizRule):
+    """A quiz names no correct option."""
+
+    code = "quiz_without_answer"
+
+
+class QuizUnknownAnswer(_QuizRule):
+    """A quiz's `correct` names an id that is not one of its options."""
+
+    code = "quiz_unknown_answer"
+
+
+class QuizTooManyAnswers(_QuizRule):
+    """A quiz names more correct options than a reader may choose (`max_choices`)."""
+
+    code = "quiz_too_many_answers"
+
+
+class AnswerOnPlainPoll(_QuizRule):
+    """A plain poll (kind `poll`) was given `correct` or an explanation: only a quiz has an answer."""
+
+    code = "answer_on_plain_poll"
+
+
 class InvalidParameter(DomainError):
     """A query-string parameter is invalid."""
 

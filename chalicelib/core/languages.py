@@ -22,15 +22,19 @@ class Translation:
     question: str
     labels: Mapping[str, str]  # option id -> label, every option of the poll
     disclaimer: str | None = None  # the poll's disclaimer in this language, when custom-translated
+    explanation: str | None = None  # a quiz's explanation of its answer in this language
 
-    def as_dict(self, option_ids: Iterable[str]) -> dict[str, Any]:
-        """Return the API representation, options in the poll's order (a disclaimer only when it has one)."""
+    def as_dict(self, option_ids: Iterable[str], answer: bool = True) -> dict[str, Any]:
+        """Return the API representation, options in the poll's order (a disclaimer only when it has one; a quiz's
+        explanation only with `answer`)."""
         body: dict[str, Any] = {
             "question": self.question,
             "options": {o: self.labels[o] for o in option_ids if o in self.labels},
         }
         if self.disclaimer is not None:
             body["disclaimer"] = self.disclaimer
+        if answer and self.explanation is not None:
+            body["explanation"] = self.explanation
         return body
 
 

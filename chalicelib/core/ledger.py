@@ -15,6 +15,7 @@ from typing import Any
 
 from chalicelib.core.audience import NOWHERE, OTHER, Dimensions, attribute_names, country_code
 from chalicelib.core.counts import Counts
+from chalicelib.core.quiz import RIGHT
 
 SEQUENCE_WIDTH = 40  # DynamoDB Streams sequence numbers are 21 to 40 digits: padded, they compare as text
 INDEX_BUCKETS = 256  # the by-poll index spreads a poll's ballots over this many keys (see ops/capacity.py)
@@ -50,6 +51,7 @@ class Contribution:
     in_audience: bool = True  # False for a ballot cast before the audience: never added, so never taken off
     network: str = "unknown"  # the reader's AS number (surges)
     block: str | None = None  # keyed hash of the reader's /24 or /48 (surges)
+    right: bool = False  # a quiz's ballot marked right ("ok"): counted as the pseudo-option RIGHT
 
 
 def contribution(
@@ -79,6 +81,7 @@ def contribution(
         in_audience="cty" in image,
         network=str(image.get("net") or "unknown"),
         block=str(image["blk"]) if image.get("blk") else None,
+        right=image.get("ok") is True,
     )
 
 
@@ -113,7 +116,7 @@ def delta(contributions: Sequence[Contribution]) -> Delta:
     """Sum contributions (in stream order) into one delta."""
     votes: dict[str, int] = {}
     for item in contributions:
-        for option in item.options:
+        for option in (*item.options, RIGHT) if item.right else item.options:
             votes[option] = votes.get(option, 0) + item.sign
     return Delta(
         votes={option: n for option, n in votes.items() if n},

@@ -58,6 +58,13 @@ class ProofAlgorithm(StrEnum):
         return "PBKDF2/SHA-256" if self is ProofAlgorithm.PBKDF2 else "SCRYPT"
 
 
+class PollKind(StrEnum):
+    """A plain poll, or a quiz: a question with a right answer, shown to a reader once they voted (core/quiz.py)."""
+
+    POLL = "poll"
+    QUIZ = "quiz"
+
+
 class Visibility(StrEnum):
     """Who may see a poll's results, and when."""
 
@@ -197,6 +204,9 @@ class Poll:
     closed_at: int | None = None  # when an editor closed it (None while open, or closed only by its schedule)
     disclaimer: bool | str = True  # True: the standard text in the reader's language; False: none; else custom text
     article_url: str | None = None  # the story the poll belongs to, linked back to from its pages
+    kind: PollKind = PollKind.POLL
+    correct: tuple[str, ...] = ()  # a quiz's correct option ids: public only once it closed
+    explanation: str | None = None  # a quiz's explanation of its answer: public only once it closed
 
     @property
     def scope(self) -> str:
@@ -247,16 +257,17 @@ class Poll:
             return found.disclaimer
         return self.disclaimer
 
-    def translations_dict(self) -> dict[str, Any]:
-        """Return every translation in its API form."""
+    def translations_dict(self, answer: bool = True) -> dict[str, Any]:
+        """Return every translation in its API form (a quiz's explanations only with `answer`)."""
         ids = self.option_ids()
-        return {tag: self.translations[tag].as_dict(ids) for tag in sorted(self.translations)}
+        return {tag: self.translations[tag].as_dict(ids, answer) for tag in sorted(self.translations)}
 
     def public_dict(self, now: float, requested: str | None = None) -> dict[str, Any]:
         """Return the public representation (GET /polls/{id}), in the language asked for where there is one."""
         lang, question, labels = self.text_in(requested)
         return {
             "id": self.id,
+            "kind": self.kind.value,
             "lang": lang,
             "languages": self.languages(),
             "question": question,
@@ -282,4 +293,5 @@ class Poll:
             repeat["ip_limit"] = self.ip_limit
         limit = None if self.address_limit is None else self.address_limit.as_dict()
         body.update(repeat_votes=repeat, address_limit=limit, created_at=to_iso(self.created_at))
+        body.update(correct=list(self.correct), explanation=self.explanation)
         return body

@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.core.errors import InvalidPoll
 from chalicelib.core.framing import disclaimer_text
 from chalicelib.core.languages import TAG_HINT, Translation, canonical_tag
+from chalicelib.core.quiz import explanation_text
 from chalicelib.core.text import label_text, question_text
 
 MAX_TRANSLATIONS = 40  # the 64 KiB body of an admin request bounds the stored item well below DynamoDB's 400 KB
@@ -21,7 +22,7 @@ def poll_language(field: str, value: Any) -> str:
 
 
 def parse_translations(value: Any, option_ids: list[str], lang: str) -> dict[str, Translation]:
-    """Validate translations: {tag: {"question", "options": {id: label}, "disclaimer"?}}, every option covered."""
+    """Validate translations: {tag: {"question", "options", "disclaimer"?, "explanation"?}}, every option covered."""
     if not isinstance(value, dict):
         raise InvalidPoll("translations", 'must be an object: {"<language tag>": {"question", "options"}}')
     if len(value) > MAX_TRANSLATIONS:
@@ -47,7 +48,7 @@ def _translation(field: str, entry: Any, option_ids: list[str]) -> Translation:
     """Validate one language's question and labels with the same rules as the originals."""
     if not isinstance(entry, dict):
         raise InvalidPoll(field, "must be an object with 'question' and 'options'")
-    unknown = set(entry) - {"question", "options", "disclaimer"}
+    unknown = set(entry) - {"question", "options", "disclaimer", "explanation"}
     if unknown:
         raise InvalidPoll(f"{field}.{sorted(unknown)[0][:40]}", "unknown field")
     for name in ("question", "options"):
@@ -66,4 +67,5 @@ def _translation(field: str, entry: Any, option_ids: list[str]) -> Translation:
             raise InvalidPoll(f"{field}.options.{option_id}", "is required: every option needs a label")
         checked[option_id] = label_text(f"{field}.options.{option_id}", labels[option_id])
     disclaimer = disclaimer_text(f"{field}.disclaimer", entry["disclaimer"]) if "disclaimer" in entry else None
-    return Translation(question=question, labels=checked, disclaimer=disclaimer)
+    explanation = explanation_text(f"{field}.explanation", entry["explanation"]) if "explanation" in entry else None
+    return Translation(question=question, labels=checked, disclaimer=disclaimer, explanation=explanation)

@@ -26,6 +26,8 @@ from chalicelib.core.poll import (
     Status,
     Visibility,
 )
+from chalicelib.core.quiz import FIELDS as QUIZ_FIELDS
+from chalicelib.core.quiz import quiz_fields
 from chalicelib.core.text import parse_options, question_text
 from chalicelib.core.times import parse_iso
 from chalicelib.core.translations import parse_translations, poll_language
@@ -51,7 +53,7 @@ CREATE_FIELDS = {
     "randomize_options",
     "disclaimer",
     "article_url",
-}
+} | QUIZ_FIELDS
 PATCH_FIELDS = {
     "question",
     "options",
@@ -66,7 +68,7 @@ PATCH_FIELDS = {
     "randomize_options",
     "disclaimer",
     "article_url",
-}
+} | QUIZ_FIELDS
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
 
@@ -162,7 +164,7 @@ def new_poll(body: Any, now: float, proof_algorithm: ProofAlgorithm = DEFAULT_PR
     address_limit = parse_address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
     lang = poll_language("lang", body.get("lang", DEFAULT_LANG))
     translations = parse_translations(body.get("translations", {}), [o.id for o in options], lang)
-    return Poll(
+    poll = Poll(
         id=poll_id,
         question=question,
         options=options,
@@ -184,6 +186,7 @@ def new_poll(body: Any, now: float, proof_algorithm: ProofAlgorithm = DEFAULT_PR
         disclaimer=disclaimer_value("disclaimer", body.get("disclaimer", True)),
         article_url=article_url("article_url", body.get("article_url")),
     )
+    return quiz_fields(poll, body)
 
 
 def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
@@ -229,7 +232,8 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
         new = replace(new, disclaimer=disclaimer_value("disclaimer", body["disclaimer"]))
     if "article_url" in body:
         new = replace(new, article_url=article_url("article_url", body["article_url"]))
-    new = _languages_changed(new, body)
+    new = quiz_fields(_languages_changed(new, body), body, changed="options" in body)
+    needs_no_votes = needs_no_votes or bool({"kind", "correct"} & set(body))  # right ballots are marked as cast
     if "opens_at" in body or "closes_at" in body:
         _window(new.opens_at, new.closes_at, now)
     elif new.closes_at is not None and new.closes_at <= new.opens_at:

@@ -18,7 +18,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from chalicelib.core import caching, pages
+from chalicelib.core import caching, pages, quiz
 from chalicelib.core.counts import Counts, Tally, results_csv, results_document
 from chalicelib.core.errors import DomainError
 from chalicelib.core.pages import CardRef
@@ -74,13 +74,14 @@ def latest_cache(public: bool) -> str:
 
 def poll_document(poll: Poll, now: float) -> dict[str, Any]:
     """Return a poll's public document: the API's public body in its own language, with every translation."""
-    return {**poll.public_dict(now), "translations": poll.translations_dict(), "published_at": to_iso(now)}
+    answer = quiz.answer_public(poll, now)  # a quiz's answer only once it closed
+    return {**quiz.public_dict(poll, now), "translations": poll.translations_dict(answer), "published_at": to_iso(now)}
 
 
 def results_body(poll: Poll, counts: Counts, now: float) -> dict[str, Any]:
     """Return the results document of the snapshots and the edge: with every translation and its time."""
     body = results_document(Tally(poll=poll, counts=counts, as_of=now), now)
-    body["translations"] = poll.translations_dict()
+    body["translations"] = poll.translations_dict(quiz.answer_public(poll, now))
     body["snapshot_at"] = to_iso(now)
     return body
 

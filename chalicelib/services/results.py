@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.core import visibility
+from chalicelib.core import quiz, visibility
 from chalicelib.core.counts import Tally, results_document
 from chalicelib.core.poll import Poll
 from chalicelib.core.votes import OwnBallot, check_voter
@@ -48,7 +48,7 @@ def _with_own(tally: Tally, counted_at: float | None, ballot: OwnBallot | None) 
     if ballot is None or not ballot.newer_than(counted_at):
         return tally
     counts = tally.counts.copy()
-    counts.add(list(ballot.options))
+    counts.add(list(ballot.options) + quiz.markers(tally.poll, ballot.options))
     return Tally(poll=tally.poll, counts=counts, as_of=tally.as_of)
 
 
@@ -61,7 +61,8 @@ def for_voter(
     if not visibility.shown(poll, now, voted=True):
         return None
     tally, counted_at = _published(poll.id)
-    return results_document(_with_own(tally, None if just_written else counted_at, ballot), now, lang)
+    counted = _with_own(tally, None if just_written else counted_at, ballot)
+    return results_document(counted, now, lang, answer=True)
 
 
 def voter_ballot(poll: Poll, voter: str) -> OwnBallot | None:
@@ -79,9 +80,9 @@ def for_reader(poll_id: str, voter: str | None, is_admin: bool, lang: str | None
     tally, counted_at = _published(poll_id)
     now = clock.now()
     if is_admin:
-        return ReaderResults(results_document(tally, now, lang), shareable=False)
+        return ReaderResults(results_document(tally, now, lang, answer=True), shareable=False)
     ballot = None if voter is None else voter_ballot(tally.poll, voter)
-    document = results_document(_with_own(tally, counted_at, ballot), now, lang)
+    document = results_document(_with_own(tally, counted_at, ballot), now, lang, answer=ballot is not None)
     if visibility.is_public(tally.poll, now):
         return ReaderResults(document, shareable=voter is None)
     if ballot is not None and visibility.needs_ballot_check(tally.poll, now):

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from chalicelib.core import quiz
 from chalicelib.core.addresses import address_prefix, block_of
 from chalicelib.core.audience import NOWHERE, Dimensions
 from chalicelib.core.errors import (
@@ -105,7 +106,8 @@ def cast(
     observability.count(observability.VOTE_ACCEPTED)
     ballot = OwnBallot(tuple(request.options), now)
     shown = results.for_voter(poll, ballot, lang, just_written=True)
-    return {"poll_id": poll.id, "options": request.options, "results": shown}
+    answer = quiz.reveal(poll, request.options, lang)
+    return {"poll_id": poll.id, "options": request.options, "results": shown, **({"quiz": answer} if answer else {})}
 
 
 def _vote(
@@ -131,6 +133,7 @@ def _vote(
         windows=_windows(poll, source, source_ip, now),
         proof=proof,
         dimensions=dimensions,
+        right=bool(quiz.markers(poll, request.options)),
     )
 
 

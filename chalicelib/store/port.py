@@ -58,6 +58,7 @@ class VoteWrite:
     proof: SpentProof | None = None  # put-if-absent when set
     dimensions: Dimensions = NOWHERE  # where the vote came from (audience), kept on the ballot
     network: str = "unknown"  # the reader's AS number as CloudFront saw it (surges), kept on the ballot
+    right: bool = False  # a quiz's ballot that chose exactly the correct options: marked "ok", counted by the fold
     block_hash: str | None = None  # keyed hash of the reader's /24 or /48 (surges), kept on the ballot
 
 

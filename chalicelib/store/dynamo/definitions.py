@@ -13,6 +13,7 @@ from chalicelib.core.poll import (
     Challenge,
     Option,
     Poll,
+    PollKind,
     ProofAlgorithm,
     Visibility,
 )
@@ -47,6 +48,9 @@ def poll_from_model(item: PollModel) -> Poll:
         keep_until=int(item.keep_until or 0),
         disclaimer=_disclaimer(item),
         article_url=item.article_url,
+        kind=PollKind(item.kind or PollKind.POLL.value),
+        correct=tuple(str(option) for option in item.correct or ()),
+        explanation=item.explanation,
     )
 
 
@@ -65,6 +69,7 @@ def _translations(item: PollModel) -> dict[str, Translation]:
             question=str(entry["question"]),
             labels={k: str(v) for k, v in entry["options"].items()},
             disclaimer=None if entry.get("disclaimer") is None else str(entry["disclaimer"]),
+            explanation=None if entry.get("explanation") is None else str(entry["explanation"]),
         )
         for tag, entry in stored.items()
     }
@@ -102,6 +107,9 @@ def changeable(poll: Poll) -> dict[str, Any]:
         "disclaimer_text": poll.disclaimer if isinstance(poll.disclaimer, str) else None,
         "disclaimer_off": True if poll.disclaimer is False else None,
         "article_url": poll.article_url,
+        "kind": None if poll.kind is PollKind.POLL else poll.kind.value,
+        "correct": list(poll.correct) or None,
+        "explanation": poll.explanation,
     }
 
 

@@ -94,6 +94,10 @@ class PollModel(Model):
     disclaimer_text = UnicodeAttribute(null=True)
     disclaimer_off = BooleanAttribute(null=True)
     article_url = UnicodeAttribute(null=True)
+    # A quiz (absent on plain polls, and on polls stored before quizzes): its kind, correct option ids, explanation.
+    kind = UnicodeAttribute(null=True)
+    correct = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
+    explanation = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)  # only a stream shard's marker expires (a definition never does)
     snapshot_index = SnapshotDueIndex()
 
