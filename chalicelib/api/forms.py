@@ -82,7 +82,9 @@ def _form(request: Request) -> tuple[list[str], str | None]:
     return [o for o in fields.get("option", []) if o], requested_language(lang) if lang else None
 
 
-def _page(status: int, poll_id: str, error: DomainError | None, found: dict[str, object] | None) -> Response:
+def _page(
+    status: int, poll_id: str, error: DomainError | None, found: dict[str, object] | None, quiz: object = None
+) -> Response:
     """Build the page a form vote ends on."""
     if error is None:
         heading, message, outcome = "Thank you", "Your vote has been counted.", "counted"
@@ -101,6 +103,7 @@ def _page(status: int, poll_id: str, error: DomainError | None, found: dict[str,
         found,  # type: ignore[arg-type]
         outcome,
         poll=_poll(poll_id),
+        quiz=quiz if isinstance(quiz, dict) else None,
         name=settings.site_name,
         accent=settings.accent_colour,
     )
@@ -125,7 +128,7 @@ def vote_by_form(poll_id: str) -> Response:
         ratelimit.check_vote(ip)
         chosen = {"options": options, "voter": voter}
         body = votes.cast(poll_id, chosen, ip, lang, dimensions(request, form=True), network=viewer_network(request))
-        response = _page(200, poll_id, None, body.get("results"))
+        response = _page(200, poll_id, None, body.get("results"), body.get("quiz"))
     except DomainError as refusal:
         observability.count_by(observability.VOTE_REFUSED, observability.REASON_DIMENSION, refusal.code)
         response = _page(refusal.status, poll_id, refusal, _visible(poll_id, voter, refusal, lang))

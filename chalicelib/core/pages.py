@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from chalicelib.core.poll import Challenge, Poll, Status, Visibility
+from chalicelib.core.quiz_pages import QUIZ_STYLE, answer_html, correct_mark
 from chalicelib.core.times import to_iso
 
 RTL = frozenset({"ar", "fa", "he", "ur", "yi"})
@@ -25,7 +26,7 @@ STYLE = (
     "button{font:inherit;font-weight:700;margin-top:.75rem;padding:.5rem 1.25rem;border:2px solid var(--a);"
     "border-radius:4px;background:var(--a);color:#fff;cursor:pointer}:focus-visible{outline:3px solid var(--a);"
     "outline-offset:2px}ul{list-style:none;padding:0}li{margin:0 0 .6rem}.n,.d{color:#555}.d{font-size:.9rem}"
-    "meter{display:block;width:100%;height:.8rem}a{color:var(--a)}"
+    "meter{display:block;width:100%;height:.8rem}a{color:var(--a)}" + QUIZ_STYLE
 )
 FORM_ACTION = "/api/polls/{id}/form"
 WIDGET = "/widget/poll-widget.js"
@@ -186,7 +187,8 @@ def poll_page(
 def _results_list(results: dict[str, Any], lang: str) -> str:
     """Return the results: each option with its votes, percentage and a bar (a <meter>), then the voters."""
     rows = "".join(
-        f'<li><span lang="{escape(lang)}" dir="{direction(lang)}">{escape(str(o["label"]))}</span>: {int(o["votes"])} '
+        f'<li><span lang="{escape(lang)}" dir="{direction(lang)}">{escape(str(o["label"]))}</span>'
+        f"{correct_mark(results.get('quiz'), str(o['id']))}: {int(o['votes'])} "
         f'({float(o["percent"])}%)<meter min="0" max="100" value="{float(o["percent"])}" aria-hidden="true">'
         "</meter></li>"
         for o in results.get("options", [])
@@ -203,13 +205,16 @@ def vote_page(
     outcome: str,
     *,
     poll: Poll | None = None,
+    quiz: dict[str, Any] | None = None,
     name: str = DEFAULT_NAME,
     accent: str = DEFAULT_ACCENT,
 ) -> str:
-    """Return the page a form vote ends on: what happened, the results where this reader may see them (once, with the
-    disclaimer), a way back to the poll and to its article."""
+    """Return the page a form vote ends on: what happened, a quiz's answer (its `quiz`, or with the results), the
+    results where this reader may see them (once, with the disclaimer), a way back to the poll and to its article."""
     lang = str((results or {}).get("lang") or "en")
     body = f"<p>{escape(message)}</p>"
+    answer = {**((results or {}).get("quiz") or {}), **(quiz or {})}
+    body += answer_html(answer, poll.text_in(lang)[2] if poll else {}, lang)
     if results is not None:
         question = f'<p lang="{escape(lang)}" dir="{direction(lang)}">{escape(str(results.get("question", "")))}</p>'
         body += f"<h2>Results</h2>{question}{_results_list(results, lang)}"
@@ -256,6 +261,9 @@ def results_page(
     status = poll.status_at(now)
     body = f'<h1>{escape(question)}</h1><p class="n">{STATUS[status]}</p>'
     if results is not None:
+        body += answer_html(
+            results.get("quiz"), {str(o["id"]): str(o["label"]) for o in results["options"]}, shown_lang
+        )
         body += _results_list(results, shown_lang)
         body += f'<p class="n">As of {_time(str(results.get("as_of") or to_iso(now)))}</p>'
     else:

@@ -256,3 +256,26 @@ def test_the_answer_is_public_once_the_quiz_closes_and_the_edge_is_rebuilt(clien
     assert (document["correct"], document["explanation"]) == (["y2019"], EXPLANATION)
     assert document["translations"]["cy"]["explanation"] == CY_EXPLANATION
     assert json.loads(bucket_text(f"results/{pid}/latest.json"))["quiz"]["right_share"] == 50.0
+    page = bucket_text(f"r/{pid}")  # the results-only view
+    assert EXPLANATION in page and "2019</span> (correct answer): 2" in page and "50.0% of voters got it right" in page
+    assert CY_EXPLANATION in bucket_text(f"r/{pid}/cy")
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+
+
+@pytest.mark.parametrize(("option", "verdict"), [("y2019", "Your answer is right"), ("never", "Your answer is wrong")])
+def test_a_form_vote_on_the_hosted_page_shows_the_answer_after_the_vote(client, option, verdict):
+    poll = quiz(client)
+    page = bucket_text(f"p/{poll['id']}")
+    assert_no_answer(page)
+    answer = client.http.post(f"/polls/{poll['id']}/form", headers=FORM, body=f"option={option}&lang=en")
+    assert answer.status_code == 200
+    shown = answer.body.decode()
+    assert verdict in shown and "The correct answer is: <strong>2019</strong>." in shown and EXPLANATION in shown
+    again = client.http.post(
+        f"/polls/{poll['id']}/form",
+        headers={**FORM, "Cookie": answer.headers["Set-Cookie"].split(";")[0]},
+        body="option=y2021",
+    )
+    assert again.status_code == 409 and EXPLANATION in again.body.decode()  # already voted: the answer again

@@ -79,3 +79,21 @@ def test_the_fold_counts_right_ballots_as_the_right_marker_and_takes_them_off_wh
     )
     assert summed.votes == {"a": 2, "b": 1, quiz.RIGHT: 1}
     assert summed.voters == 2
+
+
+def test_a_quiz_share_card_never_shows_the_answer_before_it_closes():
+    from chalicelib.core import cards
+    from tests.unit.card_samples import COUNTS, card, poll
+
+    explanation = "Option o1 is right because the council said so."
+    the_quiz = replace(poll(), kind=PollKind.QUIZ, correct=("o1",), explanation=explanation)
+    counts = replace(COUNTS, votes={**COUNTS.votes, quiz.RIGHT: 80})
+
+    def measure(text: str, size: int, bold: bool) -> float:
+        return len(text) * size * 0.55
+
+    layout = cards.layout(card(the_quiz, counts), measure)
+    drawn = " ".join(layout.texts()) + " " + layout.alt
+    assert explanation not in drawn and "correct" not in drawn.lower() and "right" not in drawn.lower()
+    plain = cards.layout(card(poll(), COUNTS), measure)  # the right ballots' count draws nothing of its own
+    assert (layout.texts(), layout.bars, layout.alt) == (plain.texts(), plain.bars, plain.alt)
