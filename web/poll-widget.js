@@ -35,6 +35,7 @@ li{margin:0 0 .6rem}
 .s{margin:.5rem 0 0;min-height:1.45em}
 .s.e{color:var(--e);font-weight:700}
 .dc{margin:.5rem 0 0;font-size:.8em;color:var(--m)}
+.ok,.qz{font-weight:700}
 `;
   // English is the key of locales/<lang>.js.
   const SAY = {
@@ -140,7 +141,7 @@ li{margin:0 0 .6rem}
     let spent = null;
     let token = null;
     let surged = 0;
-    let timer, shown;
+    let timer, shown, answer;
 
     const text = (words, tag = "span", attrs) => h(tag, { lang: poll.lang, dir: "auto", ...attrs }, words);
     const question = (q = poll.question, lang = poll.lang) => text(q, "p", { class: "q", lang });
@@ -166,7 +167,7 @@ li{margin:0 0 .6rem}
       let l;
       for (let p = tag; p && !l; p = p.replace(/-?[^-]*$/, "")) l = [doc.lang, ...Object.keys(tr)].find((k) => k.toLowerCase() == p);
       return (tr = tr[l])
-        ? { ...doc, lang: l, question: tr.question, options: doc.options.map((o) => ({ ...o, label: tr.options[o.id] })), disclaimer: doc.disclaimer && (tr.disclaimer || doc.disclaimer) }
+        ? { ...doc, lang: l, question: tr.question, options: doc.options.map((o) => ({ ...o, label: tr.options[o.id] })), disclaimer: doc.disclaimer && (tr.disclaimer || doc.disclaimer), quiz: doc.quiz && { ...doc.quiz, explanation: tr.explanation || doc.quiz.explanation } }
         : doc;
     };
     const call = async (url, options) => {
@@ -181,31 +182,42 @@ li{margin:0 0 .6rem}
         return [];
       }
     };
+    // A quiz's answer, after the vote: right or wrong, the correct option(s), the share of right voters, the explanation.
+    const quiz = (q, options = poll.options) => {
+      if (!q) return [[], ""];
+      const chosen = mine();
+      const right = chosen.length == q.correct.length && chosen.every((c) => q.correct.includes(c));
+      const said = (chosen.length ? (right ? t("Your answer is right.") : t("Your answer is wrong.")) + " " : "") + t("Correct answer: {x}.", 0, options.filter((o) => q.correct.includes(o.id)).map((o) => o.label).join(", "));
+      return [[h("p", { class: "qz" }, said), q.right_share != null && h("p", { class: "n" }, t("{x} of voters got it right.", 0, t.percent.format(q.right_share / 100))), q.explanation && text(q.explanation, "p")], said];
+    };
     const hidden = (said, v = poll.results_visibility) => {
-      show(question());
+      const [bits, verdict] = quiz(answer);
+      show(question(), ...bits);
       const until = v == "after_close" && poll.status == "open" && poll.closes_at;
-      say(said + " " + (until ? t("Results will be published when the poll closes on {x}.", 0, t.date(until)) : t(SAY[v] || "")));
+      say(said + " " + verdict + (verdict && " ") + (until ? t("Results will be published when the poll closes on {x}.", 0, t.date(until)) : t(SAY[v] || "")));
     };
 
     const render = (results, said) => {
       const chosen = mine();
       const closed = results.status == "closed";
+      const q = results.quiz || answer;
+      const [bits, verdict] = quiz(q, results.options);
       const list = h("ul", { "aria-label": closed ? t("Final results") : t("Results") });
       for (const o of results.options) {
         const bar = h("i", {});
         bar.style.width = Math.min(100, o.percent) + "%";
-        const label = h("span", {}, text(o.label), chosen.includes(o.id) && h("span", { class: "me" }, " " + t("(your choice)")));
+        const label = h("span", {}, text(o.label), chosen.includes(o.id) && h("span", { class: "me" }, " " + t("(your choice)")), q?.correct.includes(o.id) && h("span", { class: "ok" }, " ✓ " + t("(correct answer)")));
         const figures = h("span", { class: "p" }, t({ one: "{x} ({n} vote)", other: "{x} ({n} votes)" }, o.votes, t.percent.format(o.percent / 100)));
         list.append(h("li", {}, h("div", { class: "r" }, label, figures), h("div", { class: "bar", "aria-hidden": "true" }, bar)));
       }
-      const box = h("div", { tabindex: -1 }, question(results.question, results.lang), list);
+      const box = h("div", { tabindex: -1 }, question(results.question, results.lang), list, ...bits);
       const note = [
         t({ one: "{n} person has voted.", other: "{n} people have voted." }, results.total_voters),
         closed && t("Final results") + ".",
         poll.max_choices > 1 && t("Percentages are of voters, who could choose up to {n}.", poll.max_choices),
       ];
       show(box, h("p", { class: "n" }, note.filter((n) => n).join(" ")));
-      say(said);
+      say(verdict ? said + " " + verdict : said);
       if (acted) box.focus();
       shown = results;
       live();
@@ -218,7 +230,7 @@ li{margin:0 0 .6rem}
         if (shown && r?.total_voters >= shown.total_voters && counted(r) != counted(shown)) {
           poll.status = r.status;
           acted = main.contains(root.activeElement);
-          render(local(r), t({ one: "{n} person has voted.", other: "{n} people have voted." }, r.total_voters));
+          render({ quiz: shown.quiz, ...local(r) }, t({ one: "{n} person has voted.", other: "{n} people have voted." }, r.total_voters));
         } else live();
       }, 12e3 + Math.random() * 6e3);
     };
@@ -350,6 +362,7 @@ li{margin:0 0 .6rem}
         const fresh = r.status == 201 || retrying;
         if (fresh || !load("voted:" + id)) save("voted:" + id, JSON.stringify(fresh ? chosen : []));
         const said = fresh ? t("Thank you, your vote has been counted.") : t(SAY[code]);
+        answer = r.body.quiz || r.body.results?.quiz;
         return r.body.results ? render(r.body.results, said) : hidden(said);
       }
       if (r.status == 503 && attempt < 3) {

@@ -65,5 +65,10 @@
   "Your browser could not complete the check. Please reload the page.": "تعذّر على متصفحك إكمال التحقّق. يُرجى إعادة تحميل الصفحة.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "عذرًا، لم يُقبل صوتك ({x}). يُرجى إعادة تحميل الصفحة.",
   "Something went wrong on our side and your vote was not confirmed.": "حدث خطأ من جهتنا ولم يُؤكَّد صوتك.",
+  "(correct answer)": "(الإجابة الصحيحة)",
+  "Your answer is right.": "إجابتك صحيحة.",
+  "Your answer is wrong.": "إجابتك خاطئة.",
+  "Correct answer: {x}.": "الإجابة الصحيحة: {x}.",
+  "{x} of voters got it right.": "أجاب {x} من المصوّتين إجابة صحيحة.",
   "disclaimer": "استطلاع للقرّاء: عيّنة اختارت نفسها، وليس مسحًا علميًا."
 };

@@ -65,5 +65,10 @@
   "Your browser could not complete the check. Please reload the page.": "Nid oedd modd i'ch porwr gwblhau'r gwiriad. Ail-lwythwch y dudalen.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Mae'n ddrwg gennym, ni chafodd eich pleidlais ei derbyn ({x}). Ail-lwythwch y dudalen.",
   "Something went wrong on our side and your vote was not confirmed.": "Aeth rhywbeth o'i le ar ein hochr ni, ac ni chafodd eich pleidlais ei chadarnhau.",
+  "(correct answer)": "(yr ateb cywir)",
+  "Your answer is right.": "Mae eich ateb yn gywir.",
+  "Your answer is wrong.": "Mae eich ateb yn anghywir.",
+  "Correct answer: {x}.": "Yr ateb cywir: {x}.",
+  "{x} of voters got it right.": "Cafodd {x} o'r pleidleiswyr yr ateb yn gywir.",
   "disclaimer": "Pôl darllenwyr: sampl hunanddewisol, nid arolwg gwyddonol."
 };

@@ -53,5 +53,10 @@
   "Your browser could not complete the check. Please reload the page.": "Ihr Browser konnte die Prüfung nicht abschließen. Bitte laden Sie die Seite neu.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ihre Stimme wurde leider nicht angenommen ({x}). Bitte laden Sie die Seite neu.",
   "Something went wrong on our side and your vote was not confirmed.": "Bei uns ist ein Fehler aufgetreten; Ihre Stimme wurde nicht bestätigt.",
+  "(correct answer)": "(richtige Antwort)",
+  "Your answer is right.": "Ihre Antwort ist richtig.",
+  "Your answer is wrong.": "Ihre Antwort ist falsch.",
+  "Correct answer: {x}.": "Richtige Antwort: {x}.",
+  "{x} of voters got it right.": "{x} der Abstimmenden lagen richtig.",
   "disclaimer": "Leserumfrage: eine selbstselektierte Stichprobe, keine wissenschaftliche Erhebung."
 };

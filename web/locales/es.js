@@ -56,5 +56,10 @@
   "Your browser could not complete the check. Please reload the page.": "Tu navegador no ha podido completar la comprobación. Vuelve a cargar la página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lo sentimos, no se ha aceptado tu voto ({x}). Vuelve a cargar la página.",
   "Something went wrong on our side and your vote was not confirmed.": "Algo ha fallado por nuestra parte y tu voto no se ha confirmado.",
+  "(correct answer)": "(respuesta correcta)",
+  "Your answer is right.": "Su respuesta es correcta.",
+  "Your answer is wrong.": "Su respuesta es incorrecta.",
+  "Correct answer: {x}.": "Respuesta correcta: {x}.",
+  "{x} of voters got it right.": "El {x} de los votantes acertó.",
   "disclaimer": "Encuesta de lectores: una muestra autoseleccionada, no un estudio científico."
 };

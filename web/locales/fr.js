@@ -56,5 +56,10 @@
   "Your browser could not complete the check. Please reload the page.": "Votre navigateur n’a pas pu effectuer la vérification. Veuillez recharger la page.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Désolé, votre vote n’a pas été accepté ({x}). Veuillez recharger la page.",
   "Something went wrong on our side and your vote was not confirmed.": "Un problème est survenu de notre côté et votre vote n’a pas été confirmé.",
+  "(correct answer)": "(bonne réponse)",
+  "Your answer is right.": "Votre réponse est juste.",
+  "Your answer is wrong.": "Votre réponse est fausse.",
+  "Correct answer: {x}.": "Bonne réponse : {x}.",
+  "{x} of voters got it right.": "{x} des votants ont trouvé la bonne réponse.",
   "disclaimer": "Sondage des lecteurs : échantillon auto-sélectionné, pas une enquête scientifique."
 };

@@ -62,5 +62,10 @@
   "Your browser could not complete the check. Please reload the page.": "Níorbh fhéidir le do bhrabhsálaí an seiceáil a chríochnú. Athlódáil an leathanach.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ár leithscéal, níor glacadh le do vóta ({x}). Athlódáil an leathanach.",
   "Something went wrong on our side and your vote was not confirmed.": "Chuaigh rud éigin mícheart ar ár dtaobh agus níor deimhníodh do vóta.",
+  "(correct answer)": "(an freagra ceart)",
+  "Your answer is right.": "Tá do fhreagra ceart.",
+  "Your answer is wrong.": "Tá do fhreagra mícheart.",
+  "Correct answer: {x}.": "An freagra ceart: {x}.",
+  "{x} of voters got it right.": "Fuair {x} de na vótálaithe ceart é.",
   "disclaimer": "Pobalbhreith léitheoirí: sampla féinroghnaithe, ní suirbhé eolaíoch é."
 };

@@ -59,5 +59,10 @@
   "Your browser could not complete the check. Please reload the page.": "Cha b' urrainn dhan bhrabhsair agad an dearbhadh a choileanadh. Ath-luchdaich an duilleag.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Tha sinn duilich, cha deach gabhail ris a' bhòt agad ({x}). Ath-luchdaich an duilleag.",
   "Something went wrong on our side and your vote was not confirmed.": "Chaidh rudeigin ceàrr air ar taobh-ne agus cha deach a' bhòt agad a dhearbhadh.",
+  "(correct answer)": "(am freagairt cheart)",
+  "Your answer is right.": "Tha do fhreagairt ceart.",
+  "Your answer is wrong.": "Tha do fhreagairt ceàrr.",
+  "Correct answer: {x}.": "Am freagairt cheart: {x}.",
+  "{x} of voters got it right.": "Fhuair {x} den luchd-bhòtaidh ceart e.",
   "disclaimer": "Cunntas-bheachd leughadairean: sampall fèin-thaghte, chan e suirbhidh saidheansail."
 };

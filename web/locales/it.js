@@ -56,5 +56,10 @@
   "Your browser could not complete the check. Please reload the page.": "Il tuo browser non è riuscito a completare la verifica. Ricarica la pagina.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Spiacenti, il tuo voto non è stato accettato ({x}). Ricarica la pagina.",
   "Something went wrong on our side and your vote was not confirmed.": "Qualcosa non ha funzionato da parte nostra e il tuo voto non è stato confermato.",
+  "(correct answer)": "(risposta corretta)",
+  "Your answer is right.": "La sua risposta è giusta.",
+  "Your answer is wrong.": "La sua risposta è sbagliata.",
+  "Correct answer: {x}.": "Risposta corretta: {x}.",
+  "{x} of voters got it right.": "Il {x} dei votanti ha risposto correttamente.",
   "disclaimer": "Sondaggio dei lettori: un campione autoselezionato, non un'indagine scientifica."
 };

@@ -53,5 +53,10 @@
   "Your browser could not complete the check. Please reload the page.": "Je browser kon de controle niet voltooien. Laad de pagina opnieuw.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Helaas, je stem is niet geaccepteerd ({x}). Laad de pagina opnieuw.",
   "Something went wrong on our side and your vote was not confirmed.": "Er ging bij ons iets mis en je stem is niet bevestigd.",
+  "(correct answer)": "(juiste antwoord)",
+  "Your answer is right.": "Uw antwoord is goed.",
+  "Your answer is wrong.": "Uw antwoord is fout.",
+  "Correct answer: {x}.": "Juiste antwoord: {x}.",
+  "{x} of voters got it right.": "{x} van de stemmers had het goed.",
   "disclaimer": "Lezerspeiling: een zelfgeselecteerde steekproef, geen wetenschappelijk onderzoek."
 };

@@ -59,5 +59,10 @@
   "Your browser could not complete the check. Please reload the page.": "Twoja przeglądarka nie mogła ukończyć weryfikacji. Odśwież stronę.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Niestety Twój głos nie został przyjęty ({x}). Odśwież stronę.",
   "Something went wrong on our side and your vote was not confirmed.": "Po naszej stronie wystąpił błąd i Twój głos nie został potwierdzony.",
+  "(correct answer)": "(poprawna odpowiedź)",
+  "Your answer is right.": "Twoja odpowiedź jest poprawna.",
+  "Your answer is wrong.": "Twoja odpowiedź jest błędna.",
+  "Correct answer: {x}.": "Poprawna odpowiedź: {x}.",
+  "{x} of voters got it right.": "{x} głosujących odpowiedziało poprawnie.",
   "disclaimer": "Sonda czytelników: próba nielosowa, nie badanie naukowe."
 };

@@ -56,5 +56,10 @@
   "Your browser could not complete the check. Please reload the page.": "O seu navegador não conseguiu concluir a verificação. Recarregue a página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lamentamos, o seu voto foi recusado ({x}). Recarregue a página.",
   "Something went wrong on our side and your vote was not confirmed.": "Ocorreu um erro do nosso lado e o seu voto não foi confirmado.",
+  "(correct answer)": "(resposta certa)",
+  "Your answer is right.": "A sua resposta está certa.",
+  "Your answer is wrong.": "A sua resposta está errada.",
+  "Correct answer: {x}.": "Resposta certa: {x}.",
+  "{x} of voters got it right.": "{x} dos votantes acertaram.",
   "disclaimer": "Sondagem dos leitores: uma amostra autosselecionada, não um inquérito científico."
 };
