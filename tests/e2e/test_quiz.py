@@ -3,6 +3,8 @@ answer in nothing the page or the widget loads before the vote, the explanation 
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import requests
 
@@ -15,9 +17,21 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright is not importable: {exc}", allow_module_level=True)
 
-from tests.browser_support import ADMIN_TOKEN, create_poll, open_host_page, results, settle, widget
+from local.cognito import DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
+from ops.client import PollClient
+from tests.browser_support import (
+    ADMIN_TOKEN,
+    create_poll,
+    open_host_page,
+    results,
+    serious_violations,
+    settle,
+    sign_in,
+    widget,
+)
 
-STACK = {"admin_token": ADMIN_TOKEN}
+# The default sign-in passwords (DEFAULT_EDITOR_PASSWORD), whatever this shell sets.
+STACK = {"admin_token": ADMIN_TOKEN, "env": {"EDITOR_PASSWORD": None, "ADMIN_PASSWORD": None}}
 EXPLANATION = "Tea came first: the town's tea rooms opened in 1712, its coffee house in 1750."
 
 
@@ -106,3 +120,40 @@ def test_a_quiz_answered_wrong_with_the_keyboard_shows_the_right_answer_where_fo
     expect(poll.get_by_role("listitem").filter(has_text="Coffee")).to_contain_text("Coffee (your choice)")
     expect(poll.get_by_role("listitem").filter(has_text="Tea")).to_contain_text("Tea ✓ (correct answer)")
     expect(poll.get_by_text("0% of voters got it right.")).to_be_visible()
+
+
+def test_an_editor_makes_a_quiz_in_the_console_ticking_its_correct_options(stack, page):
+    question = f"Which rivers cross the town? {uuid.uuid4().hex[:6]}"
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.get_by_role("link", name="New poll").first.click()
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_role("textbox", name="Option 1").fill("Avon")
+    page.get_by_role("textbox", name="Option 2").fill("Severn")
+    page.get_by_role("button", name="Add option").click()
+    page.get_by_role("textbox", name="Option 3").fill("Thames")
+    correct = page.get_by_role("group", name="Correct options")
+    expect(correct).to_be_hidden()
+    page.get_by_label("Kind").select_option("quiz")
+    expect(correct).to_be_visible()
+    page.get_by_label("Most choices a reader may tick").fill("2")
+    correct.get_by_role("checkbox", name="Avon").check()
+    correct.get_by_role("checkbox", name="Severn").check()
+    page.get_by_label("Explanation (optional)").fill("The Avon and the Severn meet here.")
+    page.get_by_label("Bot challenge").select_option("none")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Create poll").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    poll_id = page.locator(".facts dd").nth(1).inner_text()
+    client = PollClient.over_http(stack.api_url, ADMIN_TOKEN)
+    saved = client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)
+    assert (saved["kind"], saved["correct"], saved["explanation"]) == (
+        "quiz",
+        ["avon", "severn"],
+        "The Avon and the Severn meet here.",
+    )
+
+    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("group", name="Correct options").get_by_role("checkbox", name="Severn").uncheck()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name=question)).to_be_focused()
+    assert client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)["correct"] == ["avon"]

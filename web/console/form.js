@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { announce, clearErrors, field, h, setError, show } from "./dom.js";
 import { loadWidget, previewDraft } from "./preview.js";
+import { quizFields } from "./quiz.js";
 
 const VISIBILITY = [["always", "Always"], ["after_vote", "After the reader votes"], ["after_close", "After the poll closes"], ["never", "Never (editors only)"]];
 const BLOCKING = [["voter", "One vote per browser"], ["voter_and_ip", "One vote per browser, and a limit per IP address"], ["none", "No blocking (repeat votes allowed)"]];
@@ -14,7 +15,7 @@ const FIELD_IDS = {
   id: "poll-id", question: "poll-question", options: "poll-options", opens_at: "poll-opens", closes_at: "poll-closes",
   max_choices: "poll-max", results_visibility: "poll-visibility", repeat_votes: "poll-block", "repeat_votes.block": "poll-block",
   "repeat_votes.ip_limit": "poll-ip-limit", challenge: "poll-challenge", proof_algorithm: "poll-proof", disclaimer: "poll-disclaimer-text",
-  article_url: "poll-article",
+  article_url: "poll-article", kind: "poll-kind", correct: "poll-correct", explanation: "poll-explanation",
 };
 const CODE_FIELDS = { poll_exists: "id", poll_has_votes: "options" };
 
@@ -73,6 +74,8 @@ export async function formView({ session, onStop }, pollId) {
   const article = h("input", { type: "url", maxlength: 2000, value: draft.article_url || "", autocomplete: "off", spellcheck: "false" });
   const problem = h("p", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
   const preview = h("div", { class: "preview-box" });
+  const labels = () => [...optionList.querySelectorAll("input[data-option]")].map((input) => input.value);
+  const quiz = quizFields(poll, labels, editing);
 
   function optionRow(label, index) {
     const input = h("input", { type: "text", maxlength: 200, value: label, "data-option": "" });
@@ -133,6 +136,7 @@ export async function formView({ session, onStop }, pollId) {
     editing ? null : field("poll-id", "Poll id (optional)", idInput, "Lower-case letters, digits and hyphens, 3 to 64; random when empty."),
     field("poll-question", "Question", question, "Up to 300 characters."),
     optionsGroup,
+    ...quiz.elements,
     h("fieldset", { class: "field" }, h("legend", {}, "Schedule"),
       field("poll-opens", "Opens at", opens, editing ? "Your local time." : "Your local time; empty opens it now."),
       field("poll-closes", "Closes at", closes, "Your local time; empty keeps it open until an editor closes it.")),
@@ -152,8 +156,8 @@ export async function formView({ session, onStop }, pollId) {
       h("a", { class: "button secondary", href: editing ? `#/polls/${encodeURIComponent(pollId)}` : "#/polls" }, "Cancel")));
 
   function body() {
-    const options = [...optionList.querySelectorAll("input[data-option]")].map((input) => input.value);
-    const wanted = { question: question.value, options };
+    const options = labels();
+    const wanted = { question: question.value, options: quiz.options(options), ...(editing ? {} : quiz.created()) };
     if (!editing) {
       if (idInput.value.trim()) wanted.id = idInput.value.trim();
       if (opens.value) wanted.opens_at = isoOf(opens.value);
@@ -169,7 +173,8 @@ export async function formView({ session, onStop }, pollId) {
     }
     const changed = {};
     if (question.value !== poll.question) changed.question = question.value;
-    if (JSON.stringify(options) !== JSON.stringify(poll.options.map((o) => o.label))) changed.options = options;
+    if (JSON.stringify(options) !== JSON.stringify(poll.options.map((o) => o.label))) changed.options = quiz.options(options);
+    Object.assign(changed, quiz.changed());
     const opensAt = isoOf(opens.value);
     if (opens.value && opensAt !== poll.opens_at) changed.opens_at = opensAt;
     const closesAt = isoOf(closes.value);
@@ -184,6 +189,7 @@ export async function formView({ session, onStop }, pollId) {
 
   let timer = null;
   function update() {
+    quiz.refresh();
     window.clearTimeout(timer);
     timer = window.setTimeout(() => {
       const options = [...optionList.querySelectorAll("input[data-option]")].map((input, index) => ({ id: `option-${index}`, label: input.value || `Option ${index + 1}` }));
