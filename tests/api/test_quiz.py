@@ -279,3 +279,26 @@ def test_a_form_vote_on_the_hosted_page_shows_the_answer_after_the_vote(client, 
         body="option=y2021",
     )
     assert again.status_code == 409 and EXPLANATION in again.body.decode()  # already voted: the answer again
+
+
+def test_a_quiz_closed_by_its_schedule_has_its_edge_documents_rebuilt_with_the_answer(client, monkeypatch):
+    from chalicelib.core.times import to_iso
+
+    now = {"at": (int(clock.now()) // 60) * 60 + 20.0}  # the middle of a minute, as the snapshot tests pin it
+    monkeypatch.setattr(clock, "now", lambda: now["at"])
+    poll = quiz(client, closes_at=to_iso(now["at"] + 90))
+    pid = poll["id"]
+    vote(client, pid, ["y2019"], new_voter())
+    folded()
+    event = client.events.generate_cw_event(
+        source="aws.events", detail_type="Scheduled Event", detail={}, resources=["arn:aws:events:rule/snapshot"]
+    )
+    client.lambda_.invoke("snapshot_results", event)
+    assert_no_answer(bucket_text(f"polls/{pid}.json"))
+    now["at"] += 120  # past its close
+    assert client.lambda_.invoke("snapshot_results", event).payload["written"] == 1
+    document = json.loads(bucket_text(f"polls/{pid}.json"))
+    assert (document["status"], document["correct"], document["explanation"]) == ("closed", ["y2019"], EXPLANATION)
+    latest = json.loads(bucket_text(f"results/{pid}/latest.json"))
+    assert (latest["quiz"]["right_voters"], latest["quiz"]["right_share"]) == (1, 100.0)
+    assert EXPLANATION in bucket_text(f"r/{pid}")

@@ -21,12 +21,15 @@ from local.cognito import DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
 from ops.client import PollClient
 from tests.browser_support import (
     ADMIN_TOKEN,
+    close_poll,
     create_poll,
+    open_article,
     open_host_page,
     results,
     serious_violations,
     settle,
     sign_in,
+    vote_over_http,
     widget,
 )
 
@@ -157,3 +160,18 @@ def test_an_editor_makes_a_quiz_in_the_console_ticking_its_correct_options(stack
     page.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("heading", name=question)).to_be_focused()
     assert client.request("GET", f"/polls/{poll_id}/admin", admin=True).expect(200)["correct"] == ["avon"]
+
+
+def test_the_results_only_view_shows_the_answer_once_the_quiz_closed(stack, new_page):
+    poll_id = a_quiz(stack)
+    vote_over_http(stack, poll_id, ["tea"])
+    before = open_article(new_page(), stack, poll_id, view="results")
+    expect(before.get_by_role("listitem").filter(has_text="Tea")).to_contain_text("(1 vote)")
+    expect(before.get_by_text(EXPLANATION)).to_have_count(0)
+    expect(before.get_by_text("correct answer")).to_have_count(0)
+
+    close_poll(stack, poll_id)
+    after = open_article(new_page(), stack, poll_id, view="results")
+    expect(after.get_by_text(EXPLANATION)).to_be_visible()
+    expect(after.get_by_role("listitem").filter(has_text="Tea")).to_contain_text("Tea ✓ (correct answer)")
+    expect(after.get_by_text("100% of voters got it right.")).to_be_visible()
