@@ -302,3 +302,13 @@ def test_a_quiz_closed_by_its_schedule_has_its_edge_documents_rebuilt_with_the_a
     latest = json.loads(bucket_text(f"results/{pid}/latest.json"))
     assert (latest["quiz"]["right_voters"], latest["quiz"]["right_share"]) == (1, 100.0)
     assert EXPLANATION in bucket_text(f"r/{pid}")
+
+
+def test_an_explanation_with_markup_is_shown_as_text_on_the_pages(client):
+    markup = '<img src=x onerror="alert(1)"> \u202eevil'
+    poll = quiz(client, explanation=markup, translations={})
+    answer = client.http.post(f"/polls/{poll['id']}/form", headers=FORM, body="option=y2019&lang=en").body.decode()
+    assert "<img src=x" not in answer and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in answer
+    assert patch(client, poll["id"], status="closed").status_code == 200
+    page = bucket_text(f"r/{poll['id']}")
+    assert "<img src=x" not in page and "&lt;img src=x" in page
