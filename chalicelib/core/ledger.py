@@ -50,6 +50,7 @@ class Contribution:
     in_audience: bool = True  # False for a ballot cast before the audience: never added, so never taken off
     network: str = "unknown"  # the reader's AS number (surges)
     block: str | None = None  # keyed hash of the reader's /24 or /48 (surges)
+    other: str | None = None  # a write-in's text (its answer id is among the options)
 
 
 def contribution(
@@ -79,6 +80,7 @@ def contribution(
         in_audience="cty" in image,
         network=str(image.get("net") or "unknown"),
         block=str(image["blk"]) if image.get("blk") else None,
+        other=str(image["oth"]) if image.get("oth") else None,
     )
 
 

@@ -197,6 +197,8 @@ class Poll:
     closed_at: int | None = None  # when an editor closed it (None while open, or closed only by its schedule)
     disclaimer: bool | str = True  # True: the standard text in the reader's language; False: none; else custom text
     article_url: str | None = None  # the story the poll belongs to, linked back to from its pages
+    write_in: bool = False  # readers may write in an answer ("other"), held for moderation (core/write_ins.py)
+    merged: Mapping[str, str] = field(default_factory=dict)  # write-in answer id -> the option its votes count in
 
     @property
     def scope(self) -> str:
@@ -270,6 +272,7 @@ class Poll:
             "challenge": self.challenge.value,
             "disclaimer": self._disclaimer_field(lang),
             "article_url": self.article_url,
+            "write_in": self.write_in,
         }
 
     def admin_dict(self, now: float) -> dict[str, Any]:

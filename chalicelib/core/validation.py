@@ -51,6 +51,7 @@ CREATE_FIELDS = {
     "randomize_options",
     "disclaimer",
     "article_url",
+    "write_in",
 }
 PATCH_FIELDS = {
     "question",
@@ -66,6 +67,7 @@ PATCH_FIELDS = {
     "randomize_options",
     "disclaimer",
     "article_url",
+    "write_in",
 }
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
@@ -183,6 +185,7 @@ def new_poll(body: Any, now: float, proof_algorithm: ProofAlgorithm = DEFAULT_PR
         randomize_options=_flag("randomize_options", body.get("randomize_options", False)),
         disclaimer=disclaimer_value("disclaimer", body.get("disclaimer", True)),
         article_url=article_url("article_url", body.get("article_url")),
+        write_in=_flag("write_in", body.get("write_in", False)),
     )
 
 
@@ -229,6 +232,8 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
         new = replace(new, disclaimer=disclaimer_value("disclaimer", body["disclaimer"]))
     if "article_url" in body:
         new = replace(new, article_url=article_url("article_url", body["article_url"]))
+    if "write_in" in body:
+        new = replace(new, write_in=_flag("write_in", body["write_in"]))
     new = _languages_changed(new, body)
     if "opens_at" in body or "closes_at" in body:
         _window(new.opens_at, new.closes_at, now)

@@ -15,6 +15,7 @@ from chalicelib.core.poll import Poll
 from chalicelib.core.surges import Surge
 from chalicelib.core.votes import OwnBallot
 from chalicelib.store.surge_port import SurgeStore
+from chalicelib.store.write_in_port import WriteInStore
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class VoteWrite:
     dimensions: Dimensions = NOWHERE  # where the vote came from (audience), kept on the ballot
     network: str = "unknown"  # the reader's AS number as CloudFront saw it (surges), kept on the ballot
     block_hash: str | None = None  # keyed hash of the reader's /24 or /48 (surges), kept on the ballot
+    other: str | None = None  # a write-in's text as the reader typed it (normalised), kept on the ballot
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,7 @@ class AudienceStore(Protocol):
         """Add up a poll incarnation's audience tallies."""
 
 
-class Store(PollStore, TallyStore, AudienceStore, BallotStore, SurgeStore, Protocol):
+class Store(PollStore, TallyStore, AudienceStore, BallotStore, SurgeStore, WriteInStore, Protocol):
     """Everything the services need from the database."""
 
 

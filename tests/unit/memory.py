@@ -408,6 +408,7 @@ class MemoryStore(MemorySurges):
             "surf": vote.dimensions.surface,
             "net": vote.network,
             "blk": vote.block_hash,
+            "oth": vote.other,
         }
         self._change(key, ballot)
         for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + [

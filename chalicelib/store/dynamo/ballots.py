@@ -66,6 +66,8 @@ def _ballot_item(vote: VoteWrite) -> dict[str, Any]:
     if vote.block_hash is not None:
         item["blk"] = {"S": vote.block_hash}
     item["net"] = {"S": vote.network}
+    if vote.other is not None:
+        item["oth"] = {"S": vote.other}
     dimensions = vote.dimensions
     item.update({"cty": {"S": dimensions.country}, "site": {"S": dimensions.site}, "surf": {"S": dimensions.surface}})
     return item

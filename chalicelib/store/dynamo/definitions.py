@@ -47,6 +47,8 @@ def poll_from_model(item: PollModel) -> Poll:
         keep_until=int(item.keep_until or 0),
         disclaimer=_disclaimer(item),
         article_url=item.article_url,
+        write_in=bool(item.write_in),
+        merged={str(k): str(v) for k, v in (item.merged.as_dict() if item.merged is not None else {}).items()},
     )
 
 
@@ -102,6 +104,8 @@ def changeable(poll: Poll) -> dict[str, Any]:
         "disclaimer_text": poll.disclaimer if isinstance(poll.disclaimer, str) else None,
         "disclaimer_off": True if poll.disclaimer is False else None,
         "article_url": poll.article_url,
+        "write_in": poll.write_in or None,
+        "merged": dict(poll.merged) or None,
     }
 
 
