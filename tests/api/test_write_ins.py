@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import audit_entries
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, JSON
 from tests.helpers import create_poll, error_code, folded, new_voter, vote
 
 
@@ -155,7 +155,7 @@ def test_bad_write_ins_are_refused_and_nothing_is_written(
     client: Any, poll: dict, body: dict[str, Any], code: str
 ) -> None:
     response = client.http.post(
-        f"/polls/{poll['id']}/votes", headers={"Content-Type": "application/json"}, body=json.dumps(body | {"voter": new_voter()})
+        f"/polls/{poll['id']}/votes", headers=JSON, body=json.dumps(body | {"voter": new_voter()})
     )
     assert (response.status_code, error_code(response)) == (400, code)
     folded()
