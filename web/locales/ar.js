@@ -65,5 +65,7 @@
   "Your browser could not complete the check. Please reload the page.": "تعذّر على متصفحك إكمال التحقّق. يُرجى إعادة تحميل الصفحة.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "عذرًا، لم يُقبل صوتك ({x}). يُرجى إعادة تحميل الصفحة.",
   "Something went wrong on our side and your vote was not confirmed.": "حدث خطأ من جهتنا ولم يُؤكَّد صوتك.",
+  "Other": "أخرى",
+  "Your answer could not be accepted. Please shorten or reword it.": "تعذّر قبول إجابتك. يُرجى اختصارها أو إعادة صياغتها.",
   "disclaimer": "استطلاع للقرّاء: عيّنة اختارت نفسها، وليس مسحًا علميًا."
 };

@@ -65,5 +65,7 @@
   "Your browser could not complete the check. Please reload the page.": "Nid oedd modd i'ch porwr gwblhau'r gwiriad. Ail-lwythwch y dudalen.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Mae'n ddrwg gennym, ni chafodd eich pleidlais ei derbyn ({x}). Ail-lwythwch y dudalen.",
   "Something went wrong on our side and your vote was not confirmed.": "Aeth rhywbeth o'i le ar ein hochr ni, ac ni chafodd eich pleidlais ei chadarnhau.",
+  "Other": "Arall",
+  "Your answer could not be accepted. Please shorten or reword it.": "Ni ellid derbyn eich ateb. Byrhewch neu aileiriwch ef.",
   "disclaimer": "Pôl darllenwyr: sampl hunanddewisol, nid arolwg gwyddonol."
 };

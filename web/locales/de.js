@@ -53,5 +53,7 @@
   "Your browser could not complete the check. Please reload the page.": "Ihr Browser konnte die Prüfung nicht abschließen. Bitte laden Sie die Seite neu.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ihre Stimme wurde leider nicht angenommen ({x}). Bitte laden Sie die Seite neu.",
   "Something went wrong on our side and your vote was not confirmed.": "Bei uns ist ein Fehler aufgetreten; Ihre Stimme wurde nicht bestätigt.",
+  "Other": "Andere",
+  "Your answer could not be accepted. Please shorten or reword it.": "Ihre Antwort wurde nicht angenommen. Bitte kürzen oder formulieren Sie sie um.",
   "disclaimer": "Leserumfrage: eine selbstselektierte Stichprobe, keine wissenschaftliche Erhebung."
 };

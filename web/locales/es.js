@@ -56,5 +56,7 @@
   "Your browser could not complete the check. Please reload the page.": "Tu navegador no ha podido completar la comprobación. Vuelve a cargar la página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lo sentimos, no se ha aceptado tu voto ({x}). Vuelve a cargar la página.",
   "Something went wrong on our side and your vote was not confirmed.": "Algo ha fallado por nuestra parte y tu voto no se ha confirmado.",
+  "Other": "Otra",
+  "Your answer could not be accepted. Please shorten or reword it.": "No se ha podido aceptar tu respuesta. Acórtala o reformúlala.",
   "disclaimer": "Encuesta de lectores: una muestra autoseleccionada, no un estudio científico."
 };

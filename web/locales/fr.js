@@ -56,5 +56,7 @@
   "Your browser could not complete the check. Please reload the page.": "Votre navigateur n’a pas pu effectuer la vérification. Veuillez recharger la page.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Désolé, votre vote n’a pas été accepté ({x}). Veuillez recharger la page.",
   "Something went wrong on our side and your vote was not confirmed.": "Un problème est survenu de notre côté et votre vote n’a pas été confirmé.",
+  "Other": "Autre",
+  "Your answer could not be accepted. Please shorten or reword it.": "Votre réponse n’a pas pu être acceptée. Raccourcissez-la ou reformulez-la.",
   "disclaimer": "Sondage des lecteurs : échantillon auto-sélectionné, pas une enquête scientifique."
 };

@@ -62,5 +62,7 @@
   "Your browser could not complete the check. Please reload the page.": "Níorbh fhéidir le do bhrabhsálaí an seiceáil a chríochnú. Athlódáil an leathanach.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Ár leithscéal, níor glacadh le do vóta ({x}). Athlódáil an leathanach.",
   "Something went wrong on our side and your vote was not confirmed.": "Chuaigh rud éigin mícheart ar ár dtaobh agus níor deimhníodh do vóta.",
+  "Other": "Eile",
+  "Your answer could not be accepted. Please shorten or reword it.": "Níorbh fhéidir glacadh le do fhreagra. Giorraigh é nó athfhoclaigh é.",
   "disclaimer": "Pobalbhreith léitheoirí: sampla féinroghnaithe, ní suirbhé eolaíoch é."
 };

@@ -59,5 +59,7 @@
   "Your browser could not complete the check. Please reload the page.": "Cha b' urrainn dhan bhrabhsair agad an dearbhadh a choileanadh. Ath-luchdaich an duilleag.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Tha sinn duilich, cha deach gabhail ris a' bhòt agad ({x}). Ath-luchdaich an duilleag.",
   "Something went wrong on our side and your vote was not confirmed.": "Chaidh rudeigin ceàrr air ar taobh-ne agus cha deach a' bhòt agad a dhearbhadh.",
+  "Other": "Eile",
+  "Your answer could not be accepted. Please shorten or reword it.": "Cha b’ urrainn dhuinn gabhail ris an fhreagairt agad. Giorraich i no cuir ann am faclan eile i.",
   "disclaimer": "Cunntas-bheachd leughadairean: sampall fèin-thaghte, chan e suirbhidh saidheansail."
 };

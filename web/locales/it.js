@@ -56,5 +56,7 @@
   "Your browser could not complete the check. Please reload the page.": "Il tuo browser non è riuscito a completare la verifica. Ricarica la pagina.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Spiacenti, il tuo voto non è stato accettato ({x}). Ricarica la pagina.",
   "Something went wrong on our side and your vote was not confirmed.": "Qualcosa non ha funzionato da parte nostra e il tuo voto non è stato confermato.",
+  "Other": "Altro",
+  "Your answer could not be accepted. Please shorten or reword it.": "Non è stato possibile accettare la risposta. Accorciala o riformulala.",
   "disclaimer": "Sondaggio dei lettori: un campione autoselezionato, non un'indagine scientifica."
 };

@@ -53,5 +53,7 @@
   "Your browser could not complete the check. Please reload the page.": "Je browser kon de controle niet voltooien. Laad de pagina opnieuw.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Helaas, je stem is niet geaccepteerd ({x}). Laad de pagina opnieuw.",
   "Something went wrong on our side and your vote was not confirmed.": "Er ging bij ons iets mis en je stem is niet bevestigd.",
+  "Other": "Anders",
+  "Your answer could not be accepted. Please shorten or reword it.": "Uw antwoord kon niet worden aanvaard. Maak het korter of formuleer het anders.",
   "disclaimer": "Lezerspeiling: een zelfgeselecteerde steekproef, geen wetenschappelijk onderzoek."
 };

@@ -59,5 +59,7 @@
   "Your browser could not complete the check. Please reload the page.": "Twoja przeglądarka nie mogła ukończyć weryfikacji. Odśwież stronę.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Niestety Twój głos nie został przyjęty ({x}). Odśwież stronę.",
   "Something went wrong on our side and your vote was not confirmed.": "Po naszej stronie wystąpił błąd i Twój głos nie został potwierdzony.",
+  "Other": "Inne",
+  "Your answer could not be accepted. Please shorten or reword it.": "Nie udało się przyjąć Twojej odpowiedzi. Skróć ją lub sformułuj inaczej.",
   "disclaimer": "Sonda czytelników: próba nielosowa, nie badanie naukowe."
 };

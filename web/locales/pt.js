@@ -56,5 +56,7 @@
   "Your browser could not complete the check. Please reload the page.": "O seu navegador não conseguiu concluir a verificação. Recarregue a página.",
   "Sorry, your vote was not accepted ({x}). Please reload the page.": "Lamentamos, o seu voto foi recusado ({x}). Recarregue a página.",
   "Something went wrong on our side and your vote was not confirmed.": "Ocorreu um erro do nosso lado e o seu voto não foi confirmado.",
+  "Other": "Outra",
+  "Your answer could not be accepted. Please shorten or reword it.": "Não foi possível aceitar a sua resposta. Encurte-a ou reformule-a.",
   "disclaimer": "Sondagem dos leitores: uma amostra autosselecionada, não um inquérito científico."
 };
