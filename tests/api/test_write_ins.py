@@ -209,3 +209,22 @@ def test_the_csv_carries_approved_answers_as_options_and_the_rest_as_one_other_l
     assert f"{kept},Bridge and tunnel,1,50.0" in lines
     assert "other,,1,50.0" in lines
     assert not any(dropped in line or "HYPERLINK" in line for line in lines)
+
+
+def test_the_hosted_page_offers_other_and_a_form_vote_writes_in(client: Any, poll: dict) -> None:
+    from urllib.parse import urlencode
+
+    from chalicelib.core.pages import poll_page
+    from chalicelib.services import catalog
+
+    page = poll_page(catalog.fresh_poll(poll["id"]), 0, None, None)
+    assert 'name="other" maxlength="80"' in page and " required" not in page  # writing in alone is a vote
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+    body = urlencode({"other": "<i>Ferry</i>", "lang": "en"})
+    answer = client.http.post(f"/polls/{poll['id']}/form", headers=form, body=body)
+    assert answer.status_code == 200, answer.body
+    shown = answer.body.decode()
+    assert "Your vote has been counted." in shown and "Ferry" not in shown and "Other</span>: 1 " in shown
+    folded()
+    [queued] = queue(client, poll["id"])
+    assert (queued["text"], queued["votes"]) == ("<i>Ferry</i>", 1)
