@@ -61,14 +61,20 @@ def test_a_write_in_counts_once_as_an_answer_of_its_own_and_waits_in_the_queue(c
     assert "Green" not in json.dumps(document)
 
 
-def test_a_redelivered_batch_leaves_the_queue_as_it_was(client: Any, poll: dict) -> None:
-    from local.streams import fold_now
+def test_a_batch_delivered_again_or_bisected_leaves_counts_and_queue_as_once(client: Any, poll: dict) -> None:
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import fold
+    from local.streams import stream_batches
 
-    written_in(client, poll["id"], "Ferry", "FERRY")
-    fold_now(True)
-    before = queue(client, poll["id"])
-    fold_now(True)  # nothing new: the tallies' marks and the queue stay
-    assert queue(client, poll["id"]) == before and before[0]["votes"] == 2
+    written_in(client, poll["id"], "Ferry", "FERRY", "ferry!", "Boat", "ferry")
+    (event,) = stream_batches(get_settings().ballots_table)
+    first, second = dict(event, Records=event["Records"][:2]), dict(event, Records=event["Records"][2:])
+    for delivery in (first, event, first, second, event):
+        fold.fold(delivery)
+        fold.reset()
+    found = {answer["text"]: answer for answer in queue(client, poll["id"])}
+    assert {text: answer["votes"] for text, answer in found.items()} == {"Ferry": 3, "ferry!": 1, "Boat": 1}
+    assert found["Ferry"]["spellings"] == ["FERRY", "Ferry", "ferry"]
 
 
 def test_approving_makes_the_answer_an_option_with_the_votes_it_already_has(client: Any, poll: dict) -> None:
