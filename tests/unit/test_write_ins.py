@@ -149,3 +149,40 @@ def test_the_fold_notes_first_last_and_a_few_spellings_of_new_ballots_only() -> 
     [only] = seen
     assert (only.text, only.first, only.last) == ("Tunnel", 10, 30)
     assert len(only.spellings) == 5 and "TUNNEL" not in only.spellings
+
+
+def test_the_services_queue_decide_and_count_write_ins_on_the_in_memory_store(memory, audit_log) -> None:
+    from chalicelib.core.counts import results_document
+    from chalicelib.runtime import clock
+    from chalicelib.services import fold, polls, votes, write_ins
+    from tests.unit.memory import UNPROTECTED
+
+    poll = polls.create({"question": "Cross how?", "options": ["Bridge", "Tunnel"], "write_in": True, **UNPROTECTED})
+    for index, text in enumerate(["Ferry", "FERRY ", "Swim", "call 555 123 4567"]):
+        votes.cast(poll.id, {"options": [], "other": text, "voter": f"reader-{index:05d}"}, "192.0.2.1")
+    event = memory.batch()
+    fold.fold(event)
+    fold.fold(event)  # redelivered: nothing more
+    queue = {entry["text"]: entry for entry in write_ins.queue(poll.id)["answers"]}
+    assert {text: (e["votes"], e["status"]) for text, e in queue.items()} == {
+        "Ferry": (2, "pending"),
+        "Swim": (1, "pending"),
+        "call 555 123 4567": (1, "auto_rejected"),
+    }
+    merged = write_ins.decide(poll.id, queue["Ferry"]["id"], {"action": "merge", "into": "bridge"})
+    approved = write_ins.decide(poll.id, queue["Swim"]["id"], {"action": "approve", "label": "Swimming"})
+    assert (merged["status"], approved["status"], approved["label"]) == ("merged", "approved", "Swimming")
+    view = memory.read_view(poll.id, consistent=True)
+    document = results_document(tally_of(view), clock.now())
+    assert {o["label"]: o["votes"] for o in document["options"]} == {"Bridge": 2, "Tunnel": 0, "Swimming": 1}
+    assert document["other"]["votes"] == 1
+    assert [entry.details["action"] for entry in audit_log.entries if entry.action.value == "write_in"] == [
+        "merge",
+        "approve",
+    ]
+
+
+def tally_of(view):
+    from chalicelib.core.counts import Tally
+
+    return Tally(poll=view.poll, counts=view.counts, as_of=0)
