@@ -1,4 +1,4 @@
-/* Poll widget: docs/widget.md (notes there; this file stays under 7 KB gzipped). */
+/* Poll widget: docs/widget.md (notes there; this file stays under 7.5 KB gzipped). */
 (() => {
   "use strict";
   const SRC = document.currentScript?.src || location.href;

@@ -11,8 +11,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from glin_profanity import Filter
-
 # BCP 47 primary language -> glin-profanity's dictionary.
 WORD_LISTS = {
     "ar": "arabic",
@@ -71,7 +69,10 @@ def word_list(lang: str) -> str:
 
 @lru_cache(maxsize=8)
 def _filter(name: str) -> Any:
-    """Return glin-profanity's filter for one list (built once per process: it reads the dictionary)."""
+    """Return glin-profanity's filter for one list (built once per process: it reads the dictionary). Imported here,
+    not with the module: it takes about 60 ms, which a vote's cold start must not pay (only the queue screens)."""
+    from glin_profanity import Filter  # noqa: PLC0415
+
     return Filter({"languages": [name]})  # type: ignore[typeddict-item]
 
 

@@ -186,3 +186,12 @@ def tally_of(view):
     from chalicelib.core.counts import Tally
 
     return Tally(poll=view.poll, counts=view.counts, as_of=0)
+
+
+def test_a_vote_never_loads_the_word_lists() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, chalicelib.services.votes; print('glin_profanity' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "False"  # only the editors' queue screens answers: a vote's cold start skips the ~60 ms import
