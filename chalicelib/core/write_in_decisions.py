@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.core.errors import InvalidPoll, InvalidWriteInDecision
 from chalicelib.core.poll import Option, Poll
-from chalicelib.core.text import label_text
+from chalicelib.core.text import MAX_OPTIONS, label_text
 from chalicelib.core.write_ins import Action, Answer, AnswerStatus, resolve
 
 DECISION_FIELDS = {"action", "into", "label"}
@@ -71,6 +71,8 @@ def decided(poll: Poll, answer: Answer, decision: Decision) -> tuple[Poll, Answe
     label = decision.label or answer.label or answer.text
     kept = [Option(answer.id, label) if option.id == answer.id else option for option in poll.options]
     if answer.id not in poll.option_ids():
+        if len(kept) >= MAX_OPTIONS:
+            raise InvalidWriteInDecision(f"a poll has at most {MAX_OPTIONS} options: merge this answer instead")
         kept.append(Option(answer.id, label))
     new = replace(poll, options=tuple(kept), merged=merged)
     return new, replace(answer, decision=AnswerStatus.APPROVED, into=None, label=label)

@@ -7,9 +7,10 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.core.counts import Counts, shown_votes
-from chalicelib.core.errors import InvalidWriteIn, InvalidWriteInDecision
+from chalicelib.core.errors import InvalidPoll, InvalidWriteIn, InvalidWriteInDecision
 from chalicelib.core.ledger import Contribution
 from chalicelib.core.poll import Block, Option, Poll, Visibility
+from chalicelib.core.text import parse_options
 from chalicelib.core.write_in_decisions import decided, parse_decision
 from chalicelib.core.write_in_screen import Reason, screen, word_list
 from chalicelib.core.write_in_sightings import sightings
@@ -125,6 +126,14 @@ def test_approving_adds_the_answer_as_an_option_and_merging_maps_it_at_read_time
 def test_a_merge_needs_another_option(body: dict[str, str]) -> None:
     with pytest.raises(InvalidWriteInDecision):
         decided(POLL, ANSWER, parse_decision(body))
+
+
+def test_approving_past_twenty_options_is_refused_and_editors_cannot_take_an_answer_id() -> None:
+    full = replace(POLL, options=tuple(Option(f"o{n}", f"O {n}") for n in range(20)))
+    with pytest.raises(InvalidWriteInDecision):
+        decided(full, ANSWER, parse_decision({"action": "approve"}))
+    with pytest.raises(InvalidPoll):
+        parse_options([{"id": ANSWER.id, "label": "Mine"}, "No"])
 
 
 def test_a_merge_cannot_make_a_loop() -> None:
