@@ -57,6 +57,8 @@ def decided(poll: Poll, answer: Answer, decision: Decision) -> tuple[Poll, Answe
     approving without a label shows the text the first reader typed, as the editor saw it)."""
     others = tuple(option for option in poll.options if option.id != answer.id)
     merged = {k: v for k, v in poll.merged.items() if k != answer.id}
+    if decision.action is not Action.APPROVE and poll.max_choices > len(others):
+        raise InvalidWriteInDecision(f"max_choices is {poll.max_choices}: the poll must keep that many options")
     if decision.action is Action.MERGE:
         into = str(decision.into)
         if into not in {option.id for option in others} or resolve(into, merged) == answer.id:
@@ -64,8 +66,6 @@ def decided(poll: Poll, answer: Answer, decision: Decision) -> tuple[Poll, Answe
         new = replace(poll, options=others, merged={**merged, answer.id: into})
         return new, replace(answer, decision=AnswerStatus.MERGED, into=into, label=None)
     if decision.action is Action.REJECT:
-        if poll.max_choices > len(others):
-            raise InvalidWriteInDecision(f"max_choices is {poll.max_choices}: the poll must keep that many options")
         new = replace(poll, options=others, merged=merged)
         return new, replace(answer, decision=AnswerStatus.REJECTED, into=None, label=None)
     label = decision.label or answer.label or answer.text
