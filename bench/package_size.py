@@ -95,7 +95,7 @@ def run(quick: bool = False) -> list[Section]:
     naive = None if quick else naive_package()
     rows = []
     for name, figures, note in (
-        (f"ours: `{how}`", small, "app, chalicelib, PynamoDB vendored without dependencies"),
+        (f"ours: `{how}`", small, "app, chalicelib, PynamoDB and glin-profanity vendored without dependencies"),
         ("naive: `chalice package` with requirements.txt", naive, "PynamoDB, boto3, botocore and theirs bundled"),
     ):
         if figures is None:

@@ -85,9 +85,10 @@ def build_project(build: Path) -> Path:
         installed = importlib.metadata.version(package)
         if installed != pinned_version(package):
             raise SystemExit(f"{package} {installed} is installed but {pinned_version(package)} is pinned")
-        spec = importlib.util.find_spec(package)
+        module = package.replace("-", "_")  # a distribution's import name (glin-profanity: glin_profanity)
+        spec = importlib.util.find_spec(module)
         assert spec is not None and spec.origin is not None, package
-        shutil.copytree(Path(spec.origin).parent, project / "vendor" / package, ignore=IGNORE)
+        shutil.copytree(Path(spec.origin).parent, project / "vendor" / module, ignore=IGNORE)
     return project
 
 

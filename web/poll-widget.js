@@ -1,4 +1,4 @@
-/* Poll widget: docs/widget.md (notes there; this file stays under 7 KB gzipped). */
+/* Poll widget: docs/widget.md (notes there; this file stays under 7.5 KB gzipped). */
 (() => {
   "use strict";
   const SRC = document.currentScript?.src || location.href;
@@ -19,6 +19,7 @@ legend,.q{display:block;padding:0;margin:0 0 .5rem;font-weight:700;font-size:1.1
 label{display:flex;align-items:center;gap:.6rem;padding:.3rem 0;cursor:pointer;color:var(--f)}
 label.d{color:var(--m);cursor:default}
 input{width:1.15rem;height:1.15rem;margin:0;flex:none;accent-color:var(--a)}
+.o input{flex:1;width:auto;height:auto;padding:.25rem;font:inherit;color:var(--f);background:var(--b);border:1px solid var(--l)}
 button{font:inherit;font-weight:700;margin:.75rem 0 0;margin-inline-end:.5rem;padding:.45rem 1.2rem;border:2px solid var(--a);
 border-radius:4px;background:var(--a);color:var(--c);cursor:pointer}
 button.x{background:var(--b);color:var(--a)}
@@ -51,6 +52,7 @@ li{margin:0 0 .6rem}
     invalid_option: "Choose between 1 and {n} of the options.",
     invalid_voter: "This browser's voting id was not accepted. Please vote again.",
     challenge_failed: "Your browser could not complete the check. Please reload the page.",
+    invalid_write_in: "Your answer could not be accepted. Please shorten or reword it.",
   };
   const LOCALES = "cy gd ga fr de es it pt nl pl ar".split(" ");
   const packs = { en: { disclaimer: "Readers' poll: a self-selected sample, not a scientific survey." } };
@@ -139,6 +141,7 @@ li{margin:0 0 .6rem}
     let acted = false;
     let pending = null;
     let spent = null;
+    let writing = "";
     let token = null;
     let surged = 0;
     let timer, shown, answer;
@@ -203,7 +206,7 @@ li{margin:0 0 .6rem}
       const q = results.quiz || answer;
       const [bits, verdict] = quiz(q, results.options);
       const list = h("ul", { "aria-label": closed ? t("Final results") : t("Results") });
-      for (const o of results.options) {
+      for (const o of results.options.concat(results.other?.votes ? [{ ...results.other, id: "", label: t("Other") }] : [])) {
         const bar = h("i", {});
         bar.style.width = Math.min(100, o.percent) + "%";
         const label = h("span", {}, text(o.label), chosen.includes(o.id) && h("span", { class: "me" }, " " + t("(your choice)")), q?.correct.includes(o.id) && h("span", { class: "ok" }, " ✓ " + t("(correct answer)")));
@@ -290,9 +293,11 @@ li{margin:0 0 .6rem}
         fieldset.append(h("label", {}, input, text(option.label)));
         return input;
       });
+      const other = poll.write_in && h("input", { type: "text", maxlength: 80 });
+      if (other) fieldset.append(h("label", { class: "o" }, t("Other"), other));
       const button = h("button", { type: "submit" }, t("Vote"));
       const limit = () => {
-        const full = boxes.filter((b) => b.checked).length >= max;
+        const full = boxes.filter((b) => b.checked).length + !!written() >= max;
         for (const b of boxes) b.parentNode.className = (b.disabled = full && !b.checked) ? "d" : "";
         say(full && max > 1 && t("You have chosen {n}, the most this poll allows.", max));
       };
@@ -300,22 +305,26 @@ li{margin:0 0 .6rem}
         event.preventDefault();
         acted = true;
         const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
-        if (!chosen.length) {
+        writing = written();
+        if (!chosen.length && !writing) {
           say(t("Choose an option first."), 1);
           return boxes[0].focus();
         }
-        if (chosen.length > max) return say(t("Choose at most {n}.", max), 1);
-        for (const b of boxes.concat(button)) b.disabled = true;
+        if (chosen.length + !!writing > max) return say(t("Choose at most {n}.", max), 1);
+        for (const b of boxes.concat(button, other || [])) b.disabled = true;
         vote(chosen, false, 0, () => {
           button.disabled = false;
           limit();
         });
       };
-      const change = () => {
+      const written = () => other && other.value.trim();
+      const change = (e) => {
         if (poll.challenge == "proof_of_work" && !pending) prove();
+        // One choice: typing an answer clears the option, choosing an option clears the answer.
+        if (max < 2 && other) e.target == other ? boxes.forEach((b) => (b.checked = false)) : (other.value = "");
         if (max > 1) limit();
       };
-      show(h("form", { submit, change }, fieldset, h("slot", { name: "t" }), button));
+      show(h("form", { submit, change, input: change }, fieldset, h("slot", { name: "t" }), button));
       say();
       if (poll.challenge == "turnstile") check();
     };
@@ -345,7 +354,7 @@ li{margin:0 0 .6rem}
         r = await call(path + "/votes" + query(lang()), {
           method: "POST",
           headers: { "Content-Type": "text/plain" },
-          body: JSON.stringify({ options: chosen, voter: voterToken(), proof: spent || undefined }),
+          body: JSON.stringify({ options: chosen, voter: voterToken(), proof: spent || undefined, other: writing || undefined }),
         });
       } catch (e) {
         return offerRetry(t("Your vote could not be sent. Check your connection and try again."), () => vote(chosen, true, 0, unlock));

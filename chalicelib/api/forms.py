@@ -31,7 +31,7 @@ from chalicelib.services import polls, ratelimit, results, votes
 FORM_TYPE = "application/x-www-form-urlencoded"
 COOKIE = "poll_voter"  # first-party: set on the site's domain, where the API is served under /api
 COOKIE_DAYS = 400  # the longest lifetime browsers keep (Chrome caps cookies at 400 days)
-FIELDS = frozenset({"option", "lang"})
+FIELDS = frozenset({"option", "lang", "other"})
 SAME_SITE = frozenset({"same-origin", "none"})  # Sec-Fetch-Site values a first-party form post carries
 HTML_TYPE = "text/html; charset=utf-8"
 
@@ -65,8 +65,8 @@ def _check_origin(request: Request) -> None:
         raise CrossSiteForm("this form can only be sent from the poll's own page")
 
 
-def _form(request: Request) -> tuple[list[str], str | None]:
-    """Decode the form: the chosen options and the page's language."""
+def _form(request: Request) -> tuple[list[str], str | None, str | None]:
+    """Decode the form: the chosen options, the page's language and a write-in (None: none)."""
     body = request.raw_body or b""
     raw = body.encode("utf-8") if isinstance(body, str) else body
     if len(raw) > MAX_BODY_BYTES:
@@ -79,7 +79,8 @@ def _form(request: Request) -> tuple[list[str], str | None]:
     if unknown:
         raise InvalidForm(f"unknown field '{sorted(unknown)[0][:40]}'")
     lang = fields["lang"][-1] if fields.get("lang") else None
-    return [o for o in fields.get("option", []) if o], requested_language(lang) if lang else None
+    other = fields["other"][-1] if fields.get("other") and fields["other"][-1].strip() else None
+    return [o for o in fields.get("option", []) if o], requested_language(lang) if lang else None, other
 
 
 def _page(
@@ -123,10 +124,10 @@ def vote_by_form(poll_id: str) -> Response:
     lang: str | None = None
     try:
         _check_origin(request)
-        options, lang = _form(request)
+        options, lang, other = _form(request)
         ip = source_ip(request)
         ratelimit.check_vote(ip)
-        chosen = {"options": options, "voter": voter}
+        chosen = {"options": options, "voter": voter, **({"other": other} if other is not None else {})}
         body = votes.cast(poll_id, chosen, ip, lang, dimensions(request, form=True), network=viewer_network(request))
         response = _page(200, poll_id, None, body.get("results"), body.get("quiz"))
     except DomainError as refusal:

@@ -31,6 +31,7 @@ class AuditAction(StrEnum):
     SURGE = "surge"  # the surge rule raised a network's or block's proof cost (core/surges.py)
     SURGE_LAPSED = "surge_lapsed"  # a surge (or an editor's lift) ended after its cool-down
     SURGE_LIFTED = "surge_lifted"  # an editor lifted a surge (or kept one from starting)
+    WRITE_IN = "write_in"  # an editor approved, merged or rejected a reader's write-in answer
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from chalicelib.core.poll import Poll, PollKind
 from chalicelib.core.quiz import RIGHT, answer_public, results_answer
 from chalicelib.core.times import to_iso
+from chalicelib.core.write_ins import is_answer, resolve
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,6 +62,21 @@ def percent(votes: int, voters: int) -> float:
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def shown_votes(poll: Poll, counts: Counts) -> tuple[dict[str, int], int]:
+    """Return votes per option as shown (a merged write-in's in its target, at read time) and the "other" line's
+    votes: every write-in not approved (pending, rejected or auto-rejected), never with its text."""
+    options = set(poll.option_ids())
+    shown: dict[str, int] = {}
+    other = 0
+    for option_id, count in counts.votes.items():
+        target = resolve(option_id, poll.merged)
+        if target in options:
+            shown[target] = shown.get(target, 0) + count
+        elif is_answer(option_id):
+            other += count
+    return shown, other
+
+
 def results_document(tally: Tally, now: float, requested: str | None = None, *, answer: bool = False) -> dict[str, Any]:
     """Build the results document (GET /polls/{id}/results, the snapshots), in the language asked for if any.
 
@@ -68,6 +84,7 @@ def results_document(tally: Tally, now: float, requested: str | None = None, *, 
     (`answer`)."""
     poll, counts = tally.poll, tally.counts
     lang, question, labels = poll.text_in(requested)
+    votes, other = shown_votes(poll, counts)
     document: dict[str, Any] = {
         "poll_id": poll.id,
         "lang": lang,
@@ -78,8 +95,8 @@ def results_document(tally: Tally, now: float, requested: str | None = None, *, 
             {
                 "id": o.id,
                 "label": labels[o.id],
-                "votes": counts.votes.get(o.id, 0),
-                "percent": percent(counts.votes.get(o.id, 0), counts.voters),
+                "votes": votes.get(o.id, 0),
+                "percent": percent(votes.get(o.id, 0), counts.voters),
             }
             for o in poll.options
         ],
@@ -88,6 +105,8 @@ def results_document(tally: Tally, now: float, requested: str | None = None, *, 
     if poll.kind is PollKind.QUIZ and (answer or answer_public(poll, now)):
         right = counts.votes.get(RIGHT, 0)
         document["quiz"] = results_answer(poll, lang, right, percent(right, counts.voters))
+    if poll.write_in or other:
+        document["other"] = {"votes": other, "percent": percent(other, counts.voters)}
     return document
 
 
@@ -113,5 +132,7 @@ def results_csv(document: dict[str, Any], disclaimer: str | None = None) -> byte
         translated = [translations[tag]["options"].get(option["id"], "") for tag in tags]
         labels = [_spreadsheet_safe(label) for label in (option["label"], *translated)]
         writer.writerow([option["id"], labels[0], option["votes"], option["percent"], *labels[1:]])
+    if "other" in document:  # write-ins not approved: one line, no text
+        writer.writerow(["other", "", document["other"]["votes"], document["other"]["percent"], *("" for _ in tags)])
     writer.writerow(["total_voters", "", document["total_voters"], "", *("" for _ in tags)])
     return buffer.getvalue().encode("utf-8-sig")

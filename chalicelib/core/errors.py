@@ -52,6 +52,24 @@ class InvalidOption(DomainError):
     status, code = 400, "invalid_option"
 
 
+class InvalidWriteIn(DomainError):
+    """A write-in ("other") is empty, too long, unreadable text, or given on a poll that takes none."""
+
+    status, code = 400, "invalid_write_in"
+
+
+class WriteInNotFound(DomainError):
+    """No reader wrote in this answer in this poll."""
+
+    status, code = 404, "write_in_not_found"
+
+
+class InvalidWriteInDecision(DomainError):
+    """An editor's decision on a write-in is malformed (unknown action, missing or unknown merge target, bad label)."""
+
+    status, code = 400, "invalid_write_in_decision"
+
+
 class ChallengeRequired(DomainError):
     """The poll asks for a proof (proof of work or Turnstile) and the vote has none."""
 

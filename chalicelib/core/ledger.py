@@ -52,6 +52,7 @@ class Contribution:
     network: str = "unknown"  # the reader's AS number (surges)
     block: str | None = None  # keyed hash of the reader's /24 or /48 (surges)
     right: bool = False  # a quiz's ballot marked right ("ok"): counted as the pseudo-option RIGHT
+    other: str | None = None  # a write-in's text (its answer id is among the options)
 
 
 def contribution(
@@ -82,6 +83,7 @@ def contribution(
         network=str(image.get("net") or "unknown"),
         block=str(image["blk"]) if image.get("blk") else None,
         right=image.get("ok") is True,
+        other=str(image["oth"]) if image.get("oth") else None,
     )
 
 

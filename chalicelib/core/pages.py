@@ -23,6 +23,7 @@ STYLE = (
     "font-weight:700}main{max-width:40rem;margin:0 auto;padding:1rem 1.25rem}h1{font-size:1.5rem;line-height:1.25;"
     "margin:0 0 .75rem}fieldset{border:0;margin:0;padding:0}legend{padding:0}"
     "label{display:flex;gap:.6rem;align-items:center;padding:.35rem 0}input{width:1.2rem;height:1.2rem}"
+    ".o input{width:auto;height:auto;flex:1}"
     "button{font:inherit;font-weight:700;margin-top:.75rem;padding:.5rem 1.25rem;border:2px solid var(--a);"
     "border-radius:4px;background:var(--a);color:#fff;cursor:pointer}:focus-visible{outline:3px solid var(--a);"
     "outline-offset:2px}ul{list-style:none;padding:0}li{margin:0 0 .6rem}.n,.d{color:#555}.d{font-size:.9rem}"
@@ -146,10 +147,12 @@ def _fallback(poll: Poll, shown_lang: str, question: str, options: list[tuple[st
     hint = "" if poll.max_choices == 1 else f'<p class="n">Choose up to {poll.max_choices}.</p>'
     inputs = "".join(
         f'<label><input type="{kind}" name="option" value="{escape(oid)}"'
-        f"{' required' if kind == 'radio' else ''}>"
+        f"{' required' if kind == 'radio' and not poll.write_in else ''}>"
         f'<span lang="{escape(shown_lang)}">{escape(label)}</span></label>'
         for oid, label in options
     )
+    if poll.write_in:  # a reader's own answer, held for moderation (never shown to others unapproved)
+        inputs += '<label class="o">Other <input type="text" name="other" maxlength="80"></label>'
     return (
         f'<form method="post" action="{FORM_ACTION.format(id=escape(poll.id))}">'
         f"<fieldset><legend>{heading}</legend>{hint}{inputs}</fieldset>"
@@ -185,13 +188,15 @@ def poll_page(
 
 
 def _results_list(results: dict[str, Any], lang: str) -> str:
-    """Return the results: each option with its votes, percentage and a bar (a <meter>), then the voters."""
+    """Return the results: each option with its votes, percentage and a bar (a <meter>), then the write-ins not
+    approved as one "Other" line, then the voters."""
+    other = results.get("other") or {}
     rows = "".join(
         f'<li><span lang="{escape(lang)}" dir="{direction(lang)}">{escape(str(o["label"]))}</span>'
         f"{correct_mark(results.get('quiz'), str(o['id']))}: {int(o['votes'])} "
         f'({float(o["percent"])}%)<meter min="0" max="100" value="{float(o["percent"])}" aria-hidden="true">'
         "</meter></li>"
-        for o in results.get("options", [])
+        for o in [*results.get("options", []), *([{"label": "Other", **other}] if other.get("votes") else [])]
     )
     total = int(results.get("total_voters", 0))
     return f'<ul>{rows}</ul><p class="n">{total} voter{"" if total == 1 else "s"}</p>'

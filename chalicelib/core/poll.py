@@ -207,6 +207,8 @@ class Poll:
     kind: PollKind = PollKind.POLL
     correct: tuple[str, ...] = ()  # a quiz's correct option ids: public only once it closed
     explanation: str | None = None  # a quiz's explanation of its answer: public only once it closed
+    write_in: bool = False  # readers may write in an answer ("other"), held for moderation (core/write_ins.py)
+    merged: Mapping[str, str] = field(default_factory=dict)  # write-in answer id -> the option its votes count in
 
     @property
     def scope(self) -> str:
@@ -281,6 +283,7 @@ class Poll:
             "challenge": self.challenge.value,
             "disclaimer": self._disclaimer_field(lang),
             "article_url": self.article_url,
+            "write_in": self.write_in,
         }
 
     def admin_dict(self, now: float) -> dict[str, Any]:

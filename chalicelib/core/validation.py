@@ -53,6 +53,7 @@ CREATE_FIELDS = {
     "randomize_options",
     "disclaimer",
     "article_url",
+    "write_in",
 } | QUIZ_FIELDS
 PATCH_FIELDS = {
     "question",
@@ -68,6 +69,7 @@ PATCH_FIELDS = {
     "randomize_options",
     "disclaimer",
     "article_url",
+    "write_in",
 } | QUIZ_FIELDS
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 
@@ -185,6 +187,7 @@ def new_poll(body: Any, now: float, proof_algorithm: ProofAlgorithm = DEFAULT_PR
         randomize_options=_flag("randomize_options", body.get("randomize_options", False)),
         disclaimer=disclaimer_value("disclaimer", body.get("disclaimer", True)),
         article_url=article_url("article_url", body.get("article_url")),
+        write_in=_flag("write_in", body.get("write_in", False)),
     )
     return quiz_fields(poll, body)
 
@@ -232,6 +235,8 @@ def changed_poll(poll: Poll, body: Any, now: float) -> tuple[Poll, bool]:
         new = replace(new, disclaimer=disclaimer_value("disclaimer", body["disclaimer"]))
     if "article_url" in body:
         new = replace(new, article_url=article_url("article_url", body["article_url"]))
+    if "write_in" in body:
+        new = replace(new, write_in=_flag("write_in", body["write_in"]))
     new = quiz_fields(_languages_changed(new, body), body, changed="options" in body)
     needs_no_votes = needs_no_votes or bool({"kind", "correct"} & set(body))  # right ballots are marked as cast
     if "opens_at" in body or "closes_at" in body:

@@ -13,14 +13,16 @@ from chalicelib.core.errors import (
     InvalidJson,
     InvalidOption,
     InvalidVoter,
+    InvalidWriteIn,
     PollClosed,
     PollNotOpen,
 )
 from chalicelib.core.poll import Challenge, Poll, Status, Window
 from chalicelib.core.times import to_iso
+from chalicelib.core.write_ins import WriteIn, normalise
 
 VOTER_RE = re.compile(r"[A-Za-z0-9_-]{8,128}")
-VOTE_FIELDS = {"options", "voter", "proof"}
+VOTE_FIELDS = {"options", "voter", "proof", "other"}
 MAX_CHOSEN = 20
 MAX_PROOF = 4096  # an ALTCHA payload is about 700 characters, a Turnstile token about 2,000
 
@@ -32,6 +34,7 @@ class VoteRequest:
     options: list[str]
     voter: str | None
     proof: str | None = None
+    other: WriteIn | None = None  # a write-in answer (counts as one of the poll's max_choices)
 
 
 def check_voter(voter: Any) -> str:
@@ -48,9 +51,10 @@ def parse_vote(body: Any) -> VoteRequest:
     unknown = set(body) - VOTE_FIELDS
     if unknown:
         raise InvalidJson(f"unknown field '{sorted(unknown)[0][:40]}'")
-    options = body.get("options")
-    if not isinstance(options, list) or not options:
-        raise InvalidOption("options must be a non-empty list of option ids")
+    other = None if body.get("other") is None else normalise(body["other"])
+    options = body.get("options", [] if other is not None else None)
+    if not isinstance(options, list) or not (options or other):
+        raise InvalidOption("options must be a non-empty list of option ids (or empty, with 'other')")
     if not all(isinstance(o, str) for o in options) or len(options) > MAX_CHOSEN:
         raise InvalidOption(f"options must be a list of up to {MAX_CHOSEN} option ids")
     if len(set(options)) != len(options):
@@ -61,7 +65,8 @@ def parse_vote(body: Any) -> VoteRequest:
         raise ChallengeFailed(
             f"proof must be the solved challenge's payload, a string of at most {MAX_PROOF} characters"
         )
-    return VoteRequest(options=options, voter=None if voter is None else check_voter(voter), proof=proof)
+    voter = None if voter is None else check_voter(voter)
+    return VoteRequest(options=options, voter=voter, proof=proof, other=other)
 
 
 def check_choices(poll: Poll, request: VoteRequest) -> None:
@@ -72,8 +77,10 @@ def check_choices(poll: Poll, request: VoteRequest) -> None:
     unknown = [o for o in request.options if o not in known]
     if unknown:
         raise InvalidOption(f"unknown option '{unknown[0][:40]}'")
-    if len(request.options) > poll.max_choices:
-        raise InvalidOption(f"choose at most {poll.max_choices} option(s)")
+    if request.other is not None and not poll.write_in:
+        raise InvalidWriteIn("this poll takes no write-in answers ('other')")
+    if len(request.options) + (request.other is not None) > poll.max_choices:
+        raise InvalidOption(f"choose at most {poll.max_choices} option(s), a write-in included")
 
 
 def check_proof_given(poll: Poll, request: VoteRequest) -> str | None:

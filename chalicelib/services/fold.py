@@ -28,6 +28,7 @@ from chalicelib.core.ledger import (
     live_key,
     past,
 )
+from chalicelib.core.write_in_sightings import sightings
 from chalicelib.runtime import clock, observability, state
 from chalicelib.services import surges
 from chalicelib.store.adapters import ballot_batch, store
@@ -74,6 +75,9 @@ def fold(event: dict[str, Any]) -> FoldReport:
         lane = Lane(poll_id, incarnation, str(batch.shard))
         apply(lane, contributions, report)
         apply_audience(lane, contributions, report)
+        seen = sightings(contributions)
+        if seen:  # the queue's first, last and spellings (counts are the tally's, just applied)
+            store().note_answers(poll_id, incarnation, seen)
         surges.observe(poll_id, incarnation, lane.shard, contributions)  # after the counts, never in their way
     if batch.contributions:
         report.lag_seconds = round(max(0.0, clock.now() - max(c.at for c in batch.contributions)), 3)

@@ -38,7 +38,7 @@ from chalicelib.core.votes import (
 from chalicelib.runtime import clock, observability
 from chalicelib.runtime.secrets import keyed_hash
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import catalog, challenges, results, retention, surges
+from chalicelib.services import catalog, challenges, results, retention, surges, write_ins
 from chalicelib.store.adapters import store
 from chalicelib.store.port import SpentProof, VoteWrite, WindowCount
 
@@ -98,20 +98,28 @@ def cast(
     request = parse_vote(body)
     poll = catalog.poll(poll_id)
     check_choices(poll, request)
+    chosen = write_ins.chosen(poll, request)
     now = int(clock.now())
     check_open(poll.window, now)
     proof = challenges.verify(poll, check_proof_given(poll, request), source_ip, network)
-    vote = _vote(poll, request, source_ip or "unknown", proof, now, dimensions=dimensions)
+    vote = _vote(poll, request, source_ip or "unknown", proof, now, chosen=chosen, dimensions=dimensions)
     _commit(replace(vote, network=network, block_hash=surges.block_hash(poll, source_ip)), lang)
     observability.count(observability.VOTE_ACCEPTED)
-    ballot = OwnBallot(tuple(request.options), now)
+    ballot = OwnBallot(tuple(chosen), now)
     shown = results.for_voter(poll, ballot, lang, just_written=True)
-    answer = quiz.reveal(poll, request.options, lang)
-    return {"poll_id": poll.id, "options": request.options, "results": shown, **({"quiz": answer} if answer else {})}
+    answer = quiz.reveal(poll, chosen, lang)
+    return {"poll_id": poll.id, "options": chosen, "results": shown, **({"quiz": answer} if answer else {})}
 
 
 def _vote(
-    poll: Poll, request: VoteRequest, source_ip: str, proof: SpentProof | None, now: int, *, dimensions: Dimensions
+    poll: Poll,
+    request: VoteRequest,
+    source_ip: str,
+    proof: SpentProof | None,
+    now: int,
+    *,
+    chosen: list[str],
+    dimensions: Dimensions,
 ) -> VoteWrite:
     """Return what the vote writes: the same for every attempt, so a retry can only find its own ballot."""
     request_id = uuid.uuid4().hex
@@ -122,7 +130,7 @@ def _vote(
     source = source_hash(poll, source_ip)
     return VoteWrite(
         poll=poll,
-        options=request.options,
+        options=chosen,
         now=now,
         request_id=request_id,
         ballot_hash=ballot_hash,
@@ -133,7 +141,8 @@ def _vote(
         windows=_windows(poll, source, source_ip, now),
         proof=proof,
         dimensions=dimensions,
-        right=bool(quiz.markers(poll, request.options)),
+        right=bool(quiz.markers(poll, chosen)),
+        other=None if request.other is None else request.other.text,
     )
 
 

@@ -15,6 +15,7 @@ from chalicelib.core.poll import Poll
 from chalicelib.core.surges import Surge
 from chalicelib.core.votes import OwnBallot
 from chalicelib.store.surge_port import SurgeStore
+from chalicelib.store.write_in_port import WriteInStore
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class VoteWrite:
     network: str = "unknown"  # the reader's AS number as CloudFront saw it (surges), kept on the ballot
     right: bool = False  # a quiz's ballot that chose exactly the correct options: marked "ok", counted by the fold
     block_hash: str | None = None  # keyed hash of the reader's /24 or /48 (surges), kept on the ballot
+    other: str | None = None  # a write-in's text as the reader typed it (normalised), kept on the ballot
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,7 @@ class AudienceStore(Protocol):
         """Add up a poll incarnation's audience tallies."""
 
 
-class Store(PollStore, TallyStore, AudienceStore, BallotStore, SurgeStore, Protocol):
+class Store(PollStore, TallyStore, AudienceStore, BallotStore, SurgeStore, WriteInStore, Protocol):
     """Everything the services need from the database."""
 
 

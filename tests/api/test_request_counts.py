@@ -35,6 +35,19 @@ def test_a_warm_vote_in_each_mode_is_one_request(client, calls, fields, operatio
     assert (len(params["TransactItems"]) if operation == "TransactWriteItems" else 1) == items
 
 
+@pytest.mark.parametrize(("fields", "operation"), [({}, "PutItem"), (WINDOW, "TransactWriteItems")])
+def test_a_warm_write_in_vote_is_one_request_its_text_on_the_ballot_only(client, calls, fields, operation):
+    poll = create_poll(client, write_in=True, max_choices=2, **fields)
+    vote(client, poll["id"], ["yes"], new_voter())
+    calls.clear()
+    assert vote(client, poll["id"], ["no"], new_voter(), other="A ferry").status_code == 201
+    assert dynamodb_calls(calls) == [operation]
+    params = calls.calls[-1].params
+    ballot = params["Item"] if operation == "PutItem" else params["TransactItems"][0]["Put"]["Item"]
+    assert ballot["oth"] == {"S": "A ferry"} and ballot["options"]["L"][0] == {"S": "no"}
+    assert ballot["options"]["L"][1]["S"].startswith("w_") and ballot["pk"]["S"].startswith("b#")
+
+
 def test_a_repeat_vote_costs_one_request(client, calls):
     poll = create_poll(client)
     voter = new_voter()

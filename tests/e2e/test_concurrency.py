@@ -1,4 +1,5 @@
-"""Exactly-once counting under concurrency, over HTTP against the real local stack (`chalice local` + moto)."""
+"""Exactly-once counting under concurrency, over HTTP against the real local stack (`chalice local` + moto), with
+write-in answers in the mix."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ CLIENTS = 32
 VOTERS = 1000
 REPEATS = 200
 OPTIONS = ["red", "green", "blue"]
+# Every fifth voter writes an answer in instead, in one of these spellings: two answers (texts equal once normalised).
+WRITTEN = ["Purple", " purple ", "PURPLE", "Teal", "teal"]
 STACK = {"admin_token": ADMIN_TOKEN}
 
 
@@ -35,9 +38,12 @@ class Voters:
         return client
 
     def vote(self, poll_id: str, voter: str, option: str) -> Answer:
-        """POST a vote; on 503 retry with the same voter token, as the contract says is safe."""
+        """POST a vote (an option, or a write-in); on 503 retry with the same voter token, as the contract says is
+        safe."""
         for _ in range(10):
-            answer = self.client().vote(poll_id, [option], voter)
+            other = written(option)
+            options, extra = ([], {"other": other}) if other is not None else ([option], None)
+            answer = self.client().vote(poll_id, options, voter, extra=extra)
             if answer.status != 503:
                 return answer
             with self._lock:
@@ -51,11 +57,19 @@ def voter_token(index: int) -> str:
 
 
 def chosen_option(index: int) -> str:
+    """Return the option a voter chooses, or "other:<text>" for a voter who writes an answer in."""
+    if index % 5 == 0:
+        return "other:" + WRITTEN[index // 5 % len(WRITTEN)]
     return OPTIONS[index % len(OPTIONS)]
+
+
+def written(option: str) -> str | None:
+    return option.removeprefix("other:") if option.startswith("other:") else None
 
 
 def create_poll(api: PollClient) -> str:
     body = {"id": "concurrency-poll", "question": "Which colour?", "options": [{"id": o, "label": o} for o in OPTIONS]}
+    body["write_in"] = True
     body.update(challenge="none", address_limit=None)  # 1,000 scripted voters from one address, on purpose
     return str(api.create_poll(**body)["id"])
 
@@ -112,15 +126,25 @@ def test_concurrent_votes_are_each_counted_exactly_once_and_repeats_are_refused(
     while results["total_voters"] != VOTERS and time.monotonic() < deadline:
         time.sleep(0.2)
         results = api.results(poll_id, admin=True).expect(200)
-    expected = Counter(chosen_option(i) for i in range(VOTERS))
+    chosen = Counter(chosen_option(i) for i in range(VOTERS))
+    expected = {option: chosen[option] for option in OPTIONS}
+    others = sum(n for option, n in chosen.items() if written(option) is not None)
     assert results["total_voters"] == VOTERS
     assert {o["id"]: o["votes"] for o in results["options"]} == expected
+    assert results["other"]["votes"] == others
+    queue = api.request("GET", f"/polls/{poll_id}/write-ins", admin=True).expect(200)["answers"]
+    by_text = {answer["text"].casefold(): answer["votes"] for answer in queue}
+    assert by_text == {
+        "purple": sum(n for o, n in chosen.items() if (written(o) or "").strip().casefold() == "purple"),
+        "teal": sum(n for o, n in chosen.items() if (written(o) or "").strip().casefold() == "teal"),
+    }
 
     run = api.snapshots()
     assert run.status == 200 and poll_id in run.body["written_polls"], run.text
     snapshot = stack.read_snapshot(f"results/{poll_id}/latest.json")
     assert snapshot["total_voters"] == VOTERS
     assert {o["id"]: o["votes"] for o in snapshot["options"]} == expected
+    assert snapshot["other"]["votes"] == others
 
     recount = api.recount(poll_id).body
     report(request, f"recount after the concurrent run: drift {recount['drift']}")

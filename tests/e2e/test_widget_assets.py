@@ -33,7 +33,7 @@ WIDGET = WEB / "poll-widget.js"
 # the reader's language, public results from the site, their calm refresh; about 560 bytes of the 6 KB it had); 7 KB
 # since issue 22 (styles through a constructable sheet for strict CSPs, data-view="results", the disclaimer: about
 # 350 bytes).
-GZIP_BUDGET = 7 * 1024 + 512  # issue 23 (quiz): a quiz's answer after the vote, about 410 bytes
+GZIP_BUDGET = 8 * 1024  # issue 23 raised it from 7 KiB: a quiz's answer (~410 B) and write-ins (~280 B)
 LOCALE_BUDGET = 2 * 1024  # each language's texts, loaded only by its readers
 SOLVER_BUDGET = 1024  # the proof of work's worker, loaded while a reader chooses on a protected poll
 SCRYPT_BUDGET = 12 * 1024  # hash-wasm's scrypt (its wasm inside), imported by the worker on a scrypt poll only
@@ -48,7 +48,7 @@ def gzipped(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
 
-def test_the_widget_is_at_most_7_kb_gzipped():
+def test_the_widget_stays_within_its_gzip_budget():
     size = gzipped(WIDGET)
     assert size <= GZIP_BUDGET, f"poll-widget.js is {size} bytes gzipped, over the {GZIP_BUDGET} byte budget"
 

@@ -24,6 +24,7 @@ from chalicelib.core.surges import Surge, SurgeKind
 from chalicelib.core.votes import OwnBallot, Rejection, VoteRejected
 from chalicelib.store.port import DuePoll, IndexPage, PollView, StaleDefinition, TallyState, VoteWrite
 from chalicelib.store.port import Published as PollViewPublished
+from tests.unit.memory_write_ins import MemoryWriteIns
 
 SERIALIZER = TypeSerializer()
 PAGE = 50  # ballots per index page
@@ -103,7 +104,7 @@ class MemorySurges:
 
 
 @dataclass
-class MemoryStore(MemorySurges):
+class MemoryStore(MemorySurges, MemoryWriteIns):
     """The Store port over dictionaries; every call is counted in `calls`."""
 
     polls: dict[str, Poll] = field(default_factory=dict)
@@ -408,6 +409,7 @@ class MemoryStore(MemorySurges):
             "surf": vote.dimensions.surface,
             "net": vote.network,
             "blk": vote.block_hash,
+            "oth": vote.other,
         }
         self._change(key, ballot)
         for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + [

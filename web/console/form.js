@@ -16,6 +16,7 @@ const FIELD_IDS = {
   max_choices: "poll-max", results_visibility: "poll-visibility", repeat_votes: "poll-block", "repeat_votes.block": "poll-block",
   "repeat_votes.ip_limit": "poll-ip-limit", challenge: "poll-challenge", proof_algorithm: "poll-proof", disclaimer: "poll-disclaimer-text",
   article_url: "poll-article", kind: "poll-kind", correct: "poll-correct", explanation: "poll-explanation",
+  write_in: "poll-write-in",
 };
 const CODE_FIELDS = { poll_exists: "id", poll_has_votes: "options" };
 
@@ -72,6 +73,7 @@ export async function formView({ session, onStop }, pollId) {
   const disclaimer = select(DISCLAIMERS, given === true ? "standard" : given === false ? "off" : "custom");
   const disclaimerText = h("input", { type: "text", maxlength: 200, value: typeof given === "string" ? given : "" });
   const article = h("input", { type: "url", maxlength: 2000, value: draft.article_url || "", autocomplete: "off", spellcheck: "false" });
+  const writeIn = h("input", { type: "checkbox", checked: Boolean(draft.write_in) });
   const problem = h("p", { class: "form-error", role: "alert", tabindex: "-1", hidden: true });
   const preview = h("div", { class: "preview-box" });
   const labels = () => [...optionList.querySelectorAll("input[data-option]")].map((input) => input.value);
@@ -151,6 +153,7 @@ export async function formView({ session, onStop }, pollId) {
     field("poll-disclaimer", "Disclaimer", disclaimer, "Shown with the poll, its results, its share card and CSV: \u201cReaders' poll: a self-selected sample, not a scientific survey.\u201d"),
     textField,
     field("poll-article", "Article link (optional)", article, "The story the poll belongs to (https): its pages link back to it."),
+    field("poll-write-in", "Readers may write in their own answer", writeIn, "Held for moderation on the poll's page: none is shown to readers before you approve it."),
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "primary" }, editing ? "Save changes" : "Create poll"),
       h("a", { class: "button secondary", href: editing ? `#/polls/${encodeURIComponent(pollId)}` : "#/polls" }, "Cancel")));
@@ -169,6 +172,7 @@ export async function formView({ session, onStop }, pollId) {
       if (proofKnown && proof.value) wanted.proof_algorithm = proof.value;
       wanted.disclaimer = disclaimerValue();
       if (article.value.trim()) wanted.article_url = article.value.trim();
+      if (writeIn.checked) wanted.write_in = true;
       return wanted;
     }
     const changed = {};
@@ -184,6 +188,7 @@ export async function formView({ session, onStop }, pollId) {
     if (disclaimerValue() !== given) changed.disclaimer = disclaimerValue();
     const link = article.value.trim() || null;
     if (link !== (poll.article_url || null)) changed.article_url = link;
+    if (writeIn.checked !== Boolean(poll.write_in)) changed.write_in = writeIn.checked;
     return changed;
   }
 

@@ -8,6 +8,7 @@ import { renderChart } from "./chart.js";
 import { announce, confirmDialog, h, put, show, when } from "./dom.js";
 import { forensicsSection } from "./forensics.js";
 import { loadWidget, previewPoll } from "./preview.js";
+import { writeInsSection } from "./write-ins.js";
 
 const RESULTS_EVERY = 5000; // ms
 const CHART_EVERY = 60000; // the snapshot job writes one history point a minute
@@ -201,6 +202,7 @@ export async function pollView({ session, onStop }, pollId) {
   });
 
   const audience = audienceSection(poll);
+  const writeIns = poll.write_in ? writeInsSection(poll) : null;
   const log = auditTable(poll.id, "This poll's audit log");
   const preview = h("div", { class: "preview-box" });
   show(poll.question,
@@ -218,6 +220,7 @@ export async function pollView({ session, onStop }, pollId) {
     isAdmin(session) ? null : h("p", { class: "hint" }, "Deleting a poll needs the admins group."),
     h("section", { "aria-labelledby": "results-title" }, h("h2", { id: "results-title" }, "Results"), resultsBox, updated, csv),
     h("section", { "aria-labelledby": "chart-title" }, h("h2", { id: "chart-title" }, "Votes over time"), chartBox),
+    writeIns && h("section", { "aria-labelledby": "write-ins-title" }, h("h2", { id: "write-ins-title" }, "Write-in answers"), writeIns.element),
     h("section", { "aria-labelledby": "audience-title" }, h("h2", { id: "audience-title" }, "Audience"), audience.element),
     h("section", { "aria-labelledby": "widget-title" }, h("h2", { id: "widget-title" }, "The widget"),
       h("p", { class: "hint" }, "The live poll as readers see it: a vote here is a real vote."), preview),
@@ -239,6 +242,7 @@ export async function pollView({ session, onStop }, pollId) {
   refreshResults();
   refreshChart();
   audience.load();
+  writeIns?.load();
   log.load();
   timers.push(window.setInterval(refreshResults, RESULTS_EVERY), window.setInterval(refreshChart, CHART_EVERY),
     window.setInterval(audience.load, CHART_EVERY));

@@ -70,5 +70,7 @@
   "Your answer is wrong.": "إجابتك خاطئة.",
   "Correct answer: {x}.": "الإجابة الصحيحة: {x}.",
   "{x} of voters got it right.": "أجاب {x} من المصوّتين إجابة صحيحة.",
+  "Other": "أخرى",
+  "Your answer could not be accepted. Please shorten or reword it.": "تعذّر قبول إجابتك. يُرجى اختصارها أو إعادة صياغتها.",
   "disclaimer": "استطلاع للقرّاء: عيّنة اختارت نفسها، وليس مسحًا علميًا."
 };

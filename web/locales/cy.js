@@ -70,5 +70,7 @@
   "Your answer is wrong.": "Mae eich ateb yn anghywir.",
   "Correct answer: {x}.": "Yr ateb cywir: {x}.",
   "{x} of voters got it right.": "Cafodd {x} o'r pleidleiswyr yr ateb yn gywir.",
+  "Other": "Arall",
+  "Your answer could not be accepted. Please shorten or reword it.": "Ni ellid derbyn eich ateb. Byrhewch neu aileiriwch ef.",
   "disclaimer": "Pôl darllenwyr: sampl hunanddewisol, nid arolwg gwyddonol."
 };

@@ -58,5 +58,7 @@
   "Your answer is wrong.": "Ihre Antwort ist falsch.",
   "Correct answer: {x}.": "Richtige Antwort: {x}.",
   "{x} of voters got it right.": "{x} der Abstimmenden lagen richtig.",
+  "Other": "Andere",
+  "Your answer could not be accepted. Please shorten or reword it.": "Ihre Antwort wurde nicht angenommen. Bitte kürzen oder formulieren Sie sie um.",
   "disclaimer": "Leserumfrage: eine selbstselektierte Stichprobe, keine wissenschaftliche Erhebung."
 };

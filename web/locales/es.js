@@ -61,5 +61,7 @@
   "Your answer is wrong.": "Su respuesta es incorrecta.",
   "Correct answer: {x}.": "Respuesta correcta: {x}.",
   "{x} of voters got it right.": "El {x} de los votantes acertó.",
+  "Other": "Otra",
+  "Your answer could not be accepted. Please shorten or reword it.": "No se ha podido aceptar tu respuesta. Acórtala o reformúlala.",
   "disclaimer": "Encuesta de lectores: una muestra autoseleccionada, no un estudio científico."
 };

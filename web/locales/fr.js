@@ -61,5 +61,7 @@
   "Your answer is wrong.": "Votre réponse est fausse.",
   "Correct answer: {x}.": "Bonne réponse : {x}.",
   "{x} of voters got it right.": "{x} des votants ont trouvé la bonne réponse.",
+  "Other": "Autre",
+  "Your answer could not be accepted. Please shorten or reword it.": "Votre réponse n’a pas pu être acceptée. Raccourcissez-la ou reformulez-la.",
   "disclaimer": "Sondage des lecteurs : échantillon auto-sélectionné, pas une enquête scientifique."
 };

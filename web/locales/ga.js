@@ -67,5 +67,7 @@
   "Your answer is wrong.": "Tá do fhreagra mícheart.",
   "Correct answer: {x}.": "An freagra ceart: {x}.",
   "{x} of voters got it right.": "Fuair {x} de na vótálaithe ceart é.",
+  "Other": "Eile",
+  "Your answer could not be accepted. Please shorten or reword it.": "Níorbh fhéidir glacadh le do fhreagra. Giorraigh é nó athfhoclaigh é.",
   "disclaimer": "Pobalbhreith léitheoirí: sampla féinroghnaithe, ní suirbhé eolaíoch é."
 };

@@ -64,5 +64,7 @@
   "Your answer is wrong.": "Tha do fhreagairt ceàrr.",
   "Correct answer: {x}.": "Am freagairt cheart: {x}.",
   "{x} of voters got it right.": "Fhuair {x} den luchd-bhòtaidh ceart e.",
+  "Other": "Eile",
+  "Your answer could not be accepted. Please shorten or reword it.": "Cha b’ urrainn dhuinn gabhail ris an fhreagairt agad. Giorraich i no cuir ann am faclan eile i.",
   "disclaimer": "Cunntas-bheachd leughadairean: sampall fèin-thaghte, chan e suirbhidh saidheansail."
 };

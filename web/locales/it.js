@@ -61,5 +61,7 @@
   "Your answer is wrong.": "La sua risposta è sbagliata.",
   "Correct answer: {x}.": "Risposta corretta: {x}.",
   "{x} of voters got it right.": "Il {x} dei votanti ha risposto correttamente.",
+  "Other": "Altro",
+  "Your answer could not be accepted. Please shorten or reword it.": "Non è stato possibile accettare la risposta. Accorciala o riformulala.",
   "disclaimer": "Sondaggio dei lettori: un campione autoselezionato, non un'indagine scientifica."
 };

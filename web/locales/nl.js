@@ -58,5 +58,7 @@
   "Your answer is wrong.": "Uw antwoord is fout.",
   "Correct answer: {x}.": "Juiste antwoord: {x}.",
   "{x} of voters got it right.": "{x} van de stemmers had het goed.",
+  "Other": "Anders",
+  "Your answer could not be accepted. Please shorten or reword it.": "Uw antwoord kon niet worden aanvaard. Maak het korter of formuleer het anders.",
   "disclaimer": "Lezerspeiling: een zelfgeselecteerde steekproef, geen wetenschappelijk onderzoek."
 };

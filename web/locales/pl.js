@@ -64,5 +64,7 @@
   "Your answer is wrong.": "Twoja odpowiedź jest błędna.",
   "Correct answer: {x}.": "Poprawna odpowiedź: {x}.",
   "{x} of voters got it right.": "{x} głosujących odpowiedziało poprawnie.",
+  "Other": "Inne",
+  "Your answer could not be accepted. Please shorten or reword it.": "Nie udało się przyjąć Twojej odpowiedzi. Skróć ją lub sformułuj inaczej.",
   "disclaimer": "Sonda czytelników: próba nielosowa, nie badanie naukowe."
 };

@@ -61,5 +61,7 @@
   "Your answer is wrong.": "A sua resposta está errada.",
   "Correct answer: {x}.": "Resposta certa: {x}.",
   "{x} of voters got it right.": "{x} dos votantes acertaram.",
+  "Other": "Outra",
+  "Your answer could not be accepted. Please shorten or reword it.": "Não foi possível aceitar a sua resposta. Encurte-a ou reformule-a.",
   "disclaimer": "Sondagem dos leitores: uma amostra autosselecionada, não um inquérito científico."
 };

@@ -68,6 +68,8 @@ def _ballot_item(vote: VoteWrite) -> dict[str, Any]:
     item["net"] = {"S": vote.network}
     if vote.right:
         item["ok"] = {"BOOL": True}
+    if vote.other is not None:
+        item["oth"] = {"S": vote.other}
     dimensions = vote.dimensions
     item.update({"cty": {"S": dimensions.country}, "site": {"S": dimensions.site}, "surf": {"S": dimensions.surface}})
     return item

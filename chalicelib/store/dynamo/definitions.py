@@ -51,6 +51,8 @@ def poll_from_model(item: PollModel) -> Poll:
         kind=PollKind(item.kind or PollKind.POLL.value),
         correct=tuple(str(option) for option in item.correct or ()),
         explanation=item.explanation,
+        write_in=bool(item.write_in),
+        merged={str(k): str(v) for k, v in (item.merged.as_dict() if item.merged is not None else {}).items()},
     )
 
 
@@ -110,6 +112,8 @@ def changeable(poll: Poll) -> dict[str, Any]:
         "kind": None if poll.kind is PollKind.POLL else poll.kind.value,
         "correct": list(poll.correct) or None,
         "explanation": poll.explanation,
+        "write_in": poll.write_in or None,
+        "merged": dict(poll.merged) or None,
     }
 
 

@@ -98,6 +98,8 @@ class PollModel(Model):
     kind = UnicodeAttribute(null=True)
     correct = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
     explanation = UnicodeAttribute(null=True)
+    write_in = BooleanAttribute(null=True)  # readers may write in answers (absent: no)
+    merged = MapAttribute(null=True)  # type: ignore[var-annotated]  # write-in answer id -> option its votes count in
     expires_at = TTLAttribute(null=True)  # only a stream shard's marker expires (a definition never does)
     snapshot_index = SnapshotDueIndex()
 
@@ -138,6 +140,7 @@ class BallotModel(Model):
     # Surges (absent on ballots cast before them): the reader's AS number and a keyed hash of its /24 or /48.
     net = UnicodeAttribute(null=True)
     blk = UnicodeAttribute(null=True)
+    oth = UnicodeAttribute(null=True)  # a write-in's text (normalised), stored with the keyed voter hash only
     pb = UnicodeAttribute()  # the by-poll index key
     voided_at = NumberAttribute(null=True)
     void_id = UnicodeAttribute(null=True)

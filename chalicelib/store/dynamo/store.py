@@ -10,9 +10,10 @@ from chalicelib.store.dynamo.surges import Surges
 from chalicelib.store.dynamo.tables import Tables
 from chalicelib.store.dynamo.tallies import Tallies
 from chalicelib.store.dynamo.voids import Voids
+from chalicelib.store.dynamo.write_ins import WriteIns
 
 
-class DynamoStore(Polls, Tallies, AudienceTallies, Ballots, Voids, Surges):
+class DynamoStore(Polls, Tallies, AudienceTallies, Ballots, Voids, Surges, WriteIns):
     """The Store port over the stage's DynamoDB tables (bound when the store is built)."""
 
     def __init__(self, tables: Tables) -> None:

@@ -1,0 +1,236 @@
+"""Write-in answers over HTTP: readers write in, the fold queues each answer (counts exact, spellings kept), editors
+approve, merge or reject (each audited), results show only approved answers, and bad input writes nothing."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import audit_entries
+from tests.conftest import ADMIN, JSON
+from tests.helpers import create_poll, error_code, folded, new_voter, vote
+
+
+@pytest.fixture
+def poll(client: Any) -> dict[str, Any]:
+    """A write-in poll with two options, a reader may choose one option and write in one answer."""
+    return create_poll(client, options=["Yes", "No"], write_in=True, max_choices=2)
+
+
+def queue(client: Any, poll_id: str) -> list[dict[str, Any]]:
+    response = client.http.get(f"/polls/{poll_id}/write-ins", headers=ADMIN)
+    assert response.status_code == 200, response.body
+    return list(response.json_body["answers"])
+
+
+def decide(client: Any, poll_id: str, answer_id: str, headers: dict[str, str] = ADMIN, **body: Any) -> Any:
+    return client.http.post(f"/polls/{poll_id}/write-ins/{answer_id}", headers=headers, body=json.dumps(body))
+
+
+def results(client: Any, poll_id: str) -> dict[str, Any]:
+    folded()
+    response = client.http.get(f"/polls/{poll_id}/results", headers=ADMIN)
+    assert response.status_code == 200, response.body
+    return dict(response.json_body)
+
+
+def written_in(client: Any, poll_id: str, *texts: str, options: list[str] | None = None) -> list[str]:
+    """Vote once per text (a new voter each) and return the answer ids the API counted."""
+    ids = []
+    for text in texts:
+        response = vote(client, poll_id, options or [], new_voter(), other=text)
+        assert response.status_code == 201, response.body
+        ids.append(response.json_body["options"][-1])
+    return ids
+
+
+def test_a_write_in_counts_once_as_an_answer_of_its_own_and_waits_in_the_queue(client: Any, poll: dict) -> None:
+    ids = written_in(client, poll["id"], "Green Party", "  green\u00a0 PARTY ", options=["yes"])
+    assert ids[0] == ids[1] and ids[0].startswith("w_")
+    folded()
+    [answer] = queue(client, poll["id"])
+    assert answer["id"] == ids[0]
+    assert (answer["votes"], answer["status"], answer["text"]) == (2, "pending", "Green Party")
+    assert answer["spellings"] == ["Green Party", "green PARTY"]
+    assert answer["first"] <= answer["last"]
+    document = results(client, poll["id"])
+    assert [o["id"] for o in document["options"]] == ["yes", "no"]
+    assert document["other"]["votes"] == 2 and document["total_voters"] == 2
+    assert "Green" not in json.dumps(document)
+
+
+def test_a_batch_delivered_again_or_bisected_leaves_counts_and_queue_as_once(client: Any, poll: dict) -> None:
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import fold
+    from local.streams import stream_batches
+
+    written_in(client, poll["id"], "Ferry", "FERRY", "ferry!", "Boat", "ferry")
+    (event,) = stream_batches(get_settings().ballots_table)
+    first, second = dict(event, Records=event["Records"][:2]), dict(event, Records=event["Records"][2:])
+    for delivery in (first, event, first, second, event):
+        fold.fold(delivery)
+        fold.reset()
+    found = {answer["text"]: answer for answer in queue(client, poll["id"])}
+    assert {text: answer["votes"] for text, answer in found.items()} == {"Ferry": 3, "ferry!": 1, "Boat": 1}
+    assert found["Ferry"]["spellings"] == ["FERRY", "Ferry", "ferry"]
+
+
+def test_approving_makes_the_answer_an_option_with_the_votes_it_already_has(client: Any, poll: dict) -> None:
+    [answer_id, _] = written_in(client, poll["id"], "A tunnel", "a tunnel")
+    folded()
+    response = decide(client, poll["id"], answer_id, action="approve", label="A tunnel instead")
+    assert response.status_code == 200, response.body
+    assert response.json_body["status"] == "approved" and response.json_body["votes"] == 2
+    public = client.http.get(f"/polls/{poll['id']}").json_body
+    assert public["options"][-1] == {"id": answer_id, "label": "A tunnel instead"}
+    assert vote(client, poll["id"], [answer_id], new_voter()).status_code == 201  # votable by later readers
+    shown = {o["id"]: o["votes"] for o in results(client, poll["id"])["options"]}
+    assert shown == {"yes": 0, "no": 0, answer_id: 3}
+
+
+def test_merging_moves_the_answers_votes_to_the_option_exactly(client: Any, poll: dict) -> None:
+    [answer_id, *_] = written_in(client, poll["id"], "yes please", "Yes please", "YES PLEASE", options=["no"])
+    vote(client, poll["id"], ["yes"], new_voter())
+    folded()
+    response = decide(client, poll["id"], answer_id, action="merge", into="yes")
+    assert response.status_code == 200, response.body
+    assert (response.json_body["status"], response.json_body["into"]) == ("merged", "yes")
+    document = results(client, poll["id"])
+    assert {o["id"]: o["votes"] for o in document["options"]} == {"yes": 4, "no": 3}
+    assert document["other"]["votes"] == 0 and document["total_voters"] == 4
+
+
+def test_a_rejected_answer_counts_on_the_other_line_without_its_text(client: Any, poll: dict) -> None:
+    [answer_id] = written_in(client, poll["id"], "<b>Nonsense</b>")
+    folded()
+    assert decide(client, poll["id"], answer_id, action="reject").json_body["status"] == "rejected"
+    document = results(client, poll["id"])
+    assert document["other"] == {"votes": 1, "percent": 100.0}
+    public = client.http.get(f"/polls/{poll['id']}").body.decode()
+    assert "Nonsense" not in json.dumps(document) and "Nonsense" not in public
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("see www.example.com", "link"),
+        ("https://evil.example/x", "link"),
+        ("write to me@example.org", "email"),
+        ("call +44 20 7946 0958", "phone"),
+        ("total shithead", "words"),
+    ],
+)
+def test_links_addresses_numbers_and_flagged_words_are_rejected_automatically(
+    client: Any, poll: dict, text: str, reason: str
+) -> None:
+    written_in(client, poll["id"], text, "Fine answer")
+    folded()
+    found = {answer["text"]: answer for answer in queue(client, poll["id"])}
+    assert (found[text]["status"], found[text]["reason"]) == ("auto_rejected", reason)
+    assert found["Fine answer"]["status"] == "pending"
+    assert results(client, poll["id"])["other"]["votes"] == 2
+
+
+def test_every_decision_is_an_audit_entry(client: Any, poll: dict, editor: dict[str, str]) -> None:
+    [answer_id] = written_in(client, poll["id"], "Maybe")
+    folded()
+    for body in ({"action": "approve"}, {"action": "merge", "into": "no"}, {"action": "reject"}):
+        assert decide(client, poll["id"], answer_id, editor, **body).status_code == 200
+    entries = [e for e in audit_entries(client, ADMIN, poll["id"]) if e["action"] == "write_in"]
+    assert [e["details"]["action"] for e in entries] == ["reject", "merge", "approve"]
+    assert [e["details"]["before"] for e in entries] == ["merged", "approved", "pending"]
+    assert entries[1]["details"]["into"] == "no" and entries[0]["actor"] == entries[1]["actor"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"options": [], "other": "x" * 81}, "invalid_write_in"),
+        ({"options": [], "other": "\u202eevil"}, "invalid_write_in"),
+        ({"options": [], "other": "\u200b\u200c\u200d"}, "invalid_write_in"),
+        ({"options": [], "other": "   "}, "invalid_write_in"),
+        ({"options": [], "other": "bell\x07"}, "invalid_write_in"),
+        ({"options": [], "other": 42}, "invalid_write_in"),
+        ({"options": ["yes", "no"], "other": "Third"}, "invalid_option"),
+        ({"options": []}, "invalid_option"),
+    ],
+)
+def test_bad_write_ins_are_refused_and_nothing_is_written(
+    client: Any, poll: dict, body: dict[str, Any], code: str
+) -> None:
+    response = client.http.post(
+        f"/polls/{poll['id']}/votes", headers=JSON, body=json.dumps(body | {"voter": new_voter()})
+    )
+    assert (response.status_code, error_code(response)) == (400, code)
+    folded()
+    assert queue(client, poll["id"]) == [] and results(client, poll["id"])["total_voters"] == 0
+
+
+def test_a_poll_without_write_ins_refuses_other(client: Any) -> None:
+    plain = create_poll(client)
+    response = vote(client, plain["id"], [], new_voter(), other="Something else")
+    assert (response.status_code, error_code(response)) == (400, "invalid_write_in")
+    assert plain["write_in"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"action": "promote"}, 400, "invalid_write_in_decision"),
+        ({"action": "merge"}, 400, "invalid_write_in_decision"),
+        ({"action": "merge", "into": "maybe"}, 400, "invalid_write_in_decision"),
+        ({"action": "reject", "label": "x"}, 400, "invalid_write_in_decision"),
+        ({"action": "approve", "label": ""}, 400, "invalid_write_in_decision"),
+        ({"action": "approve", "extra": 1}, 400, "invalid_write_in_decision"),
+    ],
+)
+def test_bad_decisions_are_refused_and_change_nothing(
+    client: Any, poll: dict, body: dict[str, Any], status: int, code: str
+) -> None:
+    [answer_id] = written_in(client, poll["id"], "Later")
+    folded()
+    response = decide(client, poll["id"], answer_id, **body)
+    assert (response.status_code, error_code(response)) == (status, code)
+    assert queue(client, poll["id"])[0]["status"] == "pending"
+    assert [o["id"] for o in client.http.get(f"/polls/{poll['id']}").json_body["options"]] == ["yes", "no"]
+
+
+def test_an_unknown_answer_is_not_found_and_readers_may_not_moderate(
+    client: Any, poll: dict, stranger: dict[str, str]
+) -> None:
+    assert error_code(decide(client, poll["id"], "w_000000000000", action="reject")) == "write_in_not_found"
+    assert error_code(decide(client, poll["id"], "yes", action="reject")) == "write_in_not_found"
+    assert client.http.get(f"/polls/{poll['id']}/write-ins").status_code == 401
+    assert client.http.get(f"/polls/{poll['id']}/write-ins", headers=stranger).status_code == 403
+
+
+def test_the_csv_carries_approved_answers_as_options_and_the_rest_as_one_other_line(client: Any, poll: dict) -> None:
+    [kept, dropped] = written_in(client, poll["id"], "Bridge and tunnel", "=HYPERLINK()")
+    folded()
+    decide(client, poll["id"], kept, action="approve")
+    folded()
+    lines = client.http.get(f"/polls/{poll['id']}/results.csv", headers=ADMIN).body.decode("utf-8-sig").splitlines()
+    assert f"{kept},Bridge and tunnel,1,50.0" in lines
+    assert "other,,1,50.0" in lines
+    assert not any(dropped in line or "HYPERLINK" in line for line in lines)
+
+
+def test_the_hosted_page_offers_other_and_a_form_vote_writes_in(client: Any, poll: dict) -> None:
+    from urllib.parse import urlencode
+
+    from chalicelib.core.pages import poll_page
+    from chalicelib.services import catalog
+
+    page = poll_page(catalog.fresh_poll(poll["id"]), 0, None, None)
+    assert 'name="other" maxlength="80"' in page and " required" not in page  # writing in alone is a vote
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"}
+    body = urlencode({"other": "<i>Ferry</i>", "lang": "en"})
+    answer = client.http.post(f"/polls/{poll['id']}/form", headers=form, body=body)
+    assert answer.status_code == 200, answer.body
+    shown = answer.body.decode()
+    assert "Your vote has been counted." in shown and "Ferry" not in shown and "Other</span>: 1 " in shown
+    folded()
+    [queued] = queue(client, poll["id"])
+    assert (queued["text"], queued["votes"]) == ("<i>Ferry</i>", 1)
