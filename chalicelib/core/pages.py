@@ -193,7 +193,7 @@ def _results_list(results: dict[str, Any], lang: str) -> str:
     other = results.get("other") or {}
     rows = "".join(
         f'<li><span lang="{escape(lang)}" dir="{direction(lang)}">{escape(str(o["label"]))}</span>'
-        f"{correct_mark(results.get('quiz'), str(o['id']))}: {int(o['votes'])} "
+        f"{correct_mark(results.get('quiz'), str(o.get('id', '')))}: {int(o['votes'])} "
         f'({float(o["percent"])}%)<meter min="0" max="100" value="{float(o["percent"])}" aria-hidden="true">'
         "</meter></li>"
         for o in [*results.get("options", []), *([{"label": "Other", **other}] if other.get("votes") else [])]

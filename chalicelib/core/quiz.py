@@ -79,7 +79,7 @@ def quiz_fields(poll: Poll, body: dict[str, Any], *, changed: bool = False) -> P
 
     A change of options or max_choices re-checks a quiz's answer too (`changed`); translations' explanations are
     checked here (only a quiz has one)."""
-    if not (FIELDS & set(body) or changed or poll.translations):
+    if not (FIELDS & set(body) or changed or poll.translations or poll.write_in):
         return poll
     kind = body.get("kind", poll.kind.value)
     if not isinstance(kind, str) or kind not in PollKind._value2member_map_:
@@ -120,3 +120,5 @@ def _check(poll: Poll) -> None:
         raise QuizUnknownAnswer("correct", f"'{unknown[0][:40]}' is not an option of this poll")
     if len(poll.correct) > poll.max_choices:
         raise QuizTooManyAnswers("correct", f"names {len(poll.correct)} options; max_choices is {poll.max_choices}")
+    if poll.write_in:  # an answer written in is never right, and its votes could later be merged into one that is
+        raise InvalidPoll("write_in", "a quiz takes no written-in answers")

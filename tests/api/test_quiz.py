@@ -81,6 +81,7 @@ def assert_no_answer(text: str) -> None:
         ({"kind": "poll"}, "answer_on_plain_poll", "correct"),
         ({"kind": "poll", "correct": [], "explanation": "Why"}, "answer_on_plain_poll", "explanation"),
         ({"kind": "poll", "correct": [], "explanation": None}, "answer_on_plain_poll", "translations.cy.explanation"),
+        ({"write_in": True}, "invalid_poll", "write_in"),
     ],
 )
 def test_an_invalid_quiz_is_refused_with_its_code_and_nothing_is_stored(client, fields, code, field):
@@ -122,6 +123,7 @@ def test_a_plain_poll_stores_no_quiz_attributes_and_reads_as_a_poll(client):
         ({"kind": "poll"}, "answer_on_plain_poll"),
         ({"options": ["2020", "2021"], "translations": {}}, "quiz_unknown_answer"),
         ({"explanation": 5}, "invalid_poll"),
+        ({"write_in": True}, "invalid_poll"),
     ],
 )
 def test_an_invalid_change_of_a_quiz_is_refused_and_leaves_it_as_it_was(client, change, code):
