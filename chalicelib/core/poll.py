@@ -58,6 +58,13 @@ class ProofAlgorithm(StrEnum):
         return "PBKDF2/SHA-256" if self is ProofAlgorithm.PBKDF2 else "SCRYPT"
 
 
+class PollKind(StrEnum):
+    """A plain poll, or a quiz poll that has correct options."""
+
+    POLL = "poll"
+    QUIZ = "quiz"
+
+
 class Visibility(StrEnum):
     """Who may see a poll's results, and when."""
 
@@ -197,6 +204,8 @@ class Poll:
     closed_at: int | None = None  # when an editor closed it (None while open, or closed only by its schedule)
     disclaimer: bool | str = True  # True: the standard text in the reader's language; False: none; else custom text
     article_url: str | None = None  # the story the poll belongs to, linked back to from its pages
+    kind: PollKind = PollKind.POLL
+    correct: tuple[str, ...] = ()  # a quiz poll's right option ids (never public before it closes)
 
     @property
     def scope(self) -> str:
@@ -282,4 +291,5 @@ class Poll:
             repeat["ip_limit"] = self.ip_limit
         limit = None if self.address_limit is None else self.address_limit.as_dict()
         body.update(repeat_votes=repeat, address_limit=limit, created_at=to_iso(self.created_at))
+        body.update(kind=self.kind.value, correct=list(self.correct))
         return body

@@ -26,6 +26,7 @@ from chalicelib.core.poll import (
     Status,
     Visibility,
 )
+from chalicelib.core.quiz import quiz_fields
 from chalicelib.core.text import parse_options, question_text
 from chalicelib.core.times import parse_iso
 from chalicelib.core.translations import parse_translations, poll_language
@@ -36,6 +37,8 @@ MAX_YEARS_AHEAD = 10
 EARLIEST = 946684800  # 2000-01-01T00:00:00Z
 CREATE_FIELDS = {
     "id",
+    "kind",
+    "correct",
     "question",
     "options",
     "opens_at",
@@ -162,6 +165,7 @@ def new_poll(body: Any, now: float, proof_algorithm: ProofAlgorithm = DEFAULT_PR
     address_limit = parse_address_limit(body["address_limit"]) if "address_limit" in body else DEFAULT_ADDRESS_LIMIT
     lang = poll_language("lang", body.get("lang", DEFAULT_LANG))
     translations = parse_translations(body.get("translations", {}), [o.id for o in options], lang)
+    kind, correct = quiz_fields(body, [o.id for o in options], max_choices)
     return Poll(
         id=poll_id,
         question=question,
@@ -183,6 +187,8 @@ def new_poll(body: Any, now: float, proof_algorithm: ProofAlgorithm = DEFAULT_PR
         randomize_options=_flag("randomize_options", body.get("randomize_options", False)),
         disclaimer=disclaimer_value("disclaimer", body.get("disclaimer", True)),
         article_url=article_url("article_url", body.get("article_url")),
+        kind=kind,
+        correct=correct,
     )
 
 

@@ -13,6 +13,7 @@ from chalicelib.core.poll import (
     Challenge,
     Option,
     Poll,
+    PollKind,
     ProofAlgorithm,
     Visibility,
 )
@@ -47,6 +48,8 @@ def poll_from_model(item: PollModel) -> Poll:
         keep_until=int(item.keep_until or 0),
         disclaimer=_disclaimer(item),
         article_url=item.article_url,
+        kind=PollKind(item.kind or PollKind.POLL.value),
+        correct=tuple(item.correct or ()),
     )
 
 
@@ -102,6 +105,8 @@ def changeable(poll: Poll) -> dict[str, Any]:
         "disclaimer_text": poll.disclaimer if isinstance(poll.disclaimer, str) else None,
         "disclaimer_off": True if poll.disclaimer is False else None,
         "article_url": poll.article_url,
+        "kind": None if poll.kind is PollKind.POLL else poll.kind.value,
+        "correct": list(poll.correct) or None,
     }
 
 

@@ -94,6 +94,8 @@ class PollModel(Model):
     disclaimer_text = UnicodeAttribute(null=True)
     disclaimer_off = BooleanAttribute(null=True)
     article_url = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)  # absent: a plain poll
+    correct = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]  # a quiz poll's right ids
     expires_at = TTLAttribute(null=True)  # only a stream shard's marker expires (a definition never does)
     snapshot_index = SnapshotDueIndex()
 
