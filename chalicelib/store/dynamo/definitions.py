@@ -49,7 +49,7 @@ def poll_from_model(item: PollModel) -> Poll:
         disclaimer=_disclaimer(item),
         article_url=item.article_url,
         kind=PollKind(item.kind or PollKind.POLL.value),
-        correct=tuple(item.correct or ()),
+        correct=tuple(str(option) for option in item.correct or ()),
     )
 
 
