@@ -31,6 +31,9 @@ class AuditAction(StrEnum):
     SURGE = "surge"  # the surge rule raised a network's or block's proof cost (core/surges.py)
     SURGE_LAPSED = "surge_lapsed"  # a surge (or an editor's lift) ended after its cool-down
     SURGE_LIFTED = "surge_lifted"  # an editor lifted a surge (or kept one from starting)
+    QUIZ_CREATE = "quiz_create"  # a multi-question quiz (its id in poll_id)
+    QUIZ_CHANGE = "quiz_change"
+    QUIZ_DELETE = "quiz_delete"
 
 
 @dataclass(frozen=True)

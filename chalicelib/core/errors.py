@@ -86,6 +86,33 @@ class InvalidPoll(DomainError):
         super().__init__(f"{field}: {message}", extra={"field": field})
 
 
+class InvalidQuiz(DomainError):
+    """A quiz definition (create or change) is invalid; the message names the field."""
+
+    status, code = 400, "invalid_quiz"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", extra={"field": field})
+
+
+class QuizNotFound(DomainError):
+    """No quiz has this id."""
+
+    status, code = 404, "quiz_not_found"
+
+
+class QuizExists(DomainError):
+    """A quiz with this id exists already."""
+
+    status, code = 409, "quiz_exists"
+
+
+class QuizUnanswered(DomainError):
+    """The voter has no ballot in any of the quiz's polls yet: there is no score to count."""
+
+    status, code = 409, "quiz_unanswered"
+
+
 class InvalidParameter(DomainError):
     """A query-string parameter is invalid."""
 
