@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core.counts import Counts
-from chalicelib.core.errors import InvalidJson, InvalidQuiz
+from chalicelib.core.errors import InvalidJson, InvalidPoll, InvalidQuiz
 from chalicelib.core.poll import Poll, PollKind
 from chalicelib.core.quiz import is_right
 from chalicelib.core.text import question_text
@@ -64,6 +64,14 @@ def _object(body: Any, allowed: frozenset[str]) -> dict[str, Any]:
     return body
 
 
+def _title(value: Any) -> str:
+    """Validate a title: as a poll's question, 1-300 characters on one line."""
+    try:
+        return question_text("title", value)
+    except InvalidPoll as exc:
+        raise InvalidQuiz("title", exc.message.removeprefix("title: ")) from exc
+
+
 def _poll_ids(value: Any) -> tuple[str, ...]:
     """Validate the ordered poll ids: 2 to 20 distinct poll ids."""
     if not isinstance(value, list) or not MIN_POLLS <= len(value) <= MAX_POLLS:
@@ -84,7 +92,7 @@ def new_quiz(body: Any, now: float) -> Quiz:
         raise InvalidQuiz("id", "must match [a-z0-9-]{3,64}")
     if "title" not in body:
         raise InvalidQuiz("title", "is required")
-    title = question_text("title", body["title"])
+    title = _title(body["title"])
     polls = _poll_ids(body.get("polls"))
     return Quiz(quiz_id, title, polls, incarnation=secrets.token_hex(4), created_at=int(now))
 
@@ -96,7 +104,7 @@ def changed_quiz(quiz: Quiz, body: Any) -> Quiz:
         raise InvalidQuiz("body", "give title or polls")
     new = quiz
     if "title" in body:
-        new = replace(new, title=question_text("title", body["title"]))
+        new = replace(new, title=_title(body["title"]))
     if "polls" in body:
         new = replace(new, polls=_poll_ids(body["polls"]))
     return new
