@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import CHROMIUM, api, create_poll, serious_violations, widget
+from local.cognito import DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
+from tests.browser_support import CHROMIUM, api, create_poll, serious_violations, sign_in, widget
 
 if not CHROMIUM.exists():
     pytest.skip(f"no Chromium at {CHROMIUM}", allow_module_level=True)
@@ -18,6 +19,7 @@ try:
 except ImportError as exc:
     pytest.skip(f"playwright is not importable: {exc}", allow_module_level=True)
 
+STACK = {"env": {"EDITOR_PASSWORD": None}}  # the default editor's sign-in, whatever this shell sets
 UNPROTECTED = {"challenge": "none", "address_limit": None}
 RIGHT = ["tea", "coffee", "tea"]
 
@@ -92,3 +94,27 @@ def test_a_reader_answers_three_questions_by_mouse_and_keyboard_and_sees_the_sco
     expect(quiz.get_by_role("heading", name="You got 2 of 3")).to_be_visible()
     time.sleep(1)
     assert counted_scores(stack, quiz_id, 2, timeout=2)["distribution"]["readers"] == 1
+
+
+def test_an_editor_creates_a_quiz_in_the_console_and_sees_it_listed_with_its_scores(stack, page):
+    polls = [
+        create_poll(stack, question=f"Console question {n}?", kind="quiz", correct=["tea"], **UNPROTECTED)["id"]
+        for n in (1, 2)
+    ]
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Quizzes").click()
+    expect(page.get_by_role("heading", name="Quizzes", exact=True)).to_be_focused()
+    page.get_by_role("link", name="New quiz").click()
+    expect(page.get_by_role("heading", name="New quiz")).to_be_focused()
+    page.get_by_label("Title").fill("Console quiz")
+    page.get_by_label("Poll ids, one a line, in order").fill(f"{polls[0]}\nno-such-poll")
+    page.get_by_role("button", name="Create quiz").click()
+    polls_field = page.get_by_label("Poll ids, one a line, in order")
+    expect(polls_field).to_be_focused()
+    expect(polls_field).to_have_attribute("aria-invalid", "true")
+    polls_field.fill("\n".join(polls))
+    page.get_by_role("button", name="Create quiz").click()
+    expect(page.get_by_role("heading", name="Quizzes", exact=True)).to_be_focused()
+    row = page.get_by_role("row").filter(has_text="Console quiz")
+    expect(row).to_contain_text("No scores yet.")
+    assert serious_violations(page) == []
