@@ -7,7 +7,10 @@ fold counts it into the quiz's score tallies like a vote (one tally per stream s
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +37,7 @@ from chalicelib.store.quiz_port import ScoreBoard, ScoreWrite, StoredScore
 
 SCORE_KEEP_SECONDS = 400 * 86400  # a score ballot (and so its voter's once-only) is kept this long
 STALE_RETRIES = 5
+WRITE_ATTEMPTS = 3
 
 
 def _check_polls(quiz: Quiz) -> None:
@@ -153,10 +157,23 @@ def score(quiz_id: str, body: Any) -> dict[str, Any]:
         score=score_of(polls, chosen),
         now=now,
         expires_at=now + SCORE_KEEP_SECONDS,
+        request_id=uuid.uuid4().hex,
     )
-    stored = quiz_store().write_score(write)
+    stored = _write(write)
     board = quiz_store().read_board(quiz_id)
     return {"score": stored.score, "counted": stored.new, **_answer(board, stored)}
+
+
+def _write(write: ScoreWrite) -> StoredScore:
+    """Write the score ballot, retrying (the very same write) when the store's answer was lost or it was busy."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return quiz_store().write_score(write)
+        except ServiceUnavailable:
+            if attempt + 1 == WRITE_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0, 0.05 * 2**attempt))
+    raise AssertionError("unreachable")
 
 
 def scores(quiz_id: str) -> dict[str, Any]:

@@ -19,11 +19,12 @@ class ScoreWrite:
     score: int
     now: int
     expires_at: int
+    request_id: str  # lets a retried request recognise its own committed score ballot
 
 
 @dataclass(frozen=True)
 class StoredScore:
-    """The reader's score as stored: by this request (`new`) or by an earlier one, and when."""
+    """The reader's score as stored: by this request (`new`, a retry of it included) or by an earlier one, and when."""
 
     score: int
     at: int

@@ -4,12 +4,14 @@ worked out from their ballots and counted once, by the fold, into the quiz's dis
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from chalicelib.runtime.settings import get_settings
-from chalicelib.services import fold
+from chalicelib.services import fold, quizzes
 from local.streams import stream_batches
 from tests.api.conftest import audit_entries
 from tests.conftest import ADMIN_TOKEN
@@ -219,3 +221,61 @@ def test_new_polls_start_the_scores_afresh(client, three):
     assert (again["score"], again["out_of"], again["counted"]) == (2, 2, True)
     folded()
     assert client.http.get("/quizzes/bridges/scores").json_body["distribution"]["readers"] == 1
+
+
+def timeout() -> ReadTimeoutError:
+    return ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com")
+
+
+def readers(client: Any) -> list[int]:
+    folded()
+    return [s["readers"] for s in client.http.get("/quizzes/bridges/scores").json_body["distribution"]["scores"]]
+
+
+def test_a_score_whose_answer_was_lost_after_it_committed_is_retried_and_counted_once(client, three, faults, calls):
+    voter = new_voter()
+    answer(client, voter, ["yes", "no", "yes"])
+    faults.add_after("PutItem", timeout())
+    calls.clear()
+    body = score(client, voter).json_body
+    assert (body["score"], body["counted"]) == (3, True)  # the retry met this request's own score ballot
+    assert calls.operations("dynamodb").count("PutItem") == 2
+    assert readers(client) == [0, 0, 0, 1]
+
+
+def test_a_score_whose_write_never_arrived_is_counted_by_the_retry(client, three, faults):
+    voter = new_voter()
+    answer(client, voter, ["yes", "yes", "yes"])
+    faults.add("PutItem", timeout())
+    assert score(client, voter).json_body["counted"] is True
+    assert readers(client) == [0, 0, 1, 0]
+
+
+def test_an_outcome_unknown_after_every_attempt_is_503_and_a_repeat_never_double_counts(client, three, faults):
+    voter = new_voter()
+    answer(client, voter, ["no", "no", "no"])
+    faults.add_after("PutItem", timeout(), times=quizzes.WRITE_ATTEMPTS)
+    unknown = score(client, voter)
+    assert (unknown.status_code, error_code(unknown)) == (503, "service_unavailable")
+    assert score(client, voter).json_body["counted"] is False  # the first request's ballot had committed
+    assert readers(client) == [0, 1, 0, 0]
+
+
+def test_one_voters_concurrent_score_requests_count_once(client, three):
+    voter = new_voter()
+    answer(client, voter, ["yes", "no", "yes"])
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: quizzes.score("bridges", {"voter": voter}), range(8)))
+    assert [a["counted"] for a in answers].count(True) == 1
+    assert readers(client) == [0, 0, 0, 1]
+
+
+def test_a_warm_score_request_makes_four_dynamodb_requests_and_never_a_write_to_a_shared_item(client, three, calls):
+    voter = new_voter()
+    answer(client, voter, ["yes", "no", "yes"])
+    calls.clear()
+    assert score(client, voter).status_code == 200
+    operations = calls.operations("dynamodb")
+    assert operations == ["GetItem", "BatchGetItem", "PutItem", "Query"]
+    put = next(c for c in calls.calls if c.operation == "PutItem")
+    assert put.params["Item"]["pk"]["S"].startswith("q#") and voter not in json.dumps(put.params)

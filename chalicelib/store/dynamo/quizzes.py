@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.core.errors import QuizExists, QuizNotFound, ServiceUnavailable
 from chalicelib.core.ledger import total
@@ -173,6 +173,7 @@ class DynamoQuizzes:
             "options": {"L": [{"S": str(score.score)}]},
             "at": {"N": str(score.now)},
             "expires_at": {"N": str(score.expires_at)},
+            "request_id": {"S": score.request_id},
         }
         try:
             self.tables.client.put_item(
@@ -182,10 +183,13 @@ class DynamoQuizzes:
         except ClientError as exc:
             if error_code(exc) != CONDITION_FAILED:
                 raise unavailable(exc) from exc
+        except BotoCoreError as exc:  # a timeout: it may have committed (a retry finds out)
+            raise unavailable(exc) from exc
         with translated():
             found = self.tables.client.get_item(
                 TableName=self.tables.ballots_table, Key={"pk": {"S": key}}, ConsistentRead=True
             ).get("Item")
         if found is None:
             raise ServiceUnavailable("the score could not be stored, try again shortly", retry_after=1)
-        return StoredScore(score=int(found["options"]["L"][0]["S"]), at=int(found["at"]["N"]), new=False)
+        mine = found.get("request_id", {}).get("S") == score.request_id  # an earlier attempt of this request
+        return StoredScore(score=int(found["options"]["L"][0]["S"]), at=int(found["at"]["N"]), new=mine)
