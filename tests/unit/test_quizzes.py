@@ -89,6 +89,8 @@ def test_an_empty_distribution_has_no_shares_and_no_division_by_zero():
         ({"kind": "quiz", "correct": ["a", "b"]}, "correct"),  # more than max_choices
         ({"kind": "quiz", "correct": ["z"]}, "correct"),
         ({"kind": "quiz", "correct": "a"}, "correct"),
+        ({"kind": "quiz", "correct": [{}]}, "correct"),
+        ({"kind": ["quiz"]}, "kind"),
         ({"correct": ["a"]}, "correct"),  # a plain poll names none
     ],
 )
