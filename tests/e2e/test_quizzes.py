@@ -3,12 +3,14 @@ ending with the reader's score and the distribution, counted once by the API."""
 
 from __future__ import annotations
 
+import gzip
 import time
 import uuid
 from typing import Any
 
 import pytest
 
+from infra.site_files import WEB
 from local.cognito import DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
 from tests.browser_support import CHROMIUM, api, create_poll, serious_violations, sign_in, widget
 
@@ -20,6 +22,7 @@ except ImportError as exc:
     pytest.skip(f"playwright is not importable: {exc}", allow_module_level=True)
 
 STACK = {"env": {"EDITOR_PASSWORD": None}}  # the default editor's sign-in, whatever this shell sets
+QUIZ_BUDGET = 4 * 1024  # web/quiz.js gzipped: loaded only by pages that run a quiz, beside the widget
 UNPROTECTED = {"challenge": "none", "address_limit": None}
 RIGHT = ["tea", "coffee", "tea"]
 
@@ -118,3 +121,7 @@ def test_an_editor_creates_a_quiz_in_the_console_and_sees_it_listed_with_its_sco
     row = page.get_by_role("row").filter(has_text="Console quiz")
     expect(row).to_contain_text("No scores yet.")
     assert serious_violations(page) == []
+
+
+def test_the_quiz_script_stays_small():
+    assert len(gzip.compress((WEB / "quiz.js").read_bytes(), 9)) <= QUIZ_BUDGET
