@@ -7,7 +7,7 @@ import math
 from chalice import Chalice, Cron, Rate
 from chalice.app import DynamoDBEvent
 
-from chalicelib.api import admin, editors, forms, middleware, public, write_ins
+from chalicelib.api import admin, editors, forms, middleware, public, quizzes, write_ins
 from chalicelib.runtime.observability import start_tracing
 from chalicelib.runtime.settings import get_settings
 from chalicelib.services import cards, edge, exports, fold, snapshots
@@ -20,6 +20,7 @@ app.register_blueprint(admin.routes.blueprint())
 app.register_blueprint(editors.routes.blueprint())
 app.register_blueprint(forms.routes.blueprint())
 app.register_blueprint(write_ins.routes.blueprint())
+app.register_blueprint(quizzes.routes.blueprint())
 
 
 @app.schedule(Rate(get_settings().snapshot_rate_minutes, unit=Rate.MINUTES), name="snapshot_results")

@@ -6,6 +6,7 @@ One list serves both the deployed site (`make deploy` uploads it to the stage's 
   widget/poll-widget.<hash>.js   the widget, named by its content: cached for a year, `immutable`; embed with SRI
   widget/poll-widget.js          the same bytes under a stable name for hosted pages on the site itself (5 minutes)
   widget/pow-worker.js           the proof-of-work solver the widget loads beside itself (5 minutes)
+  widget/quiz.js                 runs a multi-question quiz in a page through the widget (5 minutes)
   widget/vendor/<file>.js        what the solver imports for a memory-hard proof: hash-wasm's scrypt (5 minutes)
   widget/locales/<lang>.js       interface translations, loaded beside the widget (5 minutes)
   widget/manifest.json           {"widget": key, "integrity": "sha384-..."}: what the newest embed snippet names
@@ -73,6 +74,7 @@ def widget_assets(web: Path = WEB) -> list[Asset]:
         Asset(widget_key(body), body, js, IMMUTABLE),
         Asset(f"{WIDGET_PREFIX}/poll-widget.js", body, js, SHORT),
         Asset(f"{WIDGET_PREFIX}/pow-worker.js", (web / "pow-worker.js").read_bytes(), js, SHORT),
+        Asset(f"{WIDGET_PREFIX}/quiz.js", (web / "quiz.js").read_bytes(), js, SHORT),
     ]
     for vendored in sorted((web / "vendor").glob("*.js")):
         found.append(Asset(f"{WIDGET_PREFIX}/vendor/{vendored.name}", vendored.read_bytes(), js, SHORT))

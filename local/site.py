@@ -5,7 +5,8 @@ The site serves what a deployment's distribution serves, from the same places:
                 origin's X-Origin-Verify (the stack's EDGE_KEY) and CloudFront-Viewer-Address (the browser's TCP peer)
   /<key>        objects of the local stage's bucket on the embedded endpoint, with their Content-Type,
                 Cache-Control and ETag (304 for If-None-Match); only the public prefixes, never `private/`
-  /embed        a preview page embedding `?poll=ID` (repeatable) from the site, for editors and tests
+  /embed        a preview page embedding `?poll=ID` (repeatable) from the site, for editors and tests; `?quiz=ID`
+                a quiz, through web/quiz.js
 Every request passed to the API is logged (`ApiLog`), so tests count what reaches Lambda's stand-in.
 """
 
@@ -76,17 +77,23 @@ class Site:
     log: ApiLog = field(default_factory=ApiLog)
 
 
-def preview_page(site_url: str, poll_ids: list[str], theme: str | None, lang: str | None = None) -> bytes:
-    """Return a bare page (in language `lang`, English by default) embedding the given polls from the site."""
+def preview_page(
+    site_url: str, poll_ids: list[str], theme: str | None, lang: str | None = None, quiz_ids: tuple[str, ...] = ()
+) -> bytes:
+    """Return a bare page (in language `lang`, English by default) embedding the given polls (and quizzes, through
+    the quiz script) from the site."""
     themed = f' data-theme="{html.escape(theme)}"' if theme else ""
     polls = "\n".join(
         f'<div data-poll-id="{html.escape(poll_id)}" data-site="{site_url}"{themed}></div>' for poll_id in poll_ids
     )
+    for quiz_id in quiz_ids:
+        polls += f'\n<div data-quiz-id="{html.escape(quiz_id)}" data-site="{site_url}"></div>'
+    quiz_script = '<script src="/widget/quiz.js" defer></script>' if quiz_ids else ""
     return (
         f'<!doctype html>\n<html lang="{html.escape(lang or "en")}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Poll preview</title></head>\n'
         f"<body><main><h1>Poll preview</h1>\n{polls}\n</main>\n"
-        '<script src="/widget/poll-widget.js" defer></script></body></html>\n'
+        f'<script src="/widget/poll-widget.js" defer></script>{quiz_script}</body></html>\n'
     ).encode()
 
 
@@ -178,7 +185,7 @@ def site_handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if url.path == "/embed":
                 query = parse_qs(url.query)
                 theme, lang = (query[key][0] if query.get(key) else None for key in ("theme", "lang"))
-                body = preview_page(site.url(), query.get("poll", []), theme, lang)
+                body = preview_page(site.url(), query.get("poll", []), theme, lang, tuple(query.get("quiz", [])))
                 return self.send(200, body, {"Content-Type": HTML, "Cache-Control": "no-cache"})
             if url.path == "/console":
                 return self.send(301, b"", {"Location": "/console/"})

@@ -32,6 +32,9 @@ class AuditAction(StrEnum):
     SURGE_LAPSED = "surge_lapsed"  # a surge (or an editor's lift) ended after its cool-down
     SURGE_LIFTED = "surge_lifted"  # an editor lifted a surge (or kept one from starting)
     WRITE_IN = "write_in"  # an editor approved, merged or rejected a reader's write-in answer
+    QUIZ_CREATE = "quiz_create"  # a multi-question quiz (its id in poll_id)
+    QUIZ_CHANGE = "quiz_change"
+    QUIZ_DELETE = "quiz_delete"
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,15 @@ class _QuizRule(DomainError):
         super().__init__(f"{field}: {message}", extra={"field": field})
 
 
+class InvalidQuiz(DomainError):
+    """A quiz definition (create or change) is invalid; the message names the field."""
+
+    status, code = 400, "invalid_quiz"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}", extra={"field": field})
+
+
 class QuizWithoutAnswer(_QuizRule):
     """A quiz names no correct option."""
 
@@ -135,6 +144,22 @@ class AnswerOnPlainPoll(_QuizRule):
     """A plain poll (kind `poll`) was given `correct` or an explanation: only a quiz has an answer."""
 
     code = "answer_on_plain_poll"
+class QuizNotFound(DomainError):
+    """No quiz has this id."""
+
+    status, code = 404, "quiz_not_found"
+
+
+class QuizExists(DomainError):
+    """A quiz with this id exists already."""
+
+    status, code = 409, "quiz_exists"
+
+
+class QuizUnanswered(DomainError):
+    """The voter has no ballot in any of the quiz's polls yet: there is no score to count."""
+
+    status, code = 409, "quiz_unanswered"
 
 
 class InvalidParameter(DomainError):

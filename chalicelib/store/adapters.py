@@ -7,11 +7,13 @@ from typing import Any
 from chalicelib.runtime import state
 from chalicelib.runtime.settings import get_settings
 from chalicelib.store.port import Archive, AuditLog, BallotBatch, Store
+from chalicelib.store.quiz_port import QuizStore
 
 _tables: Any = None
 _store: Store | None = None
 _archive: Archive | None = None
 _audit_log: AuditLog | None = None
+_quizzes: QuizStore | None = None
 
 
 def _bound_tables() -> Any:
@@ -32,6 +34,16 @@ def store() -> Store:
 
         _store = DynamoStore(_bound_tables())
     return _store
+
+
+def quiz_store() -> QuizStore:
+    """Return the process's quiz store (the DynamoDB adapter, built on first use)."""
+    global _quizzes
+    if _quizzes is None:
+        from chalicelib.store.dynamo.quizzes import DynamoQuizzes  # noqa: PLC0415
+
+        _quizzes = DynamoQuizzes(_bound_tables())
+    return _quizzes
 
 
 def archive() -> Archive:
@@ -83,8 +95,8 @@ def use_audit_log(audit_log_: AuditLog | None) -> None:
 
 def use(store_: Store | None = None, archive_: Archive | None = None) -> None:
     """Put another store and archive in place (tests; None restores the defaults on next use)."""
-    global _store, _archive, _tables
-    _store, _archive, _tables = store_, archive_, None
+    global _store, _archive, _tables, _quizzes
+    _store, _archive, _tables, _quizzes = store_, archive_, None, None
 
 
 state.register("adapters", use)

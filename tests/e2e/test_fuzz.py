@@ -52,7 +52,24 @@ SEEDED: dict[str, dict[str, Any]] = {  # the demo poll is open and shows results
         "address_limit": None,
     },
 }
-OPTION_IDS = {DEMO_POLL["id"]: ["yes", "no", "dont-know"], HIDDEN_POLL: ["yes", "no"], CLOSED_POLL: ["yes", "no"]}
+QUIZ = "fuzz-quiz"  # a quiz of two seeded quiz polls, which fuzzed votes answer
+QUIZ_POLLS = ("fuzz-quiz-one", "fuzz-quiz-two")
+for _quiz_poll in QUIZ_POLLS:
+    SEEDED[_quiz_poll] = {
+        "id": _quiz_poll,
+        "question": "Right or wrong?",
+        "options": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
+        "kind": "quiz",
+        "correct": ["yes"],
+        "challenge": "none",
+        "address_limit": None,
+    }
+OPTION_IDS = {
+    DEMO_POLL["id"]: ["yes", "no", "dont-know"],
+    HIDDEN_POLL: ["yes", "no"],
+    CLOSED_POLL: ["yes", "no"],
+    **dict.fromkeys(QUIZ_POLLS, ["yes", "no"]),
+}
 ADMIN_TOKEN = "fuzz-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 MAX_EXAMPLES = 150  # per operation, for the fuzzing phase; examples and coverage cases come on top
@@ -87,6 +104,10 @@ def stack(stack: LocalStack, request: pytest.FixtureRequest) -> Iterator[LocalSt
     for poll_id in SEEDED:
         if poll_id != DEMO_POLL["id"]:
             seed(stack.api_url, poll_id)
+    seed_quiz(stack.api_url)
+    api = PollClient.over_http(stack.api_url, ADMIN_TOKEN, timeout=30)
+    for voter in range(0, 300, 3):  # some of the fuzzed score requests' voters have answered
+        api.vote(QUIZ_POLLS[0], ["yes"], f"fuzz-voter-{voter:04d}").expect(201)
     yield stack
     total = sum(CASES.values())
     if total:
@@ -105,9 +126,20 @@ def seed(api_url: str, poll_id: str) -> None:
         api.close(poll_id).expect(200)
 
 
+def seed_quiz(api_url: str) -> None:
+    """(Re)create the seeded quiz as the fuzz run expects it."""
+    api = PollClient.over_http(api_url, ADMIN_TOKEN, timeout=30)
+    api.request("DELETE", f"/quizzes/{QUIZ}", admin=True)
+    body = {"id": QUIZ, "title": "Fuzzed", "polls": list(QUIZ_POLLS)}
+    api.request("POST", "/quizzes", body=body, admin=True).expect(201)
+
+
 @schema.hook
 def flatmap_case(context: schemathesis.HookContext, case: schemathesis.Case) -> st.SearchStrategy:
-    """Aim about half the cases that name a poll at a seeded one, and give votes for those real options."""
+    """Aim about half the cases that name a poll at a seeded one, and give votes for those real options; aim half
+    those that name a quiz at the seeded quiz, with voters from the votes' pool."""
+    if "quiz_id" in (case.path_parameters or {}):
+        return st.tuples(st.booleans(), st.integers(0, 300)).map(lambda choice: aim_quiz(case, *choice))
     if "poll_id" not in (case.path_parameters or {}):
         return st.just(case)
 
@@ -123,6 +155,15 @@ def flatmap_case(context: schemathesis.HookContext, case: schemathesis.Case) -> 
         return case
 
     return st.tuples(st.sampled_from([None, None, None, *SEEDED]), st.integers(0, 2), st.integers(0, 300)).map(aim)
+
+
+def aim_quiz(case: schemathesis.Case, aimed: bool, voter: int) -> schemathesis.Case:
+    """Aim a case that names a quiz at the seeded one, a score request with a voter of the votes' pool."""
+    if aimed:
+        case.path_parameters["quiz_id"] = QUIZ
+        if case.operation.path.endswith("/score") and isinstance(case.body, dict) and "voter" in case.body:
+            case.body["voter"] = f"fuzz-voter-{voter:04d}"
+    return case
 
 
 def needs_admin(case: schemathesis.Case) -> bool:
@@ -167,6 +208,9 @@ def answer_as_documented(case: schemathesis.Case, stack: LocalStack) -> None:
         poll_id = (case.path_parameters or {}).get("poll_id")
         if poll_id in SEEDED and case.method.upper() in ("PATCH", "DELETE") and response.status_code < 300:
             seed(stack.api_url, poll_id)
+        quiz_id = (case.path_parameters or {}).get("quiz_id")
+        if quiz_id == QUIZ and case.method.upper() in ("PATCH", "DELETE") and response.status_code < 300:
+            seed_quiz(stack.api_url)
 
 
 def test_votes_on_a_poll_that_hides_results_until_close_answer_as_documented(stack, api):

@@ -7,6 +7,7 @@ import { announce, field, h, setError, show } from "./dom.js";
 import { formView } from "./form.js";
 import { listView } from "./list.js";
 import { pollView } from "./poll.js";
+import { quizFormView, quizListView } from "./quizzes.js";
 
 const state = { config: null, stop: null };
 
@@ -23,6 +24,9 @@ function route() {
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   const context = { config: state.config, session, params, onStop: (stop) => { state.stop = stop; } };
   if (parts[0] === "audit") return auditView(context);
+  if (parts[0] === "quizzes" && parts[1] === "new") return quizFormView(context, null);
+  if (parts[0] === "quizzes" && parts[1] && parts[2] === "edit") return quizFormView(context, parts[1]);
+  if (parts[0] === "quizzes") return quizListView(context);
   if (parts[0] === "polls" && parts[1] === "new") return formView(context, null);
   if (parts[0] === "polls" && parts[1] && parts[2] === "edit") return formView(context, parts[1]);
   if (parts[0] === "polls" && parts[1]) return pollView(context, parts[1]);

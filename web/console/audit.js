@@ -9,6 +9,7 @@ const ACTIONS = {
   recount_fix: "recounted and fixed", void_started: "started voiding votes in", void: "voided votes in", snapshot_run: "ran the snapshot job",
   export: "exported the ballots of a day", surge: "raised a surge's proof cost in",
   surge_lapsed: "ended a surge in", surge_lifted: "lifted a surge in",
+  quiz_create: "created the quiz", quiz_change: "changed the quiz", quiz_delete: "deleted the quiz",
 };
 
 // A surge's network ("network AS64500") or block (a keyed hash: only "a block" means anything to a reader).
