@@ -102,9 +102,9 @@
     const answered = async (index, chosen) => {
       const poll = quiz.polls[index];
       if (!(poll.id in state.right)) {
-        // The right answer comes with a voter's results once the API shows it (quiz polls); until then, unknown.
+        // The right answer comes with a voter's results (their `quiz`: hidden where the poll hides results); else unknown.
         const r = await call(`/polls/${encodeURIComponent(poll.id)}/results?voter=${encodeURIComponent(load("pollw:voter") || "")}`).catch(() => ({}));
-        const correct = r.body?.correct;
+        const correct = r.body?.quiz?.correct;
         state.right[poll.id] = Array.isArray(correct) && chosen.length ? same(chosen, correct) : null;
         save(key, state);
       }

@@ -11,15 +11,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.core.errors import (
-    AnswerOnPlainPoll,
-    InvalidPoll,
-    QuizTooManyAnswers,
-    QuizUnknownAnswer,
-    QuizWithoutAnswer,
-)
+from chalicelib.core.errors import InvalidPoll
 from chalicelib.core.languages import choose
 from chalicelib.core.poll import Poll, PollKind, Status
+from chalicelib.core.quiz_errors import AnswerOnPlainPoll, QuizTooManyAnswers, QuizUnknownAnswer, QuizWithoutAnswer
 from chalicelib.core.text import checked_text
 
 RIGHT = "~right"  # the folded count of right ballots: not an option id ([a-z0-9-]), so never shown as one

@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core.counts import Counts
-from chalicelib.core.errors import InvalidJson, InvalidPoll, InvalidQuiz
+from chalicelib.core.errors import InvalidJson, InvalidPoll
 from chalicelib.core.poll import Poll, PollKind
 from chalicelib.core.quiz import is_right
+from chalicelib.core.quiz_errors import InvalidQuiz
 from chalicelib.core.text import question_text
 from chalicelib.core.times import to_iso
 from chalicelib.core.validation import POLL_ID_RE

@@ -15,9 +15,10 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.core.audit import AuditAction, changes
-from chalicelib.core.errors import InvalidQuiz, PollNotFound, QuizNotFound, QuizUnanswered, ServiceUnavailable
+from chalicelib.core.errors import PollNotFound, ServiceUnavailable
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll
+from chalicelib.core.quiz_errors import InvalidQuiz, QuizNotFound, QuizUnanswered
 from chalicelib.core.quizzes import (
     Quiz,
     changed_quiz,

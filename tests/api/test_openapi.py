@@ -28,9 +28,11 @@ def chalice_routes() -> set[tuple[str, str]]:
 
 
 def all_error_codes() -> set[str]:
-    from chalicelib.core import errors
+    from chalicelib.core import errors, quiz_errors
 
-    return {cls.code for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.DomainError)}
+    modules = (errors, quiz_errors)
+    found = [cls for module in modules for cls in vars(module).values() if isinstance(cls, type)]
+    return {cls.code for cls in found if issubclass(cls, errors.DomainError) and hasattr(cls, "code")}
 
 
 def test_the_spec_is_a_valid_openapi_document():

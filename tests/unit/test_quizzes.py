@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.core.counts import Counts
-from chalicelib.core.errors import InvalidJson, InvalidPoll, InvalidQuiz, InvalidVoter
+from chalicelib.core.errors import DomainError, InvalidJson, InvalidVoter
 from chalicelib.core.poll import Block, Option, Poll, PollKind, Visibility
 from chalicelib.core.quiz import is_right, quiz_fields
+from chalicelib.core.quiz_errors import InvalidQuiz
 from chalicelib.core.quizzes import changed_quiz, distribution, new_quiz, score_of, score_request
 
 NOW = 1_000_000
@@ -31,6 +34,10 @@ def poll(poll_id: str, correct: tuple[str, ...], max_choices: int = 1) -> Poll:
         kind=PollKind.QUIZ,
         correct=correct,
     )
+
+
+def plain() -> Poll:
+    return replace(poll("plain", ()), kind=PollKind.POLL)
 
 
 @pytest.mark.parametrize(
@@ -95,14 +102,16 @@ def test_an_empty_distribution_has_no_shares_and_no_division_by_zero():
     ],
 )
 def test_a_quiz_polls_kind_and_correct_options_are_checked(body, field):
-    with pytest.raises(InvalidPoll) as refused:
-        quiz_fields(body, IDS, 1)
-    assert refused.value.extra["field"] == field
+    with pytest.raises(DomainError) as refused:
+        quiz_fields(plain(), body)
+    assert refused.value.status == 400 and refused.value.extra["field"] == field
 
 
 def test_a_quiz_poll_keeps_its_correct_options_and_a_plain_poll_has_none():
-    assert quiz_fields({"kind": "quiz", "correct": ["b"]}, IDS, 1) == (PollKind.QUIZ, ("b",))
-    assert quiz_fields({}, IDS, 1) == (PollKind.POLL, ())
+    made = quiz_fields(plain(), {"kind": "quiz", "correct": ["b"]})
+    assert (made.kind, made.correct) == (PollKind.QUIZ, ("b",))
+    kept = quiz_fields(plain(), {})
+    assert (kept.kind, kept.correct) == (PollKind.POLL, ())
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,10 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.core.errors import QuizExists, QuizNotFound, ServiceUnavailable
+from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.ledger import total
 from chalicelib.core.poll import Poll
+from chalicelib.core.quiz_errors import QuizExists, QuizNotFound
 from chalicelib.core.quizzes import Quiz
 from chalicelib.store.dynamo.ballots import ballot_key
 from chalicelib.store.dynamo.connection import (
