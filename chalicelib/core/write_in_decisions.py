@@ -1,7 +1,8 @@
 """Editors' decisions on write-in answers: the request's shape, and what each does to the poll and the answer.
 
 Approving makes the answer an option (its id the answer's, so the votes it has count at once); merging maps its
-votes to another option at read time (Poll.merged: nothing is moved, so the move is exact); rejecting leaves its
+votes to another option at read time (Poll.merged: nothing is moved, so the move is exact; only where a ballot holds
+one choice, else a ballot holding both would count twice there); rejecting leaves its
 votes on the results' "other" line. A later decision replaces an earlier one.
 """
 
@@ -60,6 +61,8 @@ def decided(poll: Poll, answer: Answer, decision: Decision) -> tuple[Poll, Answe
     if decision.action is not Action.APPROVE and poll.max_choices > len(others):
         raise InvalidWriteInDecision(f"max_choices is {poll.max_choices}: the poll must keep that many options")
     if decision.action is Action.MERGE:
+        if poll.max_choices > 1:  # a ballot may hold the target and the answer: merged, it would count twice
+            raise InvalidWriteInDecision("a poll that takes several choices cannot merge answers: approve or reject")
         into = str(decision.into)
         if into not in {option.id for option in others} or resolve(into, merged) == answer.id:
             raise InvalidWriteInDecision("into must be another option of the poll (or an approved answer)")

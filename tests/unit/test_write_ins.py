@@ -128,6 +128,14 @@ def test_a_merge_needs_another_option(body: dict[str, str]) -> None:
         decided(POLL, ANSWER, parse_decision(body))
 
 
+def test_a_poll_of_several_choices_cannot_merge_an_answer_as_a_ballot_may_hold_both() -> None:
+    several = replace(POLL, options=(*POLL.options, Option("maybe", "Maybe")), max_choices=2)
+    with pytest.raises(InvalidWriteInDecision, match="several choices"):
+        decided(several, ANSWER, parse_decision({"action": "merge", "into": "yes"}))
+    approved, answer = decided(several, ANSWER, parse_decision({"action": "approve"}))
+    assert answer.decision is AnswerStatus.APPROVED and ANSWER.id in approved.option_ids()
+
+
 def test_approving_past_twenty_options_is_refused_and_editors_cannot_take_an_answer_id() -> None:
     full = replace(POLL, options=tuple(Option(f"o{n}", f"O {n}") for n in range(20)))
     with pytest.raises(InvalidWriteInDecision):
