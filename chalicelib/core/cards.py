@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
-from chalicelib.core.counts import Counts, percent
+from chalicelib.core.counts import Counts, percent, shown_votes
 from chalicelib.core.pages import direction
 from chalicelib.core.poll import Poll, Status
 from chalicelib.core.visibility import is_public
@@ -229,6 +229,7 @@ def _row_height(size: int, public: bool, tall: bool) -> int:
 def layout(cards: CardInput, measure: Measure) -> CardLayout:
     """Lay out a poll's card in one language: site, status, question, options (with results where public), footer."""
     poll, now = cards.poll, cards.now
+    cards = replace(cards, counts=Counts(shown_votes(poll, cards.counts)[0], cards.counts.voters))  # merges mapped
     lang, question, _ = poll.text_in(cards.lang)
     said, public = words(lang), is_public(poll, now)
     closed = poll.status_at(now) is Status.CLOSED

@@ -92,6 +92,14 @@ def test_public_results_show_percentages_voters_and_bars():
     assert layout.alt == f"{poll().question} — leading: Yes, as soon as possible (56.3%)"
 
 
+def test_a_merged_write_in_counts_in_its_target_on_the_card_as_in_the_results():
+    merged = replace(poll(), write_in=True, merged={"w_0123456789ab": "o2"})
+    counts = Counts({"o0": 120, "o1": 80, "o2": 13, "w_0123456789ab": 40, "w_bbbbbbbbbbbb": 7}, 260)
+    layout = lay(card(merged, counts))
+    assert layout.texts("percent") == ["46.2%", "30.8%", "20.4%"]  # 53 of 260 in o2; the pending answer in none
+    assert layout.texts("voters") == ["Voters: 260"]
+
+
 @pytest.mark.parametrize(
     ("votes", "alt"),
     [
