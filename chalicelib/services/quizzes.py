@@ -17,7 +17,7 @@ from typing import Any
 from chalicelib.core.audit import AuditAction, changes
 from chalicelib.core.errors import PollNotFound, ServiceUnavailable
 from chalicelib.core.identity import SYSTEM, Actor
-from chalicelib.core.poll import Poll
+from chalicelib.core.poll import Poll, Status
 from chalicelib.core.quiz_errors import InvalidQuiz, QuizNotFound, QuizUnanswered
 from chalicelib.core.quizzes import (
     Quiz,
@@ -149,9 +149,10 @@ def score(quiz_id: str, body: Any) -> dict[str, Any]:
     quiz = get(quiz_id)
     polls = _polls(quiz)
     chosen = quiz_store().voter_choices(polls, [results.voter_hash(poll, voter) for poll in polls])
-    if not chosen:
-        raise QuizUnanswered("this voter has answered none of the quiz's polls yet")
     now = int(clock.now())
+    open_left = [poll.id for poll in polls if poll.id not in chosen and poll.status_at(now) is not Status.CLOSED]
+    if not chosen or open_left:  # a score is final once counted: never one of a reader halfway through
+        raise QuizUnanswered(f"this voter has not answered '{open_left[0] if open_left else quiz.polls[0]}' yet")
     write = ScoreWrite(
         quiz=quiz,
         voter_hash=keyed_hash("quiz-score", quiz.scope, voter),

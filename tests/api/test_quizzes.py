@@ -15,7 +15,7 @@ from chalicelib.services import fold, quizzes
 from local.streams import stream_batches
 from tests.api.conftest import audit_entries
 from tests.conftest import ADMIN_TOKEN
-from tests.helpers import create_poll, error_code, folded, new_voter, vote
+from tests.helpers import create_poll, error_code, folded, new_voter, patch, vote
 
 STAFF = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
 JSON = {"Content-Type": "application/json"}
@@ -127,12 +127,6 @@ def test_the_score_is_worked_out_from_the_voters_own_ballots(client, three, choi
     assert body["distribution"]["scores"][expected] == {"score": expected, "readers": 1, "share": 1.0}
 
 
-def test_an_unanswered_poll_counts_as_wrong(client, three):
-    voter = new_voter()
-    assert vote(client, "q-one", ["yes"], voter).status_code == 201
-    assert score(client, voter).json_body["score"] == 1
-
-
 def test_a_score_the_browser_sends_is_refused(client, three):
     voter = new_voter()
     answer(client, voter, ["yes", "no", "yes"])
@@ -165,12 +159,25 @@ def test_a_score_is_counted_once_per_voter_however_often_it_is_posted(client, th
     assert distribution["readers"] == 1 and distribution["scores"][2]["readers"] == 1
 
 
-def test_a_later_vote_does_not_change_a_score_already_counted(client, three):
+def test_a_reader_halfway_through_has_no_score_yet_and_nothing_is_counted(client, three):
     voter = new_voter()
     assert vote(client, "q-one", ["yes"], voter).status_code == 201
-    assert score(client, voter).json_body["score"] == 1
+    response = score(client, voter)
+    assert (response.status_code, error_code(response)) == (409, "quiz_unanswered")
     assert vote(client, "q-two", ["no"], voter).status_code == 201
-    assert score(client, voter).json_body == {**score(client, voter).json_body, "score": 1, "counted": False}
+    assert vote(client, "q-three", ["yes"], voter).status_code == 201
+    assert score(client, voter).json_body["score"] == 3
+    folded()
+    assert client.http.get("/quizzes/bridges/scores").json_body["distribution"]["readers"] == 1
+
+
+def test_a_poll_closed_before_the_reader_reached_it_counts_as_wrong(client, three):
+    voter = new_voter()
+    assert vote(client, "q-one", ["yes"], voter).status_code == 201
+    assert vote(client, "q-two", ["no"], voter).status_code == 201
+    assert patch(client, "q-three", status="closed").status_code == 200
+    body = score(client, voter).json_body
+    assert (body["score"], body["out_of"], body["counted"]) == (2, 3, True)
 
 
 def test_a_redelivered_stream_batch_counts_each_score_once(client, three):
