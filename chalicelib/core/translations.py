@@ -9,6 +9,7 @@ from chalicelib.core.framing import disclaimer_text
 from chalicelib.core.languages import TAG_HINT, Translation, canonical_tag
 from chalicelib.core.quiz import explanation_text
 from chalicelib.core.text import label_text, question_text
+from chalicelib.core.write_ins import is_answer
 
 MAX_TRANSLATIONS = 40  # the 64 KiB body of an admin request bounds the stored item well below DynamoDB's 400 KB
 
@@ -63,6 +64,8 @@ def _translation(field: str, entry: Any, option_ids: list[str]) -> Translation:
         raise InvalidPoll(f"{field}.options.{extra[0][:40]}", "is not an option of this poll")
     checked = {}
     for option_id in option_ids:
+        if option_id not in labels and is_answer(option_id):
+            continue  # an approved write-in shows the label its editor gave it until translated
         if option_id not in labels:
             raise InvalidPoll(f"{field}.options.{option_id}", "is required: every option needs a label")
         checked[option_id] = label_text(f"{field}.options.{option_id}", labels[option_id])

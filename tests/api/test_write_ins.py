@@ -19,6 +19,12 @@ def poll(client: Any) -> dict[str, Any]:
     return create_poll(client, options=["Yes", "No"], write_in=True, max_choices=2)
 
 
+@pytest.fixture
+def single(client: Any) -> dict[str, Any]:
+    """A write-in poll of one choice: an option or an answer written in (so answers may be merged)."""
+    return create_poll(client, options=["Yes", "No"], write_in=True)
+
+
 def queue(client: Any, poll_id: str) -> list[dict[str, Any]]:
     response = client.http.get(f"/polls/{poll_id}/write-ins", headers=ADMIN)
     assert response.status_code == 200, response.body
@@ -90,16 +96,26 @@ def test_approving_makes_the_answer_an_option_with_the_votes_it_already_has(clie
     assert shown == {"yes": 0, "no": 0, answer_id: 3}
 
 
-def test_merging_moves_the_answers_votes_to_the_option_exactly(client: Any, poll: dict) -> None:
-    [answer_id, *_] = written_in(client, poll["id"], "yes please", "Yes please", "YES PLEASE", options=["no"])
-    vote(client, poll["id"], ["yes"], new_voter())
+def test_merging_moves_the_answers_votes_to_the_option_exactly(client: Any, single: dict) -> None:
+    [answer_id, *_] = written_in(client, single["id"], "yes please", "Yes please", "YES PLEASE")
+    vote(client, single["id"], ["yes"], new_voter())
+    vote(client, single["id"], ["no"], new_voter())
     folded()
-    response = decide(client, poll["id"], answer_id, action="merge", into="yes")
+    response = decide(client, single["id"], answer_id, action="merge", into="yes")
     assert response.status_code == 200, response.body
     assert (response.json_body["status"], response.json_body["into"]) == ("merged", "yes")
-    document = results(client, poll["id"])
-    assert {o["id"]: o["votes"] for o in document["options"]} == {"yes": 4, "no": 3}
-    assert document["other"]["votes"] == 0 and document["total_voters"] == 4
+    document = results(client, single["id"])
+    assert {o["id"]: o["votes"] for o in document["options"]} == {"yes": 4, "no": 1}
+    assert document["other"]["votes"] == 0 and document["total_voters"] == 5
+
+
+def test_a_poll_of_several_choices_refuses_a_merge_and_keeps_the_answer_waiting(client: Any, poll: dict) -> None:
+    [answer_id] = written_in(client, poll["id"], "yes please", options=["yes"])
+    folded()
+    response = decide(client, poll["id"], answer_id, action="merge", into="yes")
+    assert (response.status_code, error_code(response)) == (400, "invalid_write_in_decision")
+    assert [a["status"] for a in queue(client, poll["id"])] == ["pending"]
+    assert {o["id"]: o["votes"] for o in results(client, poll["id"])["options"]} == {"yes": 1, "no": 0}
 
 
 def test_a_rejected_answer_counts_on_the_other_line_without_its_text(client: Any, poll: dict) -> None:
@@ -133,12 +149,12 @@ def test_links_addresses_numbers_and_flagged_words_are_rejected_automatically(
     assert results(client, poll["id"])["other"]["votes"] == 2
 
 
-def test_every_decision_is_an_audit_entry(client: Any, poll: dict, editor: dict[str, str]) -> None:
-    [answer_id] = written_in(client, poll["id"], "Maybe")
+def test_every_decision_is_an_audit_entry(client: Any, single: dict, editor: dict[str, str]) -> None:
+    [answer_id] = written_in(client, single["id"], "Maybe")
     folded()
     for body in ({"action": "approve"}, {"action": "merge", "into": "no"}, {"action": "reject"}):
-        assert decide(client, poll["id"], answer_id, editor, **body).status_code == 200
-    entries = [e for e in audit_entries(client, ADMIN, poll["id"]) if e["action"] == "write_in"]
+        assert decide(client, single["id"], answer_id, editor, **body).status_code == 200
+    entries = [e for e in audit_entries(client, ADMIN, single["id"]) if e["action"] == "write_in"]
     assert [e["details"]["action"] for e in entries] == ["reject", "merge", "approve"]
     assert [e["details"]["before"] for e in entries] == ["merged", "approved", "pending"]
     assert entries[1]["details"]["into"] == "no" and entries[0]["actor"] == entries[1]["actor"]
@@ -234,3 +250,14 @@ def test_the_hosted_page_offers_other_and_a_form_vote_writes_in(client: Any, pol
     folded()
     [queued] = queue(client, poll["id"])
     assert (queued["text"], queued["votes"]) == ("<i>Ferry</i>", 1)
+
+
+def test_an_approved_answer_needs_no_label_in_a_later_translation(client: Any, single: dict) -> None:
+    [answer_id] = written_in(client, single["id"], "A tunnel")
+    folded()
+    assert decide(client, single["id"], answer_id, action="approve", label="A tunnel").status_code == 200
+    welsh = {"cy": {"question": "Pont?", "options": {"yes": "Ie", "no": "Na"}}}
+    response = client.http.patch(f"/polls/{single['id']}", headers=ADMIN, body=json.dumps({"translations": welsh}))
+    assert response.status_code == 200, response.body
+    shown = client.http.get(f"/polls/{single['id']}?lang=cy").json_body
+    assert [o["label"] for o in shown["options"]] == ["Ie", "Na", "A tunnel"]
