@@ -38,6 +38,7 @@ class BallotRecord:
     dimensions: Dimensions = NOWHERE  # where the vote came from ("unknown" where the ballot does not say)
     network: str = "unknown"  # the reader's AS number ("unknown" where the ballot does not say)
     block: str | None = None  # keyed hash of the reader's /24 or /48 (as a source's), None where not known
+    right: bool = False  # a quiz's ballot that chose exactly the correct options when it was cast
 
 
 @dataclass(frozen=True)

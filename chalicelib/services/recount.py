@@ -16,6 +16,7 @@ from chalicelib.core.counts import Counts
 from chalicelib.core.errors import InvalidJson, PollOpen, RecountTooSoon, ServiceUnavailable
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll, Status
+from chalicelib.core.quiz import RIGHT
 from chalicelib.runtime import clock
 from chalicelib.services import audit, catalog
 from chalicelib.services.ledger import every_ballot
@@ -44,7 +45,7 @@ def ballot_counts(poll: Poll) -> Counts:
     for start in range(0, len(keys), 1000):
         for ballot in store().read_ballots(keys[start : start + 1000]):
             if not ballot.voided:
-                counts.add(list(ballot.options))
+                counts.add([*ballot.options, *([RIGHT] if ballot.right else [])])
     return counts
 
 
@@ -69,10 +70,14 @@ def recount(poll_id: str, fix: bool = False, *, actor: Actor = SYSTEM) -> dict[s
     now = clock.now()
     if fix:
         _check_settled(poll, now)
-    option_ids = poll.option_ids()
     view = store().read_view(poll.id, consistent=True)
     ballots = ballot_counts(poll)
     tallies = view.counts
+    counted = (set(tallies.votes) | set(ballots.votes)) - set(poll.option_ids())  # write-ins, a quiz's right ballots
+    option_ids = [
+        *poll.option_ids(),
+        *sorted(key for key in counted if tallies.votes.get(key) or ballots.votes.get(key)),
+    ]
     drift = Counts(
         votes={o: tallies.votes.get(o, 0) - ballots.votes.get(o, 0) for o in option_ids},
         voters=tallies.voters - ballots.voters,

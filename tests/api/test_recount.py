@@ -158,3 +158,23 @@ def test_the_command_line_prints_the_same_report(client, voted_poll, settled, ca
     capsys.readouterr()  # the API's own log lines
     assert main([voted_poll["id"], "--fix"]) == 0
     assert json.loads(capsys.readouterr().out)["fixed"] is True
+
+
+def test_a_write_in_and_a_quizs_right_ballots_are_recounted_and_their_drift_repaired(client, settled):
+    quiz = create_poll(client, kind="quiz", correct=["yes"])
+    write_in = create_poll(client, write_in=True)
+    for choice in ("yes", "no", "yes"):
+        assert vote(client, quiz["id"], [choice], new_voter()).status_code == 201
+    answer = vote(client, write_in["id"], [], new_voter(), other="A ferry").json_body["options"][0]
+    folded()
+    assert recount(client, quiz["id"]).json_body["ballots"]["options"]["~right"] == 2
+    corrupt(quiz["id"], "~right", 1)
+    corrupt(write_in["id"], answer, -1)
+    assert recount(client, quiz["id"]).json_body["drift"]["options"]["~right"] == 1
+    assert recount(client, write_in["id"]).json_body["drift"]["options"][answer] == -1
+    for poll in (quiz, write_in):
+        assert patch(client, poll["id"], status="closed").status_code == 200
+    settled()
+    for poll in (quiz, write_in):
+        assert recount(client, poll["id"], {"fix": True}).json_body["fixed"] is True
+        assert not any(recount(client, poll["id"]).json_body["drift"]["options"].values())

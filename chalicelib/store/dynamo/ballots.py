@@ -283,4 +283,5 @@ def _record(item: dict[str, Any]) -> BallotRecord:
         dimensions=dimensions_of(image),
         network=item.get("net", {}).get("S", "unknown"),
         block=item["blk"]["S"] if "blk" in item else None,
+        right=item.get("ok", {}).get("BOOL") is True,
     )
