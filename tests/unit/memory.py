@@ -410,6 +410,7 @@ class MemoryStore(MemorySurges, MemoryWriteIns):
             "net": vote.network,
             "blk": vote.block_hash,
             "oth": vote.other,
+            "ok": vote.right or None,
         }
         self._change(key, ballot)
         for name in ([f"ip#{vote.address_hash}"] if vote.address_hash else []) + [
@@ -536,6 +537,7 @@ def _record(ballot: dict[str, Any]) -> BallotRecord:
         dimensions=dimensions_of(ballot),
         network=ballot.get("net") or "unknown",
         block=ballot.get("blk"),
+        right=ballot.get("ok") is True,
     )
 
 
