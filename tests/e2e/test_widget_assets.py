@@ -32,9 +32,9 @@ WIDGET = WEB / "poll-widget.js"
 # The core: what every reader loads. 6.5 KB since the widget reads the edge first (issue 12: the poll's document in
 # the reader's language, public results from the site, their calm refresh; about 560 bytes of the 6 KB it had); 7 KB
 # since issue 22 (styles through a constructable sheet for strict CSPs, data-view="results", the disclaimer: about
-# 350 bytes).
-GZIP_BUDGET = 8 * 1024  # issue 23 raised it from 7 KiB: a quiz's answer (~410 B) and write-ins (~280 B)
-LOCALE_BUDGET = 2 * 1024  # each language's texts, loaded only by its readers
+# 350 bytes); 8 KB since issue 23 (a quiz's answer after the vote, about 410 bytes; write-ins, about 280).
+GZIP_BUDGET = 8 * 1024
+LOCALE_BUDGET = 2 * 1024 + 256  # each language's texts, loaded only by its readers (issue 23 added quizzes and write-ins)
 SOLVER_BUDGET = 1024  # the proof of work's worker, loaded while a reader chooses on a protected poll
 SCRYPT_BUDGET = 12 * 1024  # hash-wasm's scrypt (its wasm inside), imported by the worker on a scrypt poll only
 SCRYPT = "vendor/hash-wasm-scrypt.umd.min.js"
@@ -54,7 +54,7 @@ def test_the_widget_stays_within_its_gzip_budget():
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_each_locale_file_is_at_most_2_kb_gzipped(lang):
+def test_each_locale_file_is_at_most_2_25_kb_gzipped(lang):
     assert gzipped(LOCALES / f"{lang}.js") <= LOCALE_BUDGET
 
 
