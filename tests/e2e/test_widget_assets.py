@@ -34,7 +34,7 @@ WIDGET = WEB / "poll-widget.js"
 # since issue 22 (styles through a constructable sheet for strict CSPs, data-view="results", the disclaimer: about
 # 350 bytes); 8 KB since issue 23 (a quiz's answer after the vote, about 410 bytes; write-ins, about 280).
 GZIP_BUDGET = 8 * 1024
-LOCALE_BUDGET = 2 * 1024 + 256  # each language's texts, loaded only by its readers (issue 23 added quizzes and write-ins)
+LOCALE_BUDGET = 2 * 1024 + 256  # a language's texts, loaded only by its readers (2 KB before issue 23)
 SOLVER_BUDGET = 1024  # the proof of work's worker, loaded while a reader chooses on a protected poll
 SCRYPT_BUDGET = 12 * 1024  # hash-wasm's scrypt (its wasm inside), imported by the worker on a scrypt poll only
 SCRYPT = "vendor/hash-wasm-scrypt.umd.min.js"
