@@ -64,10 +64,10 @@ def ballots(stack: LocalStack, poll_id: str) -> int:
     return sum(page["Count"] for page in pages)
 
 
-def results(stack: LocalStack, poll_id: str) -> dict[str, Any]:
+def results(stack: LocalStack, poll_id: str, timeout: float = 30.0) -> dict[str, Any]:
     """Return a poll's results as an admin sees them (whatever the poll's visibility), once the fold has counted
     every ballot the poll has (waiting, with a deadline)."""
-    return api(stack).counted(poll_id, ballots(stack, poll_id))
+    return api(stack).counted(poll_id, ballots(stack, poll_id), timeout=timeout)
 
 
 def votes_by_option(stack: LocalStack, poll_id: str) -> dict[str, int]:

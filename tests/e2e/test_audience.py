@@ -70,7 +70,11 @@ def audience(stack: LocalStack, poll_id: str, voters: int, timeout: float = 30.0
     deadline = time.monotonic() + timeout
     while True:
         report = dict(client.request("GET", f"/polls/{poll_id}/audience", admin=True).expect(200))
-        if sum(row["voters"] for row in report["countries"]) >= voters or time.monotonic() > deadline:
+        # Each dimension is its own write in the fold: wait for all of them, not the first.
+        dimensions = ("countries", "sites", "surfaces")
+        if all(sum(row["voters"] for row in report[name]) >= voters for name in dimensions):
+            return report
+        if time.monotonic() > deadline:
             return report
         time.sleep(0.2)
 

@@ -54,7 +54,7 @@ def siteverify() -> Iterator[Siteverify]:
     stand_in.server.server_close()
 
 
-def flood_to_turnstile(stack: LocalStack, poll_id: str, deadline: float = 60.0) -> int:
+def flood_to_turnstile(stack: LocalStack, poll_id: str, deadline: float = 120.0) -> int:
     """Vote from 127.0.0.9 (presented through the edge key, so in the browser's 127.0.0.0/24) with solved proofs
     until the block's challenge asks for Turnstile (the fold applies the rule every few seconds); return the votes."""
     headers = {"X-Origin-Verify": stack.edge_key, "CloudFront-Viewer-Address": "127.0.0.9:443"}

@@ -55,7 +55,7 @@ def test_a_reader_writes_an_answer_in_through_the_widget(stack, page):
     expect(items).to_have_count(3)
     expect(items.nth(2)).to_contain_text("Other")
     assert "cable" not in widget.inner_text().lower()  # nothing a reader typed is shown before approval
-    assert results(stack, poll["id"])["other"]["votes"] == 1
+    assert results(stack, poll["id"], timeout=90)["other"]["votes"] == 1
     [answer] = api(stack).request("GET", f"/polls/{poll['id']}/write-ins", admin=True).expect(200)["answers"]
     assert (answer["text"], answer["votes"], answer["status"]) == ("A cable car", 1, "pending")
 
@@ -63,7 +63,7 @@ def test_a_reader_writes_an_answer_in_through_the_widget(stack, page):
 def test_an_editor_approves_merges_and_rejects_in_the_moderation_queue(stack, page):
     poll = write_in_poll(stack)
     written_in(stack, poll["id"], "Cable car", "cable  CAR", "Ferry", MARKUP, "see www.spam.example")
-    results(stack, poll["id"])  # the fold has counted every ballot
+    results(stack, poll["id"], timeout=90)  # the fold has counted every ballot
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
@@ -91,7 +91,7 @@ def test_an_editor_approves_merges_and_rejects_in_the_moderation_queue(stack, pa
     expect(decided.get_by_role("row", name="Ferry")).to_contain_text("Merged: into “Bridge”")
     assert serious_violations(page) == []
 
-    counted = results(stack, poll["id"])
+    counted = results(stack, poll["id"], timeout=90)
     shown = {option["label"]: option["votes"] for option in counted["options"]}
     assert shown == {"Bridge": 1, "Tunnel": 0, "A cable car": 2}
     assert counted["other"]["votes"] == 2 and counted["total_voters"] == 5
