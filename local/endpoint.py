@@ -158,6 +158,36 @@ def embedded_request() -> Iterator[None]:
         reset_model_data()
 
 
+class _Running:
+    """The embedded endpoints running in this process. moto keeps AWS's state in module globals, shared by every
+    endpoint a process starts: the first to start and the last to stop empty it, so that each starts with an empty
+    AWS as a process of its own would (a table's stream read from its start holds only that endpoint's records)."""
+
+    count = 0
+    lock = threading.Lock()
+
+    @classmethod
+    def enter(cls) -> None:
+        with cls.lock:
+            if cls.count == 0:
+                _forget_aws()
+            cls.count += 1
+
+    @classmethod
+    def leave(cls) -> None:
+        with cls.lock:
+            cls.count -= 1
+            if cls.count == 0:
+                _forget_aws()
+
+
+def _forget_aws() -> None:
+    """Empty moto's every backend in this process, as its `POST /moto-api/reset` does."""
+    from moto.moto_api._internal.models import moto_api_backend  # noqa: PLC0415 - a dev dependency
+
+    moto_api_backend.reset()
+
+
 def serialised_moto_server(ip_address: str, port: int) -> Any:
     """Return moto's ThreadedMotoServer whose app serves one AWS request at a time."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: PLC0415 - a dev dependency
@@ -174,5 +204,15 @@ def serialised_moto_server(ip_address: str, port: int) -> Any:
             self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
             self._server_ready_event.set()
             self._server.serve_forever()
+
+        def start(self) -> None:
+            _Running.enter()
+            super().start()
+
+        def stop(self) -> None:
+            try:
+                super().stop()
+            finally:
+                _Running.leave()
 
     return SerialisedMotoServer(ip_address=ip_address, port=port, verbose=False)

@@ -32,19 +32,9 @@ def test_a_vote_over_http_is_counted_once(stack):
 
 
 def test_admin_routes_use_the_stacks_token(stack):
-    # The embedded endpoint may hold other modules' polls (moto's backend is per process): page through.
-    listed, cursor = [], None
-    while True:
-        params = {"limit": "100", **({"cursor": cursor} if cursor else {})}
-        ok = requests.get(
-            f"{stack.api_url}/polls", params=params, headers={"Authorization": "Bearer http-test-token"}, timeout=10
-        )
-        assert ok.status_code == 200
-        listed += [p["id"] for p in ok.json()["polls"]]
-        cursor = ok.json()["next_cursor"]
-        if cursor is None:
-            break
-    assert DEMO_POLL["id"] in listed
+    ok = requests.get(f"{stack.api_url}/polls", headers={"Authorization": "Bearer http-test-token"}, timeout=10)
+    assert ok.status_code == 200
+    assert DEMO_POLL["id"] in [p["id"] for p in ok.json()["polls"]]
     refused = requests.get(f"{stack.api_url}/polls", headers={"Authorization": "Bearer local-admin-token"}, timeout=10)
     assert refused.status_code == 401
 
