@@ -48,17 +48,11 @@ class Report:
 
 
 def signature(poll: Poll, counts: Counts, now: float) -> str:
-    """Fingerprint everything a snapshot shows except its time, to skip unchanged polls."""
-    shown = [
-        poll.question,
-        [(o.id, o.label, counts.votes.get(o.id, 0)) for o in poll.options],
-        poll.lang,
-        poll.translations_dict(),
-        counts.voters,
-        poll.status_at(now).value,
-        is_public(poll, now),
-    ]
-    return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+    """Fingerprint everything a snapshot shows except its time, to skip unchanged polls: the results document as
+    written (merged write-ins, Other and a closed quiz's answer included), the CSV's disclaimer and where it goes."""
+    shown = {k: v for k, v in edge.results_body(poll, counts, now).items() if k not in ("snapshot_at", "as_of")}
+    shown.update(disclaimer=poll.disclaimer_in(None), public=is_public(poll, now))
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:32]
 
 
 def _moved(item: DuePoll, now: float) -> bool:

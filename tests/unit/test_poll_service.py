@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.core.counts import Counts
 from chalicelib.core.errors import InvalidParameter, InvalidPoll, PollHasVotes, PollOpen, RecountTooSoon
-from chalicelib.services import polls, recount, retention, snapshots, votes
+from chalicelib.services import polls, recount, retention, snapshots, votes, write_ins
 from tests.unit.conftest import fold_all
 from tests.unit.memory import UNPROTECTED
 
@@ -141,6 +141,31 @@ def test_a_snapshot_run_writes_changed_polls_once_and_skips_them_after(memory, a
     assert latest["total_voters"] == 1
     second = snapshots.run()
     assert (second.written, second.skipped) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda poll_id, answer_id: write_ins.decide(poll_id, answer_id, {"action": "merge", "into": "yes"}),
+            id="a write-in merged into an option",
+        ),
+        pytest.param(
+            lambda poll_id, answer_id: polls.change(poll_id, {"disclaimer": "Readers chose to answer."}),
+            id="the CSV's disclaimer",
+        ),
+    ],
+)
+def test_a_change_that_moves_no_count_of_voters_is_still_snapshotted(memory, archive, folded, change):
+    poll = new(write_in=True)
+    votes.cast(poll.id, {"options": [], "other": "Ferry", "voter": "reader-0001"}, None)
+    folded()
+    assert snapshots.run().written == 1
+    [answer] = write_ins.queue(poll.id)["answers"]
+    change(poll.id, answer["id"])
+    again = snapshots.run()
+    assert (again.written, again.skipped) == (1, 0)
+    assert snapshots.run().written == 0  # and once written, unchanged again
 
 
 def test_hidden_results_are_snapshotted_under_the_private_prefix_only(memory, archive):
