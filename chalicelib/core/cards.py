@@ -12,13 +12,15 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
+from chalicelib.core.card_words import words
 from chalicelib.core.counts import Counts, percent, shown_votes
 from chalicelib.core.pages import direction
 from chalicelib.core.poll import Poll, Status
+from chalicelib.core.quiz import answer_public
 from chalicelib.core.visibility import is_public
 
 WIDTH, HEIGHT, MARGIN = 1200, 630, 60
-LAYOUT_VERSION = 1  # part of the hash: a change of how cards look renders every card afresh
+LAYOUT_VERSION = 2  # part of the hash: a change of how cards look renders every card afresh
 INK, MUTED, TRACK, PAPER = "#1a1a1a", "#555555", "#e6e8eb", "#ffffff"
 QUESTION_SIZES = (46, 40, 34, 30)  # largest that wraps in QUESTION_LINES lines wins
 QUESTION_LINES = 3
@@ -27,24 +29,6 @@ MORE_GAP = 6
 _JOINERS = {"\u200d", "\u200c"} | {chr(c) for c in range(0xFE00, 0xFE10)}  # ZWJ/ZWNJ, variation selectors
 # text, font size (px), bold -> its width in px; the renderer's fonts measure (shaped, for right-to-left text)
 Measure = Callable[[str, int, bool], float]
-
-LOCALES = ("en", "cy", "gd", "ga", "fr", "de", "es", "it", "pt", "nl", "pl", "ar")
-# The card's own words in the 12 interface locales, in LOCALES' order (the poll's texts come from the poll).
-_WORDS = {
-    "closed": ("Poll closed", "Pôl wedi cau", "Cunntas-bheachd dùinte", "Pobalbhreith dúnta", "Sondage clos",
-               "Umfrage beendet", "Encuesta cerrada", "Sondaggio chiuso", "Sondagem encerrada", "Peiling gesloten",
-               "Sonda zamknięta", "انتهى الاستطلاع"),
-    "voters": ("Voters: {n}", "Pleidleiswyr: {n}", "Luchd-bhòtaidh: {n}", "Vótálaithe: {n}", "Votants\u00a0: {n}",
-               "Abstimmende: {n}", "Votantes: {n}", "Votanti: {n}", "Votantes: {n}", "Stemmers: {n}",
-               "Głosujący: {n}", "المصوّتون: {n}"),
-    "more": ("+ {n} more", "+ {n} arall", "+ {n} eile", "+ {n} eile", "+ {n} autres", "+ {n} weitere", "+ {n} más",
-             "+ altri {n}", "+ {n} outras", "+ {n} meer", "+ {n} więcej", "+ {n} أخرى"),
-    "hidden": ("Results not shown", "Ni ddangosir y canlyniadau", "Chan eil na toraidhean gan sealltainn",
-               "Ní thaispeántar na torthaí", "Résultats non affichés", "Ergebnisse nicht angezeigt",
-               "Resultados no mostrados", "Risultati non mostrati", "Resultados não mostrados",
-               "Resultaten niet getoond", "Wyniki nie są pokazywane", "النتائج غير معروضة"),
-}  # fmt: skip
-WORDS = {lang: {key: texts[i] for key, texts in _WORDS.items()} for i, lang in enumerate(LOCALES)}
 
 
 @dataclass(frozen=True)
@@ -101,11 +85,6 @@ class CardLayout:
     def texts(self, role: str | None = None) -> list[str]:
         """Return the text of every run (of one role), top to bottom."""
         return [run.text for run in self.runs if role is None or run.role == role]
-
-
-def words(lang: str) -> dict[str, str]:
-    """Return the card's words in a language: its own locale, its base language's, else English."""
-    return WORDS.get(lang) or WORDS.get(lang.split("-", maxsplit=1)[0].lower()) or WORDS["en"]
 
 
 def disclaimer(poll: Poll, lang: str) -> str | None:
@@ -200,10 +179,19 @@ def _question(text: str, top: float, measure: Measure, tall: bool) -> tuple[list
     return runs, top + len(lines) * step
 
 
-def _rows(cards: CardInput, public: bool, room: float, tall: bool) -> tuple[list[tuple[str, str, int]], int, int]:
-    """Choose the option rows that fit: (label, percent text, votes), the label size, and how many are left out."""
-    _, _, labels = cards.poll.text_in(cards.lang)
-    options = [(labels[o.id], cards.counts.votes.get(o.id, 0)) for o in cards.poll.options]
+def _options(cards: CardInput, other: int, said: dict[str, str]) -> list[tuple[str, int, str]]:
+    """Return each row's label, votes and mark: the options (a closed quiz's right ones marked "(correct answer)"),
+    then Other where the results show it (a write-in poll, or votes written in before write-ins were turned off)."""
+    poll, (_, _, labels) = cards.poll, cards.poll.text_in(cards.lang)
+    right = set(poll.correct) if answer_public(poll, cards.now) else set()
+    rows = [(labels[o.id], cards.counts.votes.get(o.id, 0), said["correct"] * (o.id in right)) for o in poll.options]
+    return rows + ([(said["other"], other, "")] if poll.write_in or other else [])
+
+
+def _rows(
+    cards: CardInput, options: list[tuple[str, int, str]], public: bool, room: float, tall: bool
+) -> tuple[list[tuple[str, str, int, str]], int, int]:
+    """Choose the rows that fit: (label, percent text, votes, mark), the label size, and how many are left out."""
     for size in OPTION_SIZES:
         row = _row_height(size, public, tall)
         if len(options) * row <= room:
@@ -212,7 +200,8 @@ def _rows(cards: CardInput, public: bool, room: float, tall: bool) -> tuple[list
     if len(options) * row > room:  # the top ones by votes (poll order while hidden: the order would tell) and "+ N"
         fits = max(1, int((room - size - MORE_GAP) // row))
         shown = sorted(options, key=lambda item: -item[1])[:fits] if public else options[:fits]
-    rows = [(label, f"{percent(votes, cards.counts.voters):.1f}%" if public else "", votes) for label, votes in shown]
+    share = {True: lambda votes: f"{percent(votes, cards.counts.voters):.1f}%", False: lambda votes: ""}[public]
+    rows = [(label, share(votes), votes, mark) for label, votes, mark in shown]
     return rows, size, len(options) - len(shown)
 
 
@@ -229,7 +218,8 @@ def _row_height(size: int, public: bool, tall: bool) -> int:
 def layout(cards: CardInput, measure: Measure) -> CardLayout:
     """Lay out a poll's card in one language: site, status, question, options (with results where public), footer."""
     poll, now = cards.poll, cards.now
-    cards = replace(cards, counts=Counts(shown_votes(poll, cards.counts)[0], cards.counts.voters))  # merges mapped
+    shown, other = shown_votes(poll, cards.counts)  # merged write-ins in their options
+    cards = replace(cards, counts=Counts(shown, cards.counts.voters))
     lang, question, _ = poll.text_in(cards.lang)
     said, public = words(lang), is_public(poll, now)
     closed = poll.status_at(now) is Status.CLOSED
@@ -241,14 +231,14 @@ def layout(cards: CardInput, measure: Measure) -> CardLayout:
     question_runs, bottom = _question(question, 96, measure, tall)
     runs += question_runs
     footer = _footer(cards, said, public, measure)
-    rows, size, more = _rows(cards, public, footer[0].y - 24 - (bottom + 20), tall)
+    rows, size, more = _rows(cards, _options(cards, other, said), public, footer[0].y - 24 - (bottom + 20), tall)
     y = bottom + 20
     inner = WIDTH - 2 * MARGIN
-    for label, share, votes in rows:
+    for label, share, votes, mark in rows:
         label_width = inner - (measure("100%", size, True) + 24 if public else 0)
-        runs.append(
-            Run("label", fit_line(label, label_width, _sized(measure, size, False)), MARGIN, y, size, False, INK)
-        )
+        marked = f" {mark}" if mark else ""  # kept whole: the label gives way to it
+        text = fit_line(label, label_width - measure(marked, size, False), _sized(measure, size, False)) + marked
+        runs.append(Run("label", text, MARGIN, y, size, False, INK))
         if public:
             runs.append(Run("percent", share, WIDTH - MARGIN, y, size, True, INK, anchor="right"))
             bar_y, bar_h = y + _line(size, tall) + 2, round(size * 0.45)

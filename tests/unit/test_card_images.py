@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from chalicelib.core import cards
+from chalicelib.core import card_words, cards
 from chalicelib.core.disclaimers import DEFAULTS
 from chalicelib.services import card_renderer as renderer
 from tests.unit.card_samples import SAMPLES
@@ -69,7 +69,7 @@ def test_a_different_text_is_told_apart():
 
 def texts_to_cover() -> list[tuple[str, str]]:
     """Every card word of every locale and every default disclaimer, by locale."""
-    found = [(lang, text) for lang, said in cards.WORDS.items() for text in said.values()]
+    found = [(lang, text) for lang, said in card_words.WORDS.items() for text in said.values()]
     return found + list(DEFAULTS.items()) + [("cy", "ŵŷŴŶâêîôûŵŷ"), ("ga", "áéíóúÁÉÍÓÚ")]
 
 

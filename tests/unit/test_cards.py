@@ -7,11 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from chalicelib.core import cards
+from chalicelib.core import card_words, cards
 from chalicelib.core.counts import Counts
 from chalicelib.core.disclaimers import DEFAULTS
 from chalicelib.core.languages import Translation
-from chalicelib.core.poll import Visibility
+from chalicelib.core.poll import PollKind, Visibility
+from tests import widget_texts
 from tests.unit.card_samples import COUNTS, MANY, SAMPLES, card, poll
 
 
@@ -96,7 +97,7 @@ def test_a_merged_write_in_counts_in_its_target_on_the_card_as_in_the_results():
     merged = replace(poll(), write_in=True, merged={"w_0123456789ab": "o2"})
     counts = Counts({"o0": 120, "o1": 80, "o2": 13, "w_0123456789ab": 40, "w_bbbbbbbbbbbb": 7}, 260)
     layout = lay(card(merged, counts))
-    assert layout.texts("percent") == ["46.2%", "30.8%", "20.4%"]  # 53 of 260 in o2; the pending answer in none
+    assert layout.texts("percent") == ["46.2%", "30.8%", "20.4%", "2.7%"]  # 53 of 260 in o2; the pending 7: Other
     assert layout.texts("voters") == ["Voters: 260"]
 
 
@@ -164,13 +165,67 @@ def test_counts_changing_behind_hidden_results_do_not_change_the_card():
 
 @pytest.mark.parametrize(("lang", "expected"), [("en", "en"), ("pt-BR", "pt"), ("ga", "ga"), ("xx", "en")])
 def test_the_cards_words_fall_back_to_the_base_language_then_english(lang, expected):
-    assert cards.words(lang) == cards.WORDS[expected]
+    assert card_words.words(lang) == card_words.WORDS[expected]
 
 
 def test_every_locale_has_every_word_and_a_disclaimer():
-    assert set(cards.WORDS) == set(cards.LOCALES) == set(DEFAULTS)
-    assert all(set(said) == {"closed", "voters", "more", "hidden"} for said in cards.WORDS.values())
+    assert set(card_words.WORDS) == set(card_words.LOCALES) == set(DEFAULTS)
+    expected = {"closed", "voters", "more", "hidden", "other", "correct"}
+    assert all(set(said) == expected for said in card_words.WORDS.values())
+
+
+@pytest.mark.parametrize("lang", widget_texts.LANGUAGES)
+@pytest.mark.parametrize(("word", "widget_key"), [("other", "Other"), ("correct", "(correct answer)")])
+def test_the_cards_say_other_and_correct_answer_as_the_widget_does(lang, word, widget_key):
+    assert card_words.WORDS[lang][word] == widget_texts.locale(lang)[widget_key]
+    assert card_words.WORDS["en"][word] == widget_key  # the widget's English is its key
 
 
 def test_the_disclaimer_is_drawn_last_in_the_cards_language():
     assert lay(SAMPLES["cy"]).texts("disclaimer") == [DEFAULTS["cy"]]
+
+
+WRITTEN = Counts({"o0": 10, "o1": 5, "w_0123456789ab": 4, "w_ba9876543210": 1}, 20)
+
+
+@pytest.mark.parametrize(
+    ("merged", "lang", "other", "o1"),
+    [
+        ({}, None, ("Other", "25.0%"), "25.0%"),
+        ({}, "cy", ("Arall", "25.0%"), "25.0%"),
+        ({"w_0123456789ab": "o1"}, None, ("Other", "5.0%"), "45.0%"),  # a merged answer's votes move to its option
+    ],
+)
+def test_a_write_in_polls_card_ends_with_other_as_its_results_do(merged, lang, other, o1):
+    written = replace(poll(), write_in=True, merged=merged)
+    layout = lay(card(written, WRITTEN, lang=lang))
+    assert (layout.texts("label")[-1], layout.texts("percent")[-1]) == other
+    assert layout.texts("percent")[1] == o1
+    assert len(layout.texts("label")) == 4
+
+
+def test_a_poll_without_write_ins_has_no_other_row():
+    assert "Other" not in lay(card(poll())).texts("label")
+
+
+@pytest.mark.parametrize(
+    ("closed", "lang", "marked"),
+    [
+        (False, None, []),  # the answer stays secret while the quiz is open
+        (True, None, ["No, repair the old bridge (correct answer)"]),
+        (True, "cy", ["Na ddylai, trwsio'r hen bont (yr ateb cywir)"]),
+    ],
+)
+def test_a_quiz_card_marks_the_right_answer_once_the_quiz_closed(closed, lang, marked):
+    quiz = replace(poll(closed=closed), kind=PollKind.QUIZ, correct=("o1",))
+    labels = lay(card(quiz, lang=lang)).texts("label")
+    assert [label for label in labels if label.endswith(card_words.words(lang or "en")["correct"])] == marked
+
+
+def test_a_long_right_answer_gives_way_to_its_mark():
+    quiz = replace(poll(closed=True), kind=PollKind.QUIZ, correct=("o0",))
+    quiz = replace(quiz, options=(replace(quiz.options[0], label="A very long answer " * 12), *quiz.options[1:]))
+    layout = lay(card(quiz))
+    label = next(run for run in layout.runs if run.role == "label")
+    assert label.text.endswith("… (correct answer)")
+    assert measure(label.text, label.size, False) <= cards.WIDTH - 2 * cards.MARGIN
