@@ -17,6 +17,10 @@ MAX_WRITE_IN = 80  # characters, after normalisation
 ANSWER_PREFIX = "w_"
 ANSWER_ID_RE = re.compile(r"w_[0-9a-f]{12}")
 MAX_SPELLINGS = 5  # raw spellings kept per answer (the first few the fold meets)
+# Votes for answers past a poll's limit (WRITE_IN_LIMIT distinct answers, each its own count and queue entry) count
+# in Other under this id, which no write-in takes (not ANSWER_ID_RE). Every answer is a key in the poll's tallies,
+# so without a limit a flood of made-up answers would grow them past DynamoDB's 400 KB and stop the fold.
+UNLISTED = "w_unlisted"
 # Format characters that only steer or hide text: bidi embeddings, overrides and isolates, zero-width ones, BOM.
 STEERING = frozenset("\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff")
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -71,6 +75,11 @@ def normalise(value: Any) -> WriteIn:
 def is_answer(option_id: str) -> bool:
     """Tell whether an id in a ballot is a write-in answer's (not an editor's option)."""
     return option_id.startswith(ANSWER_PREFIX)
+
+
+def listed_only(options: tuple[str, ...], kept: set[str]) -> tuple[str, ...]:
+    """Return a ballot's options with each answer the poll did not keep counted as UNLISTED instead."""
+    return tuple(UNLISTED if is_answer(option) and option not in kept else option for option in options)
 
 
 def resolve(option_id: str, merged: dict[str, str] | Any) -> str:

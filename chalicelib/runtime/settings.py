@@ -175,6 +175,7 @@ class Settings:
     audience_min_group: int  # voters a group needs to be shown on its own in the audience breakdowns
     audience_noise: int  # the mean size of the keyed noise on each count the audience shows (0: exact)
     surge_rule: SurgeRule  # when a network or block surges (core/surges.py; SURGE_* settings)
+    write_in_limit: int  # distinct write-in answers a poll keeps; votes for later new ones count unlisted in Other
 
 
 @lru_cache(maxsize=1)
@@ -231,6 +232,7 @@ def get_settings() -> Settings:
         audience_min_group=_int("AUDIENCE_MIN_GROUP", DEFAULT_MIN_GROUP, 2, 10_000),
         audience_noise=_int("AUDIENCE_NOISE", DEFAULT_NOISE, 0, 100),
         surge_rule=_surge_rule(),
+        write_in_limit=_int("WRITE_IN_LIMIT", 1000, 1, 5000),
     )
 
 

@@ -12,7 +12,7 @@ sealed mark (the shard's marker).
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from chalicelib.core.audience import SEP
@@ -29,7 +29,9 @@ from chalicelib.core.ledger import (
     past,
 )
 from chalicelib.core.write_in_sightings import sightings
+from chalicelib.core.write_ins import is_answer, listed_only
 from chalicelib.runtime import clock, observability, state
+from chalicelib.runtime.settings import get_settings
 from chalicelib.services import surges
 from chalicelib.store.adapters import ballot_batch, store
 
@@ -71,13 +73,11 @@ def fold(event: dict[str, Any]) -> FoldReport:
         raise ValueError("a batch of ballots without its shardId: the event source needs a tumbling window")
     groups = grouped(batch.contributions)
     report.polls = len(groups)
-    for (poll_id, incarnation), contributions in groups.items():
+    for (poll_id, incarnation), written in groups.items():
         lane = Lane(poll_id, incarnation, str(batch.shard))
+        contributions = listed(lane, written)
         apply(lane, contributions, report)
         apply_audience(lane, contributions, report)
-        seen = sightings(contributions)
-        if seen:  # the queue's first, last and spellings (counts are the tally's, just applied)
-            store().note_answers(poll_id, incarnation, seen)
         surges.observe(poll_id, incarnation, lane.shard, contributions)  # after the counts, never in their way
     if batch.contributions:
         report.lag_seconds = round(max(0.0, clock.now() - max(c.at for c in batch.contributions)), 3)
@@ -86,6 +86,21 @@ def fold(event: dict[str, Any]) -> FoldReport:
     observability.log_event("fold_batch", **report.as_dict())
     observability.flush()
     return report
+
+
+def listed(lane: Lane, contributions: list[Contribution]) -> list[Contribution]:
+    """Note the batch's write-ins in the queue (their first, last and spellings; counts are the tallies'), and return
+    the contributions with each answer the poll does not keep (past WRITE_IN_LIMIT) counted as UNLISTED."""
+    answers = {option for item in contributions for option in item.options if is_answer(option)}
+    if not answers:
+        return contributions
+    seen = sightings(contributions)
+    limit = get_settings().write_in_limit
+    kept = store().note_answers(lane.poll_id, lane.incarnation, seen, limit) if seen else set()
+    voided = answers - {sighting.answer_id for sighting in seen}  # only taken off in this batch
+    if voided:
+        kept |= store().kept_answers(lane.poll_id, lane.incarnation, voided)
+    return [replace(item, options=listed_only(item.options, kept)) for item in contributions]
 
 
 def apply(lane: Lane, contributions: list[Contribution], report: FoldReport) -> None:

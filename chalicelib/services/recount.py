@@ -17,6 +17,7 @@ from chalicelib.core.errors import InvalidJson, PollOpen, RecountTooSoon, Servic
 from chalicelib.core.identity import SYSTEM, Actor
 from chalicelib.core.poll import Poll, Status
 from chalicelib.core.quiz import RIGHT
+from chalicelib.core.write_ins import listed_only
 from chalicelib.runtime import clock
 from chalicelib.services import audit, catalog
 from chalicelib.services.ledger import every_ballot
@@ -39,13 +40,15 @@ def _summary(counts: Counts, option_ids: list[str]) -> dict[str, Any]:
 
 
 def ballot_counts(poll: Poll) -> Counts:
-    """Count the poll's ballots: keys from the index, each ballot re-read strongly, voided ones skipped."""
+    """Count the poll's ballots: keys from the index, each ballot re-read strongly, voided ones skipped; a write-in
+    the poll did not keep (past WRITE_IN_LIMIT) counts as unlisted, as the fold counts it."""
     keys = [ballot.key for ballot in every_ballot(poll)]
+    kept = {answer.id for answer in store().answers(poll)}  # one Query; none for a poll never written in
     counts = Counts(votes={o: 0 for o in poll.option_ids()})
     for start in range(0, len(keys), 1000):
         for ballot in store().read_ballots(keys[start : start + 1000]):
             if not ballot.voided:
-                counts.add([*ballot.options, *([RIGHT] if ballot.right else [])])
+                counts.add([*listed_only(tuple(ballot.options), kept), *([RIGHT] if ballot.right else [])])
     return counts
 
 

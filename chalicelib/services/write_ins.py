@@ -12,8 +12,9 @@ from chalicelib.core.poll import Poll
 from chalicelib.core.votes import VoteRequest
 from chalicelib.core.write_in_decisions import decided, parse_decision
 from chalicelib.core.write_in_screen import screen
-from chalicelib.core.write_ins import ANSWER_ID_RE, ANSWER_PREFIX, Answer, WriteIn
+from chalicelib.core.write_ins import ANSWER_ID_RE, ANSWER_PREFIX, UNLISTED, Answer, WriteIn
 from chalicelib.runtime.secrets import keyed_hash
+from chalicelib.runtime.settings import get_settings
 from chalicelib.services import audit, catalog, edge
 from chalicelib.store.adapters import store
 from chalicelib.store.port import StaleDefinition
@@ -49,7 +50,7 @@ def queue(poll_id: str) -> dict[str, Any]:
     votes = view.counts.votes
     answers = [_entry(view.poll, answer, votes) for answer in store().answers(view.poll)]
     answers.sort(key=lambda entry: (-entry["votes"], entry["first"], entry["id"]))
-    return {"answers": answers}
+    return {"answers": answers, "limit": get_settings().write_in_limit, "unlisted_votes": votes.get(UNLISTED, 0)}
 
 
 def _find(poll: Poll, answer_id: str) -> Answer:

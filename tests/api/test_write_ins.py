@@ -83,6 +83,30 @@ def test_a_batch_delivered_again_or_bisected_leaves_counts_and_queue_as_once(cli
     assert found["Ferry"]["spellings"] == ["FERRY", "Ferry", "ferry"]
 
 
+def test_past_the_polls_limit_new_answers_count_unlisted_in_other_and_the_recount_agrees(
+    client: Any, single: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import fold
+    from local.streams import stream_batches
+
+    monkeypatch.setenv("WRITE_IN_LIMIT", "2")
+    get_settings.cache_clear()
+    written_in(client, single["id"], "Ferry", "Swim", "Zipline", "FERRY", "Kayak")
+    (event,) = stream_batches(get_settings().ballots_table)
+    for delivery in (dict(event, Records=event["Records"][:3]), event):  # a part, then the whole again
+        fold.fold(delivery)
+        fold.reset()
+    response = client.http.get(f"/polls/{single['id']}/write-ins", headers=ADMIN).json_body
+    assert {answer["text"]: answer["votes"] for answer in response["answers"]} == {"Ferry": 2, "Swim": 1}
+    assert (response["limit"], response["unlisted_votes"]) == (2, 2)
+    document = results(client, single["id"])
+    assert (document["other"]["votes"], document["total_voters"]) == (5, 5)
+    recount = client.http.post(f"/polls/{single['id']}/recount", headers=ADMIN, body="{}").json_body
+    assert recount["drift"]["total_voters"] == 0 and set(recount["drift"]["options"].values()) == {0}
+    assert recount["ballots"]["options"]["w_unlisted"] == 2
+
+
 def test_approving_makes_the_answer_an_option_with_the_votes_it_already_has(client: Any, poll: dict) -> None:
     [answer_id, _] = written_in(client, poll["id"], "A tunnel", "a tunnel")
     folded()

@@ -19,7 +19,11 @@ except ImportError as exc:
 
 from local.cognito import DEFAULT_EDITOR_PASSWORD, EDITOR_EMAIL
 
-STACK = {"admin_token": "write-ins-test-service-token-0123456789", "env": {"EDITOR_PASSWORD": None}}
+LIMIT = 4  # distinct answers a poll keeps (WRITE_IN_LIMIT): each test's poll writes in no more, but the last
+STACK = {
+    "admin_token": "write-ins-test-service-token-0123456789",
+    "env": {"EDITOR_PASSWORD": None, "WRITE_IN_LIMIT": str(LIMIT)},
+}
 MARKUP = '<img src=x onerror="document.title=1">Bold idea'
 
 
@@ -96,3 +100,16 @@ def test_an_editor_approves_merges_and_rejects_in_the_moderation_queue(stack, pa
     assert shown == {"Bridge": 1, "Tunnel": 0, "A cable car": 2}
     assert counted["other"]["votes"] == 2 and counted["total_voters"] == 5
     assert errors == []
+
+
+def test_answers_past_the_polls_limit_count_in_other_and_the_queue_says_how_many(stack, page):
+    poll = write_in_poll(stack)
+    written_in(stack, poll["id"], "Ferry", "Swim", "Zipline", "Kayak", "Hovercraft", "Balloon")
+    assert results(stack, poll["id"], timeout=90)["other"]["votes"] == 6  # every vote counted, in Other
+    queue = api(stack).request("GET", f"/polls/{poll['id']}/write-ins", admin=True).expect(200)
+    assert (len(queue["answers"]), queue["limit"], queue["unlisted_votes"]) == (LIMIT, LIMIT, 2)
+    sign_in(page, stack, EDITOR_EMAIL, DEFAULT_EDITOR_PASSWORD)
+    page.goto(f"{stack.console_url}#/polls/{poll['id']}")
+    section = page.get_by_role("region", name="Write-in answers")
+    expect(section.get_by_role("table", name=f"Waiting for a decision ({LIMIT})")).to_be_visible()
+    expect(section.get_by_text("2 more votes went to answers written in after the first 4:")).to_be_visible()

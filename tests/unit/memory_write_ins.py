@@ -14,11 +14,19 @@ class MemoryWriteIns:
     """Answers by (poll, incarnation, answer id)."""
 
     answer_items: dict[tuple[str, str, str], Answer] = field(default_factory=dict)
+    answer_room: dict[tuple[str, str], int] = field(default_factory=dict)  # places taken under the limit
 
-    def note_answers(self, poll_id: str, incarnation: str, seen: list[Sighting]) -> None:
-        """Note sightings: first and last move outwards, spellings join a capped set (idempotent)."""
+    def note_answers(self, poll_id: str, incarnation: str, seen: list[Sighting], limit: int) -> set[str]:
+        """Note sightings of answers kept (a new one while fewer than `limit` are): first and last move outwards,
+        spellings join a capped set (idempotent); return the ids kept."""
+        kept = set()
         for sighting in seen:
             key = (poll_id, incarnation, sighting.answer_id)
+            if key not in self.answer_items:
+                if self.answer_room.get((poll_id, incarnation), 0) >= limit:
+                    continue
+                self.answer_room[(poll_id, incarnation)] = self.answer_room.get((poll_id, incarnation), 0) + 1
+            kept.add(sighting.answer_id)
             new = Answer(sighting.answer_id, sighting.text, sighting.first, sighting.last)
             found = self.answer_items.get(key) or new
             spellings = set(found.spellings)
@@ -31,6 +39,11 @@ class MemoryWriteIns:
                 last=max(found.last, sighting.last),
                 spellings=tuple(sorted(spellings)),
             )
+        return kept
+
+    def kept_answers(self, poll_id: str, incarnation: str, answer_ids: set[str]) -> set[str]:
+        """Return which of these answers have an entry."""
+        return {answer for answer in answer_ids if (poll_id, incarnation, answer) in self.answer_items}
 
     def answers(self, poll: Poll) -> list[Answer]:
         """Return the incarnation's answers."""

@@ -55,6 +55,9 @@ def _ec_key() -> bytes:
         ("SCRYPT_COST", "2"),
         ("SCRYPT_COST", "131072"),
         ("SCRYPT_SPREAD", "0"),
+        ("WRITE_IN_LIMIT", "0"),
+        ("WRITE_IN_LIMIT", "5001"),  # each answer is a key in the tallies: more would crowd their 400 KB
+        ("WRITE_IN_LIMIT", "many"),
     ],
 )
 def test_a_bad_setting_fails_at_load_naming_the_variable(monkeypatch, name, value):

@@ -212,3 +212,31 @@ def test_a_vote_never_loads_the_word_lists() -> None:
     code = "import sys, chalicelib.services.votes; print('glin_profanity' in sys.modules)"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "False"  # only the editors' queue screens answers: a vote's cold start skips the ~60 ms import
+
+
+def test_answers_past_the_polls_limit_count_in_other_unlisted_and_never_grow_its_counts(memory, monkeypatch) -> None:
+    from chalicelib.core.write_ins import UNLISTED, is_answer
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import fold, polls, recount, votes, write_ins
+    from tests.unit.memory import UNPROTECTED
+
+    monkeypatch.setenv("WRITE_IN_LIMIT", "2")
+    get_settings.cache_clear()
+    poll = polls.create({"question": "Cross how?", "options": ["Bridge", "Tunnel"], "write_in": True, **UNPROTECTED})
+    for index, text in enumerate(["Ferry", "Swim", "Zipline", "ferry", "Kayak", "Zipline"]):
+        votes.cast(poll.id, {"options": [], "other": text, "voter": f"reader-{index:05d}"}, "192.0.2.1")
+    event = memory.batch()
+    fold.fold(event)
+    fold.fold(event)  # redelivered: the same answers kept, nothing counted twice
+    queue = write_ins.queue(poll.id)
+    assert sorted((entry["text"], entry["votes"]) for entry in queue["answers"]) == [("Ferry", 2), ("Swim", 1)]
+    assert (queue["limit"], queue["unlisted_votes"]) == (2, 3)
+    counts = memory.read_view(poll.id, consistent=True).counts
+    assert len([key for key in counts.votes if is_answer(key)]) == 3  # two answers and UNLISTED, however many more
+    assert (counts.votes[UNLISTED], counts.voters) == (3, 6)
+    drift = recount.recount(poll.id)["drift"]  # the recount counts what the fold counts
+    assert drift["total_voters"] == 0 and set(drift["options"].values()) == {0} and UNLISTED in drift["options"]
+    zipline = next(key for key, ballot in memory.ballots.items() if ballot.get("oth") == "Zipline")
+    memory.delete_ballot(zipline)
+    fold.fold(memory.batch())
+    assert write_ins.queue(poll.id)["unlisted_votes"] == 2  # taken off where it was counted

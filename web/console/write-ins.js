@@ -85,6 +85,9 @@ export function writeInsSection(poll) {
         "until then its votes count in the results' “Other” line, without its text. Approving makes it an option with the " +
         "votes it has; merging counts its votes in the option you choose; rejecting keeps them under “Other”."),
       answers.length ? null : h("p", {}, "No reader has written an answer in yet."),
+      queue.unlisted_votes ? h("p", { class: "hint", "data-unlisted": "" }, `${queue.unlisted_votes} more ` +
+        `${queue.unlisted_votes === 1 ? "vote" : "votes"} went to answers written in after the first ` +
+        `${queue.limit.toLocaleString("en")}: they count in “Other” and are not listed.`) : null,
       waiting.length ? table(`Waiting for a decision (${waiting.length})`, waiting, current.options, false) : null,
       decided.length ? table(`Decided (${decided.length})`, decided, current.options, false) : null,
       automatic.length ? table(`Rejected automatically (${automatic.length})`, automatic, current.options, true) : null);

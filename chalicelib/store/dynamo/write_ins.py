@@ -2,9 +2,12 @@
 
   (poll id, "w#<inc>#<answer id>")   text (the first spelling folded), first, last, sp (a capped string set of
                                      spellings); dec, into, label (an editor's decision)
+  (poll id, "wn#<inc>")              n: the answers the incarnation has made room for (at most its limit)
 
 The fold's writes are idempotent: first and last only move outwards, spellings are added to a set under a size
 condition, so a redelivered batch changes nothing. Counts are the tallies' (the answer id is counted like an option).
+A new answer takes a place under the limit before its item is made: two folds meeting one new answer at once, or a
+fold failing between the two writes, spend a place more (the limit is never passed, and may be reached early).
 """
 
 from __future__ import annotations
@@ -20,7 +23,16 @@ from chalicelib.core.write_ins import MAX_SPELLINGS, Answer, AnswerStatus
 from chalicelib.store.dynamo.connection import CONDITION_FAILED, error_code, query_all, unavailable
 from chalicelib.store.dynamo.tables import Tables
 
-NAMES = {"#tx": "text", "#f": "first", "#l": "last", "#sp": "sp", "#dec": "dec", "#into": "into", "#label": "label"}
+NAMES = {
+    "#tx": "text",
+    "#f": "first",
+    "#l": "last",
+    "#sp": "sp",
+    "#dec": "dec",
+    "#into": "into",
+    "#label": "label",
+    "#n": "n",
+}
 
 
 def answer_part(incarnation: str, answer_id: str | None = None) -> str:
@@ -72,17 +84,32 @@ class WriteIns:
                 return False
             raise unavailable(exc) from exc
 
-    def note_answers(self, poll_id: str, incarnation: str, seen: list[Sighting]) -> None:
-        """Note a batch's sightings: created with the first text; first and last moved outwards; spellings added."""
+    def note_answers(self, poll_id: str, incarnation: str, seen: list[Sighting], limit: int) -> set[str]:
+        """Note a batch's sightings of the answers kept (created with the first text while there is room under the
+        limit; first and last moved outwards; spellings added); return the ids kept."""
+        kept: set[str] = set()
+        room = {"id": {"S": poll_id}, "part": {"S": f"wn#{incarnation}"}}
+        full = False
         for sighting in seen:
             key = {"id": {"S": poll_id}, "part": {"S": answer_part(incarnation, sighting.answer_id)}}
             first, last = {"N": str(sighting.first)}, {"N": str(sighting.last)}
-            self._update_answer(
-                key,
-                "SET #tx = if_not_exists(#tx, :tx), #f = if_not_exists(#f, :f), #l = if_not_exists(#l, :l)",
-                {":tx": {"S": sighting.text}, ":f": first, ":l": last},
-                None,
-            )
+            if not self._update_answer(key, "SET #l = if_not_exists(#l, :l)", {":l": last}, "attribute_exists(#tx)"):
+                claimed = not full and self._update_answer(
+                    room,
+                    "ADD #n :one",
+                    {":one": {"N": "1"}, ":cap": {"N": str(limit)}},
+                    "attribute_not_exists(#n) OR #n < :cap",
+                )
+                full = not claimed
+                if not claimed:
+                    continue  # no room: its votes count as unlisted
+                self._update_answer(
+                    key,
+                    "SET #tx = if_not_exists(#tx, :tx), #f = if_not_exists(#f, :f), #l = if_not_exists(#l, :l)",
+                    {":tx": {"S": sighting.text}, ":f": first, ":l": last},
+                    None,
+                )
+            kept.add(sighting.answer_id)
             self._update_answer(key, "SET #l = :l", {":l": last}, "#l < :l")
             self._update_answer(key, "SET #f = :f", {":f": first}, "#f > :f")
             spellings = sorted(sighting.spellings)[:MAX_SPELLINGS]
@@ -92,6 +119,22 @@ class WriteIns:
                 {":sp": {"SS": spellings}, ":room": {"N": str(MAX_SPELLINGS - len(spellings))}},
                 "attribute_not_exists(#sp) OR size(#sp) <= :room",
             )
+        return kept
+
+    def kept_answers(self, poll_id: str, incarnation: str, answer_ids: set[str]) -> set[str]:
+        """Read which of these answers have an item (one GetItem each: only voids of answers need it)."""
+        kept = set()
+        for answer_id in sorted(answer_ids):
+            key = {"id": {"S": poll_id}, "part": {"S": answer_part(incarnation, answer_id)}}
+            try:
+                found = self.tables.client.get_item(
+                    TableName=self.tables.polls_table, Key=key, ConsistentRead=True, ProjectionExpression="id"
+                )
+            except ClientError as exc:
+                raise unavailable(exc) from exc
+            if "Item" in found:
+                kept.add(answer_id)
+        return kept
 
     def answers(self, poll: Poll) -> list[Answer]:
         """Query the incarnation's answers (strongly consistent)."""
