@@ -17,10 +17,12 @@ MAX_WRITE_IN = 80  # characters, after normalisation
 ANSWER_PREFIX = "w_"
 ANSWER_ID_RE = re.compile(r"w_[0-9a-f]{12}")
 MAX_SPELLINGS = 5  # raw spellings kept per answer (the first few the fold meets)
-# Votes for answers past a poll's limit (WRITE_IN_LIMIT distinct answers, each its own count and queue entry) count
-# in Other under this id, which no write-in takes (not ANSWER_ID_RE). Every answer is a key in the poll's tallies,
-# so without a limit a flood of made-up answers would grow them past DynamoDB's 400 KB and stop the fold.
-UNLISTED = "w_unlisted"
+# Distinct answers a poll keeps, at most and by default (the WRITE_IN_LIMIT setting), each its own count and queue
+# entry. Every answer is a counter in the poll's tallies: without a limit a flood of made-up answers would grow them
+# past what one DynamoDB expression (4 KB) adds and stop the fold. With 20 options, 200 still fit one expression when
+# the fold adds a batch, a compaction seals 49 tallies into the base or a recount corrects it (tests measure each).
+WRITE_IN_LIMIT = 200
+UNLISTED = "w_unlisted"  # the answer id, which no write-in takes (not ANSWER_ID_RE), of votes past the limit: Other
 # Format characters that only steer or hide text: bidi embeddings, overrides and isolates, zero-width ones, BOM.
 STEERING = frozenset("\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff")
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

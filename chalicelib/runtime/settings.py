@@ -15,6 +15,7 @@ from chalicelib.core.pages import ACCENT_RE, DEFAULT_ACCENT, DEFAULT_NAME
 from chalicelib.core.poll import DEFAULT_PROOF_ALGORITHM, ProofAlgorithm
 from chalicelib.core.private_tokens import TokenIssuer, TokenRefused, from_b64url, public_key
 from chalicelib.core.surges import SurgeRule
+from chalicelib.core.write_ins import WRITE_IN_LIMIT
 from chalicelib.runtime import state
 
 T = TypeVar("T", int, float)
@@ -232,7 +233,7 @@ def get_settings() -> Settings:
         audience_min_group=_int("AUDIENCE_MIN_GROUP", DEFAULT_MIN_GROUP, 2, 10_000),
         audience_noise=_int("AUDIENCE_NOISE", DEFAULT_NOISE, 0, 100),
         surge_rule=_surge_rule(),
-        write_in_limit=_int("WRITE_IN_LIMIT", 1000, 1, 5000),
+        write_in_limit=_int("WRITE_IN_LIMIT", WRITE_IN_LIMIT, 1, WRITE_IN_LIMIT),
     )
 
 

@@ -285,3 +285,49 @@ def test_an_approved_answer_needs_no_label_in_a_later_translation(client: Any, s
     assert response.status_code == 200, response.body
     shown = client.http.get(f"/polls/{single['id']}?lang=cy").json_body
     assert [o["label"] for o in shown["options"]] == ["Ie", "Na", "A tunnel"]
+
+
+def test_the_most_counts_a_poll_can_hold_fit_one_dynamodb_expression_in_every_write(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto does not enforce DynamoDB's 4 KB limit on an expression: measure those the fold's tally write, a
+    compaction's seal and a recount's correction send, for 20 options and the most answers a poll keeps."""
+    import dataclasses
+
+    from chalicelib.core.counts import Counts
+    from chalicelib.core.write_ins import WRITE_IN_LIMIT
+    from chalicelib.runtime.clients import client as aws
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import ratelimit
+    from chalicelib.store.adapters import store
+
+    unlimited = dataclasses.replace(get_settings(), vote_rate_per_second=0)  # 225 votes from one test address
+    monkeypatch.setattr(ratelimit, "get_settings", lambda: unlimited)
+
+    sent: list[str] = []
+
+    def measure(params: dict[str, Any], **_: Any) -> None:
+        items = [params, *(next(iter(item.values())) for item in params.get("TransactItems", []))]
+        sent.extend(item["UpdateExpression"] for item in items if "UpdateExpression" in item)
+
+    poll = create_poll(client, options=[f"Choice {n}" for n in range(20)], write_in=True)
+    for option in poll["options"]:
+        assert vote(client, poll["id"], [option["id"]], new_voter()).status_code == 201
+    written_in(client, poll["id"], *[f"Answer number {n}" for n in range(WRITE_IN_LIMIT + 5)])
+    events = aws("dynamodb").meta.events
+    events.register("provide-client-params.dynamodb.*", measure)
+    try:
+        folded()
+        view = store().read_view(poll["id"], consistent=True)
+        assert len(view.counts.votes) == 20 + WRITE_IN_LIMIT + 1  # every option, every answer kept, and unlisted
+        store().correct_base(view, Counts(votes=dict.fromkeys(view.counts.votes, 1), voters=1))
+        store().seal(view, list(view.tallies))
+    finally:
+        events.unregister("provide-client-params.dynamodb.*", measure)
+    kinds = {"the fold's add": "SET #mark", "a seal": "SET #a0", "a correction": "#rev :one"}
+    widest = {
+        kind: max((len(e) for e in sent if mark in e and "#o220 " in e), default=0) for kind, mark in kinds.items()
+    }
+    assert all(widest.values()), widest  # each wrote every count in one expression
+    assert widest["a seal"] + 48 * len(", #a48 = :a48") <= 4096  # a seal names up to 49 tallies
+    assert max(widest.values()) <= 4096

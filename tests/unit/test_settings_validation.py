@@ -56,7 +56,7 @@ def _ec_key() -> bytes:
         ("SCRYPT_COST", "131072"),
         ("SCRYPT_SPREAD", "0"),
         ("WRITE_IN_LIMIT", "0"),
-        ("WRITE_IN_LIMIT", "5001"),  # each answer is a key in the tallies: more would crowd their 400 KB
+        ("WRITE_IN_LIMIT", "201"),  # each answer is a count: more would not fit one DynamoDB expression
         ("WRITE_IN_LIMIT", "many"),
     ],
 )
