@@ -161,7 +161,8 @@ def embedded_request() -> Iterator[None]:
 class _Running:
     """The embedded endpoints running in this process. moto keeps AWS's state in module globals, shared by every
     endpoint a process starts: the first to start and the last to stop empty it, so that each starts with an empty
-    AWS as a process of its own would (a table's stream read from its start holds only that endpoint's records)."""
+    AWS as a process of its own would (a table's stream read from its start holds only that endpoint's records). The
+    reset empties all of moto in the process, a `mock_aws` or another moto server's too: none runs beside a stack."""
 
     count = 0
     lock = threading.Lock()

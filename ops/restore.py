@@ -6,8 +6,9 @@ For each chosen table of the stage (`polls-v2-prod`, `poll-ballots-v2-prod`), re
 `<table>-<suffix>` (the restored copy) and, with --write, puts them into the live table, overwriting items
 with the same key. Without --write it only counts what it would copy.
 
-The poll's items: in polls, its definition and void records (`id` = the poll; its tallies, markers and
-summary are derived from the ballots and are not copied); in ballots, every ballot whose `poll` is the poll.
+The poll's items: in polls, its definition, void records and write-in answers (`id` = the poll; the answers
+carry the editors' decisions and say which answers the poll keeps, with its count of places; its tallies, markers
+and summary are derived from the ballots and are not copied); in ballots, every ballot whose `poll` is the poll.
 A copied ballot reaches the ballots' stream like any write, so the fold counts a ballot that was missing and
 changes nothing for one that was already there. Guard items (address windows, spent proofs) only enforce
 limits and expire: they are not copied. The restored tables are read with a Scan (a one-off). Then close the
@@ -30,8 +31,9 @@ BATCH = 25  # BatchWriteItem's limit
 
 
 def _copied(part: str) -> bool:
-    """Tell the poll partition's items to copy: its definition and void records (the rest is derived)."""
-    return part == "poll" or part.startswith("v#")
+    """Tell the poll partition's items to copy: its definition, void records and write-in answers and places (the
+    rest is derived)."""
+    return part == "poll" or part.startswith(("v#", "w#", "wn#"))
 
 
 def poll_items(dynamodb: Any, table: str, kind: str, poll_id: str) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ MAX_STEPS = 8  # conditional writes one poll's part of a batch may take (each st
 _lock = threading.Lock()
 _live: dict[Lane, str] = {}  # the tally key each lane folds into now
 _sites: dict[Lane, set[str]] = {}  # the sites each lane's site tally names (read from it when a new one comes)
+_kept: dict[tuple[str, str], set[str]] = {}  # write-in answers each poll incarnation keeps (kept stays kept)
 
 
 @dataclass
@@ -95,11 +96,19 @@ def listed(lane: Lane, contributions: list[Contribution]) -> list[Contribution]:
     if not answers:
         return contributions
     seen = sightings(contributions)
-    limit = get_settings().write_in_limit
-    kept = store().note_answers(lane.poll_id, lane.incarnation, seen, limit) if seen else set()
-    voided = answers - {sighting.answer_id for sighting in seen}  # only taken off in this batch
-    if voided:
-        kept |= store().kept_answers(lane.poll_id, lane.incarnation, voided)
+    kept = store().note_answers(lane.poll_id, lane.incarnation, seen, get_settings().write_in_limit) if seen else set()
+    poll = (lane.poll_id, lane.incarnation)
+    with _lock:
+        known = _kept.setdefault(poll, set())
+        known |= kept
+        # answers chosen without their text (voids, votes for an approved answer): kept if their item exists
+        unsure = answers - known - {sighting.answer_id for sighting in seen}
+    if unsure:
+        found = store().kept_answers(lane.poll_id, lane.incarnation, unsure)
+        with _lock:
+            known |= found
+    with _lock:
+        kept = set(known)
     return [replace(item, options=listed_only(item.options, kept)) for item in contributions]
 
 
@@ -178,6 +187,7 @@ def reset() -> None:
     with _lock:
         _live.clear()
         _sites.clear()
+        _kept.clear()
 
 
 state.register("fold", reset)

@@ -107,6 +107,50 @@ def test_past_the_polls_limit_new_answers_count_unlisted_in_other_and_the_recoun
     assert recount["ballots"]["options"]["w_unlisted"] == 2
 
 
+def test_an_approved_answer_keeps_counting_on_its_option_after_the_limit_and_a_fresh_process(
+    client: Any, poll: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.services import fold
+
+    monkeypatch.setenv("WRITE_IN_LIMIT", "1")
+    get_settings.cache_clear()
+    [tunnel, _] = written_in(client, poll["id"], "A tunnel", "Swim")  # the second is past the limit
+    folded()
+    assert decide(client, poll["id"], tunnel, action="approve").status_code == 200
+    fold.reset()  # a fresh fold: a vote for the option carries no text, so the fold looks its answer up
+    assert vote(client, poll["id"], [tunnel], new_voter()).status_code == 201
+    document = results(client, poll["id"])
+    assert ({o["id"]: o["votes"] for o in document["options"]}[tunnel], document["other"]["votes"]) == (2, 1)
+
+
+def test_a_fold_that_missed_an_answer_another_made_meanwhile_keeps_it_though_the_poll_is_full(
+    client: Any, single: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.core.write_in_sightings import Sighting
+    from chalicelib.runtime.settings import get_settings
+    from chalicelib.store.adapters import store
+    from chalicelib.store.dynamo.write_ins import WriteIns
+
+    monkeypatch.setenv("WRITE_IN_LIMIT", "1")
+    get_settings.cache_clear()
+    [ferry] = written_in(client, single["id"], "Ferry")
+    folded()  # Ferry took the one place
+    original = WriteIns._update_answer
+
+    def read_before_it_was_made(self: Any, key: Any, expression: str, values: Any, condition: str | None) -> bool:
+        if condition == "attribute_exists(#tx)":
+            return False  # this fold looked before the other one made the item
+        return bool(original(self, key, expression, values, condition))
+
+    monkeypatch.setattr(WriteIns, "_update_answer", read_before_it_was_made)
+    incarnation = store().read_view(single["id"], consistent=True).poll.incarnation
+    ferry_again = Sighting(ferry, "Ferry", 1, 2, frozenset({"Ferry"}))
+    assert store().note_answers(single["id"], incarnation, [ferry_again], 1) == {ferry}
+    swim = Sighting("w_0123456789ab", "Swim", 1, 2, frozenset({"Swim"}))
+    assert store().note_answers(single["id"], incarnation, [swim], 1) == set()  # new, and no room
+
+
 def test_approving_makes_the_answer_an_option_with_the_votes_it_already_has(client: Any, poll: dict) -> None:
     [answer_id, _] = written_in(client, poll["id"], "A tunnel", "a tunnel")
     folded()

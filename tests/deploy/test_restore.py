@@ -87,3 +87,11 @@ def test_only_the_chosen_polls_own_items_are_copied_never_its_derived_tallies(cl
     folded()  # the poll's partition now holds tallies and a summary besides its definition
     restored_copy(TABLES[kind], "r1")
     assert restore.copy_poll(poll["id"], "local", "r1", [kind], write=False) == {TABLES[kind]: count}
+
+
+def test_a_write_in_polls_answers_and_their_places_are_copied_with_its_definition(client):
+    poll = create_poll(client, write_in=True)
+    assert vote(client, poll["id"], [], new_voter(), other="A ferry").status_code == 201
+    folded()  # the answer's item (and the editors' decisions it will carry) and the poll's count of places
+    restored_copy(TABLES["polls"], "r2")
+    assert restore.copy_poll(poll["id"], "local", "r2", ["polls"], write=False) == {TABLES["polls"]: 3}

@@ -6,8 +6,9 @@
 
 The fold's writes are idempotent: first and last only move outwards, spellings are added to a set under a size
 condition, so a redelivered batch changes nothing. Counts are the tallies' (the answer id is counted like an option).
-A new answer takes a place under the limit before its item is made: two folds meeting one new answer at once, or a
-fold failing between the two writes, spend a place more (the limit is never passed, and may be reached early).
+A new answer's item is made in one transaction with taking a place under the limit, so an answer is kept exactly
+when its item exists: two folds meeting one new answer at once make it once (the second finds it made, and keeps
+it too), and once the places are taken no new answer can ever be kept (until the limit is raised).
 """
 
 from __future__ import annotations
@@ -17,10 +18,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.core.errors import ServiceUnavailable
 from chalicelib.core.poll import Poll
 from chalicelib.core.write_in_sightings import Sighting
 from chalicelib.core.write_ins import MAX_SPELLINGS, Answer, AnswerStatus
-from chalicelib.store.dynamo.connection import CONDITION_FAILED, error_code, query_all, unavailable
+from chalicelib.store.dynamo.connection import (
+    CONDITION_FAILED,
+    Cancelled,
+    Transaction,
+    error_code,
+    query_all,
+    transact,
+    unavailable,
+)
 from chalicelib.store.dynamo.tables import Tables
 
 NAMES = {
@@ -94,21 +104,10 @@ class WriteIns:
             key = {"id": {"S": poll_id}, "part": {"S": answer_part(incarnation, sighting.answer_id)}}
             first, last = {"N": str(sighting.first)}, {"N": str(sighting.last)}
             if not self._update_answer(key, "SET #l = if_not_exists(#l, :l)", {":l": last}, "attribute_exists(#tx)"):
-                claimed = not full and self._update_answer(
-                    room,
-                    "ADD #n :one",
-                    {":one": {"N": "1"}, ":cap": {"N": str(limit)}},
-                    "attribute_not_exists(#n) OR #n < :cap",
-                )
-                full = not claimed
-                if not claimed:
+                made = not full and self._make_answer(key, room, sighting, limit)
+                full = not made
+                if not made:
                     continue  # no room: its votes count as unlisted
-                self._update_answer(
-                    key,
-                    "SET #tx = if_not_exists(#tx, :tx), #f = if_not_exists(#f, :f), #l = if_not_exists(#l, :l)",
-                    {":tx": {"S": sighting.text}, ":f": first, ":l": last},
-                    None,
-                )
             kept.add(sighting.answer_id)
             self._update_answer(key, "SET #l = :l", {":l": last}, "#l < :l")
             self._update_answer(key, "SET #f = :f", {":f": first}, "#f > :f")
@@ -121,8 +120,47 @@ class WriteIns:
             )
         return kept
 
+    def _make_answer(self, key: dict[str, Any], room: dict[str, Any], sighting: Sighting, limit: int) -> bool:
+        """Make a new answer's item and take a place under the limit, in one transaction; True if the answer is kept
+        (made now, or by another fold meanwhile), False if there is no room."""
+        tx = Transaction()
+        tx.add(
+            "room",
+            "Update",
+            {
+                "TableName": self.tables.polls_table,
+                "Key": room,
+                "UpdateExpression": "ADD #n :one",
+                "ConditionExpression": "attribute_not_exists(#n) OR #n < :cap",
+                "ExpressionAttributeNames": {"#n": "n"},
+                "ExpressionAttributeValues": {":one": {"N": "1"}, ":cap": {"N": str(limit)}},
+            },
+        )
+        item = {"text": {"S": sighting.text}, "first": {"N": str(sighting.first)}, "last": {"N": str(sighting.last)}}
+        tx.add(
+            "answer",
+            "Put",
+            {
+                "TableName": self.tables.polls_table,
+                "Item": {**key, **item},
+                "ConditionExpression": "attribute_not_exists(#tx)",
+                "ExpressionAttributeNames": {"#tx": "text"},
+            },
+        )
+        try:
+            transact(self.tables.client, tx)
+            return True
+        except Cancelled as exc:
+            if exc.failed("answer"):
+                return True  # another fold made it: kept
+            if exc.failed("room"):
+                return False
+            raise ServiceUnavailable("a new write-in answer met another write; the batch is tried again") from exc
+        except ClientError as exc:
+            raise unavailable(exc) from exc
+
     def kept_answers(self, poll_id: str, incarnation: str, answer_ids: set[str]) -> set[str]:
-        """Read which of these answers have an item (one GetItem each: only voids of answers need it)."""
+        """Read which of these answers have an item (one GetItem each)."""
         kept = set()
         for answer_id in sorted(answer_ids):
             key = {"id": {"S": poll_id}, "part": {"S": answer_part(incarnation, answer_id)}}
