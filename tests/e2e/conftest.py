@@ -65,8 +65,8 @@ def browser() -> Iterator[Any]:
 
     from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
 
-    # The local stack's AWS serves one request at a time: late in a whole run a view's reads queue behind each other,
-    # so an assertion waits up to 15 s for the page to get there (Playwright's default is 5 s).
+    # The local stack's AWS serves one request at a time, so a view's reads queue behind the fold's and each other's:
+    # an assertion waits up to 15 s for the page to get there (Playwright's default is 5 s).
     expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

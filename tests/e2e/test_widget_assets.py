@@ -229,7 +229,7 @@ def test_the_snapshot_timer_writes_the_demo_polls_latest_results_to_the_bucket(s
     )
     assert vote.status_code == 201
     counted = vote.json()["results"]["total_voters"]
-    deadline = time.monotonic() + 30  # the fold, then the timer: slower late in a whole run
+    deadline = time.monotonic() + 30  # the fold, then the timer, on a busy machine
     latest = _latest_snapshot(stack)
     while (latest is None or latest["total_voters"] < counted) and time.monotonic() < deadline:
         time.sleep(0.3)
