@@ -200,8 +200,10 @@ def _rows(
     if len(options) * row > room:  # the top ones by votes (poll order while hidden: the order would tell) and "+ N"
         fits = max(1, int((room - size - MORE_GAP) // row))
         shown = sorted(options, key=lambda item: -item[1])[:fits] if public else options[:fits]
-    share = {True: lambda votes: f"{percent(votes, cards.counts.voters):.1f}%", False: lambda votes: ""}[public]
-    rows = [(label, share(votes), votes, mark) for label, votes, mark in shown]
+    rows = [
+        (label, f"{percent(votes, cards.counts.voters):.1f}%" if public else "", votes, mark)
+        for label, votes, mark in shown
+    ]
     return rows, size, len(options) - len(shown)
 
 

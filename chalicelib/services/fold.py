@@ -99,16 +99,15 @@ def listed(lane: Lane, contributions: list[Contribution]) -> list[Contribution]:
     kept = store().note_answers(lane.poll_id, lane.incarnation, seen, get_settings().write_in_limit) if seen else set()
     poll = (lane.poll_id, lane.incarnation)
     with _lock:
-        known = _kept.setdefault(poll, set())
-        known |= kept
-        # answers chosen without their text (voids, votes for an approved answer): kept if their item exists
-        unsure = answers - known - {sighting.answer_id for sighting in seen}
+        _kept.setdefault(poll, set()).update(kept)
+        kept = answers & _kept[poll]
+    # answers chosen without their text (voids, votes for an approved answer): kept if their item exists
+    unsure = answers - kept - {sighting.answer_id for sighting in seen}
     if unsure:
         found = store().kept_answers(lane.poll_id, lane.incarnation, unsure)
+        kept |= found
         with _lock:
-            known |= found
-    with _lock:
-        kept = set(known)
+            _kept[poll] |= found
     return [replace(item, options=listed_only(item.options, kept)) for item in contributions]
 
 
