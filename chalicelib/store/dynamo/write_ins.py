@@ -26,7 +26,6 @@ from chalicelib.store.dynamo.connection import (
     CONDITION_FAILED,
     Cancelled,
     Transaction,
-    batch_get,
     error_code,
     query_all,
     transact,
@@ -152,10 +151,19 @@ class WriteIns:
             raise unavailable(exc) from exc
 
     def kept_answers(self, poll_id: str, incarnation: str, answer_ids: set[str]) -> set[str]:
-        """Read which of these answers have an item (one BatchGetItem)."""
-        keys = [{"id": {"S": poll_id}, "part": {"S": answer_part(incarnation, a)}} for a in sorted(answer_ids)]
-        found = batch_get(self.tables.client, self.tables.polls_table, keys)
-        return {item["part"]["S"].rsplit("#", 1)[1] for item in found}
+        """Read which of these answers have an item (one GetItem each: the policy grants no batch read here)."""
+        kept = set()
+        for answer_id in sorted(answer_ids):
+            key = {"id": {"S": poll_id}, "part": {"S": answer_part(incarnation, answer_id)}}
+            try:
+                found = self.tables.client.get_item(
+                    TableName=self.tables.polls_table, Key=key, ConsistentRead=True, ProjectionExpression="id"
+                )
+            except ClientError as exc:
+                raise unavailable(exc) from exc
+            if "Item" in found:
+                kept.add(answer_id)
+        return kept
 
     def answers(self, poll: Poll) -> list[Answer]:
         """Query the incarnation's answers (strongly consistent)."""
